@@ -1,0 +1,101 @@
+# mailmerge: see README.md.  One binary; each module is a src/*.c/.h pair.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+PKG_CONFIG ?= pkg-config
+PYTHON ?= /usr/bin/python3
+CFLAGS ?= -O2 -g
+LIBS_PC = gnutls libpcre2-8 nettle
+override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -D_DEFAULT_SOURCE \
+	-MMD -MP $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) -lcsv -lpthread
+
+# Build output goes here (never into out/, which holds preview mail).
+B ?= build
+
+MODULES = \
+	batch \
+	buf \
+	codec \
+	config \
+	conn \
+	err \
+	job \
+	message \
+	outbox \
+	provider \
+	ratelimit \
+	report \
+	roster \
+	send \
+	smtp \
+	template \
+	xalloc
+
+OBJS = $(MODULES:%=$(B)/%.o)
+
+# Unit tests: tests/unit/test_X.c links the objects listed in T_X.
+UNIT = buf codec config message ratelimit roster template
+T_buf = buf xalloc
+T_codec = codec buf err xalloc
+T_config = config provider message codec buf err xalloc
+T_ratelimit = ratelimit
+T_message = message codec buf err xalloc
+T_roster = roster buf err xalloc
+T_template = template buf err xalloc
+UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
+
+.PHONY: all test test-asan test-valgrind bench install uninstall clean preview
+
+all: $(B)/mailmerge
+
+$(B)/mailmerge: $(OBJS) $(B)/main.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: src/%.c | $(B)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/t/test_%.o: tests/unit/test_%.c | $(B)/t
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -Itests -c -o $@ $<
+
+.SECONDEXPANSION:
+$(B)/t/test_%: $(B)/t/test_%.o $$(addprefix $(B)/,$$(addsuffix .o,$$(T_$$*)))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B) $(B)/t:
+	mkdir -p $@
+
+# Everything, needing nothing but loopback; prove prints the summary.
+test: $(B)/mailmerge $(UNIT_BINS)
+	MAILMERGE=$(abspath $(B)/mailmerge) PYTHON=$(PYTHON) \
+	    prove --exec '' $(UNIT_BINS) tests/cli/*.sh
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-asan:
+	$(MAKE) B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
+	    LDFLAGS='-fsanitize=address,undefined' test
+
+test-valgrind: $(B)/mailmerge $(UNIT_BINS)
+	MAILMERGE=$(abspath $(B)/mailmerge) PYTHON=$(PYTHON) \
+	    MAILMERGE_WRAP='valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99' \
+	    prove --exec '' $(UNIT_BINS) tests/cli/*.sh
+
+bench: $(B)/mailmerge
+	$(PYTHON) tests/bench/bench_preview.py $(abspath $(B)/mailmerge)
+
+# Preview the bundled samples into out/preview.
+preview: $(B)/mailmerge
+	$(B)/mailmerge preview -o out/preview samples/roster.csv templates/announcement.txt
+
+install: $(B)/mailmerge
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(B)/mailmerge $(DESTDIR)$(BINDIR)/mailmerge
+	install -m 644 mailmerge.1 $(DESTDIR)$(MANDIR)/man1/mailmerge.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mailmerge $(DESTDIR)$(MANDIR)/man1/mailmerge.1
+
+clean:
+	rm -rf build build-asan
+
+-include $(wildcard $(B)/*.d $(B)/t/*.d)

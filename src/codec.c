@@ -1,0 +1,93 @@
+/*
+ * base64 and SHA-256 through nettle, the only module that includes it.
+ * Encoding goes straight into the caller's buffer: no temporaries.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include <nettle/base64.h>
+#include <nettle/sha2.h>
+
+#include "codec.h"
+
+#define LINE_BYTES	57	/* 57 bytes make one 76-character line */
+
+_Static_assert(sizeof(struct sha256_ctx) <= sizeof(((struct codec_sha256 *)0)->ctx),
+    "codec_sha256 too small for nettle's context");
+
+int
+codec_base64(struct buf *out, const void *p, size_t n)
+{
+	char *at = buf_extend(out, BASE64_ENCODE_RAW_LENGTH(n));
+
+	if (at == NULL)
+		return -1;
+	base64_encode_raw(at, n, p);
+	return 0;
+}
+
+int
+codec_base64_lines(struct buf *out, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	while (n > 0) {
+		size_t k = n < LINE_BYTES ? n : LINE_BYTES;
+
+		if (codec_base64(out, s, k) == -1 || buf_add(out, "\r\n", 2) == -1)
+			return -1;
+		s += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int
+codec_unbase64(struct buf *out, const char *s, size_t n)
+{
+	struct base64_decode_ctx ctx;
+	unsigned char chunk[768];
+	size_t done;
+
+	base64_decode_init(&ctx);
+	while (n > 0) {
+		size_t k = n < 512 ? n : 512;
+
+		done = sizeof(chunk);
+		if (!base64_decode_update(&ctx, &done, chunk, k, s))
+			return -1;
+		if (buf_add(out, chunk, done) == -1)
+			return -1;
+		s += k;
+		n -= k;
+	}
+	return base64_decode_final(&ctx) ? 0 : -1;
+}
+
+void
+codec_sha256_init(struct codec_sha256 *h)
+{
+	sha256_init((struct sha256_ctx *)(void *)h->ctx);
+}
+
+void
+codec_sha256_update(struct codec_sha256 *h, const void *p, size_t n)
+{
+	sha256_update((struct sha256_ctx *)(void *)h->ctx, n, p);
+}
+
+void
+codec_sha256_hex(struct codec_sha256 *h, char out[CODEC_SHA256_HEX])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t d[SHA256_DIGEST_SIZE];
+	size_t i;
+
+	sha256_digest((struct sha256_ctx *)(void *)h->ctx, sizeof(d), d);
+	for (i = 0; i < sizeof(d); i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * sizeof(d)] = '\0';
+	assert(2 * sizeof(d) + 1 == CODEC_SHA256_HEX);
+}
