@@ -1,0 +1,86 @@
+#ifndef ROSTER_H
+#define ROSTER_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+#include "err.h"
+
+/*
+ * The roster: a CSV file (RFC 4180) whose first row names the columns.
+ * Records come out one at a time as UTF-8, whatever the file's encoding
+ * (UTF-8 with or without BOM, CP949/EUC-KR, UTF-16 with BOM); memory
+ * does not grow with the number of rows.
+ */
+
+#define ROSTER_FIELD_MAX	(1024 * 1024)	/* bytes in one field */
+#define ROSTER_COLS_MAX		1024		/* columns in one row */
+
+struct roster;
+
+struct roster_params {
+	const char	*path;		/* file to read */
+	const char	*encoding;	/* iconv name, or NULL to detect */
+	int		 delimiter;	/* ',' ';' '\t' ..., or 0: detect */
+};
+
+/*
+ * row counts every data record, including bad ones (-2), so that the
+ * numbers after a bad row still match the user's spreadsheet; blank
+ * lines and all-empty rows are not counted.  line is the physical line
+ * (LF, CRLF or lone CR) where the record starts; a quoted field with
+ * line breaks makes a record span several lines.
+ */
+struct roster_row {
+	size_t		 row;		/* 1 for the first data row */
+	size_t		 line;		/* file line the record starts on */
+	size_t		 nfields;	/* always roster_ncols() */
+	const char *const *fields;	/* UTF-8, NUL-terminated */
+	const size_t	*lens;		/* byte length of each field */
+};
+
+/*
+ * Open and read the header row.  E_NOINPUT: cannot open or read;
+ * E_INPUT: bad encoding, bad header (empty or duplicate column names,
+ * more than ROSTER_COLS_MAX), no data rows, a first data row that
+ * ends the file (see roster_next); E_USAGE: a delimiter that
+ * is a quote or line break.  e->where is "path:line" (and ":column"
+ * where one is at fault).  Column names are trimmed of spaces and
+ * tabs; values are not (RFC 4180 §2.4).
+ */
+int	roster_open(struct roster **rp, const struct roster_params *p,
+	    struct err *e);
+void	roster_free(struct roster *r);
+
+/* Column names, trimmed, UTF-8; valid until roster_free(). */
+size_t	roster_ncols(const struct roster *r);
+const char *const *roster_cols(const struct roster *r);
+
+/* What was read: "UTF-8", "CP949", "UTF-16LE", ... and the delimiter. */
+const char *roster_encoding(const struct roster *r);
+int	roster_delimiter(const struct roster *r);
+const char *roster_path(const struct roster *r);
+
+/*
+ * Next data record; blank lines (and rows whose fields are all empty
+ * or blank) are skipped.  Returns 1 with *row filled (its pointers are
+ * valid until the next roster_next/rewind/free), 0 at the end, -2 for a
+ * bad row that was skipped (wrong field count, stray quote, NUL byte,
+ * a field just over ROSTER_FIELD_MAX: call again to go on; row->row and
+ * row->line are set, row->fields is NULL), -1 for an error that ends
+ * the file (unterminated quote, bad encoding, a runaway field 64 KiB or
+ * more over ROSTER_FIELD_MAX, read error); it repeats.
+ */
+int	roster_next(struct roster *r, struct roster_row *row, struct err *e);
+
+/* Back to the first data row, for a second pass.  E_NOINPUT, E_INPUT. */
+int	roster_rewind(struct roster *r, struct err *e);
+
+/*
+ * Write one CSV record (RFC 4180 quoting, CRLF) with libcsv's writer.
+ * E_OS on a write error.
+ */
+int	roster_write(FILE *f, const char *const *fields, size_t n,
+	    struct err *e);
+
+#endif /* ROSTER_H */
