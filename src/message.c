@@ -1,0 +1,1455 @@
+/*
+ * One RFC 5322 message from rendered template headers and body.
+ *
+ * message_build() makes three passes over the template's headers: it
+ * checks every name and value (UTF-8, no CR/LF/NUL, not a generated
+ * header, not given twice), collects the envelope recipients in To,
+ * Cc, Bcc order, then writes the headers in template order followed by
+ * the generated ones and the body.  Everything goes into m's buffers,
+ * which are reset, never freed, between messages, so a batch allocates
+ * only while its largest message grows them.  Date is formatted from
+ * C-locale tables, no strftime, and cached per time_t.
+ *
+ * Folding (RFC 5322 §2.2.3) only ever puts CRLF before white space the
+ * text already has, or CRLF SP between two encoded-words, where RFC
+ * 2047 §6.2 says the white space is dropped; so unfolding and decoding
+ * give back the exact text.  Plain tokens longer than PLAIN_MAX are
+ * encoded instead, so that no line can reach 998 octets.
+ *
+ * Addresses: a domain needs a dot (name@localhost is refused) unless it
+ * is an address literal such as [192.0.2.1].  Groups and comments
+ * (RFC 5322 §3.4 group, CFWS comments) are not supported.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "codec.h"
+#include "err.h"
+#include "message.h"
+
+#define LINE_SOFT	78	/* RFC 5322 §2.1.1: SHOULD */
+#define LINE_HARD	998	/* RFC 5322 §2.1.1: MUST, without CRLF */
+#define EW_MAX		75	/* RFC 2047 §2: octets in one encoded-word */
+#define EW_OVERHEAD	12	/* "=?UTF-8?B?" and "?=" */
+#define EW_MIN		(EW_OVERHEAD + 8)	/* one 4-octet character */
+#define EW_BYTES	45	/* text octets in a full encoded-word */
+#define PLAIN_MAX	800	/* longer plain tokens are encoded */
+#define WS_MAX		32	/* longer runs of white space are encoded */
+#define HNAME_MAX	76	/* octets in a header name, to fit "Name: " */
+#define DNAME_MAX	256	/* octets in a display name */
+#define LOCAL_MAX	64	/* RFC 5321 §4.5.3.1.1 */
+#define LABEL_MAX	63	/* RFC 1035 §2.3.4 */
+#define QUOTE_MAX	72	/* octets of bad input quoted in errors */
+#define SINK_CHUNK	(57 * 64)	/* whole base64 lines of body */
+#define RCPT_CAP	(MESSAGE_RCPT_MAX * (MESSAGE_ADDR_MAX + 1))
+
+enum hkind {
+	H_TEXT,		/* unstructured: RFC 2047 encoded as needed */
+	H_ID,		/* msg-id list: ASCII, never encoded */
+	H_FROM,		/* one mailbox; Message-ID's domain */
+	H_ONE,		/* one mailbox */
+	H_ADDR,		/* address list */
+	H_RCPT,		/* address list, also envelope recipients */
+	H_BCC,		/* envelope recipients only, never written */
+	H_GEN		/* generated here: the template may not set it */
+};
+
+struct hdef {
+	const char	*name;		/* canonical spelling */
+	size_t		 len;
+	enum hkind	 kind;
+	bool		 once;		/* RFC 5322 §3.6: at most one */
+	int		 env;		/* envelope order: To 1, Cc 2, Bcc 3 */
+};
+
+#define HDEF(s, k, o)	{ s, sizeof(s) - 1, k, o, 0 }
+#define HENV(s, k, r)	{ s, sizeof(s) - 1, k, true, r }
+#define ENV_MAX		3
+static const struct hdef hdefs[] = {
+	HDEF("From", H_FROM, true),
+	HDEF("Sender", H_ONE, true),
+	HDEF("Reply-To", H_ADDR, true),
+	HENV("To", H_RCPT, 1),
+	HENV("Cc", H_RCPT, 2),
+	HENV("Bcc", H_BCC, 3),
+	HDEF("Subject", H_TEXT, true),
+	HDEF("Comments", H_TEXT, false),
+	HDEF("Keywords", H_TEXT, false),
+	HDEF("In-Reply-To", H_ID, true),
+	HDEF("References", H_ID, true),
+	HDEF("Date", H_GEN, true),
+	HDEF("Message-ID", H_GEN, true),
+	HDEF("MIME-Version", H_GEN, true),
+};
+
+/*
+ * Content-* describes the body, which is ours.  When text/markdown and
+ * text/html bodies come, Content-Type moves from here into hdefs with
+ * its own kind, and content_type() below reads it.
+ */
+static const struct hdef hdef_content = { NULL, 0, H_GEN, true, 0 };
+static const struct hdef hdef_from = HDEF("From", H_FROM, true);
+static const struct hdef hdef_other = { NULL, 0, H_TEXT, false, 0 };
+
+static const char *const wday[] = {
+	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+};
+static const char *const month[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+
+/* The state of one message_build() call. */
+struct build {
+	struct message	*m;
+	const struct message_params *p;
+	struct err	*e;
+	const char	*where;		/* header being handled */
+	size_t		 col;		/* octets on the current line */
+	size_t		 count;		/* mailboxes written in this header */
+	bool		 single;	/* the header takes one mailbox */
+	bool		 is_from;
+	bool		 has_from;
+	const struct message_header *env[ENV_MAX];	/* To, Cc, Bcc */
+};
+
+struct sink {
+	struct buf	*out;
+	bool		 b64;
+	size_t		 len;
+	unsigned char	 chunk[SINK_CHUNK];
+};
+
+struct body_info {
+	size_t		 maxline;	/* longest line, octets */
+	size_t		 bad;		/* offset of bad UTF-8, or SIZE_MAX */
+	bool		 eight;
+	bool		 nul;
+	bool		 cr;
+};
+
+static bool
+is_ws(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* RFC 5322 §3.2.3 atext, with UTF-8 octets (RFC 6532 §3.2). */
+static bool
+is_atext(int c)
+{
+	static const char other[] = "!#$%&'*+-/=?^_`{|}~";
+
+	if (c >= 0x80 || (c >= '0' && c <= '9') ||
+	    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return true;
+	return c != 0 && memchr(other, c, sizeof(other) - 1) != NULL;
+}
+
+static bool
+has_8bit(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
+/* Octets in the valid UTF-8 sequence at s, 0 if it is not one. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned long cp, min;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2, cp = s[0] & 0x1f, min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3, cp = s[0] & 0x0f, min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4, cp = s[0] & 0x07, min = 0x10000;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Octets of the character at s for splitting: lenient on bad input. */
+static size_t
+char_len(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t len;
+
+	len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	return len < n ? len : n;
+}
+
+/* Why header value s is refused, or NULL. */
+static const char *
+value_check(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (u[i] >= 0x0e && u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (u[i] == '\r' || u[i] == '\n' || u[i] == '\0')
+			return "holds a line break or NUL";
+		k = utf8_len(u + i, n - i);
+		if (k == 0)
+			return "is not valid UTF-8";
+		i += k;
+	}
+	return NULL;
+}
+
+/*
+ * Copy at most QUOTE_MAX octets of s into dst for an error message,
+ * control characters as '?', cut at a character with "..." after it.
+ */
+static const char *
+quote(char *dst, size_t size, const char *s, size_t n)
+{
+	size_t i, k = 0, max = size - 4;
+
+	for (i = 0; i < n && k < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		dst[k++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (i < n) {
+		while (k > 0 && ((unsigned char)dst[k - 1] & 0xc0) == 0x80)
+			k--;
+		if (k > 0 && ((unsigned char)dst[k - 1] & 0x80))
+			k--;
+		memcpy(dst + k, "...", 3);
+		k += 3;
+	}
+	dst[k] = '\0';
+	return dst;
+}
+
+static int
+bad_addr(struct err *e, const char *s, size_t n, const char *why)
+{
+	char q[QUOTE_MAX + 4];
+
+	err_set(e, E_INPUT, NULL, "'%s' is not a valid address: %s",
+	    quote(q, sizeof(q), s, n), why);
+	return -1;
+}
+
+/*
+ * Address syntax, RFC 5322 §3.4.1 and RFC 6531 for UTF-8.
+ */
+
+/* Octets in the quoted-string at s (s[0] is '"'), 0 if unterminated. */
+static size_t
+quoted_len(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return 0;
+}
+
+/* Offset of the first c in s outside quoted-strings, or n. */
+static size_t
+find_top(const char *s, size_t n, int c)
+{
+	size_t i, q;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == c)
+			return i;
+		if (s[i] == '"') {
+			q = quoted_len(s + i, n - i);
+			if (q == 0)
+				return n;
+			i += q - 1;
+		}
+	}
+	return n;
+}
+
+static bool
+dot_atom(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.' ? s[i - 1] == '.' :
+		    !is_atext((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+static bool
+local_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > LOCAL_MAX)
+		return false;
+	if (s[0] != '"')
+		return dot_atom(s, n);
+	if (quoted_len(s, n) != n || n < 2)
+		return false;
+	for (i = 1; i < n - 1; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\\')
+			c = (unsigned char)s[++i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* RFC 1035 §2.3.1 label, with UTF-8 octets (RFC 6531 §3.3). */
+static bool
+label_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > LABEL_MAX || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x80 && c != '-' && !(c >= '0' && c <= '9') &&
+		    !((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+			return false;
+	}
+	return true;
+}
+
+/* RFC 5322 §3.4.1 dtext. */
+static bool
+dtext(int c)
+{
+	return c >= 33 && c <= 126 && c != '[' && c != ']' && c != '\\';
+}
+
+/* Why domain s is refused, or NULL. */
+static const char *
+domain_check(const char *s, size_t n)
+{
+	size_t i, start = 0, labels = 0;
+
+	if (n > 0 && s[0] == '[') {
+		for (i = 1; i + 1 < n; i++)
+			if (!dtext((unsigned char)s[i]))
+				break;
+		if (n < 3 || i + 1 != n || s[n - 1] != ']')
+			return "expected a domain literal like [192.0.2.1]";
+		return NULL;
+	}
+	if (n == 0)
+		return "expected name@domain";
+	for (i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.')
+			continue;
+		if (!label_ok(s + start, i - start))
+			return "a domain holds letters, digits, '-' and dots, "
+			    "as in example.com";
+		labels++;
+		start = i + 1;
+	}
+	if (labels < 2)
+		return "the domain needs a dot, as in name@example.com";
+	return NULL;
+}
+
+/* Why addr-spec s is refused, or NULL. */
+static const char *
+addr_check(const char *s, size_t n)
+{
+	size_t at, i;
+
+	if (n > MESSAGE_ADDR_MAX)
+		return "longer than 254 octets (RFC 5321 §4.5.3.1.3)";
+	for (i = 0; i < n; i += at) {
+		at = (unsigned char)s[i] < 0x80 ? 1 :
+		    utf8_len((const unsigned char *)s + i, n - i);
+		if (at == 0)
+			return "not valid UTF-8";
+	}
+	if (n > 0 && s[0] == '"')
+		at = quoted_len(s, n);
+	else
+		at = find_top(s, n, '@');
+	if (at == 0 || at >= n || s[at] != '@')
+		return "expected name@domain";
+	if (!local_ok(s, at))
+		return "expected name@domain, the name in double quotes "
+		    "if it has spaces or special characters";
+	return domain_check(s + at + 1, n - at - 1);
+}
+
+static void
+trim(const char **s, size_t *n)
+{
+	while (*n > 0 && is_ws((*s)[0]))
+		(*s)++, (*n)--;
+	while (*n > 0 && is_ws((*s)[*n - 1]))
+		(*n)--;
+}
+
+/*
+ * The display name before '<': a quoted-string, unescaped into nbuf
+ * if it holds quoted-pairs, or plain words.
+ */
+static int
+name_parse(const char **sp, size_t *np, char *nbuf, struct err *e)
+{
+	const char *s = *sp;
+	size_t n = *np, i, k = 0;
+	char q[QUOTE_MAX + 4];
+
+	if (n > 0 && s[0] == '"' && quoted_len(s, n) == n) {
+		if (memchr(s, '\\', n) == NULL) {
+			*sp = s + 1, *np = n - 2;
+			return *np > DNAME_MAX ? bad_addr(e, s, n,
+			    "the display name is longer than 256 octets") : 0;
+		}
+		for (i = 1; i + 1 < n && k < DNAME_MAX; i++)
+			nbuf[k++] = s[i] == '\\' ? s[++i] : s[i];
+		*sp = nbuf, *np = k;
+		return i + 1 < n ? bad_addr(e, s, n,
+		    "the display name is longer than 256 octets") : 0;
+	}
+	if (memchr(s, '"', n) == NULL && memchr(s, '\\', n) == NULL)
+		return n > DNAME_MAX ? bad_addr(e, s, n,
+		    "the display name is longer than 256 octets") : 0;
+	err_set(e, E_INPUT, NULL, "'%s' is not a valid display name: "
+	    "expected \"Name\" <name@domain>, with '\"' and '\\' escaped "
+	    "by '\\'", quote(q, sizeof(q), s, n));
+	return -1;
+}
+
+/*
+ * Angle brackets outside quoted-strings: how many, and in *lt and *gt
+ * where the pair is if there is exactly one '<' before one '>' (else n).
+ */
+static size_t
+angles(const char *s, size_t n, size_t *lt, size_t *gt)
+{
+	size_t i, q, count = 0;
+
+	*lt = *gt = n;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"') {
+			q = quoted_len(s + i, n - i);
+			i += q > 0 ? q - 1 : n;
+		} else if (s[i] == '<' || s[i] == '>') {
+			count++;
+			*(s[i] == '<' ? lt : gt) = i;
+		}
+	}
+	if (count != 2 || *lt > *gt)
+		*lt = *gt = n;
+	return count;
+}
+
+/* One list element: "addr", "<addr>" or "name <addr>". */
+static int
+mbox_parse(const char *s, size_t n, message_addr_fn *fn, void *arg,
+    struct err *e)
+{
+	const char *name = s, *addr;
+	size_t lt, gt, nlen, alen;
+	char nbuf[DNAME_MAX];
+	const char *why;
+
+	trim(&s, &n);
+	if (n == 0)
+		return 0;
+	if (angles(s, n, &lt, &gt) == 0) {
+		why = addr_check(s, n);
+		return why ? bad_addr(e, s, n, why) : fn(arg, "", 0, s, n);
+	}
+	if (lt == n || gt != n - 1)
+		return bad_addr(e, s, n, "unbalanced or misplaced angle "
+		    "brackets: expected Name <name@domain>");
+	addr = s + lt + 1, alen = gt - lt - 1;
+	trim(&addr, &alen);
+	why = addr_check(addr, alen);
+	if (why != NULL)
+		return bad_addr(e, addr, alen, why);
+	name = s, nlen = lt;
+	trim(&name, &nlen);
+	if (name_parse(&name, &nlen, nbuf, e) == -1)
+		return -1;
+	return fn(arg, name, nlen, addr, alen);
+}
+
+/* Offset of the ',' ending the element at s, or n. */
+static size_t
+element_end(const char *s, size_t n)
+{
+	size_t i, q;
+	bool angle = false;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"') {
+			q = quoted_len(s + i, n - i);
+			if (q == 0)
+				return n;
+			i += q - 1;
+		} else if (s[i] == '<')
+			angle = true;
+		else if (s[i] == '>')
+			angle = false;
+		else if (s[i] == ',' && !angle)
+			return i;
+	}
+	return n;
+}
+
+int
+message_parse_addrs(const char *s, size_t n, message_addr_fn *fn,
+    void *arg, struct err *e)
+{
+	size_t i, end;
+
+	if (memchr(s, '\r', n) != NULL || memchr(s, '\n', n) != NULL ||
+	    memchr(s, '\0', n) != NULL)
+		return bad_addr(e, s, n, "it holds a line break or NUL");
+	for (i = 0; i < n; i = end + 1) {
+		end = i + element_end(s + i, n - i);
+		if (mbox_parse(s + i, end - i, fn, arg, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * RFC 2047 encoded-words.
+ */
+
+static size_t
+ew_len(size_t k)
+{
+	return EW_OVERHEAD + (k + 2) / 3 * 4;
+}
+
+/* Octets of s, whole characters, whose encoded-word fits in room. */
+static size_t
+ew_take(const char *s, size_t n, size_t room)
+{
+	size_t max, k = 0, c;
+
+	if (room > EW_MAX)
+		room = EW_MAX;
+	if (room < EW_OVERHEAD)
+		return 0;
+	max = (room - EW_OVERHEAD) / 4 * 3;
+	while (k < n) {
+		c = char_len(s + k, n - k);
+		if (k + c > max)
+			break;
+		k += c;
+	}
+	return k;
+}
+
+static int
+ew_put(struct buf *out, const char *s, size_t k)
+{
+	if (buf_add(out, "=?UTF-8?B?", 10) == -1 ||
+	    codec_base64(out, s, k) == -1 || buf_add(out, "?=", 2) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * All of s as encoded-words from column *col, CRLF SP between them.
+ * Before the first: if nothing fits at *col, or (phrase) s would fit
+ * whole on a fresh line, fold there too; an unstructured value cannot
+ * (a decoder would keep the SP), so its first word overflows instead.
+ */
+static int
+encode_run(struct buf *out, size_t *col, const char *s, size_t n,
+    bool phrase)
+{
+	size_t room, k;
+	bool first = true;
+
+	while (n > 0) {
+		room = *col < LINE_SOFT ? LINE_SOFT - *col : 0;
+		k = ew_take(s, n, room);
+		if (!first || (phrase && (k == 0 ||
+		    (k < n && ew_take(s, n, EW_MAX) == n)))) {
+			if (buf_add(out, "\r\n ", 3) == -1)
+				return -1;
+			*col = 1;
+			k = ew_take(s, n, EW_MAX);
+		} else if (k == 0)
+			k = ew_take(s, n, EW_MIN);
+		if (ew_put(out, s, k) == -1)
+			return -1;
+		*col += ew_len(k);
+		s += k, n -= k, first = false;
+	}
+	return 0;
+}
+
+/* Plain tokens, folding before white space. */
+static int
+plain_put(struct buf *out, size_t *col, const char *s, size_t n)
+{
+	size_t i = 0, w, t;
+
+	while (i < n) {
+		for (w = i; w < n && is_ws(s[w]); w++)
+			;
+		for (t = w; t < n && !is_ws(s[t]); t++)
+			;
+		if (w > i && *col + t - i > LINE_SOFT) {
+			if (buf_add(out, "\r\n", 2) == -1)
+				return -1;
+			*col = 0;
+		}
+		if (buf_add(out, s + i, t - i) == -1)
+			return -1;
+		*col += t - i;
+		i = t;
+	}
+	return 0;
+}
+
+/* Whether a token of unstructured text must be encoded. */
+static bool
+token_needs(const char *s, size_t i, size_t j, size_t n)
+{
+	size_t k;
+
+	if (is_ws(s[i]))
+		return i == 0 || j == n || j - i > WS_MAX;
+	if (j - i > PLAIN_MAX)
+		return true;
+	for (k = i; k < j; k++) {
+		unsigned char c = (unsigned char)s[k];
+
+		if (c < 0x21 || c > 0x7e || (c == '=' && k + 1 < j &&
+		    s[k + 1] == '?'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The span [*a, *b) of s to encode, from the first token that needs it
+ * to the last, widened to whole words so that an encoded-word always
+ * has white space or the value's end on each side (RFC 2047 §5 (1)).
+ * Leading and trailing white space is encoded: parsers strip it.
+ */
+static void
+encode_span(const char *s, size_t n, size_t *a, size_t *b)
+{
+	size_t i, j;
+	bool ws;
+
+	*a = *b = n;
+	for (i = 0; i < n; i = j) {
+		ws = is_ws(s[i]);
+		for (j = i; j < n && is_ws(s[j]) == ws; j++)
+			;
+		if (!token_needs(s, i, j, n))
+			continue;
+		if (*a == n || *b == n)
+			*a = i < *a ? i : *a;
+		*b = j;
+	}
+	if (*a >= *b) {
+		*a = *b = n;
+		return;
+	}
+	if (*a > 0 && is_ws(s[*a]))
+		while (*a > 0 && !is_ws(s[*a - 1]))
+			(*a)--;
+	if (*b < n && is_ws(s[*b - 1]))
+		while (*b < n && !is_ws(s[*b]))
+			(*b)++;
+}
+
+/* Unstructured text: plain words, then encoded-words, then plain. */
+static int
+text_put(struct buf *out, size_t *col, const char *s, size_t n)
+{
+	size_t a, b, w;
+
+	encode_span(s, n, &a, &b);
+	if (a == n)
+		return plain_put(out, col, s, n);
+	for (w = a; w > 0 && is_ws(s[w - 1]); w--)
+		;
+	if (plain_put(out, col, s, w) == -1)
+		return -1;
+	if (a > w && *col + (a - w) + EW_MIN > LINE_SOFT) {
+		if (buf_add(out, "\r\n", 2) == -1)
+			return -1;
+		*col = 0;
+	}
+	if (buf_add(out, s + w, a - w) == -1)
+		return -1;
+	*col += a - w;
+	if (encode_run(out, col, s + a, b - a, false) == -1)
+		return -1;
+	return plain_put(out, col, s + b, n - b);
+}
+
+int
+message_encode_words(struct buf *out, const char *s, size_t n,
+    size_t col, bool phrase)
+{
+	if (phrase)
+		return encode_run(out, &col, s, n, true);
+	return text_put(out, &col, s, n);
+}
+
+/*
+ * Writing headers.
+ */
+
+static int
+fold(struct build *b)
+{
+	b->col = 0;
+	return buf_add(&b->m->text, "\r\n", 2);
+}
+
+static int
+add(struct build *b, const char *s, size_t n)
+{
+	b->col += n;
+	return buf_add(&b->m->text, s, n);
+}
+
+enum name_form { NAME_ATOMS, NAME_QUOTED, NAME_WORDS };
+
+/* RFC 5322 §3.2.5 phrase: atoms, a quoted-string or encoded-words. */
+static enum name_form
+name_form(const char *s, size_t n, size_t *len)
+{
+	enum name_form f = NAME_ATOMS;
+	size_t i;
+
+	*len = n;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f ||
+		    (c == '=' && i + 1 < n && s[i + 1] == '?'))
+			return NAME_WORDS;
+		if (c == '"' || c == '\\')
+			(*len)++;
+		if (c == ' ' ? i == 0 || s[i - 1] == ' ' || i + 1 == n :
+		    !is_atext(c))
+			f = NAME_QUOTED;
+	}
+	if (f == NAME_QUOTED)
+		*len += 2;
+	return *len > PLAIN_MAX ? NAME_WORDS : f;
+}
+
+static int
+quoted_put(struct build *b, const char *s, size_t n)
+{
+	size_t i;
+
+	if (add(b, "\"", 1) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (((s[i] == '"' || s[i] == '\\') && add(b, "\\", 1) == -1) ||
+		    add(b, s + i, 1) == -1)
+			return -1;
+	return add(b, "\"", 1);
+}
+
+/* The name as a phrase; len is what name_form() measured. */
+static int
+name_put(struct build *b, enum name_form f, const char *s, size_t n,
+    size_t len)
+{
+	if (b->col + 1 + len > LINE_SOFT && fold(b) == -1)
+		return -1;
+	if (add(b, " ", 1) == -1)
+		return -1;
+	if (f == NAME_ATOMS)
+		return add(b, s, n);
+	if (f == NAME_QUOTED)
+		return quoted_put(b, s, n);
+	return encode_run(&b->m->text, &b->col, s, n, true);
+}
+
+/*
+ * One mailbox of an address header; a message_addr_fn.  A mailbox that
+ * does not fit goes to a new line whole (after the comma); one still
+ * too long breaks before its "<".  One octet is kept for the comma.
+ */
+static int
+mbox_put(void *arg, const char *name, size_t nlen, const char *addr,
+    size_t alen)
+{
+	struct build *b = arg;
+	enum name_form f = NAME_ATOMS;
+	size_t len = nlen > 0 ? alen + 2 : alen, nl = 0;
+
+	if (b->single && b->count > 0) {
+		err_set(b->e, E_INPUT, b->where, "%s holds more than one "
+		    "address: expected exactly one", b->where);
+		return -1;
+	}
+	if (nlen > 0)
+		f = name_form(name, nlen, &nl);
+	if (f == NAME_WORDS)
+		nl = nlen <= EW_BYTES ? ew_len(nlen) : EW_MIN;
+	if (b->count > 0 && (add(b, ",", 1) == -1 || (b->col + 1 +
+	    (nl > 0 ? nl + 1 : 0) + len + 1 > LINE_SOFT && fold(b) == -1)))
+		return -1;
+	if (nlen > 0 && name_put(b, f, name, nlen, nl) == -1)
+		return -1;
+	if (b->col + 1 + len + 1 > LINE_SOFT && fold(b) == -1)
+		return -1;
+	if (add(b, nlen > 0 ? " <" : " ", nlen > 0 ? 2 : 1) == -1 ||
+	    add(b, addr, alen) == -1 || (nlen > 0 && add(b, ">", 1) == -1))
+		return -1;
+	if (has_8bit(addr, alen))
+		b->m->utf8_addr = true;
+	if (b->is_from) {
+		memcpy(b->m->from, addr, alen);
+		b->m->from[alen] = '\0';
+	}
+	b->count++;
+	return 0;
+}
+
+static int
+addrs_put(struct build *b, const struct hdef *d, const char *v, size_t n)
+{
+	b->count = 0;
+	b->single = d->kind == H_FROM || d->kind == H_ONE;
+	b->is_from = d->kind == H_FROM;
+	if (message_parse_addrs(v, n, mbox_put, b, b->e) == -1) {
+		err_where(b->e, "%s", b->where);
+		return -1;
+	}
+	if (b->single && b->count == 0) {
+		err_set(b->e, E_INPUT, b->where, "%s is empty: expected "
+		    "Name <name@domain>", b->where);
+		return -1;
+	}
+	return 0;
+}
+
+/* msg-id lists (RFC 5322 §3.6.4): ASCII, white space made single. */
+static int
+ids_put(struct build *b, const char *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] >= 0x80) {
+			err_set(b->e, E_INPUT, b->where, "%s holds non-ASCII "
+			    "text: expected <id@domain> message IDs",
+			    b->where);
+			return -1;
+		}
+	for (i = 0; i < n; i = j) {
+		while (i < n && is_ws(v[i]))
+			i++;
+		for (j = i; j < n && !is_ws(v[j]); j++)
+			;
+		if (j == i)
+			break;
+		if (b->col + 1 + j - i > LINE_SOFT && b->col > 0 &&
+		    fold(b) == -1)
+			return -1;
+		if (add(b, " ", 1) == -1 || add(b, v + i, j - i) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+value_put(struct build *b, const struct hdef *d, const char *v, size_t n)
+{
+	switch (d->kind) {
+	case H_TEXT:
+		if (n == 0)
+			return 0;
+		if (add(b, " ", 1) == -1)
+			return -1;
+		return text_put(&b->m->text, &b->col, v, n);
+	case H_ID:
+		return ids_put(b, v, n);
+	default:
+		return addrs_put(b, d, v, n);
+	}
+}
+
+/* One header; an address header with no mailbox is left out. */
+static int
+header_put(struct build *b, const char *name, const struct hdef *d,
+    const char *v, size_t n)
+{
+	struct buf *out = &b->m->text;
+	size_t start = out->len;
+
+	if (d->kind == H_BCC)
+		return 0;
+	b->where = d->name != NULL ? d->name : name;
+	b->col = 0;
+	if (add(b, b->where, strlen(b->where)) == -1 || add(b, ":", 1) == -1)
+		return -1;
+	if (value_put(b, d, v, n) == -1)
+		return -1;
+	if (d->kind != H_TEXT && d->kind != H_ID && b->count == 0) {
+		buf_truncate(out, start);
+		return 0;
+	}
+	return buf_add(out, "\r\n", 2);
+}
+
+static const struct hdef *
+hdef_find(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < sizeof(hdefs) / sizeof(hdefs[0]); i++)
+		if (hdefs[i].len == len && strcasecmp(hdefs[i].name, name) == 0)
+			return &hdefs[i];
+	if (strncasecmp(name, "Content-", 8) == 0)
+		return &hdef_content;
+	return &hdef_other;
+}
+
+static const char *
+hvalue(const struct message_header *h)
+{
+	return h->value != NULL ? h->value : "";
+}
+
+/* Why header name s is refused (RFC 5322 §2.2 ftext), or NULL. */
+static const char *
+hname_check(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= 32 || (unsigned char)s[i] >= 127 ||
+		    s[i] == ':')
+			return "expected letters, digits and '-'";
+	if (i == 0)
+		return "it is empty";
+	if (i > HNAME_MAX)
+		return "longer than 76 characters";
+	return NULL;
+}
+
+static int
+header_check(struct build *b, const struct message_header *h,
+    unsigned long *seen)
+{
+	const struct hdef *d = hdef_find(h->name);
+	const char *where = d->name != NULL ? d->name : h->name;
+	const char *why = hname_check(h->name);
+	unsigned long bit = 0;
+
+	if (why != NULL) {
+		err_set(b->e, E_INPUT, where, "'%s' is not a valid header "
+		    "name: %s", where, why);
+		return -1;
+	}
+	if (d->kind == H_GEN) {
+		err_set(b->e, E_INPUT, where, "%s is generated by mailmerge: "
+		    "remove it from the template", where);
+		return -1;
+	}
+	if (d->once)
+		bit = 1UL << (d - hdefs);
+	if (*seen & bit) {
+		err_set(b->e, E_INPUT, where, "%s is given twice: give it "
+		    "once, addresses separated by commas", where);
+		return -1;
+	}
+	*seen |= bit;
+	why = value_check(hvalue(h), h->len);
+	if (why != NULL) {
+		err_set(b->e, E_INPUT, where, "the value of %s %s", where,
+		    why);
+		return -1;
+	}
+	b->has_from |= d->kind == H_FROM;
+	if (d->env > 0)
+		b->env[d->env - 1] = h;
+	return 0;
+}
+
+/*
+ * Pass 1: every header is one the template may set, given at most
+ * once where RFC 5322 §3.6 says so, with a valid name and value.
+ */
+static int
+headers_check(struct build *b)
+{
+	unsigned long seen = 0;
+	size_t i;
+
+	for (i = 0; i < b->p->nhdr; i++)
+		if (header_check(b, &b->p->hdr[i], &seen) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * Pass 2: envelope recipients, To then Cc then Bcc, each address once.
+ */
+
+static bool
+rcpt_has(const struct message *m, const char *addr, size_t alen)
+{
+	const char *r = m->rcpt.data;
+	size_t i, len;
+
+	for (i = 0; i < m->nrcpt; i++, r += len + 1) {
+		len = strlen(r);
+		if (len == alen && strncasecmp(r, addr, alen) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A message_addr_fn. */
+static int
+rcpt_add(void *arg, const char *name, size_t nlen, const char *addr,
+    size_t alen)
+{
+	struct build *b = arg;
+	struct message *m = b->m;
+
+	(void)name, (void)nlen;
+	if (has_8bit(addr, alen))
+		m->utf8_addr = true;
+	if (rcpt_has(m, addr, alen))
+		return 0;
+	if (m->nrcpt == MESSAGE_RCPT_MAX) {
+		err_set(b->e, E_INPUT, b->where, "more than %d recipients: "
+		    "providers refuse more in one message", MESSAGE_RCPT_MAX);
+		return -1;
+	}
+	if (buf_add(&m->rcpt, addr, alen) == -1 ||
+	    buf_add(&m->rcpt, "", 1) == -1)
+		return -1;
+	m->nrcpt++;
+	return 0;
+}
+
+static int
+rcpts_collect(struct build *b)
+{
+	static const char *const name[ENV_MAX] = { "To", "Cc", "Bcc" };
+	const struct message_header *h;
+	size_t k;
+
+	for (k = 0; k < ENV_MAX; k++) {
+		h = b->env[k];
+		if (h == NULL)
+			continue;
+		b->where = name[k];
+		if (message_parse_addrs(hvalue(h), h->len, rcpt_add, b,
+		    b->e) == -1) {
+			err_where(b->e, "%s", b->where);
+			return -1;
+		}
+	}
+	if (b->m->nrcpt == 0) {
+		err_set(b->e, E_INPUT, "To", "no recipient: To, Cc and Bcc "
+		    "hold no address");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Pass 3: the template's headers in order, then From if defaulted.
+ */
+static int
+headers_put(struct build *b)
+{
+	const struct message_params *p = b->p;
+	const struct message_header *h;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < p->nhdr; i++) {
+		h = &p->hdr[i];
+		if (header_put(b, h->name, hdef_find(h->name), hvalue(h),
+		    h->len) == -1)
+			return -1;
+	}
+	if (b->has_from)
+		return 0;
+	if (p->from_default == NULL) {
+		err_set(b->e, E_INPUT, "From", "no sender: add \"From: Name "
+		    "<you@example.com>\" to the template");
+		return -1;
+	}
+	why = value_check(p->from_default, strlen(p->from_default));
+	if (why != NULL) {
+		err_set(b->e, E_INPUT, "From", "the default From %s", why);
+		return -1;
+	}
+	return header_put(b, "From", &hdef_from, p->from_default,
+	    strlen(p->from_default));
+}
+
+/*
+ * Generated headers.
+ */
+
+/* RFC 5322 §3.3 date-time in the local zone, cached per time_t. */
+static int
+date_make(struct message *m, time_t t, struct err *e)
+{
+	struct tm tm;
+	long off;
+
+	if (m->date_ok && m->date_when == t)
+		return 0;
+	if (localtime_r(&t, &tm) == NULL || tm.tm_year < 0 ||
+	    tm.tm_year > 9999 - 1900) {
+		err_set(e, E_INPUT, "Date", "the date is out of range: "
+		    "expected a year from 1900 to 9999");
+		return -1;
+	}
+	off = tm.tm_gmtoff / 60;
+	snprintf(m->date, sizeof(m->date),
+	    "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld",
+	    wday[tm.tm_wday], tm.tm_mday, month[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60,
+	    (off < 0 ? -off : off) % 60);
+	m->date_when = t;
+	m->date_ok = true;
+	return 0;
+}
+
+/* RFC 5322 §3.6.4: "<" id-left "@" the From domain ">". */
+static int
+msgid_make(struct message *m, const char *left, struct err *e)
+{
+	const char *dom = strrchr(m->from, '@');
+	size_t len = left != NULL ? strlen(left) : 0, dlen;
+
+	if (left == NULL || !dot_atom(left, len) || has_8bit(left, len)) {
+		err_set(e, E_INPUT, "Message-ID", "the Message-ID left part "
+		    "is not ASCII letters, digits, dots and the like");
+		return -1;
+	}
+	dlen = dom != NULL ? strlen(dom) : 0;
+	if (dom == NULL || len + dlen + 3 > sizeof(m->msgid)) {
+		err_set(e, E_INPUT, "Message-ID", "the Message-ID would be "
+		    "longer than %d octets", MESSAGE_ADDR_MAX + 2);
+		return -1;
+	}
+	m->msgid[0] = '<';
+	memcpy(m->msgid + 1, left, len);
+	memcpy(m->msgid + 1 + len, dom, dlen);
+	memcpy(m->msgid + 1 + len + dlen, ">", 2);
+	return 0;
+}
+
+/* Where Content-Type comes from once bodies other than text/plain do. */
+static const char *
+content_type(const struct message_params *p)
+{
+	(void)p;
+	return "text/plain; charset=UTF-8";
+}
+
+static int
+generated_put(struct build *b, const char *cte)
+{
+	const char *v[] = {
+		"Date: ", b->m->date,
+		"\r\nMessage-ID: ", b->m->msgid,
+		"\r\nMIME-Version: 1.0\r\nContent-Type: ", content_type(b->p),
+		"\r\nContent-Transfer-Encoding: ", cte, "\r\n\r\n"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (buf_adds(&b->m->text, v[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * The body: CRLF line ends (RFC 5322 §2.3), 7bit, 8bit or base64
+ * (RFC 2045 §2.7, §2.8, §6.8).
+ */
+
+/* Whether the 8 octets at u are all ASCII from 0x0e up: the fast path. */
+static bool
+plain8(const unsigned char *u)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t x;
+
+	memcpy(&x, u, sizeof(x));
+	return ((x | ((x - ones * 0x0e) & ~x)) & high) == 0;
+}
+
+/*
+ * Whether u starts with a 3-octet character led by E1-EF (Hangul, CJK),
+ * which cannot be overlong; after ED only 80-9F, as A0-BF would make a
+ * surrogate.  The fast path for Korean text.
+ */
+static bool
+wide3(const unsigned char *u, size_t n)
+{
+	return n >= 3 && u[0] >= 0xe1 && u[0] <= 0xef &&
+	    (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80 &&
+	    (u[0] != 0xed || u[1] < 0xa0);
+}
+
+/* One step of body_scan() at u[*i], a non-ASCII or a control octet. */
+static void
+scan_one(const unsigned char *u, size_t n, size_t *i, size_t *line,
+    struct body_info *bi)
+{
+	size_t k;
+
+	if (u[*i] == '\n' || u[*i] == '\r') {
+		bi->cr |= u[*i] == '\r';
+		bi->maxline = *line > bi->maxline ? *line : bi->maxline;
+		*line = 0;
+		*i += u[*i] == '\r' && *i + 1 < n && u[*i + 1] == '\n' ? 2 : 1;
+		return;
+	}
+	k = utf8_len(u + *i, n - *i);
+	if (k == 0) {
+		bi->bad = *i;
+		*i = n;
+		return;
+	}
+	bi->eight |= k > 1;
+	bi->nul |= u[*i] == '\0';
+	*line += k, *i += k;
+}
+
+/*
+ * Line lengths, 8bit, NUL, CR and UTF-8 validity in one pass.  Runs of
+ * plain ASCII go 8 octets at a time, and most 3-octet characters skip
+ * utf8_len().
+ */
+static void
+body_scan(const char *s, size_t n, struct body_info *bi)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, line = 0;
+
+	memset(bi, 0, sizeof(*bi));
+	bi->bad = SIZE_MAX;
+	while (i < n) {
+		if (wide3(u + i, n - i)) {
+			bi->eight = true;
+			line += 3, i += 3;
+		} else if (i + 8 <= n && plain8(u + i)) {
+			line += 8, i += 8;
+		} else if (u[i] >= 0x0e && u[i] < 0x80) {
+			line++, i++;
+		} else
+			scan_one(u, n, &i, &line, bi);
+	}
+	bi->maxline = line > bi->maxline ? line : bi->maxline;
+}
+
+/* The transfer encoding; NUL and long lines only base64 can carry. */
+static const char *
+cte_pick(struct message *m, const struct message_params *p,
+    const struct body_info *bi)
+{
+	if (bi->nul || bi->maxline > LINE_HARD ||
+	    (bi->eight && !p->allow_8bit))
+		return "base64";
+	m->eightbit = bi->eight;
+	return bi->eight ? "8bit" : "7bit";
+}
+
+static int
+sink_put(struct sink *k, const char *s, size_t n)
+{
+	size_t room;
+
+	if (!k->b64)
+		return buf_add(k->out, s, n);
+	while (n > 0) {
+		room = sizeof(k->chunk) - k->len;
+		room = room < n ? room : n;
+		memcpy(k->chunk + k->len, s, room);
+		k->len += room, s += room, n -= room;
+		if (k->len == sizeof(k->chunk)) {
+			if (codec_base64_lines(k->out, k->chunk, k->len) == -1)
+				return -1;
+			k->len = 0;
+		}
+	}
+	return 0;
+}
+
+static size_t
+line_end(const char *s, size_t n, bool cr)
+{
+	const char *lf;
+	size_t i;
+
+	if (!cr) {
+		lf = memchr(s, '\n', n);
+		return lf != NULL ? (size_t)(lf - s) : n;
+	}
+	for (i = 0; i < n && s[i] != '\n' && s[i] != '\r'; i++)
+		;
+	return i;
+}
+
+static int
+body_put(struct message *m, const struct message_params *p,
+    const struct body_info *bi, bool b64)
+{
+	struct sink k;
+	const char *s = p->body;
+	size_t n = p->body_len, end;
+
+	k.out = &m->text, k.b64 = b64, k.len = 0;
+	while (n > 0) {
+		end = line_end(s, n, bi->cr);
+		if (sink_put(&k, s, end) == -1 ||
+		    sink_put(&k, "\r\n", 2) == -1)
+			return -1;
+		if (end + 1 < n && s[end] == '\r' && s[end + 1] == '\n')
+			end++;
+		end += end < n;
+		s += end, n -= end;
+	}
+	if (b64 && k.len > 0)
+		return codec_base64_lines(k.out, k.chunk, k.len);
+	return 0;
+}
+
+static int
+body_check(const struct message_params *p, struct body_info *bi,
+    struct err *e)
+{
+	body_scan(p->body, p->body_len, bi);
+	if (bi->bad != SIZE_MAX) {
+		err_set(e, E_INPUT, "body", "the body is not valid UTF-8 at "
+		    "octet %zu", bi->bad);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The interface.
+ */
+
+static void
+message_reset(struct message *m)
+{
+	buf_reset(&m->text);
+	buf_reset(&m->rcpt);
+	m->nrcpt = 0;
+	m->from[0] = '\0';
+	m->msgid[0] = '\0';
+	m->eightbit = false;
+	m->utf8_addr = false;
+}
+
+void
+message_init(struct message *m)
+{
+	buf_init(&m->text, MESSAGE_MAX);
+	buf_init(&m->rcpt, RCPT_CAP);
+	m->date_ok = false;
+	message_reset(m);
+}
+
+void
+message_fini(struct message *m)
+{
+	buf_fini(&m->text);
+	buf_fini(&m->rcpt);
+}
+
+int
+message_build(struct message *m, const struct message_params *p,
+    struct err *e)
+{
+	struct build b = { .m = m, .p = p, .e = e };
+	struct body_info bi;
+	const char *cte;
+
+	message_reset(m);
+	err_clear(e);
+	if (headers_check(&b) == -1 || rcpts_collect(&b) == -1 ||
+	    headers_put(&b) == -1 || date_make(m, p->date, e) == -1 ||
+	    msgid_make(m, p->msgid_left, e) == -1 ||
+	    body_check(p, &bi, e) == -1)
+		goto fail;
+	cte = cte_pick(m, p, &bi);
+	if (generated_put(&b, cte) == -1 ||
+	    body_put(m, p, &bi, cte[0] == 'b') == -1)
+		goto fail;
+	return 0;
+fail:
+	if (e != NULL && e->kind == E_NONE)
+		err_set(e, E_INPUT, "message", "the message is larger than "
+		    "%d MB", MESSAGE_MAX >> 20);
+	message_reset(m);
+	return -1;
+}
+
+const char *
+message_rcpt(const struct message *m, size_t i)
+{
+	const char *r = m->rcpt.data;
+
+	if (i >= m->nrcpt)
+		return NULL;
+	while (i-- > 0)
+		r += strlen(r) + 1;
+	return r;
+}
