@@ -1,0 +1,108 @@
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+#include "provider.h"
+#include "smtp.h"
+
+/*
+ * The configuration file: INI, one section per sending account.
+ * Unknown keys and sections are errors with their line.  Passwords are
+ * never read from argv; a file holding a password key must be 0600.
+ * Keys: provider host port tls ca_file user password password_env
+ * password_command from route rate max_per_session auth envelope_sender
+ * helo, and for tests timeout (cmd and data) and connect_timeout, in
+ * seconds or "Nms".  rate = none turns a profile's pacing off.
+ */
+
+enum config_secret_src {
+	CONFIG_SECRET_NONE = 0,	/* ask on the terminal (no echo) */
+	CONFIG_SECRET_INLINE,	/* password = ... (file must be 0600) */
+	CONFIG_SECRET_ENV,	/* password_env = NAME */
+	CONFIG_SECRET_COMMAND	/* password_command = shell command */
+};
+
+struct account {
+	char		*name;		/* section name */
+	size_t		 line;		/* line of the [section] */
+	const struct provider *prov;	/* profile: gmail, naver, custom */
+	char		*host;
+	char		*port;
+	enum provider_tls tls;
+	char		*ca_file;	/* or NULL */
+	char		*user;		/* AUTH identity as written, or NULL */
+	char		*user_addr;	/* user, or user@domain of the profile
+					   (a bare id on gmail/naver); NULL if
+					   user is not an address */
+	char		*from;		/* "Name <addr>" as written, or NULL */
+	char		*from_addr;	/* addr-spec of from, or user_addr */
+	char		*envelope;	/* MAIL FROM: from_addr, or the bare
+					   user id (envelope_sender = user) */
+	char		**route;	/* recipient domains; "*" = the rest */
+	size_t		 nroute;
+	unsigned	 rate_n;	/* mails per rate_ms; 0: no pacing */
+	unsigned	 rate_ms;
+	unsigned	 max_per_session;
+	enum smtp_auth	 auth;
+	enum provider_sender sender;
+	char		*helo;		/* or NULL */
+	int		 connect_ms;	/* connect_timeout; default 30 s */
+	int		 cmd_ms;	/* timeout; default 5 min */
+	int		 data_ms;	/* timeout; default 10 min */
+	enum config_secret_src secret_src;
+	char		*secret_arg;	/* the env name / command / password */
+};
+
+struct config {
+	char		*path;
+	struct account	*acct;
+	size_t		 nacct;
+};
+
+/*
+ * Load path, or when path is NULL the first of ./mailmerge.conf and
+ * $XDG_CONFIG_HOME/mailmerge/config (~/.config/...).  E_NOINPUT: no
+ * file; E_CONFIG: "path:line" and what is wrong.
+ */
+int	config_load(struct config **cp, const char *path, struct err *e);
+void	config_free(struct config *c);
+
+/*
+ * True if a's From address is not the account's own (user_addr): the
+ * caller warns when a->prov->from is REWRITTEN or REFUSED.
+ */
+bool	config_from_foreign(const struct account *a);
+
+/*
+ * Fetch account a's secret into out (cap it small; the caller wipes it
+ * with explicit_bzero): the environment variable, the first line of the
+ * command's output (run by /bin/sh -c), the inline value, or a no-echo
+ * prompt on /dev/tty.  E_CONFIG naming the account and source, never
+ * the secret or the command's output.
+ */
+int	config_secret(const struct account *a, struct buf *out,
+	    struct err *e);
+
+/*
+ * The account for a recipient: the one named by provider_col (a roster
+ * "provider" column, NULL or "" if none: a section name, else the
+ * provider of exactly one section), else the one whose route lists the
+ * domain of addr (exactly, any case: naver.com does not take
+ * mail.naver.com), else the one with route "*".  -1 (E_INPUT) if none.
+ */
+int	config_route(const struct config *c, const char *addr,
+	    const char *provider_col, size_t *idx, struct err *e);
+
+/*
+ * "5/s", "20/min", "100/h", "500/day" → n mails per ms milliseconds; N
+ * is a positive integer.  E_USAGE naming the expected form (the config
+ * file reports it as E_CONFIG at its line).
+ */
+int	config_parse_rate(const char *s, unsigned *n, unsigned *ms,
+	    struct err *e);
+
+#endif /* CONFIG_H */
