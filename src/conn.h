@@ -1,0 +1,79 @@
+#ifndef CONN_H
+#define CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+/*
+ * One TCP connection, plain or TLS, with a timeout on every read and
+ * write, a capped line reader and buffered writes.  Callers never know
+ * whether TLS is on: conn_readline() and conn_write() are the same
+ * either way.  The only module that includes gnutls.
+ */
+
+#define CONN_LINE_MAX	4096	/* octets in one line read, CRLF included */
+
+struct conn;
+
+struct conn_params {
+	const char	*host;		/* name or address; also TLS SNI/check */
+	const char	*port;		/* service, e.g. "587" */
+	int		 connect_ms;	/* connect timeout */
+	int		 io_ms;		/* timeout of each read or write */
+	const char	*ca_file;	/* PEM trusted besides the system store, or NULL */
+};
+
+/*
+ * Connect (TCP_NODELAY set).  E_NET: cannot resolve or connect, with
+ * the host:port and reason.  Only this opens sockets.
+ */
+int	conn_open(struct conn **cp, const struct conn_params *p,
+	    struct err *e);
+
+/*
+ * TLS handshake over the open connection: TLS 1.2 or newer, SNI, the
+ * certificate verified against the system store and ca_file, and its
+ * name checked against p->host.  Refuses (E_PROTO) if unread plaintext
+ * is buffered, which would be response injection (RFC 3207 §5).
+ * E_TLS says which name failed and why, and suggests ca_file.
+ */
+int	conn_starttls(struct conn *c, struct err *e);
+
+/* True once a handshake succeeded and the peer is verified. */
+bool	conn_tls_verified(const struct conn *c);
+
+/* "TLS1.3 / ECDHE-... " description for the trace, or "plain". */
+const char *conn_tls_info(const struct conn *c);
+
+/*
+ * Read one line, without its CRLF (a lone LF ends a line too).
+ * *line is valid until the next conn_readline() or conn_close().  Pending
+ * output is flushed first.  E_NET: timeout, EOF, reset; E_PROTO: a line
+ * longer than CONN_LINE_MAX or holding NUL.
+ */
+int	conn_readline(struct conn *c, const char **line, size_t *len,
+	    struct err *e);
+
+/* Bytes received and not yet returned by conn_readline(). */
+size_t	conn_pending(const struct conn *c);
+
+/*
+ * Queue bytes; they go out on conn_flush(), on the next read, or when
+ * the queue is large, in as few TLS records as possible.  E_NET.
+ */
+int	conn_write(struct conn *c, const void *p, size_t n, struct err *e);
+int	conn_flush(struct conn *c, struct err *e);
+
+/* Change the read/write timeout (ms). */
+void	conn_set_timeout(struct conn *c, int io_ms);
+
+/* Close (TLS close_notify best effort) and free; NULL is a no-op. */
+void	conn_close(struct conn *c);
+
+/* Once per process, before threads start: GnuTLS global init. */
+int	conn_global_init(struct err *e);
+void	conn_global_fini(void);
+
+#endif /* CONN_H */

@@ -1,0 +1,163 @@
+#ifndef SMTP_H
+#define SMTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "err.h"
+
+/*
+ * An SMTP submission client session (RFC 5321, 3207, 4954, 2920, 3463):
+ * greeting, EHLO, STARTTLS, EHLO again, AUTH, then any number of
+ * messages, each one MAIL/RCPT/DATA transaction (pipelined when the
+ * server offers PIPELINING), then QUIT.  The states form a named enum
+ * so -v/--trace can show every transition.  AUTH is refused in code
+ * unless TLS is active and verified.  Dot-stuffing and CRLF
+ * normalisation happen here, in one function.
+ */
+
+#define SMTP_REPLY_MAX		512	/* text kept of a reply (all lines) */
+#define SMTP_REPLY_LINES_MAX	100	/* lines in one multi-line reply */
+#define SMTP_CMD_MAX		1024	/* one command line */
+
+enum smtp_stage {
+	SMTP_STAGE_NONE = 0,
+	SMTP_STAGE_CONNECT,	/* greeting */
+	SMTP_STAGE_EHLO,
+	SMTP_STAGE_STARTTLS,
+	SMTP_STAGE_AUTH,
+	SMTP_STAGE_MAIL,
+	SMTP_STAGE_RCPT,
+	SMTP_STAGE_DATA,	/* the reply to DATA (354) */
+	SMTP_STAGE_EOM,		/* the reply after the final "." */
+	SMTP_STAGE_RSET,
+	SMTP_STAGE_QUIT
+};
+
+enum smtp_auth {
+	SMTP_AUTH_AUTO = 0,	/* PLAIN if offered, else LOGIN */
+	SMTP_AUTH_PLAIN,
+	SMTP_AUTH_LOGIN,
+	SMTP_AUTH_XOAUTH2,
+	SMTP_AUTH_NONE		/* no AUTH (a relay that trusts the host) */
+};
+
+/* A server reply: data, not an error.  Control characters replaced. */
+struct smtp_reply {
+	int	code;			/* 0 if none was read */
+	char	enh[16];		/* "5.1.1" (RFC 3463) or "" */
+	char	text[SMTP_REPLY_MAX];	/* all lines joined by " ", no code */
+};
+
+struct smtp_params {
+	const char	*host;		/* server name (TLS name check, SNI) */
+	const char	*port;		/* "587" */
+	bool		 implicit_tls;	/* TLS from the start (port 465) */
+	const char	*ca_file;	/* extra trusted CA PEM, or NULL */
+	const char	*helo;		/* EHLO name; NULL: the host name */
+	enum smtp_auth	 auth;
+	const char	*user;		/* AUTH identity */
+	const char	*secret;	/* password or OAuth token (borrowed) */
+	int		 connect_ms;	/* timeouts (RFC 5321 §4.5.3.2) */
+	int		 cmd_ms;	/* a command's reply, e.g. 300000 */
+	int		 data_ms;	/* the reply after ".", e.g. 600000 */
+	FILE		*trace;		/* "C: ..."/"S: ..." lines, or NULL */
+	const char	*trace_tag;	/* prefix in trace lines (account) */
+};
+
+/* What happened to one message. */
+struct smtp_outcome {
+	enum smtp_stage	  stage;	/* where it ended (EOM if accepted) */
+	struct smtp_reply reply;	/* the deciding reply */
+	size_t		  nrcpt_ok;	/* recipients accepted */
+	size_t		  nrcpt_bad;	/* recipients refused */
+	char		  refused[SMTP_REPLY_MAX];	/* "addr: 550 5.1.1 ...; ..." */
+	bool		  accepted;	/* 2xx after the final "." */
+	bool		  unknown;	/* "." sent, no reply: may or may not be taken */
+};
+
+/* Called just before the final "." goes out; -1 stops the send. */
+typedef int smtp_eom_fn(void *arg);
+
+struct smtp_message {
+	const char	*from;		/* envelope sender (addr-spec) */
+	const char *const *rcpt;	/* envelope recipients */
+	size_t		 nrcpt;
+	const char	*data;		/* RFC 5322 text, CRLF; not dot-stuffed */
+	size_t		 len;
+	bool		 eightbit;	/* needs BODY=8BITMIME */
+	bool		 smtputf8;	/* needs SMTPUTF8 */
+	smtp_eom_fn	*before_eom;	/* durably note "in flight", or NULL */
+	void		*arg;
+};
+
+struct smtp;
+
+/*
+ * Connect, read the greeting, EHLO, STARTTLS (unless implicit TLS),
+ * EHLO again, AUTH.  E_NET/E_TLS: cannot connect, no STARTTLS offered
+ * or refused, handshake or verification failed; E_AUTH: credentials
+ * refused (*last says the reply); E_TEMP/E_PERM: other refusals;
+ * E_PROTO.  On error *sp is NULL and nothing is left open.
+ */
+int	smtp_open(struct smtp **sp, const struct smtp_params *p,
+	    struct smtp_reply *last, struct err *e);
+
+/*
+ * One transaction.  Returns 0 when the server gave its verdict (o says
+ * accepted or refused, at which stage, for which recipients), -1 when
+ * the session broke (e: E_NET, E_PROTO, or E_TEMP for a 421): o->unknown
+ * tells whether the "." was already sent.  After a refusal the session
+ * has been RSET and can take the next message.  A message the server
+ * cannot take (over its SIZE, or needing SMTPUTF8 it lacks) is refused
+ * at MAIL without being sent, with a synthetic reply saying why.  -1
+ * with nothing sent and the session intact: E_INPUT (an address with
+ * CR, LF, '<', '>', controls, or over 256 octets; non-ASCII without
+ * m->smtputf8), E_INTERNAL (eightbit but no 8BITMIME: re-encode).
+ * -1 with E_OS when before_eom failed: the session is then dropped.
+ */
+int	smtp_send(struct smtp *s, const struct smtp_message *m,
+	    struct smtp_outcome *o, struct err *e);
+
+/* Capabilities from the last EHLO. */
+bool	smtp_has(const struct smtp *s, const char *ext);	/* "PIPELINING" */
+size_t	smtp_size_limit(const struct smtp *s);			/* 0: none given */
+
+/* QUIT (best effort) and free; NULL is a no-op. */
+void	smtp_close(struct smtp *s);
+
+/* Name of a stage for reports: "MAIL", "RCPT", "EOM", ... */
+const char *smtp_stage_name(enum smtp_stage st);
+
+/*
+ * Parse one reply line ("250-text", "250 text", "250"): the code
+ * (200-599), whether it is the last line, and *text pointing after the
+ * separator into line.  0 or -1; exported for the fuzz harness.
+ */
+int	smtp_parse_line(const char *line, size_t len, int *code,
+	    bool *last, const char **text);
+
+/*
+ * Add one received line to the reply r; *nlines counts the lines so
+ * far (0 starts a new reply, and r is cleared).  Sets *done on the
+ * final line.  Checks the code is the same on every line, at most
+ * SMTP_REPLY_LINES_MAX lines and CONN_LINE_MAX octets each; takes an
+ * RFC 3463 code into r->enh; replaces control characters and bad UTF-8
+ * with '?'.  0, or -1 with E_PROTO.
+ */
+int	smtp_reply_feed(struct smtp_reply *r, size_t *nlines,
+	    const char *line, size_t len, bool *done, struct err *e);
+
+/*
+ * Append p[0..n) to out as DATA content (RFC 5321 §4.5.2): lone CR or
+ * LF become CRLF, a line starting with '.' gets another '.', and the
+ * text ends with CRLF (nothing is added to empty input).  The final
+ * "." line is not added.  *lines (if not NULL) gets the line count.
+ * 0, or -1 when out's cap is reached.
+ */
+int	smtp_dotstuff(struct buf *out, const void *p, size_t n,
+	    size_t *lines);
+
+#endif /* SMTP_H */
