@@ -35,13 +35,14 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = buf codec config message ratelimit roster template
+UNIT = buf codec config message ratelimit roster smtp template
 T_buf = buf xalloc
 T_codec = codec buf err xalloc
 T_config = config provider message codec buf err xalloc
 T_ratelimit = ratelimit
 T_message = message codec buf err xalloc
 T_roster = roster buf err xalloc
+T_smtp = smtp conn codec buf err xalloc
 T_template = template buf err xalloc
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 
@@ -65,20 +66,26 @@ $(B)/t/test_%: $(B)/t/test_%.o $$(addprefix $(B)/,$$(addsuffix .o,$$(T_$$*)))
 $(B) $(B)/t:
 	mkdir -p $@
 
+include tests/smtpd/Makefile.inc
+
+TEST_ENV = MAILMERGE=$(abspath $(B)/mailmerge) SMTPD=$(abspath $(B)/smtpd) \
+	PYTHON=$(PYTHON)
+TEST_SCRIPTS = tests/smtpd/test_smtpd.py tests/cli/*.sh
+
 # Everything, needing nothing but loopback; prove prints the summary.
-test: $(B)/mailmerge $(UNIT_BINS)
-	MAILMERGE=$(abspath $(B)/mailmerge) PYTHON=$(PYTHON) \
-	    prove --exec '' $(UNIT_BINS) tests/cli/*.sh
+test: $(B)/mailmerge $(B)/smtpd $(UNIT_BINS)
+	$(TEST_ENV) prove --exec '' $(UNIT_BINS) $(TEST_SCRIPTS)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan:
 	$(MAKE) B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
 	    LDFLAGS='-fsanitize=address,undefined' test
 
-test-valgrind: $(B)/mailmerge $(UNIT_BINS)
-	MAILMERGE=$(abspath $(B)/mailmerge) PYTHON=$(PYTHON) \
-	    MAILMERGE_WRAP='valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99' \
-	    prove --exec '' $(UNIT_BINS) tests/cli/*.sh
+VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--error-exitcode=99 --suppressions=$(abspath tests/valgrind.supp)
+test-valgrind: $(B)/mailmerge $(B)/smtpd $(UNIT_BINS)
+	prove --exec '$(VALGRIND)' $(UNIT_BINS)
+	$(TEST_ENV) MAILMERGE_WRAP='$(VALGRIND)' prove --exec '' $(TEST_SCRIPTS)
 
 bench: $(B)/mailmerge
 	$(PYTHON) tests/bench/bench_preview.py $(abspath $(B)/mailmerge)

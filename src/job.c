@@ -1,0 +1,480 @@
+/*
+ * A batch's inputs and the validation pass.  Both verbs share one
+ * shape: open the roster and the template, bind the template to the
+ * roster's columns, then render and check every row before any output.
+ * The roster is streamed, so memory stays flat; the only per-row state
+ * is a 16-byte entry per recipient in the duplicate detector.
+ */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "job.h"
+#include "xalloc.h"
+
+#define HEADERS_CAP	(256 * 1024)		/* header text of one row */
+#define BODY_CAP	(32 * 1024 * 1024)	/* body of one row */
+#define RCPTS_CAP	(64 * 1024)		/* "a@x;b@y" of one row */
+
+enum warn_kind { W_EMPTY, W_DUP, W_UNUSED };
+
+void
+job_diag(const struct job *j, enum batch_level level, const struct err *e)
+{
+	if (j->p->diag != NULL)
+		j->p->diag(j->p->diag_arg, level, e);
+}
+
+void
+job_where(const struct job *j, const struct roster_row *rw, struct err *e)
+{
+	err_where(e, "%s:%zu", j->p->roster, rw->line);
+}
+
+/* A warning of one kind, the first BATCH_WARNINGS_MAX shown. */
+static void
+warn(struct job *j, enum warn_kind kind, const struct err *e)
+{
+	if (j->warned[kind]++ < BATCH_WARNINGS_MAX)
+		job_diag(j, BATCH_WARNING, e);
+}
+
+static int
+file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct err *e)
+{
+	struct codec_sha256 h;
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1) {
+		err_set(e, E_NOINPUT, path, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	codec_sha256_init(&h);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		codec_sha256_update(&h, chunk, (size_t)n);
+	close(fd);
+	if (n == -1) {
+		err_set(e, E_NOINPUT, path, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	codec_sha256_hex(&h, out);
+	return 0;
+}
+
+void
+job_init(struct job *j, const struct batch_params *p)
+{
+	struct tm tm;
+
+	memset(j, 0, sizeof(*j));
+	j->p = p;
+	j->now = time(NULL);
+	gmtime_r(&j->now, &tm);
+	strftime(j->stamp, sizeof(j->stamp), "%Y%m%d%H%M%S", &tm);
+	if (getrandom(&j->nonce, sizeof(j->nonce), 0) != sizeof(j->nonce))
+		j->nonce = (uint64_t)j->now ^ ((uint64_t)getpid() << 32);
+}
+
+void
+job_fini(struct job *j)
+{
+	roster_free(j->roster);
+	template_free(j->tmpl);
+	free(j->seen.hash);
+	free(j->seen.row);
+}
+
+void
+job_row_init(struct job_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	message_init(&r->msg);
+	buf_init(&r->hbuf, HEADERS_CAP);
+	buf_init(&r->body, BODY_CAP);
+	buf_init(&r->rcpts, RCPTS_CAP);
+	buf_init(&r->first, MESSAGE_ADDR_MAX + 1);
+}
+
+void
+job_row_fini(struct job_row *r)
+{
+	message_fini(&r->msg);
+	buf_fini(&r->hbuf);
+	buf_fini(&r->body);
+	buf_fini(&r->rcpts);
+	buf_fini(&r->first);
+}
+
+/* The first message, as a person reads it: decoded headers, text. */
+void
+job_show(FILE *f, const struct job *j, const struct job_row *r,
+    const struct roster_row *rw)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	fprintf(f, "--- row %zu (%s line %zu) ---\n", rw->row, j->p->roster,
+	    rw->line);
+	for (i = 0; i < r->nhdr; i++)
+		fprintf(f, "%s: %s\n", r->hdr[i].name, r->hdr[i].value);
+	fprintf(f, "Message-ID: %s\n\n", r->msg.msgid);
+	fwrite(buf_str(&r->body), 1, r->body.len, f);
+	if (r->body.len > 0 && r->body.data[r->body.len - 1] != '\n')
+		fputc('\n', f);
+	fputs("---\n", f);
+}
+
+/* Columns the template never uses (a "provider" column routes mail). */
+static void
+warn_unused(struct job *j)
+{
+	const char *const *cols = roster_cols(j->roster);
+	struct err w;
+	size_t i;
+
+	for (i = 0; i < roster_ncols(j->roster); i++) {
+		if (template_use(j->tmpl, i) != 0 ||
+		    strcmp(cols[i], "provider") == 0)
+			continue;
+		err_set(&w, E_INPUT, j->p->template, "column '%s' of %s is "
+		    "not used by the template", cols[i], j->p->roster);
+		warn(j, W_UNUSED, &w);
+	}
+}
+
+int
+job_reader(const struct job *j, struct roster **rp, struct err *e)
+{
+	struct roster_params rp_ = { j->p->roster, j->p->encoding,
+	    j->p->delimiter };
+
+	return roster_open(rp, &rp_, e);
+}
+
+int
+job_open(struct job *j, struct err *e)
+{
+	const struct batch_params *p = j->p;
+
+	if (file_sha256(p->roster, j->roster_sum, e) == -1 ||
+	    file_sha256(p->template, j->template_sum, e) == -1)
+		return -1;
+	if (job_reader(j, &j->roster, e) == -1 ||
+	    template_load(&j->tmpl, p->template, e) == -1)
+		return -1;
+	if (template_bind(j->tmpl, roster_cols(j->roster),
+	    roster_ncols(j->roster), e) == -1)
+		return -1;
+	warn_unused(j);
+	return 0;
+}
+
+/* Put a row's position in front of an error: "roster.csv:5: row 4,". */
+static void
+row_error(const struct job *j, const struct roster_row *rw, struct err *e,
+    const char *what)
+{
+	char msg[ERR_MSG_MAX], field[ERR_WHERE_MAX];
+
+	/* Copies: err_set() rewrites e->where and e->msg first. */
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	snprintf(field, sizeof(field), "%s", e->where);
+	if (field[0] != '\0')
+		err_set(e, e->kind, NULL, "row %zu, %s '%s': %s", rw->row,
+		    what, field, msg);
+	else
+		err_set(e, e->kind, NULL, "row %zu: %s", rw->row, msg);
+	job_where(j, rw, e);
+}
+
+/* First address of To, Cc or Bcc, for routing before the build. */
+static int
+first_addr(void *arg, const char *name, size_t nlen, const char *addr,
+    size_t alen)
+{
+	struct buf *b = arg;
+
+	(void)name;
+	(void)nlen;
+	if (b->len == 0 && buf_add(b, addr, alen) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+find_first(struct job_row *r)
+{
+	static const char *const order[] = { "To", "Cc", "Bcc" };
+	struct err ignored;
+	size_t k, i;
+
+	buf_reset(&r->first);
+	for (k = 0; k < 3 && r->first.len == 0; k++)
+		for (i = 0; i < r->nhdr; i++)
+			if (strcasecmp(r->hdr[i].name, order[k]) == 0)
+				message_parse_addrs(r->hdr[i].value,
+				    r->hdr[i].len, first_addr, &r->first,
+				    &ignored);
+}
+
+int
+job_headers(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, struct err *e)
+{
+	size_t i;
+
+	r->nhdr = template_nheaders(j->tmpl);
+	buf_reset(&r->hbuf);
+	for (i = 0; i < r->nhdr; i++) {
+		r->hoff[i] = r->hbuf.len;
+		if (template_render_header(j->tmpl, i, rw->fields, rw->lens,
+		    &r->hbuf, e) == -1) {
+			row_error(j, rw, e, "column");
+			return -1;
+		}
+		r->hdr[i].len = r->hbuf.len - r->hoff[i];
+		if (buf_addc(&r->hbuf, '\0') == -1) {
+			err_set(e, E_INPUT, NULL, "the headers are too large");
+			row_error(j, rw, e, "");
+			return -1;
+		}
+	}
+	/* Pointers only now: the buffer may have moved while growing. */
+	for (i = 0; i < r->nhdr; i++) {
+		r->hdr[i].name = template_header_name(j->tmpl, i);
+		r->hdr[i].value = r->hbuf.data + r->hoff[i];
+	}
+	find_first(r);
+	return 0;
+}
+
+static void
+join_rcpts(struct job_row *r)
+{
+	size_t i;
+
+	buf_reset(&r->rcpts);
+	for (i = 0; i < r->msg.nrcpt; i++) {
+		if (i > 0)
+			buf_addc(&r->rcpts, ';');
+		buf_adds(&r->rcpts, message_rcpt(&r->msg, i));
+	}
+}
+
+int
+job_build(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, const struct job_build_opts *o,
+    struct err *e)
+{
+	struct message_params mp;
+
+	buf_reset(&r->body);
+	if (template_render_body(j->tmpl, rw->fields, rw->lens, TEMPLATE_RAW,
+	    &r->body, e) == -1) {
+		row_error(j, rw, e, "column");
+		return -1;
+	}
+	snprintf(r->msgid, sizeof(r->msgid), "%s.%016llx.%zu", j->stamp,
+	    (unsigned long long)j->nonce, rw->row);
+	memset(&mp, 0, sizeof(mp));
+	mp.hdr = r->hdr;
+	mp.nhdr = r->nhdr;
+	mp.body = r->body.data ? r->body.data : "";
+	mp.body_len = r->body.len;
+	mp.date = o->date;
+	mp.msgid_left = r->msgid;
+	mp.allow_8bit = o->allow_8bit;
+	mp.from_default = o->from_default;
+	if (message_build(&r->msg, &mp, e) == -1) {
+		row_error(j, rw, e, "header");
+		return -1;
+	}
+	join_rcpts(r);
+	return 0;
+}
+
+static uint64_t
+addr_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		h = (h ^ c) * 1099511628211ULL;
+	}
+	return h ? h : 1;
+}
+
+static void
+seen_grow(struct job_seen *s)
+{
+	struct job_seen n = { NULL, NULL, s->size ? s->size * 2 : 1024, 0 };
+	size_t i, k;
+
+	n.hash = xcalloc(n.size, sizeof(*n.hash));
+	n.row = xcalloc(n.size, sizeof(*n.row));
+	for (i = 0; i < s->size; i++) {
+		if (s->hash[i] == 0)
+			continue;
+		k = s->hash[i] & (n.size - 1);
+		while (n.hash[k] != 0)
+			k = (k + 1) & (n.size - 1);
+		n.hash[k] = s->hash[i];
+		n.row[k] = s->row[i];
+		n.used++;
+	}
+	free(s->hash);
+	free(s->row);
+	*s = n;
+}
+
+/* Record addr for row: the earlier row that had it, else 0. */
+static size_t
+seen_add(struct job_seen *s, const char *addr, size_t row)
+{
+	uint64_t h = addr_hash(addr);
+	size_t k;
+
+	if (2 * (s->used + 1) > s->size)
+		seen_grow(s);
+	for (k = h & (s->size - 1); s->hash[k] != 0; k = (k + 1) & (s->size - 1))
+		if (s->hash[k] == h)
+			return s->row[k] != row ? s->row[k] : 0;
+	s->hash[k] = h;
+	s->row[k] = row;
+	s->used++;
+	return 0;
+}
+
+static void
+check_dups(struct job *j, const struct job_row *r,
+    const struct roster_row *rw)
+{
+	struct err w;
+	size_t i, first;
+
+	for (i = 0; i < r->msg.nrcpt; i++) {
+		first = seen_add(&j->seen, message_rcpt(&r->msg, i), rw->row);
+		if (first == 0)
+			continue;
+		err_set(&w, E_INPUT, NULL, "row %zu: %s also gets the mail of "
+		    "row %zu: the same recipient twice", rw->row,
+		    message_rcpt(&r->msg, i), first);
+		job_where(j, rw, &w);
+		warn(j, W_DUP, &w);
+	}
+}
+
+/* Fields used in a header or the text (outside a section) but empty. */
+static void
+check_empty(struct job *j, const struct roster_row *rw)
+{
+	const char *const *cols = roster_cols(j->roster);
+	struct err w;
+	unsigned use;
+	size_t i;
+
+	for (i = 0; i < rw->nfields; i++) {
+		use = template_use(j->tmpl, i);
+		if (rw->lens[i] != 0 || (use & TEMPLATE_USE_SECTION) ||
+		    !(use & (TEMPLATE_USE_HEADER | TEMPLATE_USE_TEXT)))
+			continue;
+		err_set(&w, E_INPUT, NULL, "row %zu: '%s' is empty but the "
+		    "template uses it in %s", rw->row, cols[i],
+		    (use & TEMPLATE_USE_HEADER) ? "a header" : "the text");
+		job_where(j, rw, &w);
+		warn(j, W_EMPTY, &w);
+	}
+}
+
+static void
+summarize_warnings(struct job *j)
+{
+	static const char *const what[] = { "empty fields",
+	    "duplicate recipients", "unused columns" };
+	struct err w;
+	size_t k;
+
+	for (k = 0; k < 3; k++) {
+		if (j->warned[k] <= BATCH_WARNINGS_MAX)
+			continue;
+		err_set(&w, E_INPUT, j->p->roster, "%zu more warnings of "
+		    "%s not shown", j->warned[k] - BATCH_WARNINGS_MAX, what[k]);
+		job_diag(j, BATCH_WARNING, &w);
+	}
+}
+
+static int
+check_row(struct job *j, struct job_row *r, const struct roster_row *rw,
+    const struct job_checks *c, struct err *e)
+{
+	struct job_build_opts o = { j->now, true, NULL };
+
+	if (job_headers(j, r, rw, e) == -1)
+		return -1;
+	if (c != NULL && c->route != NULL &&
+	    c->route(c->arg, r, rw, &o, e) == -1)
+		return -1;
+	if (job_build(j, r, rw, &o, e) == -1)
+		return -1;
+	if (c != NULL && c->after != NULL && c->after(c->arg, r, rw, e) == -1)
+		return -1;
+	j->nrcpt += r->msg.nrcpt;
+	check_dups(j, r, rw);
+	check_empty(j, rw);
+	return 0;
+}
+
+static void
+row_failed(struct job *j, const struct err *e)
+{
+	if (j->errors++ < BATCH_ERRORS_MAX)
+		job_diag(j, BATCH_ERROR, e);
+}
+
+int
+job_validate(struct job *j, const struct job_checks *c, struct err *e)
+{
+	struct job_row r;
+	struct roster_row rw;
+	struct err re;
+	int n = 1;
+
+	job_row_init(&r);
+	while (n != 0 && (j->p->limit == 0 || j->rows < j->p->limit)) {
+		n = roster_next(j->roster, &rw, e);
+		if (n == -1)
+			break;
+		if (n == -2) {
+			j->rows++;
+			row_failed(j, e);
+		} else if (n == 1) {
+			j->rows++;
+			if (check_row(j, &r, &rw, c, &re) == -1)
+				row_failed(j, &re);
+		}
+	}
+	job_row_fini(&r);
+	if (n == -1)
+		return -1;
+	summarize_warnings(j);
+	if (j->errors > 0) {
+		err_set(e, E_INPUT, j->p->roster, "%zu of %zu rows have errors"
+		    "%s; nothing was written or sent: fix them and run again",
+		    j->errors, j->rows, j->errors > BATCH_ERRORS_MAX ?
+		    " (the first ones are shown)" : "");
+		return -1;
+	}
+	return roster_rewind(j->roster, e);
+}

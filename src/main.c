@@ -1,0 +1,441 @@
+/*
+ * mailmerge: the command line.  One subcommand per verb, each parsed
+ * with getopt_long; the only place that prints usage, maps an error kind
+ * to an exit code (one switch, sysexits.h) and calls exit().
+ */
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "err.h"
+
+#define VERSION		"0.1.0"
+#define PREVIEW_DIR	"out/preview"
+
+struct verb {
+	const char	*name;
+	int		(*run)(int argc, char **argv);
+	const char	*summary;
+};
+
+static int	run_preview(int, char **);
+static int	run_send(int, char **);
+static int	run_check(int, char **);
+
+static const struct verb verbs[] = {
+	{ "preview", run_preview,
+	    "render every mail into a folder (or mbox); send nothing" },
+	{ "send", run_send,
+	    "deliver every mail through the configured accounts" },
+	{ "check", run_check,
+	    "log in to every account (STARTTLS, AUTH) and send nothing" },
+};
+
+static const char exit_codes[] =
+    "Exit status:\n"
+    "  0   success\n"
+    "  64  EX_USAGE     bad command line\n"
+    "  65  EX_DATAERR   bad roster, template or report (nothing was "
+    "written or sent)\n"
+    "  66  EX_NOINPUT   an input file is missing or unreadable\n"
+    "  67  EX_NOUSER    send: some recipients were refused permanently\n"
+    "  69  EX_UNAVAILABLE cannot connect, or no STARTTLS/TLS\n"
+    "  73  EX_CANTCREAT cannot write the output\n"
+    "  75  EX_TEMPFAIL  send: some mails deferred or unknown; resume later\n"
+    "  76  EX_PROTOCOL  the server broke the SMTP protocol\n"
+    "  77  EX_NOPERM    authentication refused (check the app password)\n"
+    "  78  EX_CONFIG    bad configuration\n";
+
+/* The one mapping from an error kind to an exit status. */
+static int
+exit_code(enum err_kind kind)
+{
+	switch (kind) {
+	case E_NONE:
+		return EX_OK;
+	case E_USAGE:
+		return EX_USAGE;
+	case E_NOINPUT:
+		return EX_NOINPUT;
+	case E_INPUT:
+		return EX_DATAERR;
+	case E_CONFIG:
+		return EX_CONFIG;
+	case E_NET:
+	case E_TLS:
+		return EX_UNAVAILABLE;
+	case E_PROTO:
+		return EX_PROTOCOL;
+	case E_TEMP:
+		return EX_TEMPFAIL;
+	case E_PERM:
+		return EX_NOUSER;
+	case E_AUTH:
+		return EX_NOPERM;
+	case E_OS:
+		return EX_CANTCREAT;
+	case E_INTERNAL:
+		break;
+	}
+	return EX_SOFTWARE;
+}
+
+static void
+print_err(const char *level, const struct err *e)
+{
+	if (e->where[0] != '\0')
+		fprintf(stderr, "mailmerge: %s: %s: %s\n", e->where, level,
+		    e->msg);
+	else
+		fprintf(stderr, "mailmerge: %s: %s\n", level, e->msg);
+}
+
+static void
+diag(void *arg, enum batch_level level, const struct err *e)
+{
+	static const char *const name[] = { "error", "warning", "ok" };
+
+	(void)arg;
+	print_err(name[level], e);
+}
+
+static int
+fail(const struct err *e)
+{
+	print_err("error", e);
+	return exit_code(e->kind);
+}
+
+static int
+usage_error(const char *verb, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mailmerge: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'mailmerge %s --help'.\n", verb ? verb : "");
+	return EX_USAGE;
+}
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: mailmerge COMMAND [OPTIONS] ...\n"
+	    "       mailmerge --help | --version\n\n"
+	    "Send one personalised mail per roster row.\n\nCommands:\n");
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(f, "\nRun 'mailmerge COMMAND --help' for its options.\n\n%s",
+	    exit_codes);
+}
+
+static const char preview_help[] =
+    "usage: mailmerge preview [-o DIR] [--mbox FILE] [-n N] [--encoding ENC]\n"
+    "                         [--delimiter C] ROSTER.csv TEMPLATE\n\n"
+    "Render the mail of every roster row without sending anything.\n\n"
+    "  -o, --output DIR    where the .eml files and report.csv go\n"
+    "                      (default: " PREVIEW_DIR "); earlier previews' "
+    ".eml files\n"
+    "                      there are replaced\n"
+    "      --mbox FILE     write all messages into one mbox file instead "
+    "of .eml\n"
+    "                      files (the report still goes to DIR)\n"
+    "  -n, --limit N       only the first N rows (default: all)\n"
+    "      --encoding ENC  the roster's encoding, e.g. CP949 (default: "
+    "detect\n"
+    "                      UTF-8, UTF-8 with BOM, UTF-16 with BOM, else "
+    "CP949)\n"
+    "      --delimiter C   field delimiter: ',' ';' 'tab' (default: "
+    "detect from\n"
+    "                      the header row)\n"
+    "  -h, --help          this help\n\n";
+
+static int
+parse_delimiter(const char *s, int *d)
+{
+	if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0 ||
+	    strcmp(s, "\t") == 0) {
+		*d = '\t';
+		return 0;
+	}
+	if (strlen(s) != 1 || strchr("\r\n\"", s[0]) != NULL)
+		return -1;
+	*d = (unsigned char)s[0];
+	return 0;
+}
+
+static int
+parse_count(const char *s, size_t *n)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || v == 0)
+		return -1;
+	*n = (size_t)v;
+	return 0;
+}
+
+static int
+run_preview(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "mbox", required_argument, NULL, 'M' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "encoding", required_argument, NULL, 'E' },
+		{ "delimiter", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct batch_params p = { .outdir = PREVIEW_DIR, .show = stdout,
+	    .diag = diag };
+	struct err e;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			p.outdir = optarg;
+			break;
+		case 'M':
+			p.mbox = optarg;
+			break;
+		case 'n':
+			if (parse_count(optarg, &p.limit) == -1)
+				return usage_error("preview", "-n takes a "
+				    "positive number of rows, not '%s'", optarg);
+			break;
+		case 'E':
+			p.encoding = optarg;
+			break;
+		case 'D':
+			if (parse_delimiter(optarg, &p.delimiter) == -1)
+				return usage_error("preview", "--delimiter "
+				    "takes one character or 'tab', not '%s'",
+				    optarg);
+			break;
+		case 'h':
+			fputs(preview_help, stdout);
+			fputs(exit_codes, stdout);
+			return EX_OK;
+		default:
+			return usage_error("preview", "%s", "bad option");
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("preview", "%s", "preview takes two "
+		    "arguments: ROSTER.csv TEMPLATE");
+	p.roster = argv[optind];
+	p.template = argv[optind + 1];
+	if (batch_preview(&p, &e) == -1)
+		return fail(&e);
+	return EX_OK;
+}
+
+static const char send_help[] =
+    "usage: mailmerge send [-c CONFIG] [-r REPORT] [--resume] [--rate N/UNIT]\n"
+    "                      [-n N] [--trace] [--yes] [--encoding ENC]\n"
+    "                      [--delimiter C] ROSTER.csv TEMPLATE\n\n"
+    "Send one mail per roster row through the accounts of CONFIG.\n"
+    "Every row and every password is checked before anything is sent.\n\n"
+    "  -c, --config FILE   accounts (default: ./mailmerge.conf, then\n"
+    "                      $XDG_CONFIG_HOME/mailmerge/config)\n"
+    "  -r, --report FILE   the delivery report (default:\n"
+    "                      out/report-YYYYmmdd-HHMMSS.csv)\n"
+    "      --resume        continue the run of -r REPORT: rows it has as sent\n"
+    "                      or unknown are skipped, the rest are sent\n"
+    "      --rate N/UNIT   at most N mails per UNIT (s, min, h, day) for every\n"
+    "                      account (default: each account's rate)\n"
+    "  -n, --limit N       only the first N rows (default: all)\n"
+    "      --trace         print the SMTP dialogue on stderr (passwords and\n"
+    "                      message bodies are never shown)\n"
+    "  -y, --yes           send without asking (required off a terminal)\n"
+    "      --encoding ENC  the roster's encoding (default: detect)\n"
+    "      --delimiter C   field delimiter: ',' ';' 'tab' (default: detect)\n"
+    "  -h, --help          this help\n\n";
+
+static const char check_help[] =
+    "usage: mailmerge check [-c CONFIG] [--trace]\n\n"
+    "For every account: connect, STARTTLS, verify the certificate, EHLO,\n"
+    "AUTH, QUIT.  Sends nothing.\n\n"
+    "  -c, --config FILE   accounts (default: ./mailmerge.conf, then\n"
+    "                      $XDG_CONFIG_HOME/mailmerge/config)\n"
+    "      --trace         print the SMTP dialogue on stderr\n"
+    "  -h, --help          this help\n\n";
+
+/* Ask on the terminal; -1 when there is none to ask. */
+static int
+confirm(void *arg, const char *question)
+{
+	char line[16];
+
+	(void)arg;
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return -1;
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static void
+progress(void *arg, const struct batch_progress *pr)
+{
+	unsigned long eta = (unsigned long)pr->eta_s;
+
+	(void)arg;
+	fprintf(stderr, "\r\033[K[%zu/%zu] sent %zu, failed %zu, unknown "
+	    "%zu, %.1f/min, ETA %lu:%02lu", pr->done, pr->total, pr->sent,
+	    pr->failed, pr->unknown, pr->per_min, eta / 60, eta % 60);
+	if (pr->done == pr->total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int
+run_send(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "resume", no_argument, NULL, 'R' },
+		{ "rate", required_argument, NULL, 'T' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "trace", no_argument, NULL, 'v' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "encoding", required_argument, NULL, 'E' },
+		{ "delimiter", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct batch_params p = { .show = stdout, .diag = diag,
+	    .confirm = confirm };
+	struct err e;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:r:n:yh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			p.config = optarg;
+			break;
+		case 'r':
+			p.report = optarg;
+			break;
+		case 'R':
+			p.resume = true;
+			break;
+		case 'T':
+			p.rate = optarg;
+			break;
+		case 'n':
+			if (parse_count(optarg, &p.limit) == -1)
+				return usage_error("send", "-n takes a "
+				    "positive number of rows, not '%s'", optarg);
+			break;
+		case 'v':
+			p.trace = stderr;
+			break;
+		case 'y':
+			p.yes = true;
+			break;
+		case 'E':
+			p.encoding = optarg;
+			break;
+		case 'D':
+			if (parse_delimiter(optarg, &p.delimiter) == -1)
+				return usage_error("send", "--delimiter "
+				    "takes one character or 'tab', not '%s'",
+				    optarg);
+			break;
+		case 'h':
+			fputs(send_help, stdout);
+			fputs(exit_codes, stdout);
+			return EX_OK;
+		default:
+			return usage_error("send", "%s", "bad option");
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("send", "%s", "send takes two arguments: "
+		    "ROSTER.csv TEMPLATE");
+	if (p.resume && p.report == NULL)
+		return usage_error("send", "%s", "--resume needs -r REPORT, "
+		    "the report of the run to continue");
+	p.roster = argv[optind];
+	p.template = argv[optind + 1];
+	if (isatty(STDERR_FILENO))
+		p.progress = progress;
+	if (batch_send(&p, &e) == -1)
+		return fail(&e);
+	return EX_OK;
+}
+
+static int
+run_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "trace", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct batch_params p = { .diag = diag };
+	struct err e;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			p.config = optarg;
+			break;
+		case 'v':
+			p.trace = stderr;
+			break;
+		case 'h':
+			fputs(check_help, stdout);
+			fputs(exit_codes, stdout);
+			return EX_OK;
+		default:
+			return usage_error("check", "%s", "bad option");
+		}
+	}
+	if (argc != optind)
+		return usage_error("check", "%s", "check takes no arguments");
+	if (batch_check(&p, &e) == -1)
+		return exit_code(e.kind);	/* each account was reported */
+	return EX_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	setlocale(LC_CTYPE, "");
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return EX_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("mailmerge " VERSION "\n");
+		return EX_OK;
+	}
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return verbs[i].run(argc - 1, argv + 1);
+	return usage_error(NULL, "unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,440 @@
+/*
+ * The delivery report.  Writing goes through roster_write(), which owns
+ * libcsv's writer; reading goes through the roster reader, since a
+ * report is a CSV file with a header row like any roster.  A send keeps
+ * the report as a journal: one line per event, fsync'ed, so that after
+ * a crash the last line of each row is the truth.  Compaction keeps
+ * those last lines, in the order they were written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "roster.h"
+#include "xalloc.h"
+
+static const char *const columns[REPORT_NCOLS] = {
+	"row", "recipients", "status", "provider", "smtp_code",
+	"enhanced_code", "reply", "message_id", "attempts", "time",
+	"account", "stage", "roster", "roster_sha256", "template",
+	"template_sha256", "format"
+};
+
+enum { C_ROW, C_RCPT, C_STATUS, C_PROVIDER, C_CODE, C_ENH, C_REPLY,
+    C_MSGID, C_ATTEMPTS, C_TIME, C_ACCOUNT, C_STAGE, C_ROSTER,
+    C_ROSTER_SUM, C_TEMPLATE, C_TEMPLATE_SUM, C_FORMAT };
+
+static const char *const status_name[] = {
+	[REPORT_NONE] = "",
+	[REPORT_PREVIEWED] = "previewed",
+	[REPORT_SENT] = "sent",
+	[REPORT_FAILED] = "failed",
+	[REPORT_DEFERRED] = "deferred",
+	[REPORT_UNKNOWN] = "unknown",
+	[REPORT_SKIPPED] = "skipped",
+};
+
+struct report {
+	FILE		*f;
+	char		*path;
+	bool		 sync;
+	struct report_meta meta;	/* copies */
+};
+
+const char *
+report_status_name(enum report_status s)
+{
+	if ((unsigned)s >= sizeof(status_name) / sizeof(status_name[0]))
+		return "";
+	return status_name[s];
+}
+
+enum report_status
+report_status_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(status_name) / sizeof(status_name[0]); i++)
+		if (strcmp(s, status_name[i]) == 0)
+			return (enum report_status)i;
+	return REPORT_NONE;
+}
+
+void
+report_time(time_t t, char out[32])
+{
+	struct tm tm;
+	size_t n;
+
+	localtime_r(&t, &tm);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	/* ISO 8601 wants the zone as +09:00, strftime gives +0900. */
+	if (n == 24) {
+		memmove(out + 23, out + 22, 3);
+		out[22] = ':';
+	}
+}
+
+static char *
+dupmeta(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
+
+static int
+write_header(struct report *r, struct err *e)
+{
+	long end;
+
+	if (fseek(r->f, 0, SEEK_END) == -1 || (end = ftell(r->f)) == -1) {
+		err_set(e, E_OS, r->path, "cannot seek: %s", strerror(errno));
+		return -1;
+	}
+	if (end > 0)
+		return 0;
+	return roster_write(r->f, columns, REPORT_NCOLS, e);
+}
+
+int
+report_open(struct report **rp, const char *path,
+    const struct report_meta *meta, bool append, bool sync, struct err *e)
+{
+	struct report *r;
+
+	*rp = NULL;
+	r = xcalloc(1, sizeof(*r));
+	r->f = fopen(path, append ? "a+" : "w");
+	if (r->f == NULL) {
+		err_set(e, E_OS, path, "cannot write the report: %s",
+		    strerror(errno));
+		free(r);
+		return -1;
+	}
+	r->path = xstrdup(path);
+	r->sync = sync;
+	r->meta.roster = dupmeta(meta->roster);
+	r->meta.roster_sha256 = dupmeta(meta->roster_sha256);
+	r->meta.template = dupmeta(meta->template);
+	r->meta.template_sha256 = dupmeta(meta->template_sha256);
+	if (write_header(r, e) == -1) {
+		report_close(r, NULL);
+		return -1;
+	}
+	*rp = r;
+	return 0;
+}
+
+static int
+sync_file(struct report *r, struct err *e)
+{
+	if (fflush(r->f) == EOF || fsync(fileno(r->f)) == -1) {
+		err_set(e, E_OS, r->path, "cannot write the report: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+report_append(struct report *r, const struct report_entry *x,
+    struct err *e)
+{
+	char row[24], code[8], attempts[16], when[32], fmt[8];
+	const char *f[REPORT_NCOLS];
+
+	snprintf(row, sizeof(row), "%zu", x->row);
+	snprintf(code, sizeof(code), "%d", x->smtp_code);
+	snprintf(attempts, sizeof(attempts), "%u", x->attempts);
+	snprintf(fmt, sizeof(fmt), "%d", REPORT_FORMAT);
+	report_time(x->time, when);
+	f[C_ROW] = row;
+	f[C_RCPT] = x->recipients;
+	f[C_STATUS] = report_status_name(x->status);
+	f[C_PROVIDER] = x->provider;
+	f[C_CODE] = x->smtp_code ? code : "";
+	f[C_ENH] = x->enhanced;
+	f[C_REPLY] = x->reply;
+	f[C_MSGID] = x->message_id;
+	f[C_ATTEMPTS] = attempts;
+	f[C_TIME] = when;
+	f[C_ACCOUNT] = x->account;
+	f[C_STAGE] = x->stage;
+	f[C_ROSTER] = r->meta.roster;
+	f[C_ROSTER_SUM] = r->meta.roster_sha256;
+	f[C_TEMPLATE] = r->meta.template;
+	f[C_TEMPLATE_SUM] = r->meta.template_sha256;
+	f[C_FORMAT] = fmt;
+	for (size_t i = 0; i < REPORT_NCOLS; i++)
+		if (f[i] == NULL)
+			f[i] = "";
+	if (roster_write(r->f, f, REPORT_NCOLS, e) == -1)
+		return -1;
+	return r->sync ? sync_file(r, e) : 0;
+}
+
+int
+report_close(struct report *r, struct err *e)
+{
+	int rc = 0;
+
+	if (r == NULL)
+		return 0;
+	if (r->f != NULL) {
+		if (sync_file(r, e) == -1)
+			rc = -1;
+		if (fclose(r->f) == EOF && rc == 0) {
+			err_set(e, E_OS, r->path, "cannot write the report: %s",
+			    strerror(errno));
+			rc = -1;
+		}
+	}
+	free(r->path);
+	free((char *)r->meta.roster);
+	free((char *)r->meta.roster_sha256);
+	free((char *)r->meta.template);
+	free((char *)r->meta.template_sha256);
+	free(r);
+	return rc;
+}
+
+/* The header must start with our columns; more (a newer format) are
+ * judged by the format column of each line. */
+static int
+check_header(struct roster *rs, const char *path, struct err *e)
+{
+	const char *const *cols = roster_cols(rs);
+	size_t i;
+
+	if (roster_ncols(rs) < REPORT_NCOLS) {
+		err_set(e, E_INPUT, path, "not a mailmerge report: it has "
+		    "%zu columns, a report has %d (row,recipients,status,...)",
+		    roster_ncols(rs), REPORT_NCOLS);
+		return -1;
+	}
+	for (i = 0; i < REPORT_NCOLS; i++) {
+		if (strcmp(cols[i], columns[i]) != 0) {
+			err_set(e, E_INPUT, path, "not a mailmerge report: "
+			    "column %zu is '%s', expected '%s'", i + 1,
+			    cols[i], columns[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_uint(const char *s, unsigned long long max, unsigned long long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return (errno != 0 || *end != '\0' || *v > max) ? -1 : 0;
+}
+
+/* Fill l from one record; E_INPUT naming the line and column. */
+static int
+decode_line(const struct roster_row *rw, const char *path,
+    struct report_line *l, struct err *e)
+{
+	const char *const *f = rw->fields;
+	unsigned long long v, fmt;
+
+	memset(l, 0, sizeof(*l));
+	l->line = rw->line;
+	if (parse_uint(f[C_FORMAT], 1000, &fmt) == -1 || fmt == 0) {
+		err_set(e, E_INPUT, NULL, "format '%s' is not a number",
+		    f[C_FORMAT]);
+		goto bad;
+	}
+	if (fmt > REPORT_FORMAT) {
+		err_set(e, E_INPUT, NULL, "the report is format %llu, written "
+		    "by a newer mailmerge; this one reads format %d: "
+		    "upgrade mailmerge", fmt, REPORT_FORMAT);
+		goto bad;
+	}
+	if (parse_uint(f[C_ROW], SIZE_MAX, &v) == -1 || v == 0) {
+		err_set(e, E_INPUT, NULL, "row '%s' is not a row number",
+		    f[C_ROW]);
+		goto bad;
+	}
+	l->e.row = (size_t)v;
+	l->e.status = report_status_parse(f[C_STATUS]);
+	if (l->e.status == REPORT_NONE) {
+		err_set(e, E_INPUT, NULL, "status '%s' is not one of "
+		    "previewed, sent, failed, deferred, unknown, skipped",
+		    f[C_STATUS]);
+		goto bad;
+	}
+	l->status_text = f[C_STATUS];
+	l->e.smtp_code = (int)strtol(f[C_CODE], NULL, 10);
+	l->e.attempts = (unsigned)strtoul(f[C_ATTEMPTS], NULL, 10);
+	l->e.recipients = f[C_RCPT];
+	l->e.provider = f[C_PROVIDER];
+	l->e.enhanced = f[C_ENH];
+	l->e.reply = f[C_REPLY];
+	l->e.message_id = f[C_MSGID];
+	l->e.account = f[C_ACCOUNT];
+	l->e.stage = f[C_STAGE];
+	l->meta.roster = f[C_ROSTER];
+	l->meta.roster_sha256 = f[C_ROSTER_SUM];
+	l->meta.template = f[C_TEMPLATE];
+	l->meta.template_sha256 = f[C_TEMPLATE_SUM];
+	return 0;
+bad:
+	err_where(e, "%s:%zu", path, rw->line);
+	return -1;
+}
+
+static int
+parse_time(const char *s, time_t *t)
+{
+	struct tm tm;
+	int n = 0, off = 0, zh, zm;
+	const char *p;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	p = s + n;
+	if ((*p == '+' || *p == '-') &&
+	    sscanf(p + 1, "%2d:%2d", &zh, &zm) == 2 && strlen(p) == 6) {
+		off = zh * 3600 + zm * 60;
+		if (*p == '-')
+			off = -off;
+	} else if (*p != '\0' && strcmp(p, "Z") != 0)
+		return -1;
+	*t = timegm(&tm) - off;
+	return 0;
+}
+
+int
+report_read(const char *path, report_fn *fn, void *arg, struct err *e)
+{
+	struct roster_params rp = { path, "UTF-8", ',' };
+	struct roster *rs;
+	struct roster_row rw;
+	struct report_line l;
+	int rc, n;
+
+	if (roster_open(&rs, &rp, e) == -1)
+		return -1;
+	rc = check_header(rs, path, e);
+	while (rc == 0 && (n = roster_next(rs, &rw, e)) != 0) {
+		if (n < 0 || decode_line(&rw, path, &l, e) == -1) {
+			rc = -1;
+			break;
+		}
+		if (parse_time(rw.fields[C_TIME], &l.e.time) == -1) {
+			err_set(e, E_INPUT, NULL, "time '%s' is not ISO 8601",
+			    rw.fields[C_TIME]);
+			err_where(e, "%s:%zu", path, rw.line);
+			rc = -1;
+			break;
+		}
+		rc = fn(arg, &l);
+	}
+	roster_free(rs);
+	return rc;
+}
+
+/* Compaction: last[row] is the ordinal of the row's last line. */
+struct compact {
+	size_t	*last;
+	size_t	 nlast;
+	size_t	 ordinal;
+	FILE	*out;
+	const char *path;
+};
+
+static int
+note_last(void *arg, const struct report_line *l)
+{
+	struct compact *c = arg;
+
+	if (l->e.row >= c->nlast) {
+		size_t n = c->nlast ? c->nlast : 64;
+
+		while (n <= l->e.row)
+			n *= 2;
+		c->last = xreallocarray(c->last, n, sizeof(*c->last));
+		memset(c->last + c->nlast, 0xff,
+		    (n - c->nlast) * sizeof(*c->last));
+		c->nlast = n;
+	}
+	c->last[l->e.row] = c->ordinal++;
+	return 0;
+}
+
+static int
+copy_last(struct compact *c, struct roster *rs, struct err *e)
+{
+	struct roster_row rw;
+	size_t ordinal = 0;
+	unsigned long long row;
+	int n;
+
+	while ((n = roster_next(rs, &rw, e)) == 1) {
+		if (parse_uint(rw.fields[C_ROW], SIZE_MAX, &row) == 0 &&
+		    row < c->nlast && c->last[row] == ordinal &&
+		    roster_write(c->out, rw.fields, rw.nfields, e) == -1)
+			return -1;
+		ordinal++;
+	}
+	return n == 0 ? 0 : -1;
+}
+
+static int
+finish_tmp(FILE *f, const char *tmp, const char *path, struct err *e)
+{
+	if (fflush(f) == EOF || fsync(fileno(f)) == -1) {
+		err_set(e, E_OS, tmp, "cannot write: %s", strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f) == EOF || rename(tmp, path) == -1) {
+		err_set(e, E_OS, path, "cannot replace the report: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+report_compact(const char *path, struct err *e)
+{
+	struct roster_params rp = { path, "UTF-8", ',' };
+	struct compact c = { NULL, 0, 0, NULL, path };
+	struct roster *rs = NULL;
+	char tmp[4096];
+	int rc = -1;
+
+	if (report_read(path, note_last, &c, e) == -1)
+		goto out;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((c.out = fopen(tmp, "w")) == NULL) {
+		err_set(e, E_OS, tmp, "cannot write: %s", strerror(errno));
+		goto out;
+	}
+	if (roster_write(c.out, columns, REPORT_NCOLS, e) == -1 ||
+	    roster_open(&rs, &rp, e) == -1 || copy_last(&c, rs, e) == -1) {
+		fclose(c.out);
+		unlink(tmp);
+		goto out;
+	}
+	rc = finish_tmp(c.out, tmp, path, e);
+out:
+	roster_free(rs);
+	free(c.last);
+	return rc;
+}

@@ -1,0 +1,131 @@
+# TAP helpers for the command-line tests (sourced; bash).
+# Each test script: . "$(dirname "$0")/lib.bash"; checks...; done_testing
+set -u
+T_N=0
+T_FAIL=0
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MAILMERGE=${MAILMERGE:-$TOP/build/mailmerge}
+PYTHON=${PYTHON:-/usr/bin/python3}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mmtest.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT  # replaced below once servers exist
+cd "$TMP" || exit 1
+
+# mm ARGS...: run mailmerge (under $MAILMERGE_WRAP if set: valgrind),
+# stdout to $TMP/stdout, stderr to $TMP/stderr, status in $RC.
+mm() {
+	${MAILMERGE_WRAP:-} "$MAILMERGE" "$@" >"$TMP/stdout" 2>"$TMP/stderr"
+	RC=$?
+}
+
+ok() {	# ok COND-STATUS DESCRIPTION
+	T_N=$((T_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $T_N - $2"
+	else
+		echo "not ok $T_N - $2"
+		T_FAIL=$((T_FAIL + 1))
+	fi
+}
+
+is() {	# is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else
+		ok 1 "$3"
+		printf '#   got:      %s\n#   expected: %s\n' "$1" "$2"
+	fi
+}
+
+like() {	# like FILE REGEX DESCRIPTION
+	if grep -Eq -- "$2" "$1"; then ok 0 "$3"; else
+		ok 1 "$3"
+		printf '#   %s does not match /%s/:\n' "$1" "$2"
+		sed 's/^/#   | /' "$1" | head -20
+	fi
+}
+
+unlike() {	# unlike FILE REGEX DESCRIPTION
+	if grep -Eq -- "$2" "$1"; then
+		ok 1 "$3"
+		grep -E -- "$2" "$1" | sed 's/^/#   | /' | head -5
+	else ok 0 "$3"; fi
+}
+
+# check_same FILE1 FILE2 DESCRIPTION (mblaze's check_same)
+check_same() {
+	if cmp -s "$1" "$2"; then ok 0 "$3"; else
+		ok 1 "$3"
+		diff -u "$1" "$2" | head -30 | sed 's/^/#   /'
+	fi
+}
+
+# A leak or error under valgrind shows as exit status 99.
+no_valgrind_error() {
+	[ "$RC" -ne 99 ] || { ok 1 "valgrind reported errors"; sed 's/^/#   /' "$TMP/stderr" | head -40; }
+}
+
+done_testing() {
+	echo "1..$T_N"
+	[ "$T_FAIL" -eq 0 ]
+}
+
+# --- loopback SMTP servers for the send tests ---------------------------
+SMTPD=${SMTPD:-$TOP/build/smtpd}
+SERVER_PIDS=""
+
+cleanup_servers() {
+	local p
+	for p in $SERVER_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $SERVER_PIDS; do wait "$p" 2>/dev/null; done
+	SERVER_PIDS=""
+}
+trap 'cleanup_servers; rm -rf "$TMP"' EXIT
+
+# make_certs: a test CA and server certificates in $TMP/certs.
+make_certs() {
+	[ -f "$TMP/certs/ca.pem" ] || "$TOP/tests/smtpd/mkcerts.sh" "$TMP/certs" >/dev/null
+}
+
+# start_smtpd NAME [SCRIPT] [OPTIONS...]: our test server on an
+# ephemeral port, store $TMP/NAME.store, transcript $TMP/NAME.log;
+# sets PORT.
+start_smtpd() {
+	local name=$1 script=${2:-} i
+	shift 2 2>/dev/null || shift $#
+	make_certs
+	mkdir -p "$TMP/$name.store"
+	printf '%s\n' "$script" >"$TMP/$name.script"
+	rm -f "$TMP/$name.port"
+	"$SMTPD" -p 0 --port-file "$TMP/$name.port" \
+	    --cert "$TMP/certs/server.pem" --key "$TMP/certs/server-key.pem" \
+	    -s "$TMP/$name.script" -d "$TMP/$name.store" -t "$TMP/$name.log" \
+	    --max-seconds 120 "$@" 2>"$TMP/$name.err" &
+	SERVER_PIDS="$SERVER_PIDS $!"
+	for i in $(seq 100); do
+		[ -s "$TMP/$name.port" ] && break
+		sleep 0.05
+	done
+	PORT=$(cat "$TMP/$name.port" 2>/dev/null)
+	[ -n "$PORT" ] || { echo "# smtpd did not start:"; sed 's/^/#   /' "$TMP/$name.err"; }
+}
+
+# write_conf FILE PORT [EXTRA-LINES]: one custom account on 127.0.0.1.
+write_conf() {
+	cat >"$1" <<CONF
+[lab]
+provider = custom
+host = 127.0.0.1
+port = $2
+ca_file = $TMP/certs/ca.pem
+user = demo
+from = Demo Sender <demo@example.com>
+password_env = MM_TEST_PASSWORD
+route = *
+timeout = 5
+${3:-}
+CONF
+}
+export MM_TEST_PASSWORD=demo-password
+
+# stored NAME: how many messages the server NAME stored.
+stored() {
+	ls "$TMP/$1.store" | grep -c '\.eml$'
+}
