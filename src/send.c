@@ -1,0 +1,1183 @@
+/*
+ * mailmerge send: the delivery loop.
+ *
+ * After the validation pass (job.c, with routing added here) every
+ * account with mail gets one thread, which reads the roster itself and
+ * takes the rows routed to it: rendering is cheap, and a thread that
+ * owns its reader never waits on another account's pace.  A thread
+ * touches only its own state, except the report, which has one lock and
+ * so one writer at a time.
+ *
+ * Crash safety: before the final "." of a message goes out the report
+ * durably says the row is `unknown` (in flight); the verdict follows as
+ * another line.  A resume skips rows whose last line is `sent` or
+ * `unknown`, so a kill at any moment never mails a student twice.
+ *
+ * Failures: 5xx fails the row; 4xx defers it to a later round
+ * (exponential backoff, SEND_ROUNDS rounds); a lost session is
+ * reopened, and a row whose "." was in flight is `unknown`, never
+ * resent; refused credentials or a quota reply stop the account at
+ * once, its remaining rows `skipped` with a hint.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "config.h"
+#include "conn.h"
+#include "job.h"
+#include "outbox.h"
+#include "ratelimit.h"
+#include "report.h"
+#include "smtp.h"
+#include "xalloc.h"
+
+#define SEND_ROUNDS		4	/* tries of a deferred row, in all */
+#define SEND_CONNECT_TRIES	3	/* connection attempts before giving up */
+#define SEND_BACKOFF_MS		2000	/* first wait; doubles each time */
+#define SECRET_MAX		4096	/* bytes of a password or token */
+
+/* What the report and resume know of a row before this run. */
+enum row_state { ROW_TODO = 0, ROW_SENT, ROW_UNKNOWN };
+
+struct send;
+
+/* One account's run: everything here belongs to its thread. */
+struct run {
+	struct send	*s;
+	const struct account *a;
+	size_t		 idx;
+	struct buf	 secret;
+	size_t		 planned;	/* rows routed here this run */
+	struct ratelimit rl;
+	struct smtp	*smtp;
+	unsigned	 in_session;	/* messages over this session */
+	struct err	 stop;		/* why the account stopped (kind) */
+	bool		 stopped;
+	size_t		*retry;		/* rows deferred, for the next round */
+	size_t		 nretry;
+	size_t		 sizeretry;
+	unsigned	 round;		/* 1 for the first pass */
+	bool		 warned_from;
+	struct roster	*rd;
+	struct job_row	 r;
+	pthread_t	 tid;
+	bool		 started;
+	size_t		 sent, failed, deferred, unknown, skipped;
+};
+
+struct send {
+	const struct batch_params *p;
+	struct job	 j;
+	struct config	*cfg;
+	struct run	*runs;
+	size_t		 nruns;
+	int		 provider_col;	/* roster column "provider", or -1 */
+	unsigned char	*state;		/* enum row_state, by row */
+	unsigned char	*attempts;	/* attempts before this run, by row */
+	size_t		 nstate;
+	unsigned	 rate_n, rate_ms;	/* --rate, or 0 */
+	char		 report_path[4096];
+	pthread_mutex_t	 lock;		/* the report and the counters */
+	struct report	*rep;
+	struct batch_progress pr;
+	uint64_t	 start_ms;
+	size_t		 unknown_listed;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* --- resume: what an earlier report says --------------------------- */
+
+static void
+state_grow(struct send *s, size_t row)
+{
+	size_t n = s->nstate ? s->nstate : 256;
+
+	if (row < s->nstate)
+		return;
+	while (n <= row)
+		n *= 2;
+	s->state = xrealloc(s->state, n);
+	s->attempts = xrealloc(s->attempts, n);
+	memset(s->state + s->nstate, 0, n - s->nstate);
+	memset(s->attempts + s->nstate, 0, n - s->nstate);
+	s->nstate = n;
+}
+
+static int
+note_line(void *arg, const struct report_line *l)
+{
+	struct send *s = arg;
+	struct err *e = NULL;
+
+	(void)e;
+	state_grow(s, l->e.row);
+	if (l->e.status == REPORT_SENT)
+		s->state[l->e.row] = ROW_SENT;
+	else if (l->e.status == REPORT_UNKNOWN)
+		s->state[l->e.row] = ROW_UNKNOWN;
+	else
+		s->state[l->e.row] = ROW_TODO;
+	s->attempts[l->e.row] = (unsigned char)(l->e.attempts > 200 ? 200 :
+	    l->e.attempts);
+	return 0;
+}
+
+/* The report must come from this roster and template, unchanged. */
+static int
+check_meta(void *arg, const struct report_line *l)
+{
+	struct send *s = arg;
+	struct err *e = &s->runs[0].stop;	/* scratch, see load_resume */
+
+	if (strcmp(l->meta.roster_sha256, s->j.roster_sum) != 0) {
+		err_set(e, E_INPUT, NULL, "the roster changed since the "
+		    "report was written (it was made from %s): resume only "
+		    "with the same roster, or start a new report",
+		    l->meta.roster);
+		return -1;
+	}
+	if (strcmp(l->meta.template_sha256, s->j.template_sum) != 0) {
+		err_set(e, E_INPUT, NULL, "the template changed since the "
+		    "report was written (it was made from %s): resume only "
+		    "with the same template, or start a new report",
+		    l->meta.template);
+		return -1;
+	}
+	return note_line(arg, l);
+}
+
+static int
+load_resume(struct send *s, struct err *e)
+{
+	struct run scratch;
+
+	if (s->p->report == NULL) {
+		err_set(e, E_USAGE, NULL, "--resume needs -r REPORT: the "
+		    "report of the run to resume");
+		return -1;
+	}
+	memset(&scratch, 0, sizeof(scratch));
+	s->runs = &scratch;
+	if (report_read(s->p->report, check_meta, s, e) == -1) {
+		if (scratch.stop.kind != E_NONE) {
+			*e = scratch.stop;
+			err_where(e, "%s", s->p->report);
+		}
+		s->runs = NULL;
+		return -1;
+	}
+	s->runs = NULL;
+	return 0;
+}
+
+static enum row_state
+row_state(const struct send *s, size_t row)
+{
+	return row < s->nstate ? (enum row_state)s->state[row] : ROW_TODO;
+}
+
+/* --- routing and validation ------------------------------------------ */
+
+static const char *
+provider_value(const struct send *s, const struct roster_row *rw)
+{
+	if (s->provider_col < 0)
+		return NULL;
+	return rw->fields[s->provider_col];
+}
+
+static int
+route_row(const struct send *s, const struct job_row *r,
+    const struct roster_row *rw, size_t *idx, struct err *e)
+{
+	if (r->first.len == 0) {
+		err_set(e, E_INPUT, NULL, "row %zu has no recipient in To, Cc "
+		    "or Bcc", rw->row);
+		job_where(&s->j, rw, e);
+		return -1;
+	}
+	if (config_route(s->cfg, buf_str(&r->first), provider_value(s, rw),
+	    idx, e) == -1) {
+		char msg[ERR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		err_set(e, E_INPUT, NULL, "row %zu: %s", rw->row, msg);
+		job_where(&s->j, rw, e);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+account_from(const struct account *a)
+{
+	return a->from != NULL ? a->from : a->from_addr;
+}
+
+static int
+check_route(void *arg, struct job_row *r, const struct roster_row *rw,
+    struct job_build_opts *o, struct err *e)
+{
+	struct send *s = arg;
+	size_t idx;
+
+	if (route_row(s, r, rw, &idx, e) == -1)
+		return -1;
+	o->from_default = account_from(&s->cfg->acct[idx]);
+	if (row_state(s, rw->row) == ROW_TODO)
+		s->runs[idx].planned++;
+	return 0;
+}
+
+static bool
+has_header(const struct job_row *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhdr; i++)
+		if (strcasecmp(r->hdr[i].name, name) == 0 && r->hdr[i].len > 0)
+			return true;
+	return false;
+}
+
+/* Provider quirks, from the profile row: From/To, From rewriting. */
+static int
+check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
+    struct err *e)
+{
+	struct send *s = arg;
+	struct run *run;
+	struct err w;
+	size_t idx;
+
+	if (route_row(s, r, rw, &idx, e) == -1)
+		return -1;
+	run = &s->runs[idx];
+	if (run->a->prov->needs_from_to && !has_header(r, "To")) {
+		err_set(e, E_INPUT, NULL, "row %zu: account [%s] (%s) refuses "
+		    "mail without a To: header; add To: to the template",
+		    rw->row, run->a->name, run->a->prov->name);
+		job_where(&s->j, rw, e);
+		return -1;
+	}
+	if (run->a->prov->from != PROVIDER_FROM_ANY && !run->warned_from &&
+	    strcasecmp(r->msg.from, run->a->user_addr) != 0) {
+		run->warned_from = true;
+		err_set(&w, E_CONFIG, s->j.p->template, "From <%s> is not the "
+		    "address of account [%s] <%s>: %s", r->msg.from,
+		    run->a->name, run->a->user_addr,
+		    run->a->prov->from == PROVIDER_FROM_REFUSED ?
+		    "the provider refuses such mail" :
+		    "the provider rewrites From to the account's address");
+		job_diag(&s->j, BATCH_WARNING, &w);
+	}
+	return 0;
+}
+
+/* --- the report ------------------------------------------------------ */
+
+static void
+progress(struct send *s)
+{
+	uint64_t el = now_ms() - s->start_ms;
+	struct batch_progress *pr = &s->pr;
+
+	if (s->p->progress == NULL)
+		return;
+	pr->per_min = el > 0 ? (double)pr->done * 60000.0 / (double)el : 0;
+	pr->eta_s = pr->done > 0 ? (double)el / 1000.0 *
+	    (double)(pr->total - pr->done) / (double)pr->done : 0;
+	s->p->progress(s->p->ui_arg, pr);
+}
+
+/* One report line (the single writer), then the counters. */
+static int
+record(struct run *run, const struct job_row *r, size_t row,
+    const struct report_entry *x0, struct err *e)
+{
+	struct send *s = run->s;
+	struct report_entry x = *x0;
+	int rc;
+
+	x.row = row;
+	x.recipients = buf_str(&r->rcpts);
+	x.provider = run->a->prov->name;
+	x.account = run->a->name;
+	x.message_id = r->msg.msgid;
+	x.time = time(NULL);
+	pthread_mutex_lock(&s->lock);
+	rc = report_append(s->rep, &x, e);
+	if (x.status != REPORT_UNKNOWN || x0->stage == NULL ||
+	    strcmp(x0->stage, "EOM") != 0 || x0->smtp_code != 0) {
+		s->pr.done++;
+		if (x.status == REPORT_SENT)
+			s->pr.sent++;
+		else if (x.status == REPORT_UNKNOWN)
+			s->pr.unknown++;
+		else
+			s->pr.failed++;
+		progress(s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* --- one account's thread -------------------------------------------- */
+
+static void
+smtp_params_for(const struct run *run, const struct batch_params *p,
+    struct smtp_params *sp)
+{
+	const struct account *a = run->a;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->host = a->host;
+	sp->port = a->port;
+	sp->implicit_tls = a->tls == PROVIDER_TLS;
+	sp->ca_file = a->ca_file;
+	sp->helo = a->helo;
+	sp->auth = a->auth;
+	sp->user = a->user;
+	sp->secret = buf_str(&run->secret);
+	sp->connect_ms = a->connect_ms;
+	sp->cmd_ms = a->cmd_ms;
+	sp->data_ms = a->data_ms;
+	sp->trace = p->trace;
+	sp->trace_tag = a->name;
+}
+
+/* Stop the account for the rest of the run; its rows become skipped. */
+static void
+stop_account(struct run *run, const struct err *why, const char *hint)
+{
+	run->stopped = true;
+	run->stop = *why;
+	if (hint != NULL) {
+		size_t n = strlen(run->stop.msg);
+
+		snprintf(run->stop.msg + n, sizeof(run->stop.msg) - n,
+		    "; %s", hint);
+	}
+	job_diag(&run->s->j, BATCH_ERROR, &run->stop);
+}
+
+/* Open a session, retrying network trouble with backoff. */
+static int
+connect_run(struct run *run)
+{
+	struct smtp_params sp;
+	struct smtp_reply last;
+	struct err e;
+	unsigned k;
+
+	smtp_params_for(run, run->s->p, &sp);
+	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
+		if (k > 0)
+			sleep_ms((uint64_t)SEND_BACKOFF_MS << (k - 1));
+		memset(&last, 0, sizeof(last));
+		if (smtp_open(&run->smtp, &sp, &last, &e) == 0) {
+			run->in_session = 0;
+			return 0;
+		}
+		err_where(&e, "[%s] %s:%s", run->a->name, run->a->host,
+		    run->a->port);
+		if (e.kind == E_AUTH) {
+			stop_account(run, &e, run->a->prov->auth_hint);
+			return -1;
+		}
+		if (e.kind != E_NET && e.kind != E_TEMP)
+			break;
+		job_diag(&run->s->j, BATCH_WARNING, &e);
+	}
+	stop_account(run, &e, NULL);
+	return -1;
+}
+
+static int
+ensure_session(struct run *run)
+{
+	unsigned cap = run->a->max_per_session;
+
+	if (run->smtp != NULL && cap != 0 && run->in_session >= cap) {
+		smtp_close(run->smtp);
+		run->smtp = NULL;
+	}
+	if (run->smtp == NULL)
+		return connect_run(run);
+	return 0;
+}
+
+static void
+drop_session(struct run *run)
+{
+	smtp_close(run->smtp);
+	run->smtp = NULL;
+}
+
+struct inflight {
+	struct run		*run;
+	size_t			 row;
+	unsigned		 attempt;
+};
+
+/* Called just before the final ".": the row is in flight, durably. */
+static int
+mark_inflight(void *arg)
+{
+	struct inflight *f = arg;
+	struct report_entry x;
+	struct err e;
+
+	memset(&x, 0, sizeof(x));
+	x.status = REPORT_UNKNOWN;
+	x.stage = "EOM";
+	x.attempts = f->attempt;
+	x.reply = "in flight: the end of the message was sent, no reply "
+	    "was recorded; it may or may not have been accepted";
+	if (record(f->run, &f->run->r, f->row, &x, &e) == -1) {
+		job_diag(&f->run->s->j, BATCH_ERROR, &e);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+defer(struct run *run, size_t row)
+{
+	if (run->nretry == run->sizeretry) {
+		run->sizeretry = run->sizeretry ? 2 * run->sizeretry : 16;
+		run->retry = xreallocarray(run->retry, run->sizeretry,
+		    sizeof(*run->retry));
+	}
+	run->retry[run->nretry++] = row;
+}
+
+/* A reply that means the account can send no more today (quota). */
+static bool
+is_quota(const struct smtp_reply *rp)
+{
+	return strcmp(rp->enh, "5.4.5") == 0 || strcmp(rp->enh, "4.5.3") == 0 ||
+	    strstr(rp->text, "quota") != NULL ||
+	    strstr(rp->text, "limit exceeded") != NULL;
+}
+
+static void
+outcome_entry(const struct smtp_outcome *o, struct report_entry *x,
+    char *reply, size_t size)
+{
+	memset(x, 0, sizeof(*x));
+	x->smtp_code = o->reply.code;
+	x->enhanced = o->reply.enh;
+	x->stage = smtp_stage_name(o->stage);
+	if (o->nrcpt_bad > 0 && o->accepted)
+		snprintf(reply, size, "%s; refused: %s", o->reply.text,
+		    o->refused);
+	else if (o->nrcpt_bad > 0)
+		snprintf(reply, size, "%s", o->refused);
+	else
+		snprintf(reply, size, "%s", o->reply.text);
+	x->reply = reply;
+}
+
+/* Record what the server said of a message the session survived. */
+static int
+judge(struct run *run, size_t row, unsigned attempt,
+    const struct smtp_outcome *o, struct err *e)
+{
+	char reply[2 * SMTP_REPLY_MAX + 16];
+	struct report_entry x;
+	bool temp = o->reply.code >= 400 && o->reply.code < 500;
+
+	outcome_entry(o, &x, reply, sizeof(reply));
+	x.attempts = attempt;
+	if (o->accepted) {
+		x.status = REPORT_SENT;
+		run->sent++;
+	} else if (temp && run->round < SEND_ROUNDS) {
+		x.status = REPORT_DEFERRED;
+		defer(run, row);
+	} else {
+		x.status = temp ? REPORT_DEFERRED : REPORT_FAILED;
+		if (temp)
+			run->deferred++;
+		else
+			run->failed++;
+	}
+	if (record(run, &run->r, row, &x, e) == -1)
+		return -1;
+	if (!o->accepted && is_quota(&o->reply)) {
+		struct err q;
+
+		err_set(&q, E_TEMP, NULL, "[%s] the provider says the sending "
+		    "quota is used up (%d %s %s): stopping this account",
+		    run->a->name, o->reply.code, o->reply.enh, o->reply.text);
+		stop_account(run, &q, "resume tomorrow with --resume");
+	}
+	return 0;
+}
+
+/* Record a row not sent because the account stopped. */
+static int
+skip_row(struct run *run, size_t row, unsigned attempt, struct err *e)
+{
+	struct report_entry x;
+	char reply[ERR_MSG_MAX + 16];
+
+	memset(&x, 0, sizeof(x));
+	snprintf(reply, sizeof(reply), "not sent: %s", run->stop.msg);
+	x.status = REPORT_SKIPPED;
+	x.reply = reply;
+	x.attempts = attempt > 0 ? attempt - 1 : 0;
+	run->skipped++;
+	return record(run, &run->r, row, &x, e);
+}
+
+/* The session broke: "." in flight means unknown, else try again. */
+static int
+broken(struct run *run, size_t row, unsigned attempt,
+    const struct smtp_outcome *o, const struct err *why, struct err *e)
+{
+	struct report_entry x;
+	char reply[ERR_MSG_MAX + 128];
+
+	drop_session(run);
+	if (!o->unknown)
+		return 1;	/* nothing delivered: the caller retries */
+	memset(&x, 0, sizeof(x));
+	snprintf(reply, sizeof(reply), "no reply after the end of the "
+	    "message (%s): it may or may not have been accepted; not resent",
+	    why->msg);
+	x.status = REPORT_UNKNOWN;
+	x.stage = "EOM";
+	x.reply = reply;
+	x.attempts = attempt;
+	run->unknown++;
+	return record(run, &run->r, row, &x, e);
+}
+
+static void
+message_for(struct run *run, struct smtp_message *m, struct inflight *f)
+{
+	const struct account *a = run->a;
+	struct message *msg = &run->r.msg;
+	static const char *rcpt_dummy[1];
+
+	memset(m, 0, sizeof(*m));
+	m->from = a->envelope;
+	m->nrcpt = msg->nrcpt;
+	m->data = msg->text.data;
+	m->len = msg->text.len;
+	m->eightbit = msg->eightbit;
+	m->smtputf8 = msg->utf8_addr;
+	m->before_eom = mark_inflight;
+	m->arg = f;
+	(void)rcpt_dummy;
+}
+
+static void
+pace(struct run *run)
+{
+	uint64_t wait = ratelimit_wait(&run->rl, now_ms());
+
+	if (wait > 0)
+		sleep_ms(wait);
+	ratelimit_take(&run->rl, now_ms());
+}
+
+/* Build the message for this session and hand it to the server. */
+static int
+try_once(struct run *run, const struct roster_row *rw, unsigned attempt,
+    struct smtp_outcome *o, struct err *why)
+{
+	struct job_build_opts bo = { time(NULL), true, account_from(run->a) };
+	const char *rcpt[MESSAGE_RCPT_MAX];
+	struct smtp_message m;
+	struct inflight f = { run, rw->row, attempt };
+	size_t i;
+
+	bo.allow_8bit = smtp_has(run->smtp, "8BITMIME");
+	if (job_build(&run->s->j, &run->r, rw, &bo, why) == -1)
+		return -2;
+	for (i = 0; i < run->r.msg.nrcpt && i < MESSAGE_RCPT_MAX; i++)
+		rcpt[i] = message_rcpt(&run->r.msg, i);
+	message_for(run, &m, &f);
+	m.rcpt = rcpt;
+	pace(run);
+	memset(o, 0, sizeof(*o));
+	run->in_session++;
+	return smtp_send(run->smtp, &m, o, why);
+}
+
+/* Deliver one row: sessions, retries of a broken session, verdict. */
+static int
+deliver(struct run *run, const struct roster_row *rw, struct err *e)
+{
+	struct smtp_outcome o;
+	struct err why;
+	unsigned attempt = run->s->attempts && rw->row < run->s->nstate ?
+	    run->s->attempts[rw->row] : 0;
+	unsigned k;
+	int rc;
+
+	attempt += run->round;
+	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
+		if (run->stopped || ensure_session(run) == -1)
+			return skip_row(run, rw->row, attempt, e);
+		rc = try_once(run, rw, attempt, &o, &why);
+		if (rc == 0)
+			return judge(run, rw->row, attempt, &o, e);
+		if (rc == -2) {		/* cannot happen after validation */
+			*e = why;
+			return -1;
+		}
+		if (why.kind == E_INPUT || why.kind == E_INTERNAL) {
+			*e = why;
+			return -1;
+		}
+		rc = broken(run, rw->row, attempt, &o, &why, e);
+		if (rc != 1)
+			return rc;
+		job_diag(&run->s->j, BATCH_WARNING, &why);
+	}
+	stop_account(run, &why, NULL);
+	return skip_row(run, rw->row, attempt, e);
+}
+
+/* Is row rw this run's, in this round? */
+static bool
+wanted(struct run *run, const size_t *rows, size_t nrows, size_t *next,
+    const struct roster_row *rw)
+{
+	if (rows == NULL)
+		return row_state(run->s, rw->row) == ROW_TODO;
+	while (*next < nrows && rows[*next] < rw->row)
+		(*next)++;
+	return *next < nrows && rows[*next] == rw->row;
+}
+
+/* One pass over the roster for this account (rows == NULL: all). */
+static int
+pass(struct run *run, const size_t *rows, size_t nrows, struct err *e)
+{
+	struct roster_row rw;
+	size_t seen = 0, next = 0, idx;
+	int n;
+
+	if (roster_rewind(run->rd, e) == -1)
+		return -1;
+	while (seen < run->s->j.rows) {
+		n = roster_next(run->rd, &rw, e);
+		if (n == 0)
+			break;
+		if (n < 0)
+			return -1;
+		seen++;
+		if (!wanted(run, rows, nrows, &next, &rw))
+			continue;
+		if (job_headers(&run->s->j, &run->r, &rw, e) == -1 ||
+		    route_row(run->s, &run->r, &rw, &idx, e) == -1)
+			return -1;
+		if (idx == run->idx && deliver(run, &rw, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Later rounds: the deferred rows, after an exponential backoff. */
+static int
+retry_rounds(struct run *run, struct err *e)
+{
+	size_t *rows, n;
+
+	while (run->nretry > 0 && run->round < SEND_ROUNDS) {
+		rows = run->retry;
+		n = run->nretry;
+		run->retry = NULL;
+		run->nretry = run->sizeretry = 0;
+		if (!run->stopped)
+			sleep_ms((uint64_t)SEND_BACKOFF_MS << (run->round - 1));
+		run->round++;
+		if (pass(run, rows, n, e) == -1) {
+			free(rows);
+			return -1;
+		}
+		free(rows);
+	}
+	return 0;
+}
+
+static void *
+run_thread(void *arg)
+{
+	struct run *run = arg;
+	struct err e;
+
+	run->round = 1;
+	if (pass(run, NULL, 0, &e) == -1 || retry_rounds(run, &e) == -1) {
+		err_where(&e, "[%s]", run->a->name);
+		stop_account(run, &e, NULL);
+	}
+	if (run->smtp != NULL)
+		drop_session(run);
+	return NULL;
+}
+
+/* --- the batch ------------------------------------------------------- */
+
+static int
+find_column(const struct roster *r, const char *name)
+{
+	const char *const *cols = roster_cols(r);
+	size_t i;
+
+	for (i = 0; i < roster_ncols(r); i++)
+		if (strcmp(cols[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+setup(struct send *s, struct err *e)
+{
+	size_t i;
+
+	if (config_load(&s->cfg, s->p->config, e) == -1)
+		return -1;
+	if (s->p->rate != NULL &&
+	    config_parse_rate(s->p->rate, &s->rate_n, &s->rate_ms, e) == -1) {
+		e->kind = E_USAGE;
+		return -1;
+	}
+	if (job_open(&s->j, e) == -1)
+		return -1;
+	if (s->p->resume && load_resume(s, e) == -1)
+		return -1;
+	s->provider_col = find_column(s->j.roster, "provider");
+	s->nruns = s->cfg->nacct;
+	s->runs = xcalloc(s->nruns, sizeof(*s->runs));
+	for (i = 0; i < s->nruns; i++) {
+		struct run *run = &s->runs[i];
+
+		run->s = s;
+		run->a = &s->cfg->acct[i];
+		run->idx = i;
+		buf_init(&run->secret, SECRET_MAX);
+		job_row_init(&run->r);
+	}
+	return 0;
+}
+
+/* Every password of an account with mail, before anything is sent. */
+static int
+fetch_secrets(struct send *s, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < s->nruns; i++) {
+		struct run *run = &s->runs[i];
+
+		if (run->planned == 0 || run->a->auth == SMTP_AUTH_NONE)
+			continue;
+		if (config_secret(run->a, &run->secret, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+rate_of(const struct send *s, const struct account *a, unsigned *n,
+    unsigned *ms)
+{
+	*n = s->rate_n ? s->rate_n : a->rate_n;
+	*ms = s->rate_n ? s->rate_ms : a->rate_ms;
+}
+
+static void
+fmt_duration(double sec, char *out, size_t size)
+{
+	unsigned long t = (unsigned long)(sec + 0.5);
+
+	if (t >= 3600)
+		snprintf(out, size, "%luh%02lum", t / 3600, t / 60 % 60);
+	else if (t >= 60)
+		snprintf(out, size, "%lum%02lus", t / 60, t % 60);
+	else
+		snprintf(out, size, "%lus", t);
+}
+
+static void
+plan_account(const struct send *s, const struct run *run, double *longest)
+{
+	FILE *f = s->p->show;
+	const struct account *a = run->a;
+	unsigned n, ms;
+	double sec;
+	char dur[32];
+
+	rate_of(s, a, &n, &ms);
+	sec = n ? (double)run->planned * ms / n / 1000.0 : 0;
+	if (sec > *longest)
+		*longest = sec;
+	fmt_duration(sec, dur, sizeof(dur));
+	fprintf(f, "  [%s] %zu mails via %s:%s (%s) as %s, ", a->name,
+	    run->planned, a->host, a->port, a->prov->name, a->from_addr);
+	if (n)
+		fprintf(f, "%u per %u s: about %s\n", n, ms / 1000, dur);
+	else
+		fprintf(f, "no rate limit\n");
+	if (a->prov->daily_quota && run->planned > a->prov->daily_quota)
+		fprintf(f, "  warning: [%s] %zu mails is more than %s's daily "
+		    "quota of about %u: the rest will be refused; send the "
+		    "rest tomorrow with --resume\n", a->name, run->planned,
+		    a->prov->name, a->prov->daily_quota);
+}
+
+/* Show what is about to happen; 0 to go on. */
+static int
+plan(struct send *s, struct err *e)
+{
+	FILE *f = s->p->show;
+	double longest = 0;
+	char dur[32];
+	size_t i, total = 0;
+	int answer;
+
+	for (i = 0; i < s->nruns; i++)
+		total += s->runs[i].planned;
+	s->pr.total = total;
+	if (f != NULL) {
+		fprintf(f, "About to send %zu mails (%zu rows%s):\n", total,
+		    s->j.rows, s->p->resume ? ", resuming" : "");
+		for (i = 0; i < s->nruns; i++)
+			if (s->runs[i].planned > 0)
+				plan_account(s, &s->runs[i], &longest);
+		fmt_duration(longest, dur, sizeof(dur));
+		fprintf(f, "  estimated duration: %s; report: %s\n", dur,
+		    s->report_path);
+	}
+	if (total == 0 || s->p->yes)
+		return 0;
+	answer = s->p->confirm ? s->p->confirm(s->p->ui_arg,
+	    "Send these mails now?") : -1;
+	if (answer == 1)
+		return 0;
+	if (answer == 0)
+		err_set(e, E_USAGE, NULL, "not confirmed: nothing was sent");
+	else
+		err_set(e, E_USAGE, NULL, "not on a terminal: pass --yes to "
+		    "send without confirmation (nothing was sent)");
+	return -1;
+}
+
+static void
+show_first(struct send *s)
+{
+	struct roster_row rw;
+	struct job_build_opts o = { time(NULL), true, NULL };
+	struct err e;
+	struct job_row r;
+	size_t idx;
+
+	if (s->p->show == NULL)
+		return;
+	job_row_init(&r);
+	while (roster_next(s->j.roster, &rw, &e) == 1) {
+		if (row_state(s, rw.row) != ROW_TODO)
+			continue;
+		if (job_headers(&s->j, &r, &rw, &e) == 0 &&
+		    route_row(s, &r, &rw, &idx, &e) == 0) {
+			o.from_default = account_from(&s->cfg->acct[idx]);
+			if (job_build(&s->j, &r, &rw, &o, &e) == 0)
+				job_show(s->p->show, &s->j, &r, &rw);
+		}
+		break;
+	}
+	job_row_fini(&r);
+	roster_rewind(s->j.roster, &e);
+}
+
+static int
+report_name(struct send *s, struct err *e)
+{
+	char stamp[32];
+	struct tm tm;
+
+	if (s->p->report != NULL) {
+		snprintf(s->report_path, sizeof(s->report_path), "%s",
+		    s->p->report);
+		return 0;
+	}
+	localtime_r(&s->j.now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(s->report_path, sizeof(s->report_path),
+	    "out/report-%s.csv", stamp);
+	return outbox_mkdirs("out", e);
+}
+
+static int
+start_threads(struct send *s, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < s->nruns; i++) {
+		struct run *run = &s->runs[i];
+		unsigned n, ms;
+
+		if (run->planned == 0)
+			continue;
+		rate_of(s, run->a, &n, &ms);
+		ratelimit_init(&run->rl, n, ms);
+		if (job_reader(&s->j, &run->rd, e) == -1)
+			return -1;
+		if (pthread_create(&run->tid, NULL, run_thread, run) != 0) {
+			err_set(e, E_OS, NULL, "cannot start a thread");
+			return -1;
+		}
+		run->started = true;
+	}
+	return 0;
+}
+
+static void
+join_threads(struct send *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nruns; i++)
+		if (s->runs[i].started)
+			pthread_join(s->runs[i].tid, NULL);
+}
+
+/* Rows whose fate is unknown, for the user to decide. */
+static int
+list_unknown(void *arg, const struct report_line *l)
+{
+	struct send *s = arg;
+
+	(void)s;
+	if (l->e.status == REPORT_UNKNOWN && s->p->show != NULL &&
+	    s->unknown_listed++ < 50)
+		fprintf(s->p->show, "  row %zu %s: %s\n", l->e.row,
+		    l->e.recipients, l->e.reply);
+	return 0;
+}
+
+/* The outcome of the whole run as one error kind. */
+static int
+verdict(struct send *s, struct err *e)
+{
+	size_t i, sent = 0, failed = 0, later = 0, unknown = 0;
+	enum err_kind stop = E_NONE;
+
+	for (i = 1; i <= s->j.rows && i < s->nstate; i++)
+		if (s->state[i] == ROW_UNKNOWN)
+			unknown++;	/* from the run this one resumes */
+	for (i = 0; i < s->nruns; i++) {
+		struct run *run = &s->runs[i];
+
+		sent += run->sent;
+		failed += run->failed;
+		later += run->deferred + run->skipped + run->nretry;
+		unknown += run->unknown;
+		if (run->stopped && (stop == E_NONE || run->stop.kind == E_AUTH))
+			stop = run->stop.kind;
+	}
+	if (s->p->show != NULL)
+		fprintf(s->p->show, "sent %zu, failed %zu, deferred or skipped "
+		    "%zu, unknown %zu; report %s\n", sent, failed, later,
+		    unknown, s->report_path);
+	if (stop == E_AUTH || stop == E_NET || stop == E_TLS ||
+	    stop == E_PROTO) {
+		err_set(e, stop, s->report_path, "an account stopped (see "
+		    "above); its rows were not sent: fix it and run again with "
+		    "--resume -r %s", s->report_path);
+		return -1;
+	}
+	if (failed > 0) {
+		err_set(e, E_PERM, s->report_path, "%zu rows were refused "
+		    "permanently: see 'mailmerge report %s'", failed,
+		    s->report_path);
+		return -1;
+	}
+	if (later + unknown > 0 || stop != E_NONE) {
+		err_set(e, E_TEMP, s->report_path, "%zu rows deferred or "
+		    "skipped, %zu unknown: run again with --resume -r %s",
+		    later, unknown, s->report_path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+deliver_all(struct send *s, struct err *e)
+{
+	struct report_meta meta = { s->p->roster, s->j.roster_sum,
+	    s->p->template, s->j.template_sum };
+	int rc;
+
+	if (report_open(&s->rep, s->report_path, &meta, s->p->resume, true,
+	    e) == -1)
+		return -1;
+	s->start_ms = now_ms();
+	rc = start_threads(s, e);
+	join_threads(s);
+	if (report_close(s->rep, rc == 0 ? e : NULL) == -1)
+		rc = -1;
+	s->rep = NULL;
+	if (rc == 0 && report_compact(s->report_path, e) == -1)
+		rc = -1;
+	if (rc == 0 && s->p->show != NULL) {
+		struct err ignored;
+
+		s->unknown_listed = 0;
+		report_read(s->report_path, list_unknown, s, &ignored);
+		if (s->unknown_listed > 0)
+			fprintf(s->p->show, "the rows above may or may not "
+			    "have been delivered (no reply after the end of "
+			    "the message): check the Sent folder; resume "
+			    "never resends them\n");
+	}
+	return rc == 0 ? verdict(s, e) : -1;
+}
+
+static void
+teardown(struct send *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nruns; i++) {
+		struct run *run = &s->runs[i];
+
+		explicit_bzero(run->secret.data, run->secret.size);
+		buf_fini(&run->secret);
+		job_row_fini(&run->r);
+		roster_free(run->rd);
+		free(run->retry);
+	}
+	free(s->runs);
+	free(s->state);
+	free(s->attempts);
+	config_free(s->cfg);
+	job_fini(&s->j);
+	pthread_mutex_destroy(&s->lock);
+}
+
+int
+batch_send(const struct batch_params *p, struct err *e)
+{
+	struct send s;
+	struct job_checks checks;
+	int rc = -1;
+
+	memset(&s, 0, sizeof(s));
+	s.p = p;
+	pthread_mutex_init(&s.lock, NULL);
+	job_init(&s.j, p);
+	checks.route = check_route;
+	checks.after = check_quirks;
+	checks.arg = &s;
+	if (conn_global_init(e) == -1 || setup(&s, e) == -1 ||
+	    job_validate(&s.j, &checks, e) == -1 ||
+	    fetch_secrets(&s, e) == -1 || report_name(&s, e) == -1)
+		goto out;
+	show_first(&s);
+	if (plan(&s, e) == -1)
+		goto out;
+	rc = deliver_all(&s, e);
+out:
+	teardown(&s);
+	return rc;
+}
+
+/* --- check ----------------------------------------------------------- */
+
+static int
+check_account(const struct batch_params *p, const struct account *a,
+    struct err *e)
+{
+	struct run run;
+	struct smtp_params sp;
+	struct smtp_reply last;
+	struct smtp *smtp;
+	struct err note;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	run.a = a;
+	buf_init(&run.secret, SECRET_MAX);
+	if (a->auth != SMTP_AUTH_NONE && config_secret(a, &run.secret, e) == -1)
+		goto out;
+	smtp_params_for(&run, p, &sp);
+	rc = smtp_open(&smtp, &sp, &last, e);
+	if (rc == 0) {
+		err_set(&note, E_NONE, NULL, "[%s] %s:%s: connected, TLS "
+		    "verified, logged in as %s%s%s", a->name, a->host,
+		    a->port, a->user ? a->user : "(no AUTH)",
+		    smtp_has(smtp, "PIPELINING") ? ", PIPELINING" : "",
+		    smtp_has(smtp, "8BITMIME") ? ", 8BITMIME" : "");
+		if (p->diag)
+			p->diag(p->diag_arg, BATCH_NOTE, &note);
+		smtp_close(smtp);
+		explicit_bzero(run.secret.data, run.secret.size);
+		buf_fini(&run.secret);
+		return 0;
+	}
+	err_where(e, "[%s] %s:%s", a->name, a->host, a->port);
+	if (e->kind == E_AUTH && a->prov->auth_hint != NULL) {
+		size_t n = strlen(e->msg);
+
+		snprintf(e->msg + n, sizeof(e->msg) - n, "; %s",
+		    a->prov->auth_hint);
+	}
+out:
+	explicit_bzero(run.secret.data, run.secret.size);
+	buf_fini(&run.secret);
+	return -1;
+}
+
+int
+batch_check(const struct batch_params *p, struct err *e)
+{
+	struct config *cfg;
+	struct err one;
+	size_t i;
+	int rc = 0;
+
+	if (conn_global_init(e) == -1 || config_load(&cfg, p->config, e) == -1)
+		return -1;
+	for (i = 0; i < cfg->nacct; i++) {
+		if (check_account(p, &cfg->acct[i], &one) == 0)
+			continue;
+		if (p->diag)
+			p->diag(p->diag_arg, BATCH_ERROR, &one);
+		if (rc == 0 || one.kind == E_AUTH)
+			*e = one;
+		rc = -1;
+	}
+	config_free(cfg);
+	return rc;
+}

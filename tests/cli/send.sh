@@ -1,0 +1,227 @@
+#!/bin/bash
+# mailmerge send and check against our scripted loopback server:
+# delivery, the report, resume, and every fault the issue names.
+. "$(dirname "$0")/lib.bash"
+S=$TOP/samples
+T=$TOP/templates/announcement.txt
+R() { "$PYTHON" "$TOP/tests/cli/report_rows.py" "$@"; }
+
+# -- a whole batch -------------------------------------------------------
+start_smtpd ok
+write_conf ok.conf "$PORT"
+mm send -c ok.conf -r ok.csv --yes "$S/roster.csv" "$T"
+is "$RC" 0 "send: every recipient accepted, exit 0"
+no_valgrind_error
+is "$(stored ok)" 20 "the server stored 20 messages"
+is "$(R ok.csv | awk '$2=="sent" && $3==250' | wc -l)" 20 \
+    "report: 20 rows sent with 250"
+is "$(R --lines ok.csv)" 20 "report compacted to one line per row"
+like stdout 'sent 20, failed 0' "summary on stdout"
+is "$(cut -f3 "$TMP/ok.store/index.tsv" | sort | tr '\n' ' ')" \
+    "$(cut -d, -f3 "$S/roster.csv" | tail -n +2 | sort | tr '\n' ' ')" \
+    "each roster address is an envelope recipient exactly once"
+# The delivered body equals the preview's, byte for byte.
+mm preview -o prev "$S/roster.csv" "$T"
+"$PYTHON" - "$TMP/ok.store" prev <<'PY' >body.out 2>&1
+import os, sys
+store, prev = sys.argv[1], sys.argv[2]
+def body(b): return b.split(b"\r\n\r\n", 1)[1]
+got = {}
+for line in open(os.path.join(store, "index.tsv")):
+    seq, frm, rcpt = line.split("\t")[:3]
+    got[rcpt] = open(os.path.join(store, "%06d.eml" % int(seq)), "rb").read()
+bad = 0
+for name in sorted(os.listdir(prev)):
+    if not name.endswith(".eml"): continue
+    addr = name.split("-", 1)[1][:-4]
+    if body(got[addr]) != body(open(os.path.join(prev, name), "rb").read()):
+        print("body differs for", addr); bad += 1
+sys.exit(bad)
+PY
+ok $? "delivered bodies equal the preview's from the headers' end on"
+sed 's/^/#   /' body.out | head -5
+# The dialogue: STARTTLS, EHLO again, AUTH only after TLS, one session.
+"$PYTHON" - "$TMP/ok.log" <<'PY' >dlg.out 2>&1
+import sys
+lines = [l.rstrip("\n") for l in open(sys.argv[1])]
+c = [l for l in lines if l.startswith("C: ") or l.startswith("--")]
+i_tls = next(i for i, l in enumerate(c) if l == "C: STARTTLS")
+i_auth = next(i for i, l in enumerate(c) if l.startswith("C: AUTH"))
+ehlo = [i for i, l in enumerate(c) if l.startswith("C: EHLO")]
+assert ehlo[0] < i_tls < ehlo[1] < i_auth, (ehlo, i_tls, i_auth)
+assert sum(l.startswith("-- connection") and "opened" in l for l in lines) == 1, "one session"
+assert sum(l.startswith("C: MAIL FROM:") for l in c) == 20
+PY
+ok $? "EHLO, STARTTLS, EHLO again, AUTH after TLS, 20 mails in one session"
+sed 's/^/#   /' dlg.out | tail -3
+like "$TMP/ok.log" '^C: MAIL FROM:<demo@|^C: MAIL FROM:<prof.hong@example.com>' "envelope sender"
+
+# -- secrets -------------------------------------------------------------
+mm send -c ok.conf -r tr.csv --yes --trace -n 2 "$S/roster.csv" "$T"
+is "$RC" 0 "send --trace exits 0"
+like stderr 'C: AUTH PLAIN <redacted>' "--trace shows AUTH as <redacted>"
+like stderr 'S: 250' "--trace shows server replies"
+secret_b64=$(printf '\0demo\0demo-password' | base64)
+for f in stdout stderr tr.csv ok.csv; do
+	unlike "$f" "demo-password|$secret_b64" "no password or AUTH payload in $f"
+done
+
+# -- confirmation ---------------------------------------------------------
+before=$(stored ok)
+mm send -c ok.conf -r no.csv "$S/roster.csv" "$T" </dev/null
+is "$RC" 64 "without a terminal and without --yes: EX_USAGE"
+like stderr '--yes' "the error says to pass --yes"
+is "$(stored ok)" "$before" "nothing was sent"
+
+# -- a refused recipient ---------------------------------------------------
+start_smtpd rcpt 'REPLY RCPT:seoyeon.lee@example.org 550 5.1.1 no such user'
+write_conf rcpt.conf "$PORT"
+mm send -c rcpt.conf -r rcpt.csv --yes "$S/roster.csv" "$T"
+is "$RC" 67 "a permanently refused recipient: exit 67 (EX_NOUSER)"
+is "$(stored rcpt)" 19 "the other 19 were delivered"
+is "$(R rcpt.csv | awk '$1==2 {print $2, $3}')" "failed 550" "row 2 failed with 550"
+like rcpt.csv '5\.1\.1' "the enhanced code is in the report"
+
+# -- a 4xx is retried later ------------------------------------------------
+start_smtpd temp 'REPLY EOM#3 451 4.3.0 try again later'
+write_conf temp.conf "$PORT"
+mm send -c temp.conf -r temp.csv --yes "$S/roster.csv" "$T"
+is "$RC" 0 "a 451 at end of data is retried and then accepted: exit 0"
+is "$(stored temp)" 20 "20 stored (the refused one was not stored)"
+is "$(R temp.csv | awk '$1==3 {print $2, $4}')" "sent 2" "row 3: sent on attempt 2"
+
+# -- the connection drops after the final dot: unknown, never resent ------
+start_smtpd drop 'DROP_AFTER_STORE EOM#3'
+write_conf drop.conf "$PORT"
+mm send -c drop.conf -r drop.csv --yes "$S/roster.csv" "$T"
+is "$RC" 75 "a lost reply after the final dot: exit 75 (EX_TEMPFAIL)"
+is "$(R drop.csv | awk '$1==3 {print $2}')" unknown "row 3 is unknown"
+is "$(stored drop)" 20 "all 20 stored once (row 3's before the drop)"
+like stdout 'row 3 .*may or may not' "unknown rows are listed at the end"
+mm send -c drop.conf -r drop.csv --resume --yes "$S/roster.csv" "$T"
+is "$(stored drop)" 20 "resume sends nothing again"
+is "$RC" 75 "resume still reports the unknown row: exit 75"
+
+# -- 421 mid-batch: reconnect and go on ----------------------------------
+start_smtpd s421 'CLOSE421 AFTER 7'
+write_conf s421.conf "$PORT"
+mm send -c s421.conf -r s421.csv --yes "$S/roster.csv" "$T"
+is "$RC" 0 "421 after 7 mails: reconnects, exit 0"
+is "$(stored s421)" 20 "every mail delivered once"
+is "$(grep -c 'connection .* opened' "$TMP/s421.log")" 3 "three sessions"
+
+# -- max_per_session ------------------------------------------------------
+start_smtpd cap
+write_conf cap.conf "$PORT" 'max_per_session = 8'
+mm send -c cap.conf -r cap.csv --yes "$S/roster.csv" "$T"
+is "$RC" 0 "max_per_session = 8: exit 0"
+is "$(grep -c 'connection .* opened' "$TMP/cap.log")" 3 "20 mails in 3 sessions"
+is "$(grep -c '^C: QUIT' "$TMP/cap.log")" 3 "each session ends with QUIT"
+
+# -- authentication refused: stop at once, hint, exit 77 ------------------
+start_smtpd auth
+cat >auth.conf <<CONF
+[gmail]
+host = 127.0.0.1
+port = $PORT
+ca_file = $TMP/certs/ca.pem
+user = demo@gmail.com
+password_env = MM_WRONG
+CONF
+MM_WRONG=wrong mm send -c auth.conf -r auth.csv --yes "$S/roster.csv" "$T"
+is "$RC" 77 "refused credentials: exit 77 (EX_NOPERM)"
+like stderr 'app password' "the error hints at an app password"
+is "$(grep -c '^C: AUTH' "$TMP/auth.log")" 1 "AUTH was tried once, never retried"
+is "$(R auth.csv | awk '$2=="skipped"' | wc -l)" 20 "all 20 rows skipped in the report"
+is "$(stored auth)" 0 "nothing sent"
+MM_WRONG=wrong mm check -c auth.conf
+is "$RC" 77 "check with refused credentials: exit 77"
+
+# -- no STARTTLS, or STARTTLS refused: never AUTH in the clear ------------
+n=0
+for s in NOSTARTTLS STARTTLS_REFUSE 'NOSTARTTLS
+AUTH_BEFORE_TLS'; do
+	n=$((n + 1))
+	name=$(echo "$s" | tr '\n' +)
+	start_smtpd "notls$n" "$s"
+	write_conf "notls$n.conf" "$PORT"
+	mm send -c "notls$n.conf" -r "notls$n.csv" --yes "$S/roster.csv" "$T"
+	is "$RC" 69 "$name: exit 69 (EX_UNAVAILABLE)"
+	unlike "$TMP/notls$n.log" '^C: AUTH' "$name: no AUTH sent"
+	like stderr 'STARTTLS' "$name: the error names STARTTLS"
+	is "$(stored "notls$n")" 0 "$name: nothing sent"
+done
+# A server offering AUTH before TLS too: the client still waits for TLS.
+start_smtpd early 'AUTH_BEFORE_TLS'
+write_conf early.conf "$PORT"
+mm send -c early.conf -r early.csv --yes -n 1 "$S/roster.csv" "$T"
+is "$RC" 0 "AUTH offered before TLS: the client still sends it after"
+"$PYTHON" - "$TMP/early.log" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+tls = next(i for i, l in enumerate(lines) if "STARTTLS handshake ok" in l)
+auth = next(i for i, l in enumerate(lines) if l.startswith("C: AUTH"))
+sys.exit(0 if tls < auth else 1)
+PY
+ok $? "AUTH comes after the TLS handshake"
+
+# -- response injection after STARTTLS ------------------------------------
+start_smtpd inject 'INJECT_AFTER_STARTTLS 250 2.0.0 injected'
+write_conf inject.conf "$PORT"
+mm send -c inject.conf -r inject.csv --yes "$S/roster.csv" "$T"
+ok "$([ "$RC" -ne 0 ]; echo $?)" "bytes after the STARTTLS 220: the send fails"
+like stderr 'injection' "the error says response injection"
+unlike "$TMP/inject.log" '^C: AUTH' "no AUTH after an injection"
+
+# -- certificates -----------------------------------------------------------
+for c in wrong expired self; do
+	start_smtpd "cert$c" "" --cert "$TMP/certs/$c.pem" --key "$TMP/certs/$c-key.pem"
+	write_conf "cert$c.conf" "$PORT"
+	mm send -c "cert$c.conf" -r "cert$c.csv" --yes "$S/roster.csv" "$T"
+	is "$RC" 69 "$c certificate: exit 69"
+	like stderr '127\.0\.0\.1' "$c certificate: the error names the host"
+	unlike "$TMP/cert$c.log" '^C: AUTH' "$c certificate: no AUTH"
+done
+start_smtpd noca
+sed '/^ca_file/d' >noca.conf <<CONF
+$(write_conf /dev/stdout "$PORT")
+CONF
+mm send -c noca.conf -r noca.csv --yes "$S/roster.csv" "$T"
+is "$RC" 69 "a private CA without ca_file: exit 69"
+like stderr 'ca_file' "the error suggests ca_file"
+
+# -- check ----------------------------------------------------------------
+start_smtpd chk
+write_conf chk.conf "$PORT"
+mm check -c chk.conf
+is "$RC" 0 "check: exit 0"
+like stderr '\[lab\].*logged in' "check says the account logged in"
+is "$(stored chk)" 0 "check sends nothing"
+
+# -- resume refuses another roster ----------------------------------------
+cp "$S/roster.csv" changed.csv
+mm send -c ok.conf -r ok.csv --yes changed.csv "$T"
+is "$RC" 0 "setup: a report made from changed.csv's twin"
+printf '가,20249999,new@example.com,1,\r\n' >>changed.csv
+mm send -c ok.conf -r ok.csv --resume --yes changed.csv "$T"
+is "$RC" 65 "resume with a changed roster: EX_DATAERR"
+like stderr 'roster changed' "the error says the roster changed"
+
+# -- bad configuration ----------------------------------------------------
+printf '[lab]\nprovider = custom\nhost = 127.0.0.1\nbogus = 1\n' >bad.conf
+mm send -c bad.conf --yes "$S/roster.csv" "$T"
+is "$RC" 78 "unknown config key: EX_CONFIG"
+like stderr 'bad\.conf:4' "the error names the config line"
+mm send -c nosuch.conf --yes "$S/roster.csv" "$T"
+is "$RC" 66 "missing config file: EX_NOINPUT"
+unset MM_TEST_PASSWORD
+mm send -c ok.conf --yes "$S/roster.csv" "$T"
+is "$RC" 78 "password variable unset: EX_CONFIG, before anything is sent"
+like stderr 'MM_TEST_PASSWORD' "the error names the variable"
+export MM_TEST_PASSWORD=demo-password
+mm send -c ok.conf --resume --yes "$S/roster.csv" "$T"
+is "$RC" 64 "--resume without -r: EX_USAGE"
+mm send -c ok.conf --rate 5/week --yes "$S/roster.csv" "$T"
+is "$RC" 64 "--rate 5/week: EX_USAGE"
+
+done_testing
