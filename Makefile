@@ -46,7 +46,8 @@ T_smtp = smtp conn codec buf err xalloc
 T_template = template buf err xalloc
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 
-.PHONY: all test test-asan test-valgrind bench install uninstall clean preview
+.PHONY: all test test-asan test-valgrind bench install uninstall clean preview \
+	demo
 
 all: $(B)/mailmerge
 
@@ -87,8 +88,15 @@ test-valgrind: $(B)/mailmerge $(B)/smtpd $(UNIT_BINS)
 	prove --exec '$(VALGRIND)' $(UNIT_BINS)
 	$(TEST_ENV) MAILMERGE_WRAP='$(VALGRIND)' prove --exec '' $(TEST_SCRIPTS)
 
-bench: $(B)/mailmerge
+bench: $(B)/mailmerge $(B)/smtpd
 	$(PYTHON) tests/bench/bench_preview.py $(abspath $(B)/mailmerge)
+	$(PYTHON) tests/bench/bench_send.py $(abspath $(B)/mailmerge) \
+	    $(abspath $(B)/smtpd)
+
+# The whole job through a local test server: no account needed.
+demo: $(B)/mailmerge $(B)/smtpd
+	MAILMERGE=$(abspath $(B)/mailmerge) SMTPD=$(abspath $(B)/smtpd) \
+	    tests/demo.sh
 
 # Preview the bundled samples into out/preview.
 preview: $(B)/mailmerge
