@@ -89,6 +89,7 @@ struct send {
 	struct batch_progress pr;
 	uint64_t	 start_ms;
 	size_t		 unknown_listed;
+	struct err	 meta_err;	/* why check_meta() refused */
 };
 
 static uint64_t
@@ -131,9 +132,7 @@ static int
 note_line(void *arg, const struct report_line *l)
 {
 	struct send *s = arg;
-	struct err *e = NULL;
 
-	(void)e;
 	state_grow(s, l->e.row);
 	if (l->e.status == REPORT_SENT)
 		s->state[l->e.row] = ROW_SENT;
@@ -151,7 +150,7 @@ static int
 check_meta(void *arg, const struct report_line *l)
 {
 	struct send *s = arg;
-	struct err *e = &s->runs[0].stop;	/* scratch, see load_resume */
+	struct err *e = &s->meta_err;
 
 	if (strcmp(l->meta.roster_sha256, s->j.roster_sum) != 0) {
 		err_set(e, E_INPUT, NULL, "the roster changed since the "
@@ -173,24 +172,19 @@ check_meta(void *arg, const struct report_line *l)
 static int
 load_resume(struct send *s, struct err *e)
 {
-	struct run scratch;
-
 	if (s->p->report == NULL) {
 		err_set(e, E_USAGE, NULL, "--resume needs -r REPORT: the "
 		    "report of the run to resume");
 		return -1;
 	}
-	memset(&scratch, 0, sizeof(scratch));
-	s->runs = &scratch;
+	err_clear(&s->meta_err);
 	if (report_read(s->p->report, check_meta, s, e) == -1) {
-		if (scratch.stop.kind != E_NONE) {
-			*e = scratch.stop;
+		if (s->meta_err.kind != E_NONE) {
+			*e = s->meta_err;
 			err_where(e, "%s", s->p->report);
 		}
-		s->runs = NULL;
 		return -1;
 	}
-	s->runs = NULL;
 	return 0;
 }
 
@@ -314,25 +308,28 @@ progress(struct send *s)
 	s->p->progress(s->p->ui_arg, pr);
 }
 
-/* One report line (the single writer), then the counters. */
+/*
+ * One report line (the single writer); final: the row's outcome for
+ * this run (not an in-flight mark, nor a deferral still to be retried),
+ * which moves the progress line.
+ */
 static int
-record(struct run *run, const struct job_row *r, size_t row,
-    const struct report_entry *x0, struct err *e)
+record(struct run *run, size_t row, const struct report_entry *x0,
+    bool final, struct err *e)
 {
 	struct send *s = run->s;
 	struct report_entry x = *x0;
 	int rc;
 
 	x.row = row;
-	x.recipients = buf_str(&r->rcpts);
+	x.recipients = buf_str(&run->r.rcpts);
 	x.provider = run->a->prov->name;
 	x.account = run->a->name;
-	x.message_id = r->msg.msgid;
+	x.message_id = run->r.msg.msgid;
 	x.time = time(NULL);
 	pthread_mutex_lock(&s->lock);
 	rc = report_append(s->rep, &x, e);
-	if (x.status != REPORT_UNKNOWN || x0->stage == NULL ||
-	    strcmp(x0->stage, "EOM") != 0 || x0->smtp_code != 0) {
+	if (final) {
 		s->pr.done++;
 		if (x.status == REPORT_SENT)
 			s->pr.sent++;
@@ -458,7 +455,7 @@ mark_inflight(void *arg)
 	x.attempts = f->attempt;
 	x.reply = "in flight: the end of the message was sent, no reply "
 	    "was recorded; it may or may not have been accepted";
-	if (record(f->run, &f->run->r, f->row, &x, &e) == -1) {
+	if (record(f->run, f->row, &x, false, &e) == -1) {
 		job_diag(&f->run->s->j, BATCH_ERROR, &e);
 		return -1;
 	}
@@ -511,6 +508,7 @@ judge(struct run *run, size_t row, unsigned attempt,
 	char reply[2 * SMTP_REPLY_MAX + 16];
 	struct report_entry x;
 	bool temp = o->reply.code >= 400 && o->reply.code < 500;
+	bool final = true;
 
 	outcome_entry(o, &x, reply, sizeof(reply));
 	x.attempts = attempt;
@@ -519,6 +517,7 @@ judge(struct run *run, size_t row, unsigned attempt,
 		run->sent++;
 	} else if (temp && run->round < SEND_ROUNDS) {
 		x.status = REPORT_DEFERRED;
+		final = false;
 		defer(run, row);
 	} else {
 		x.status = temp ? REPORT_DEFERRED : REPORT_FAILED;
@@ -527,7 +526,7 @@ judge(struct run *run, size_t row, unsigned attempt,
 		else
 			run->failed++;
 	}
-	if (record(run, &run->r, row, &x, e) == -1)
+	if (record(run, row, &x, final, e) == -1)
 		return -1;
 	if (!o->accepted && is_quota(&o->reply)) {
 		struct err q;
@@ -553,7 +552,7 @@ skip_row(struct run *run, size_t row, unsigned attempt, struct err *e)
 	x.reply = reply;
 	x.attempts = attempt > 0 ? attempt - 1 : 0;
 	run->skipped++;
-	return record(run, &run->r, row, &x, e);
+	return record(run, row, &x, true, e);
 }
 
 /* The session broke: "." in flight means unknown, else try again. */
@@ -576,7 +575,7 @@ broken(struct run *run, size_t row, unsigned attempt,
 	x.reply = reply;
 	x.attempts = attempt;
 	run->unknown++;
-	return record(run, &run->r, row, &x, e);
+	return record(run, row, &x, true, e);
 }
 
 static void
@@ -584,7 +583,6 @@ message_for(struct run *run, struct smtp_message *m, struct inflight *f)
 {
 	const struct account *a = run->a;
 	struct message *msg = &run->r.msg;
-	static const char *rcpt_dummy[1];
 
 	memset(m, 0, sizeof(*m));
 	m->from = a->envelope;
@@ -595,7 +593,6 @@ message_for(struct run *run, struct smtp_message *m, struct inflight *f)
 	m->smtputf8 = msg->utf8_addr;
 	m->before_eom = mark_inflight;
 	m->arg = f;
-	(void)rcpt_dummy;
 }
 
 static void
@@ -613,14 +610,15 @@ static int
 try_once(struct run *run, const struct roster_row *rw, unsigned attempt,
     struct smtp_outcome *o, struct err *why)
 {
-	struct job_build_opts bo = { time(NULL), true, account_from(run->a) };
+	struct job_build_opts bo = { time(NULL), false, account_from(run->a) };
 	const char *rcpt[MESSAGE_RCPT_MAX];
 	struct smtp_message m;
 	struct inflight f = { run, rw->row, attempt };
 	size_t i;
 
-	bo.allow_8bit = smtp_has(run->smtp, "8BITMIME");
-	if (job_build(&run->s->j, &run->r, rw, &bo, why) == -1)
+	/* Built 8bit in pass(); without 8BITMIME the body goes base64. */
+	if (run->r.msg.eightbit && !smtp_has(run->smtp, "8BITMIME") &&
+	    job_build(&run->s->j, &run->r, rw, &bo, why) == -1)
 		return -2;
 	for (i = 0; i < run->r.msg.nrcpt && i < MESSAGE_RCPT_MAX; i++)
 		rcpt[i] = message_rcpt(&run->r.msg, i);
@@ -683,6 +681,7 @@ wanted(struct run *run, const size_t *rows, size_t nrows, size_t *next,
 static int
 pass(struct run *run, const size_t *rows, size_t nrows, struct err *e)
 {
+	struct job_build_opts bo = { 0, true, account_from(run->a) };
 	struct roster_row rw;
 	size_t seen = 0, next = 0, idx;
 	int n;
@@ -701,7 +700,11 @@ pass(struct run *run, const size_t *rows, size_t nrows, struct err *e)
 		if (job_headers(&run->s->j, &run->r, &rw, e) == -1 ||
 		    route_row(run->s, &run->r, &rw, &idx, e) == -1)
 			return -1;
-		if (idx == run->idx && deliver(run, &rw, e) == -1)
+		if (idx != run->idx)
+			continue;
+		bo.date = time(NULL);
+		if (job_build(&run->s->j, &run->r, &rw, &bo, e) == -1 ||
+		    deliver(run, &rw, e) == -1)
 			return -1;
 	}
 	return 0;

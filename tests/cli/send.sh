@@ -134,6 +134,8 @@ like stderr 'app password' "the error hints at an app password"
 is "$(grep -c '^C: AUTH' "$TMP/auth.log")" 1 "AUTH was tried once, never retried"
 is "$(R auth.csv | awk '$2=="skipped"' | wc -l)" 20 "all 20 rows skipped in the report"
 is "$(stored auth)" 0 "nothing sent"
+is "$(R auth.csv | awk '$1==2 {print $5}')" seoyeon.lee@example.org \
+    "a skipped row names its own recipient"
 MM_WRONG=wrong mm check -c auth.conf
 is "$RC" 77 "check with refused credentials: exit 77"
 
@@ -206,6 +208,17 @@ printf '가,20249999,new@example.com,1,\r\n' >>changed.csv
 mm send -c ok.conf -r ok.csv --resume --yes changed.csv "$T"
 is "$RC" 65 "resume with a changed roster: EX_DATAERR"
 like stderr 'roster changed' "the error says the roster changed"
+
+# -- pacing: --rate spreads the mails evenly --------------------------------
+start_smtpd pace
+write_conf pace.conf "$PORT"
+t0=$(date +%s%N)
+mm send -c pace.conf -r pace.csv --rate 10/s --yes -n 6 "$S/roster.csv" "$T"
+t1=$(date +%s%N)
+is "$RC" 0 "--rate 10/s: exit 0"
+ok "$([ $(( (t1 - t0) / 1000000 )) -ge 500 ]; echo $?)" \
+    "6 mails at 10/s take at least 0.5 s (one every 100 ms)"
+like stdout '10 per 1 s' "the plan shows the rate"
 
 # -- bad configuration ----------------------------------------------------
 printf '[lab]\nprovider = custom\nhost = 127.0.0.1\nbogus = 1\n' >bad.conf
