@@ -154,7 +154,7 @@ int
 job_reader(const struct job *j, struct roster **rp, struct err *e)
 {
 	struct roster_params rp_ = { j->p->roster, j->p->encoding,
-	    j->p->delimiter };
+	    j->p->delimiter, false };
 
 	return roster_open(rp, &rp_, e);
 }
@@ -269,6 +269,58 @@ join_rcpts(struct job_row *r)
 	}
 }
 
+/*
+ * "stamp.nonce.row", the Message-ID's left part, unique per batch and
+ * row; by hand, as snprintf() cost more than the rest of a row's
+ * headers.
+ */
+static void
+msgid_left(const struct job *j, size_t row, char out[96])
+{
+	static const char hex[] = "0123456789abcdef";
+	char digits[24], *d = digits + sizeof(digits);
+	size_t n = strlen(j->stamp), k;
+	int i;
+
+	memcpy(out, j->stamp, n);
+	out[n++] = '.';
+	for (i = 60; i >= 0; i -= 4)
+		out[n++] = hex[(j->nonce >> i) & 0xf];
+	out[n++] = '.';
+	do {
+		*--d = (char)('0' + row % 10);
+		row /= 10;
+	} while (row > 0);
+	k = (size_t)(digits + sizeof(digits) - d);
+	memcpy(out + n, d, k);
+	out[n + k] = '\0';
+}
+
+/* Render the body and fill mp for the row; E_INPUT. */
+static int
+row_params(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, const struct job_build_opts *o,
+    struct message_params *mp, struct err *e)
+{
+	buf_reset(&r->body);
+	if (template_render_body(j->tmpl, rw->fields, rw->lens, TEMPLATE_RAW,
+	    &r->body, e) == -1) {
+		row_error(j, rw, e, "column");
+		return -1;
+	}
+	msgid_left(j, rw->row, r->msgid);
+	memset(mp, 0, sizeof(*mp));
+	mp->hdr = r->hdr;
+	mp->nhdr = r->nhdr;
+	mp->body = r->body.data ? r->body.data : "";
+	mp->body_len = r->body.len;
+	mp->date = o->date;
+	mp->msgid_left = r->msgid;
+	mp->allow_8bit = o->allow_8bit;
+	mp->from_default = o->from_default;
+	return 0;
+}
+
 int
 job_build(const struct job *j, struct job_row *r,
     const struct roster_row *rw, const struct job_build_opts *o,
@@ -276,28 +328,43 @@ job_build(const struct job *j, struct job_row *r,
 {
 	struct message_params mp;
 
-	buf_reset(&r->body);
-	if (template_render_body(j->tmpl, rw->fields, rw->lens, TEMPLATE_RAW,
-	    &r->body, e) == -1) {
-		row_error(j, rw, e, "column");
+	if (row_params(j, r, rw, o, &mp, e) == -1)
 		return -1;
-	}
-	snprintf(r->msgid, sizeof(r->msgid), "%s.%016llx.%zu", j->stamp,
-	    (unsigned long long)j->nonce, rw->row);
-	memset(&mp, 0, sizeof(mp));
-	mp.hdr = r->hdr;
-	mp.nhdr = r->nhdr;
-	mp.body = r->body.data ? r->body.data : "";
-	mp.body_len = r->body.len;
-	mp.date = o->date;
-	mp.msgid_left = r->msgid;
-	mp.allow_8bit = o->allow_8bit;
-	mp.from_default = o->from_default;
 	if (message_build(&r->msg, &mp, e) == -1) {
 		row_error(j, rw, e, "header");
 		return -1;
 	}
 	join_rcpts(r);
+	return 0;
+}
+
+/*
+ * What job_build() checks, for the validation pass: the body is
+ * rendered (it can pass BODY_CAP) and scanned (UTF-8, size), the
+ * message checked but not built; r->msg's recipients and From are set,
+ * its text is not.
+ */
+static int
+row_check(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, const struct job_build_opts *o,
+    struct err *e)
+{
+	struct message_params mp;
+
+	if (row_params(j, r, rw, o, &mp, e) == -1)
+		return -1;
+	/*
+	 * The body is the template's text, which template_load() checked
+	 * is UTF-8, and roster fields, which the roster reader checked or
+	 * converted to UTF-8 (both RFC 3629 §4, split only at ASCII): it is
+	 * valid UTF-8, so the check only measures it.  job_build() still
+	 * scans it, as it must to pick the transfer encoding.
+	 */
+	mp.body_utf8 = true;
+	if (message_check(&r->msg, &mp, e) == -1) {
+		row_error(j, rw, e, "header");
+		return -1;
+	}
 	return 0;
 }
 
@@ -426,7 +493,7 @@ check_row(struct job *j, struct job_row *r, const struct roster_row *rw,
 	if (c != NULL && c->route != NULL &&
 	    c->route(c->arg, r, rw, &o, e) == -1)
 		return -1;
-	if (job_build(j, r, rw, &o, e) == -1)
+	if (row_check(j, r, rw, &o, e) == -1)
 		return -1;
 	if (c != NULL && c->after != NULL && c->after(c->arg, r, rw, e) == -1)
 		return -1;

@@ -6,6 +6,8 @@
  * a crash the last line of each row is the truth.  Compaction keeps
  * those last lines, in the order they were written.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -17,6 +19,11 @@
 #include "report.h"
 #include "roster.h"
 #include "xalloc.h"
+
+/* REPORT_FORMAT as text, for the format column. */
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
+#define FORMAT_TEXT	XSTR(REPORT_FORMAT)
 
 static const char *const columns[REPORT_NCOLS] = {
 	"row", "recipients", "status", "provider", "smtp_code",
@@ -44,6 +51,9 @@ struct report {
 	char		*path;
 	bool		 sync;
 	struct report_meta meta;	/* copies */
+	time_t		 when_t;	/* the time last formatted... */
+	bool		 when_ok;
+	char		 when[32];	/* ...as report_time() gave it */
 };
 
 const char *
@@ -100,6 +110,60 @@ write_header(struct report *r, struct err *e)
 	return roster_write(r->f, columns, REPORT_NCOLS, e);
 }
 
+static int
+sync_file(struct report *r, struct err *e)
+{
+	if (fflush(r->f) == EOF || fsync(fileno(r->f)) == -1) {
+		err_set(e, E_OS, r->path, "cannot write the report: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Decimal digits of v at the end of out (size >= 21); no snprintf. */
+static char *
+utoa(unsigned long long v, char *out, size_t size)
+{
+	char *p = out + size - 1;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return p;
+}
+
+/* The same for a signed v. */
+static const char *
+itoa(long long v, char *out, size_t size)
+{
+	char *p = utoa(v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v, out, size);
+
+	if (v < 0)
+		*--p = '-';
+	return p;
+}
+
+/* The time column: one report_time() per distinct time, not per line. */
+static const char *
+line_time(struct report *r, time_t t)
+{
+	if (!r->when_ok || r->when_t != t) {
+		report_time(t, r->when);
+		r->when_t = t;
+		r->when_ok = true;
+	}
+	return r->when;
+}
+
+/*
+ * One line per roster row in a preview, so this runs per row: numbers
+ * are formatted by hand and the time once per second, not through
+ * snprintf() and strftime() each time.
+ */
 int
 report_open(struct report **rp, const char *path,
     const struct report_meta *meta, bool append, bool sync, struct err *e)
@@ -121,7 +185,7 @@ report_open(struct report **rp, const char *path,
 	r->meta.roster_sha256 = dupmeta(meta->roster_sha256);
 	r->meta.template = dupmeta(meta->template);
 	r->meta.template_sha256 = dupmeta(meta->template_sha256);
-	if (write_header(r, e) == -1) {
+	if (write_header(r, e) == -1 || (sync && sync_file(r, e) == -1)) {
 		report_close(r, NULL);
 		return -1;
 	}
@@ -129,46 +193,31 @@ report_open(struct report **rp, const char *path,
 	return 0;
 }
 
-static int
-sync_file(struct report *r, struct err *e)
-{
-	if (fflush(r->f) == EOF || fsync(fileno(r->f)) == -1) {
-		err_set(e, E_OS, r->path, "cannot write the report: %s",
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 int
 report_append(struct report *r, const struct report_entry *x,
     struct err *e)
 {
-	char row[24], code[8], attempts[16], when[32], fmt[8];
+	char row[24], code[24], attempts[24];
 	const char *f[REPORT_NCOLS];
 
-	snprintf(row, sizeof(row), "%zu", x->row);
-	snprintf(code, sizeof(code), "%d", x->smtp_code);
-	snprintf(attempts, sizeof(attempts), "%u", x->attempts);
-	snprintf(fmt, sizeof(fmt), "%d", REPORT_FORMAT);
-	report_time(x->time, when);
-	f[C_ROW] = row;
+	f[C_ROW] = utoa(x->row, row, sizeof(row));
 	f[C_RCPT] = x->recipients;
 	f[C_STATUS] = report_status_name(x->status);
 	f[C_PROVIDER] = x->provider;
-	f[C_CODE] = x->smtp_code ? code : "";
+	f[C_CODE] = x->smtp_code != 0 ? itoa(x->smtp_code, code,
+	    sizeof(code)) : "";
 	f[C_ENH] = x->enhanced;
 	f[C_REPLY] = x->reply;
 	f[C_MSGID] = x->message_id;
-	f[C_ATTEMPTS] = attempts;
-	f[C_TIME] = when;
+	f[C_ATTEMPTS] = utoa(x->attempts, attempts, sizeof(attempts));
+	f[C_TIME] = line_time(r, x->time);
 	f[C_ACCOUNT] = x->account;
 	f[C_STAGE] = x->stage;
 	f[C_ROSTER] = r->meta.roster;
 	f[C_ROSTER_SUM] = r->meta.roster_sha256;
 	f[C_TEMPLATE] = r->meta.template;
 	f[C_TEMPLATE_SUM] = r->meta.template_sha256;
-	f[C_FORMAT] = fmt;
+	f[C_FORMAT] = FORMAT_TEXT;
 	for (size_t i = 0; i < REPORT_NCOLS; i++)
 		if (f[i] == NULL)
 			f[i] = "";
@@ -318,17 +367,36 @@ parse_time(const char *s, time_t *t)
 	return 0;
 }
 
+/* Open a report; an empty file or a header alone holds no lines (*rsp NULL). */
+static int
+open_report(const char *path, struct roster **rsp, struct err *e)
+{
+	struct roster_params rp = { path, "UTF-8", ',', true };
+	struct stat st;
+
+	*rsp = NULL;
+	if (stat(path, &st) == -1) {
+		err_set(e, E_NOINPUT, path, "cannot open the report: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (st.st_size == 0)
+		return 0;	/* created, killed before its header */
+	return roster_open(rsp, &rp, e);
+}
+
 int
 report_read(const char *path, report_fn *fn, void *arg, struct err *e)
 {
-	struct roster_params rp = { path, "UTF-8", ',' };
 	struct roster *rs;
 	struct roster_row rw;
 	struct report_line l;
 	int rc, n;
 
-	if (roster_open(&rs, &rp, e) == -1)
+	if (open_report(path, &rs, e) == -1)
 		return -1;
+	if (rs == NULL)
+		return 0;
 	rc = check_header(rs, path, e);
 	while (rc == 0 && (n = roster_next(rs, &rw, e)) != 0) {
 		if (n < 0 || decode_line(&rw, path, &l, e) == -1) {
@@ -413,7 +481,7 @@ finish_tmp(FILE *f, const char *tmp, const char *path, struct err *e)
 int
 report_compact(const char *path, struct err *e)
 {
-	struct roster_params rp = { path, "UTF-8", ',' };
+	struct roster_params rp = { path, "UTF-8", ',', true };
 	struct compact c = { NULL, 0, 0, NULL, path };
 	struct roster *rs = NULL;
 	char tmp[4096];

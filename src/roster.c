@@ -982,12 +982,12 @@ roster_open(struct roster **rp, const struct roster_params *p,
 		*e = r->pend_err;
 		goto fail;
 	}
-	if (r->pend == 0) {
+	if (r->pend == 0 && !p->allow_empty) {
 		fail(r, e, r->hdr_line, SIZE_MAX, "no data rows: the file "
 		    "has only the header row");
 		goto fail;
 	}
-	r->has_pend = true;
+	r->has_pend = r->pend != 0;
 	*rp = r;
 	return 0;
 fail:

@@ -1,6 +1,7 @@
 #ifndef ROSTER_H
 #define ROSTER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
 
@@ -22,6 +23,7 @@ struct roster_params {
 	const char	*path;		/* file to read */
 	const char	*encoding;	/* iconv name, or NULL to detect */
 	int		 delimiter;	/* ',' ';' '\t' ..., or 0: detect */
+	bool		 allow_empty;	/* a header and no rows is no error */
 };
 
 /*

@@ -188,6 +188,35 @@ load_resume(struct send *s, struct err *e)
 	return 0;
 }
 
+static int
+count_line(void *arg, const struct report_line *l)
+{
+	(void)l;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/*
+ * Without --resume, never overwrite a report that holds outcomes:
+ * sending again would mail every student a second time.
+ */
+static int
+check_fresh(const char *path, struct err *e)
+{
+	size_t lines = 0;
+	struct err ignored;
+
+	if (access(path, F_OK) == -1 ||
+	    report_read(path, count_line, &lines, &ignored) == -1 ||
+	    lines == 0)
+		return 0;
+	err_set(e, E_USAGE, path, "this report already holds the outcome of "
+	    "%zu lines of an earlier run: pass --resume to continue that run "
+	    "(rows sent are never sent again), or name a new report with -r",
+	    lines);
+	return -1;
+}
+
 static enum row_state
 row_state(const struct send *s, size_t row)
 {
@@ -779,6 +808,9 @@ setup(struct send *s, struct err *e)
 		return -1;
 	if (s->p->resume && load_resume(s, e) == -1)
 		return -1;
+	if (!s->p->resume && s->p->report != NULL &&
+	    check_fresh(s->p->report, e) == -1)
+		return -1;
 	s->provider_col = find_column(s->j.roster, "provider");
 	s->nruns = s->cfg->nacct;
 	s->runs = xcalloc(s->nruns, sizeof(*s->runs));
@@ -993,12 +1025,15 @@ list_unknown(void *arg, const struct report_line *l)
 static int
 verdict(struct send *s, struct err *e)
 {
-	size_t i, sent = 0, failed = 0, later = 0, unknown = 0;
+	size_t i, sent = 0, failed = 0, later = 0, unknown = 0, earlier = 0;
 	enum err_kind stop = E_NONE;
 
-	for (i = 1; i <= s->j.rows && i < s->nstate; i++)
+	for (i = 1; i <= s->j.rows && i < s->nstate; i++) {
 		if (s->state[i] == ROW_UNKNOWN)
 			unknown++;	/* from the run this one resumes */
+		else if (s->state[i] == ROW_SENT)
+			earlier++;
+	}
 	for (i = 0; i < s->nruns; i++) {
 		struct run *run = &s->runs[i];
 
@@ -1009,10 +1044,14 @@ verdict(struct send *s, struct err *e)
 		if (run->stopped && (stop == E_NONE || run->stop.kind == E_AUTH))
 			stop = run->stop.kind;
 	}
-	if (s->p->show != NULL)
+	if (s->p->show != NULL) {
 		fprintf(s->p->show, "sent %zu, failed %zu, deferred or skipped "
-		    "%zu, unknown %zu; report %s\n", sent, failed, later,
-		    unknown, s->report_path);
+		    "%zu, unknown %zu", sent, failed, later, unknown);
+		if (earlier > 0)
+			fprintf(s->p->show, " (and %zu sent by earlier runs)",
+			    earlier);
+		fprintf(s->p->show, "; report %s\n", s->report_path);
+	}
 	if (stop == E_AUTH || stop == E_NET || stop == E_TLS ||
 	    stop == E_PROTO) {
 		err_set(e, stop, s->report_path, "an account stopped (see "
@@ -1026,10 +1065,16 @@ verdict(struct send *s, struct err *e)
 		    s->report_path);
 		return -1;
 	}
-	if (later + unknown > 0 || stop != E_NONE) {
+	if (later > 0 || stop != E_NONE) {
 		err_set(e, E_TEMP, s->report_path, "%zu rows deferred or "
-		    "skipped, %zu unknown: run again with --resume -r %s",
-		    later, unknown, s->report_path);
+		    "skipped%s: run again with --resume -r %s", later,
+		    unknown ? ", and some unknown" : "", s->report_path);
+		return -1;
+	}
+	if (unknown > 0) {
+		err_set(e, E_TEMP, s->report_path, "%zu rows are unknown (the "
+		    "connection was lost after their last byte): check the "
+		    "Sent folder; --resume never sends them again", unknown);
 		return -1;
 	}
 	return 0;

@@ -202,10 +202,10 @@ is "$(stored chk)" 0 "check sends nothing"
 
 # -- resume refuses another roster ----------------------------------------
 cp "$S/roster.csv" changed.csv
-mm send -c ok.conf -r ok.csv --yes changed.csv "$T"
+mm send -c ok.conf -r ch.csv --yes changed.csv "$T"
 is "$RC" 0 "setup: a report made from changed.csv's twin"
 printf '가,20249999,new@example.com,1,\r\n' >>changed.csv
-mm send -c ok.conf -r ok.csv --resume --yes changed.csv "$T"
+mm send -c ok.conf -r ch.csv --resume --yes changed.csv "$T"
 is "$RC" 65 "resume with a changed roster: EX_DATAERR"
 like stderr 'roster changed' "the error says the roster changed"
 
@@ -219,6 +219,16 @@ is "$RC" 0 "--rate 10/s: exit 0"
 ok "$([ $(( (t1 - t0) / 1000000 )) -ge 500 ]; echo $?)" \
     "6 mails at 10/s take at least 0.5 s (one every 100 ms)"
 like stdout '10 per 1 s' "the plan shows the rate"
+
+# -- an existing report is never overwritten without --resume -------------
+before=$(stored ok)
+mm send -c ok.conf -r ok.csv --yes "$S/roster.csv" "$T"
+is "$RC" 64 "sending again into a report with outcomes: EX_USAGE"
+like stderr 'pass --resume' "the error says to pass --resume"
+is "$(stored ok)" "$before" "nobody gets the mail twice"
+mm send -c ok.conf -r nosuch.csv --resume --yes "$S/roster.csv" "$T"
+is "$RC" 66 "--resume with a missing report: EX_NOINPUT"
+like stderr 'nosuch\.csv.*cannot open the report' "the error names the report"
 
 # -- bad configuration ----------------------------------------------------
 printf '[lab]\nprovider = custom\nhost = 127.0.0.1\nbogus = 1\n' >bad.conf
