@@ -114,6 +114,7 @@ struct build {
 	bool		 single;	/* the header takes one mailbox */
 	bool		 is_from;
 	bool		 has_from;
+	bool		 dry;		/* message_check(): write nothing */
 	const struct message_header *env[ENV_MAX];	/* To, Cc, Bcc */
 };
 
@@ -190,6 +191,53 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Whether the 8 octets at u are all ASCII from 0x0e up. */
+static bool
+plain8(const unsigned char *u)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t x;
+
+	memcpy(&x, u, sizeof(x));
+	return ((x | ((x - ones * 0x0e) & ~x)) & high) == 0;
+}
+
+/*
+ * Octets of the run at u of plain ASCII (0x0e-0x7f, 8 at a time where
+ * it can) and 3-octet characters led by E1-EF (Hangul, CJK): the fast
+ * path for Korean text.  An E1-EF lead cannot make an overlong; after
+ * ED only 80-9F may follow, as A0-BF would make a surrogate.  *eight is
+ * set if the run has a character over 0x7f.
+ */
+static size_t
+fast_run(const unsigned char *u, size_t n, bool *eight)
+{
+	size_t i = 0;
+	unsigned c, c1;
+	bool wide = false;
+
+	while (i < n) {
+		c = u[i];
+		if (c < 0x80) {
+			if (c < 0x0e)
+				break;
+			i += i + 8 <= n && plain8(u + i) ? 8 : 1;
+			continue;
+		}
+		if (c - 0xe1 > 0xef - 0xe1 || i + 3 > n)
+			break;
+		c1 = u[i + 1];
+		if ((((c1 ^ 0x80) | (u[i + 2] ^ 0x80)) & 0xc0) != 0 ||
+		    (c == 0xed && c1 >= 0xa0))
+			break;
+		wide = true;
+		i += 3;
+	}
+	*eight |= wide;
+	return i;
+}
+
 /* Octets of the character at s for splitting: lenient on bad input. */
 static size_t
 char_len(const char *s, size_t n)
@@ -201,26 +249,42 @@ char_len(const char *s, size_t n)
 	return len < n ? len : n;
 }
 
+/*
+ * Octets of s up to the first that is not valid UTF-8 or is a line
+ * break or NUL (with nul_ok, only invalid UTF-8 stops it).
+ */
+static size_t
+utf8_span(const char *s, size_t n, bool nul_ok)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+	bool eight = false;
+
+	while (i < n) {
+		i += fast_run(u + i, n - i, &eight);
+		if (i == n)
+			break;
+		if (!nul_ok && (u[i] == '\r' || u[i] == '\n' || u[i] == '\0'))
+			break;
+		k = utf8_len(u + i, n - i);
+		if (k == 0)
+			break;
+		i += k;
+	}
+	return i;
+}
+
 /* Why header value s is refused, or NULL. */
 static const char *
 value_check(const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, k;
+	size_t i = utf8_span(s, n, false);
 
-	while (i < n) {
-		if (u[i] >= 0x0e && u[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (u[i] == '\r' || u[i] == '\n' || u[i] == '\0')
-			return "holds a line break or NUL";
-		k = utf8_len(u + i, n - i);
-		if (k == 0)
-			return "is not valid UTF-8";
-		i += k;
-	}
-	return NULL;
+	if (i == n)
+		return NULL;
+	if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0')
+		return "holds a line break or NUL";
+	return "is not valid UTF-8";
 }
 
 /*
@@ -393,16 +457,12 @@ domain_check(const char *s, size_t n)
 static const char *
 addr_check(const char *s, size_t n)
 {
-	size_t at, i;
+	size_t at;
 
 	if (n > MESSAGE_ADDR_MAX)
 		return "longer than 254 octets (RFC 5321 §4.5.3.1.3)";
-	for (i = 0; i < n; i += at) {
-		at = (unsigned char)s[i] < 0x80 ? 1 :
-		    utf8_len((const unsigned char *)s + i, n - i);
-		if (at == 0)
-			return "not valid UTF-8";
-	}
+	if (utf8_span(s, n, true) != n)
+		return "not valid UTF-8";
 	if (n > 0 && s[0] == '"')
 		at = quoted_len(s, n);
 	else
@@ -812,6 +872,44 @@ name_put(struct build *b, enum name_form f, const char *s, size_t n,
 	return encode_run(&b->m->text, &b->col, s, n, true);
 }
 
+/* A second mailbox where the header takes one. */
+static int
+too_many(struct build *b)
+{
+	if (!b->single || b->count == 0)
+		return 0;
+	err_set(b->e, E_INPUT, b->where, "%s holds more than one address: "
+	    "expected exactly one", b->where);
+	return -1;
+}
+
+/* What a mailbox tells about the message: SMTPUTF8, the From address. */
+static int
+noted(struct build *b, const char *addr, size_t alen)
+{
+	if (has_8bit(addr, alen))
+		b->m->utf8_addr = true;
+	if (b->is_from) {
+		memcpy(b->m->from, addr, alen);
+		b->m->from[alen] = '\0';
+	}
+	b->count++;
+	return 0;
+}
+
+/* One mailbox, checked but not written; a message_addr_fn. */
+static int
+mbox_note(void *arg, const char *name, size_t nlen, const char *addr,
+    size_t alen)
+{
+	struct build *b = arg;
+
+	(void)name, (void)nlen;
+	if (too_many(b) == -1)
+		return -1;
+	return noted(b, addr, alen);
+}
+
 /*
  * One mailbox of an address header; a message_addr_fn.  A mailbox that
  * does not fit goes to a new line whole (after the comma); one still
@@ -825,11 +923,8 @@ mbox_put(void *arg, const char *name, size_t nlen, const char *addr,
 	enum name_form f = NAME_ATOMS;
 	size_t len = nlen > 0 ? alen + 2 : alen, nl = 0;
 
-	if (b->single && b->count > 0) {
-		err_set(b->e, E_INPUT, b->where, "%s holds more than one "
-		    "address: expected exactly one", b->where);
+	if (too_many(b) == -1)
 		return -1;
-	}
 	if (nlen > 0)
 		f = name_form(name, nlen, &nl);
 	if (f == NAME_WORDS)
@@ -844,14 +939,7 @@ mbox_put(void *arg, const char *name, size_t nlen, const char *addr,
 	if (add(b, nlen > 0 ? " <" : " ", nlen > 0 ? 2 : 1) == -1 ||
 	    add(b, addr, alen) == -1 || (nlen > 0 && add(b, ">", 1) == -1))
 		return -1;
-	if (has_8bit(addr, alen))
-		b->m->utf8_addr = true;
-	if (b->is_from) {
-		memcpy(b->m->from, addr, alen);
-		b->m->from[alen] = '\0';
-	}
-	b->count++;
-	return 0;
+	return noted(b, addr, alen);
 }
 
 static int
@@ -860,7 +948,8 @@ addrs_put(struct build *b, const struct hdef *d, const char *v, size_t n)
 	b->count = 0;
 	b->single = d->kind == H_FROM || d->kind == H_ONE;
 	b->is_from = d->kind == H_FROM;
-	if (message_parse_addrs(v, n, mbox_put, b, b->e) == -1) {
+	if (message_parse_addrs(v, n, b->dry ? mbox_note : mbox_put, b,
+	    b->e) == -1) {
 		err_where(b->e, "%s", b->where);
 		return -1;
 	}
@@ -872,19 +961,25 @@ addrs_put(struct build *b, const struct hdef *d, const char *v, size_t n)
 	return 0;
 }
 
-/* msg-id lists (RFC 5322 §3.6.4): ASCII, white space made single. */
+/* msg-id lists (RFC 5322 §3.6.4) are ASCII. */
+static int
+ids_check(struct build *b, const char *v, size_t n)
+{
+	if (!has_8bit(v, n))
+		return 0;
+	err_set(b->e, E_INPUT, b->where, "%s holds non-ASCII text: expected "
+	    "<id@domain> message IDs", b->where);
+	return -1;
+}
+
+/* msg-id lists, white space made single. */
 static int
 ids_put(struct build *b, const char *v, size_t n)
 {
 	size_t i, j;
 
-	for (i = 0; i < n; i++)
-		if ((unsigned char)v[i] >= 0x80) {
-			err_set(b->e, E_INPUT, b->where, "%s holds non-ASCII "
-			    "text: expected <id@domain> message IDs",
-			    b->where);
-			return -1;
-		}
+	if (ids_check(b, v, n) == -1)
+		return -1;
 	for (i = 0; i < n; i = j) {
 		while (i < n && is_ws(v[i]))
 			i++;
@@ -918,6 +1013,26 @@ value_put(struct build *b, const struct hdef *d, const char *v, size_t n)
 	}
 }
 
+/*
+ * What header_put() checks, writing nothing.  To and Cc were parsed
+ * whole by rcpts_collect(), and a list takes any number of mailboxes,
+ * so they can fail no further.
+ */
+static int
+header_test(struct build *b, const struct hdef *d, const char *v,
+    size_t n)
+{
+	switch (d->kind) {
+	case H_TEXT:
+	case H_RCPT:
+		return 0;
+	case H_ID:
+		return ids_check(b, v, n);
+	default:
+		return addrs_put(b, d, v, n);
+	}
+}
+
 /* One header; an address header with no mailbox is left out. */
 static int
 header_put(struct build *b, const char *name, const struct hdef *d,
@@ -930,6 +1045,8 @@ header_put(struct build *b, const char *name, const struct hdef *d,
 		return 0;
 	b->where = d->name != NULL ? d->name : name;
 	b->col = 0;
+	if (b->dry)
+		return header_test(b, d, v, n);
 	if (add(b, b->where, strlen(b->where)) == -1 || add(b, ":", 1) == -1)
 		return -1;
 	if (value_put(b, d, v, n) == -1)
@@ -1220,43 +1337,22 @@ generated_put(struct build *b, const char *cte)
  * (RFC 2045 §2.7, §2.8, §6.8).
  */
 
-/* Whether the 8 octets at u are all ASCII from 0x0e up: the fast path. */
-static bool
-plain8(const unsigned char *u)
-{
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t x;
-
-	memcpy(&x, u, sizeof(x));
-	return ((x | ((x - ones * 0x0e) & ~x)) & high) == 0;
-}
-
 /*
- * Whether u starts with a 3-octet character led by E1-EF (Hangul, CJK),
- * which cannot be overlong; after ED only 80-9F, as A0-BF would make a
- * surrogate.  The fast path for Korean text.
+ * One step of body_scan() at u[*i], a line end, a control octet or a
+ * character fast_run() does not take; *start is where the line began.
  */
-static bool
-wide3(const unsigned char *u, size_t n)
-{
-	return n >= 3 && u[0] >= 0xe1 && u[0] <= 0xef &&
-	    (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80 &&
-	    (u[0] != 0xed || u[1] < 0xa0);
-}
-
-/* One step of body_scan() at u[*i], a non-ASCII or a control octet. */
 static void
-scan_one(const unsigned char *u, size_t n, size_t *i, size_t *line,
+scan_one(const unsigned char *u, size_t n, size_t *i, size_t *start,
     struct body_info *bi)
 {
 	size_t k;
 
 	if (u[*i] == '\n' || u[*i] == '\r') {
 		bi->cr |= u[*i] == '\r';
-		bi->maxline = *line > bi->maxline ? *line : bi->maxline;
-		*line = 0;
+		k = *i - *start;
+		bi->maxline = k > bi->maxline ? k : bi->maxline;
 		*i += u[*i] == '\r' && *i + 1 < n && u[*i + 1] == '\n' ? 2 : 1;
+		*start = *i;
 		return;
 	}
 	k = utf8_len(u + *i, n - *i);
@@ -1267,34 +1363,30 @@ scan_one(const unsigned char *u, size_t n, size_t *i, size_t *line,
 	}
 	bi->eight |= k > 1;
 	bi->nul |= u[*i] == '\0';
-	*line += k, *i += k;
+	*i += k;
 }
 
 /*
  * Line lengths, 8bit, NUL, CR and UTF-8 validity in one pass.  Runs of
- * plain ASCII go 8 octets at a time, and most 3-octet characters skip
- * utf8_len().
+ * plain ASCII and 3-octet characters go through fast_run(), and a
+ * line's length is measured at its end, not counted per character:
+ * this loop is a good part of a row's cost.
  */
 static void
 body_scan(const char *s, size_t n, struct body_info *bi)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, line = 0;
+	size_t i = 0, start = 0;
 
 	memset(bi, 0, sizeof(*bi));
 	bi->bad = SIZE_MAX;
 	while (i < n) {
-		if (wide3(u + i, n - i)) {
-			bi->eight = true;
-			line += 3, i += 3;
-		} else if (i + 8 <= n && plain8(u + i)) {
-			line += 8, i += 8;
-		} else if (u[i] >= 0x0e && u[i] < 0x80) {
-			line++, i++;
-		} else
-			scan_one(u, n, &i, &line, bi);
+		i += fast_run(u + i, n - i, &bi->eight);
+		if (i < n)
+			scan_one(u, n, &i, &start, bi);
 	}
-	bi->maxline = line > bi->maxline ? line : bi->maxline;
+	if (bi->bad == SIZE_MAX && n - start > bi->maxline)
+		bi->maxline = n - start;
 }
 
 /* The transfer encoding; NUL and long lines only base64 can carry. */
@@ -1440,6 +1532,51 @@ fail:
 		    "%d MB", MESSAGE_MAX >> 20);
 	message_reset(m);
 	return -1;
+}
+
+/*
+ * An upper bound of the octets message_build() would write: at most 8
+ * per octet of a header value (RFC 2047 words, quoting and folding take
+ * under 3) and 64 per header; a body line gains at most a CRLF, and
+ * base64 adds a third and a CRLF per 57 octets.
+ */
+static size_t
+size_bound(const struct message_params *p, const char *cte)
+{
+	size_t i, n = 1024 + (p->from_default != NULL ?
+	    8 * strlen(p->from_default) + 64 : 0);
+	size_t body = 2 * p->body_len + 2;
+
+	for (i = 0; i < p->nhdr; i++)
+		n += strlen(p->hdr[i].name) + 8 * p->hdr[i].len + 64;
+	if (cte[0] == 'b')
+		body = (body + 56) / 57 * 78;
+	return n + body;
+}
+
+int
+message_check(struct message *m, const struct message_params *p,
+    struct err *e)
+{
+	struct build b = { .m = m, .p = p, .e = e, .dry = true };
+	struct body_info bi;
+	const char *cte;
+
+	message_reset(m);
+	err_clear(e);
+	if (headers_check(&b) == -1 || rcpts_collect(&b) == -1 ||
+	    headers_put(&b) == -1 || date_make(m, p->date, e) == -1 ||
+	    msgid_make(m, p->msgid_left, e) == -1 ||
+	    (!p->body_utf8 && body_check(p, &bi, e) == -1)) {
+		message_reset(m);
+		return -1;
+	}
+	/* Unscanned, the body may need base64: assume the larger. */
+	cte = p->body_utf8 ? "base64" : cte_pick(m, p, &bi);
+	/* Only a message near MESSAGE_MAX needs building to be sure. */
+	if (size_bound(p, cte) > MESSAGE_MAX)
+		return message_build(m, p, e);
+	return 0;
 }
 
 const char *

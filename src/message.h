@@ -35,6 +35,9 @@ struct message_params {
 	const char	*msgid_left;		/* unique left part of Message-ID */
 	const char	*from_default;		/* From if none given, or NULL */
 	bool		 allow_8bit;		/* 8bit body allowed (else base64) */
+	bool		 body_utf8;		/* the body is known to be valid
+						   UTF-8: message_check() does
+						   not scan it */
 };
 
 struct message {
@@ -61,6 +64,17 @@ void	message_fini(struct message *m);
  * may not set (Date, Message-ID, MIME-Version, Content-*), too large.
  */
 int	message_build(struct message *m, const struct message_params *p,
+	    struct err *e);
+
+/*
+ * Every check message_build() makes, with the same errors, building no
+ * text: m->rcpt, nrcpt, from and utf8_addr are set as it sets them;
+ * m->text stays empty unless the message may pass MESSAGE_MAX, when it
+ * is built to be sure.  For a validation pass.  With p->body_utf8 the
+ * body is only measured (m->eightbit is then left false), since UTF-8
+ * is all message_build() can refuse in it.
+ */
+int	message_check(struct message *m, const struct message_params *p,
 	    struct err *e);
 
 /* Recipient i (0-based, i < m->nrcpt), To then Cc then Bcc order. */

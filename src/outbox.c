@@ -21,6 +21,8 @@
 #include "xalloc.h"
 
 #define NAME_ADDR_MAX	100	/* bytes of the address in a file name */
+#define MBOX_MSG_MAX	(128 * 1024 * 1024)	/* one message, quoted */
+#define MBOX_FLUSH	(256 * 1024)	/* write the mbox in chunks this big */
 
 struct outbox {
 	char		*dir;
@@ -29,6 +31,10 @@ struct outbox {
 	char		*mbox_path;
 	int		 width;
 	struct buf	 tmp;
+	struct buf	 out;		/* mbox entries not yet written */
+	time_t		 when_t;	/* the date last formatted... */
+	bool		 when_ok;
+	char		 when[32];	/* ...for the "From " line */
 };
 
 int
@@ -104,6 +110,7 @@ outbox_open(struct outbox **op, const char *dir, const char *mbox,
 	o->width = width;
 	o->dirfd = -1;
 	buf_init(&o->tmp, 1024);
+	buf_init(&o->out, MBOX_MSG_MAX + MBOX_FLUSH);
 	if (outbox_mkdirs(dir, e) == -1)
 		goto fail;
 	o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -181,47 +188,101 @@ put_eml(struct outbox *o, size_t row, const char *rcpt, const char *text,
 	return 0;
 }
 
-/* One line of the message into the mbox, LF-ended, mboxrd-quoted. */
-static void
-mbox_line(FILE *f, const char *p, size_t n)
+/* The "From " line's date, asctime() style, formatted once per time. */
+static const char *
+mbox_when(struct outbox *o, time_t date)
 {
-	size_t i = 0;
-
-	while (i < n && p[i] == '>')
-		i++;
-	if (n - i >= 5 && memcmp(p + i, "From ", 5) == 0)
-		putc('>', f);
-	fwrite(p, 1, n, f);
-	putc('\n', f);
-}
-
-static int
-put_mbox(struct outbox *o, const char *from, time_t date, const char *text,
-    size_t len, struct err *e)
-{
-	const char *p = text, *end = text + len, *nl;
-	char when[32];
 	struct tm tm;
 
-	gmtime_r(&date, &tm);
-	strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
-	fprintf(o->mbox, "From %s %s\n", from[0] ? from : "MAILER-DAEMON",
-	    when);
+	if (!o->when_ok || o->when_t != date) {
+		gmtime_r(&date, &tm);
+		strftime(o->when, sizeof(o->when), "%a %b %e %H:%M:%S %Y",
+		    &tm);
+		o->when_t = date;
+		o->when_ok = true;
+	}
+	return o->when;
+}
+
+/*
+ * The text as mbox lines at dst: LF-ended, and mboxrd-quoted (a line
+ * matching ^>*From gets one more '>').  Returns the octets written,
+ * at most n + n / 5 + 1: only a line of 5 octets or more is quoted, and
+ * only an unterminated last line gains an octet.
+ */
+static size_t
+mbox_lines(char *dst, const char *p, size_t n)
+{
+	const char *end = p + n, *nl;
+	char *d = dst;
+	size_t k, i;
+
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			nl = end;
-		mbox_line(o->mbox, p,
-		    (size_t)(nl - p) - (nl > p && nl[-1] == '\r'));
+		k = (size_t)(nl - p) - (nl > p && nl[-1] == '\r');
+		for (i = 0; i < k && p[i] == '>'; i++)
+			;
+		if (k - i >= 5 && memcmp(p + i, "From ", 5) == 0)
+			*d++ = '>';
+		memcpy(d, p, k);
+		d += k;
+		*d++ = '\n';
 		p = nl + 1;
 	}
-	putc('\n', o->mbox);
-	if (ferror(o->mbox)) {
+	return (size_t)(d - dst);
+}
+
+/* Write the entries gathered in o->out.  E_OS. */
+static int
+mbox_flush(struct outbox *o, struct err *e)
+{
+	struct buf *out = &o->out;
+
+	if (out->len > 0 && fwrite(out->data, 1, out->len, o->mbox) !=
+	    out->len) {
 		err_set(e, E_OS, o->mbox_path, "cannot write: %s",
 		    strerror(errno));
 		return -1;
 	}
+	buf_reset(out);
 	return 0;
+}
+
+/*
+ * The message as an mbox entry appended to o->out, written once it
+ * holds MBOX_FLUSH octets: a preview writes an entry per row, and
+ * per-line or per-message stdio calls cost more than the copy.
+ */
+static int
+put_mbox(struct outbox *o, const char *from, time_t date, const char *text,
+    size_t len, struct err *e)
+{
+	struct buf *out = &o->out;
+	const char *when = mbox_when(o, date);
+	size_t flen, wlen = strlen(when);
+	char *d;
+
+	if (from[0] == '\0')
+		from = "MAILER-DAEMON";
+	flen = strlen(from);
+	d = buf_extend(out, 5 + flen + 1 + wlen + 1 + len + len / 5 + 2);
+	if (d == NULL) {
+		err_set(e, E_OS, o->mbox_path, "a message is larger than "
+		    "%d MB", MBOX_MSG_MAX >> 20);
+		return -1;
+	}
+	memcpy(d, "From ", 5);
+	memcpy(d + 5, from, flen);
+	d[5 + flen] = ' ';
+	memcpy(d + 6 + flen, when, wlen);
+	d[6 + flen + wlen] = '\n';
+	d += 7 + flen + wlen;
+	d += mbox_lines(d, text, len);
+	*d++ = '\n';
+	buf_truncate(out, (size_t)(d - out->data));
+	return out->len >= MBOX_FLUSH ? mbox_flush(o, e) : 0;
 }
 
 int
@@ -242,7 +303,8 @@ outbox_close(struct outbox *o, struct err *e)
 	if (o == NULL)
 		return 0;
 	if (o->mbox != NULL) {
-		bool bad = fflush(o->mbox) == EOF || ferror(o->mbox);
+		bool bad = mbox_flush(o, e) == -1 || fflush(o->mbox) == EOF ||
+		    ferror(o->mbox);
 
 		if (fclose(o->mbox) == EOF || bad) {
 			err_set(e, E_OS, o->mbox_path, "cannot write: %s",
@@ -253,6 +315,7 @@ outbox_close(struct outbox *o, struct err *e)
 	if (o->dirfd != -1)
 		close(o->dirfd);
 	buf_fini(&o->tmp);
+	buf_fini(&o->out);
 	free(o->mbox_path);
 	free(o->dir);
 	free(o);

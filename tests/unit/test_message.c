@@ -29,6 +29,50 @@ static struct message_header hdrs[HMAX];
 static size_t nhdr;
 static struct message_params par;
 
+static struct message chk;	/* what message_check() made of par */
+static size_t disagree;		/* cases where it differs from the build */
+
+/* Whether message_check() gave what message_build() did, as it must. */
+static bool
+check_agrees(int rc, int crc, const struct err *ce)
+{
+	size_t i;
+
+	if (rc != crc)
+		return false;
+	if (rc == -1)
+		return ce->kind == err.kind && strcmp(ce->where,
+		    err.where) == 0 && strcmp(ce->msg, err.msg) == 0 &&
+		    chk.nrcpt == 0;
+	if (chk.nrcpt != msg.nrcpt || strcmp(chk.from, msg.from) != 0 ||
+	    chk.utf8_addr != msg.utf8_addr || chk.eightbit != msg.eightbit ||
+	    chk.text.len != 0)
+		return false;
+	for (i = 0; i < msg.nrcpt; i++)
+		if (strcmp(message_rcpt(&chk, i), message_rcpt(&msg, i)) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * message_build(&msg, &par, &err), after message_check() of the same
+ * params; every test so checks that the two agree.
+ */
+static int
+build(void)
+{
+	struct err ce;
+	int crc = message_check(&chk, &par, &ce);
+	int rc = message_build(&msg, &par, &err);
+
+	if (!check_agrees(rc, crc, &ce)) {
+		printf("# message_check disagrees: rc %d/%d, '%s: %s'\n",
+		    crc, rc, ce.where, ce.msg);
+		disagree++;
+	}
+	return rc;
+}
+
 /* Start a new set of params: t0 headers follow via hdr(). */
 static void
 reset(const char *body)
@@ -65,7 +109,7 @@ build3(const char *from, const char *to, const char *subject,
 		hdr("To", to);
 	if (subject != NULL)
 		hdr("Subject", subject);
-	return message_build(&msg, &par, &err);
+	return build();
 }
 
 /* The raw value of header name in text, unfolded; "" if absent. */
@@ -273,7 +317,7 @@ test_exact_ascii(void)
 	hdr("TO", "lee@example.org");
 	hdr("subject", "Midterm results");
 	hdr("X-Course", "cs101");
-	is_int(message_build(&msg, &par, &err), 0, "ascii: builds");
+	is_int(build(), 0, "ascii: builds");
 	is_str(buf_str(&msg.text), want, "ascii: exact text");
 	is_str(msg.from, "kim@example.com", "ascii: from");
 	is_str(msg.msgid, "<20261126.abc@example.com>", "ascii: msgid");
@@ -409,7 +453,7 @@ test_recipients(void)
 	hdr("From", "me@example.com");
 	hdr("Bcc", "secret@example.net, A@EXAMPLE.COM");
 	hdr("To", "a@example.com, \"Bee\" <b@example.com>");
-	is_int(message_build(&msg, &par, &err), 0, "rcpt: builds");
+	is_int(build(), 0, "rcpt: builds");
 	is_int(msg.nrcpt, 4, "rcpt: four after dedupe");
 	is_str(message_rcpt(&msg, 0), "a@example.com", "rcpt: To first");
 	is_str(message_rcpt(&msg, 1), "b@example.com", "rcpt: To second");
@@ -427,7 +471,7 @@ test_recipients(void)
 	hdr("From", "me@example.com");
 	hdr("Bcc", "only@example.com");
 	hdr("Cc", "  ,  ");
-	is_int(message_build(&msg, &par, &err), 0, "rcpt: Bcc only builds");
+	is_int(build(), 0, "rcpt: Bcc only builds");
 	ok(strstr(buf_str(&msg.text), "Cc:") == NULL &&
 	    strstr(buf_str(&msg.text), "To:") == NULL,
 	    "rcpt: empty Cc left out");
@@ -556,7 +600,7 @@ test_from(void)
 	reset("");
 	hdr("To", "b@example.com");
 	par.from_default = "기본 <dflt@example.net>";
-	is_int(message_build(&msg, &par, &err), 0, "default From: builds");
+	is_int(build(), 0, "default From: builds");
 	is_str(msg.from, "dflt@example.net", "default From: from");
 	like(buf_str(&msg.text), "To: b@example.com\r\nFrom: "
 	    "=?UTF-8?B?6riw67O4?= <dflt@example.net>\r\nDate: ",
@@ -575,7 +619,7 @@ test_from(void)
 	hdr("From", "a@example.com");
 	hdr("To", "b@example.com");
 	par.msgid_left = "has space";
-	is_int(message_build(&msg, &par, &err), -1, "bad msgid_left fails");
+	is_int(build(), -1, "bad msgid_left fails");
 	is_str(err.where, "Message-ID", "bad msgid_left: where");
 }
 
@@ -587,7 +631,7 @@ bad_header(const char *name, const char *value, const char *where,
 	hdr("From", "a@example.com");
 	hdr("To", "b@example.com");
 	hdr(name, value);
-	is_int(message_build(&msg, &par, &err), -1, "header %s fails", name);
+	is_int(build(), -1, "header %s fails", name);
 	ok(err.kind == E_INPUT, "header %s: E_INPUT", name);
 	is_str(err.where, where, "header %s: where", name);
 	like(err.msg, why, "header %s: why", name);
@@ -618,7 +662,7 @@ test_bad_headers(void)
 	hdr("To", "b@example.com");
 	hdrs[1].len = 15;
 	hdrs[1].value = "b@example.com\0x";
-	is_int(message_build(&msg, &par, &err), -1, "NUL in value fails");
+	is_int(build(), -1, "NUL in value fails");
 	like(err.msg, "NUL", "NUL in value: says NUL");
 }
 
@@ -631,7 +675,7 @@ body_of(const char *body, bool allow8)
 	par.allow_8bit = allow8;
 	hdr("From", "a@example.com");
 	hdr("To", "b@example.com");
-	if (message_build(&msg, &par, &err) != 0)
+	if (build() != 0)
 		return "(failed)";
 	p = strstr(buf_str(&msg.text), "\r\n\r\n");
 	return p != NULL ? p + 4 : "(no body)";
@@ -663,7 +707,7 @@ test_body(void)
 	par.body_len = 4;
 	hdr("From", "a@example.com");
 	hdr("To", "b@example.com");
-	is_int(message_build(&msg, &par, &err), 0, "body: NUL builds");
+	is_int(build(), 0, "body: NUL builds");
 	like(buf_str(&msg.text), "Transfer-Encoding: base64\r\n",
 	    "cte: NUL needs base64");
 }
@@ -811,7 +855,7 @@ test_header_names(void)
 	hdr("x-Custom-Thing", "값 value");
 	hdr("to", "b@example.com");
 	hdr("in-reply-to", "<1@example.com>   <2@example.com>");
-	is_int(message_build(&msg, &par, &err), 0, "names: builds");
+	is_int(build(), 0, "names: builds");
 	like(buf_str(&msg.text), "Reply-To: Office <office@example.com>\r\n"
 	    "From: a@example.com\r\nx-Custom-Thing: =?UTF-8?B?6rCS?= value"
 	    "\r\nTo: b@example.com\r\nIn-Reply-To: <1@example.com> "
@@ -820,10 +864,133 @@ test_header_names(void)
 	    "names: python decodes custom header");
 }
 
+static bool
+has_high(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return true;
+	return false;
+}
+
+/* Offset of the first octet that is not strict UTF-8 (RFC 3629), or n. */
+static size_t
+utf8_bad_at(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, j;
+	unsigned long cp;
+
+	while (i < n) {
+		k = s[i] < 0x80 ? 1 : s[i] >= 0xc2 && s[i] <= 0xdf ? 2 :
+		    (s[i] & 0xf0) == 0xe0 ? 3 : s[i] >= 0xf0 && s[i] <= 0xf4 ?
+		    4 : 0;
+		if (k == 0 || i + k > n)
+			return i;
+		cp = k == 1 ? s[i] : s[i] & (0x7f >> k);
+		for (j = 1; j < k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + j] & 0x3f);
+		}
+		if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += k;
+	}
+	return n;
+}
+
+/*
+ * The body scanner's fast paths (ASCII 8 octets at a time, Hangul) on
+ * random mixes of good and bad sequences: the error names the first bad
+ * octet, and a good body is 8bit exactly when it has octets over 0x7f.
+ */
+static void
+test_body_scan(void)
+{
+	static const char *const piece[] = { "a", "word ", "plain8..", "\n",
+	    "\r\n", "\r", "가", "하", "힣", "\xed\x9f\xbf", "\xe0\xa0\x80",
+	    "é", "😀", "\xef\xbf\xbf", "\t", "\x7f", "\xed\xa0\x80",
+	    "\xe0\x80\x80", "\x80", "\xe1\x80", "\xea", "\xc0\xaf",
+	    "\xf4\x90\x80\x80", "\xff" };
+	char body[200], want[64];
+	size_t i, k, n, bad, fails = 0;
+	unsigned seed = 1;
+
+	for (i = 0; i < 20000; i++) {
+		for (n = 0, k = 0; k < 40; k++) {
+			seed = seed * 1103515245 + 12345;
+			/* Mostly good pieces; a bad one in one body of 8. */
+			const char *p = piece[(seed >> 16) % (i % 8 ? 16 : 24)];
+
+			if (n + strlen(p) >= sizeof(body))
+				break;
+			memcpy(body + n, p, strlen(p));
+			n += strlen(p);
+		}
+		body[n] = '\0';
+		bad = utf8_bad_at((const unsigned char *)body, n);
+		reset(body);
+		hdr("From", "a@example.com");
+		hdr("To", "b@example.com");
+		snprintf(want, sizeof(want), "at octet %zu", bad);
+		if (bad < n)
+			fails += build() != -1 || strstr(err.msg, want) == NULL;
+		else
+			fails += build() != 0 || msg.eightbit !=
+			    has_high(body);
+	}
+	is_int(fails, 0, "body scan: 20000 random bodies as a reference says");
+}
+
+/*
+ * message_check() with body_utf8 does not scan the body; one that may
+ * pass MESSAGE_MAX is built to be sure.
+ */
+static void
+test_check_light(void)
+{
+	static const size_t big = 24 << 20, huge = 33 << 20;
+	char *body = malloc(huge);
+
+	reset("caf\xe9\n");
+	hdr("From", "a@example.com");
+	hdr("To", "b@example.com");
+	par.body_utf8 = true;
+	is_int(message_check(&chk, &par, &err), 0, "light: body not scanned");
+	ok(chk.text.len == 0 && chk.nrcpt == 1, "light: no text, rcpts");
+	hdrs[1].value = "b@";
+	hdrs[1].len = 2;
+	is_int(message_check(&chk, &par, &err), -1, "light: To still checked");
+	is_str(err.where, "To", "light: where To");
+	memset(body, 'a', big);
+	for (size_t i = 99; i < big; i += 100)
+		body[i] = '\n';
+	reset("");
+	par.body = body;
+	par.body_len = big;
+	par.body_utf8 = true;
+	hdr("From", "a@example.com");
+	hdr("To", "b@example.com");
+	is_int(message_check(&chk, &par, &err), 0, "light: 24 MB body passes");
+	ok(chk.text.len > big, "light: near the cap it was built");
+	memset(body, '\n', huge);
+	par.body_len = huge;
+	is_int(build(), -1, "size: 33 MB of line ends pass 64 MB");
+	like(err.msg, "larger than 64 MB", "size: says so");
+	par.body_utf8 = true;
+	is_int(message_check(&chk, &par, &err), -1, "light: size refused too");
+	like(err.msg, "larger than 64 MB", "light: says so");
+	free(body);
+	buf_fini(&chk.text);
+	buf_fini(&msg.text);
+}
+
 int
 main(void)
 {
 	message_init(&msg);
+	message_init(&chk);
 	setenv("TZ", "KST-9", 1);
 	tzset();
 	test_exact_ascii();
@@ -842,6 +1009,10 @@ main(void)
 	test_encode_words();
 	test_reuse();
 	test_date();
+	test_body_scan();
+	test_check_light();
+	is_int(disagree, 0, "message_check agreed with every message_build");
+	message_fini(&chk);
 	message_fini(&msg);
 	return tap_done();
 }
