@@ -26,6 +26,7 @@ MODULES = \
 	provider \
 	ratelimit \
 	report \
+	review \
 	roster \
 	send \
 	smtp \
@@ -35,7 +36,7 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = buf codec config message ratelimit roster smtp template
+UNIT = buf codec config message pipeline ratelimit roster smtp template
 T_buf = buf xalloc
 T_codec = codec buf err xalloc
 T_config = config provider message codec buf err xalloc
@@ -43,6 +44,7 @@ T_ratelimit = ratelimit
 T_message = message codec buf err xalloc
 T_roster = roster buf err xalloc
 T_smtp = smtp conn codec buf err xalloc
+T_pipeline = smtp conn codec buf err xalloc
 T_template = template buf err xalloc
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 

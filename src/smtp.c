@@ -1,6 +1,6 @@
 /*
- * The SMTP submission client (RFC 5321, 3207, 4954, 2920, 3463).  One
- * session: greeting, EHLO, STARTTLS, EHLO again, AUTH, then messages,
+ * The SMTP submission client (RFC 5321, 3207, 4954, 2920, 3030, 3463).
+ * One session: greeting, EHLO, STARTTLS, EHLO again, AUTH, then messages,
  * each one MAIL/RCPT/DATA transaction, then QUIT.  The session moves
  * through a named enum of states, and -v traces every transition and
  * every line of the dialogue, with secrets and message content elided.
@@ -8,11 +8,16 @@
  * This module never knows whether TLS is on: it reads and writes
  * through conn_*, and only asks conn_tls_verified() before AUTH, which
  * it refuses in code otherwise.  With PIPELINING (RFC 2920) a message's
- * MAIL, RCPTs and DATA go out as one write and every reply is checked in
- * order.  A reply is data, not an error: refusals end up in the outcome
- * with their stage; only a broken session (lost connection, a 421,
- * garbage) returns -1.  Server text is cleaned of control characters
- * and bad UTF-8 before it is stored or traced.
+ * MAIL, RCPTs and DATA go out as one write and every reply is checked
+ * in order; smtp_send_next() also puts the next message's envelope
+ * behind the final "." (RFC 2920 §3.1), so a batch costs one round trip
+ * a message, and the session remembers which envelope's replies it
+ * owes.  With CHUNKING too (RFC 3030) MAIL, RCPTs, "BDAT n LAST" and the
+ * unstuffed content are one group.  A reply is data, not an error:
+ * refusals end up in the outcome with their stage; only a broken
+ * session (lost connection, a 421, garbage) returns -1.  Server text is
+ * cleaned of control characters and bad UTF-8 before it is stored or
+ * traced.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -146,9 +151,16 @@ struct smtp {
 	FILE		*trace;		/* borrowed, or NULL */
 	const char	*redact;	/* the secret, during AUTH only */
 	char		 name[SMTP_NAME_MAX];	/* "host:port" */
-	struct buf	 data;		/* the current message, stuffed */
+	struct buf	 data;		/* the current message (stuffed for DATA) */
 	size_t		 lines;		/* lines in data */
 	char		 cmd[SMTP_CMD_MAX];
+	/* RFC 2920 §3.1: an envelope sent behind the last "." */
+	bool		 owing;		/* its replies are still to be read */
+	const char	*owed_from;	/* borrowed: identify the owed message */
+	const char	*owed_data;
+	size_t		 owed_len;
+	size_t		 owed_nrcpt;
+	struct err	 lost;		/* why the session broke while owing */
 };
 
 static void __attribute__((format(printf, 2, 3)))
@@ -973,8 +985,20 @@ smtp_open(struct smtp **sp, const struct smtp_params *p,
 void
 smtp_close(struct smtp *s)
 {
-	if (s != NULL)
-		session_end(s);
+	if (s == NULL)
+		return;
+	if (s->owing && !s->broken) {
+		/* In DATA state QUIT would be content: drop, discarding it. */
+		trace(s, "dropping the connection: an envelope is in flight");
+		s->broken = true;
+	}
+	session_end(s);
+}
+
+bool
+smtp_owes(const struct smtp *s)
+{
+	return s->owing;
 }
 
 bool
@@ -1002,8 +1026,10 @@ smtp_stage_name(enum smtp_stage st)
 	return stage_name[st];
 }
 
-int
-smtp_dotstuff(struct buf *out, const void *p, size_t n, size_t *lines)
+/* CRLF normalisation, and dot-stuffing when stuff: one function. */
+static int
+normalise(struct buf *out, const void *p, size_t n, bool stuff,
+    size_t *lines)
 {
 	const char *s = p, *end = s + n;
 	size_t count = 0, k;
@@ -1011,7 +1037,7 @@ smtp_dotstuff(struct buf *out, const void *p, size_t n, size_t *lines)
 	/* Every line gets CRLF: lone CR or LF would allow smuggling. */
 	while (s < end) {
 		/* RFC 5321 §4.5.2: a leading "." is doubled. */
-		if (*s == '.' && buf_addc(out, '.') == -1)
+		if (stuff && *s == '.' && buf_addc(out, '.') == -1)
 			return -1;
 		for (k = 0; s + k < end && s[k] != '\r' && s[k] != '\n'; k++)
 			continue;
@@ -1027,6 +1053,18 @@ smtp_dotstuff(struct buf *out, const void *p, size_t n, size_t *lines)
 	if (lines != NULL)
 		*lines = count;
 	return 0;
+}
+
+int
+smtp_dotstuff(struct buf *out, const void *p, size_t n, size_t *lines)
+{
+	return normalise(out, p, n, true, lines);
+}
+
+int
+smtp_crlf(struct buf *out, const void *p, size_t n, size_t *lines)
+{
+	return normalise(out, p, n, false, lines);
 }
 
 /* An address fit for MAIL FROM:<> or RCPT TO:<>; E_INPUT otherwise. */
@@ -1106,24 +1144,54 @@ synthetic(struct smtp *s, struct smtp_outcome *o, int code,
 	trace(s, "not sent: %d %s %s", code, enh, o->reply.text);
 }
 
+/* Whether the server can take m at all (RFC 6531 §3.5, RFC 1870 §6.1). */
+static bool
+fits(const struct smtp *s, const struct smtp_message *m)
+{
+	return !(m->smtputf8 && !(s->caps & CAP_SMTPUTF8)) &&
+	    !(s->size_max > 0 && m->len > s->size_max);
+}
+
 static bool
 unsendable(struct smtp *s, const struct smtp_message *m,
     struct smtp_outcome *o)
 {
+	if (fits(s, m))
+		return false;
 	if (m->smtputf8 && !(s->caps & CAP_SMTPUTF8)) {
 		/* RFC 6531 §3.5: no SMTPUTF8, no UTF-8 envelope. */
 		synthetic(s, o, 553, "5.6.7", "not sent: the message needs "
 		    "SMTPUTF8, which %s does not offer", s->host);
 		return true;
 	}
-	if (s->size_max > 0 && m->len > s->size_max) {
-		/* RFC 1870 §6.1: the fixed maximum message size. */
-		synthetic(s, o, 552, "5.3.4", "not sent: message is %zu "
-		    "bytes, the server takes at most %zu", m->len,
-		    s->size_max);
-		return true;
-	}
-	return false;
+	/* RFC 1870 §6.1: the fixed maximum message size. */
+	synthetic(s, o, 552, "5.3.4", "not sent: message is %zu bytes, the "
+	    "server takes at most %zu", m->len, s->size_max);
+	return true;
+}
+
+/* RFC 3030 needs RFC 2920 here: the whole transaction is one group. */
+static bool
+chunking(const struct smtp *s)
+{
+	return (s->caps & (CAP_CHUNKING | CAP_PIPELINING)) ==
+	    (CAP_CHUNKING | CAP_PIPELINING);
+}
+
+/*
+ * Whether next's envelope may go behind m's ".": only what smtp_send
+ * would send without a word (valid, fits, and its content certain to
+ * fit s->data, which grows at most to 2 * len + 2), so the owed call
+ * cannot fail before reading the replies.
+ */
+static bool
+queueable(struct smtp *s, const struct smtp_message *next)
+{
+	struct err scratch;
+
+	return next != NULL && (s->caps & CAP_PIPELINING) && !chunking(s) &&
+	    next->len <= (SMTP_DATA_MAX - 2) / 2 &&
+	    check_message(s, next, &scratch) == 0 && fits(s, next);
 }
 
 static int
@@ -1151,14 +1219,20 @@ check_421(struct smtp *s, enum smtp_stage st, const struct smtp_reply *r,
 	return reply_error(s, r, smtp_stage_name(st), e);
 }
 
-/* Read the reply to a queued command, within cmd_ms. */
+/*
+ * Read the reply to a queued command (EOM: within data_ms).  sent: the
+ * content is already out (BDAT), so a lost reply leaves its fate unknown.
+ */
 static int
-reply_for(struct smtp *s, enum smtp_stage st, struct smtp_reply *r,
-    struct smtp_outcome *o, struct err *e)
+reply_for(struct smtp *s, enum smtp_stage st, bool sent,
+    struct smtp_reply *r, struct smtp_outcome *o, struct err *e)
 {
-	if (read_reply(s, r, s->cmd_ms, e) == -1) {
+	int ms = st == SMTP_STAGE_EOM ? s->data_ms : s->cmd_ms;
+
+	if (read_reply(s, r, ms, e) == -1) {
 		o->stage = st;
 		memset(&o->reply, 0, sizeof(o->reply));
+		o->unknown = sent;
 		return -1;
 	}
 	return check_421(s, st, r, o, e);
@@ -1220,14 +1294,14 @@ envelope_serial(struct smtp *s, const struct smtp_message *m,
 
 	set_state(s, SMTP_ST_MAIL);
 	if (mail_cmd(s, m, e) == -1 ||
-	    reply_for(s, SMTP_STAGE_MAIL, &r, o, e) == -1)
+	    reply_for(s, SMTP_STAGE_MAIL, false, &r, o, e) == -1)
 		return -1;
 	if (on_mail(o, &r) == 1)
 		return 1;
 	set_state(s, SMTP_ST_RCPT);
 	for (i = 0; i < m->nrcpt; i++) {
 		if (command(s, e, "RCPT TO:<%s>", m->rcpt[i]) == -1 ||
-		    reply_for(s, SMTP_STAGE_RCPT, &r, o, e) == -1)
+		    reply_for(s, SMTP_STAGE_RCPT, false, &r, o, e) == -1)
 			return -1;
 		on_rcpt(o, m->rcpt[i], &r);
 	}
@@ -1235,7 +1309,7 @@ envelope_serial(struct smtp *s, const struct smtp_message *m,
 		return 1;
 	set_state(s, SMTP_ST_DATA);
 	if (command(s, e, "DATA") == -1 ||
-	    reply_for(s, SMTP_STAGE_DATA, &r, o, e) == -1)
+	    reply_for(s, SMTP_STAGE_DATA, false, &r, o, e) == -1)
 		return -1;
 	return on_data(s, o, &r, e);
 }
@@ -1253,35 +1327,58 @@ empty_data(struct smtp *s, struct smtp_outcome *o, struct err *e)
 	return check_421(s, SMTP_STAGE_EOM, &r, o, e) == -1 ? -1 : 1;
 }
 
+/* Queue MAIL and every RCPT (RFC 2920 §3.1: one group, no reply read). */
 static int
-envelope_pipelined(struct smtp *s, const struct smtp_message *m,
-    struct smtp_outcome *o, struct err *e)
+queue_envelope(struct smtp *s, const struct smtp_message *m, struct err *e)
 {
-	struct smtp_reply r;
 	size_t i;
-	bool mail_ok;
 
-	/* RFC 2920 §3.1: MAIL, every RCPT and DATA go out as one group. */
-	set_state(s, SMTP_ST_MAIL);
 	if (mail_cmd(s, m, e) == -1)
 		return -1;
 	for (i = 0; i < m->nrcpt; i++)
 		if (command(s, e, "RCPT TO:<%s>", m->rcpt[i]) == -1)
 			return -1;
-	if (command(s, e, "DATA") == -1 ||
-	    reply_for(s, SMTP_STAGE_MAIL, &r, o, e) == -1)
+	return 0;
+}
+
+/*
+ * Read the replies to a queued MAIL and RCPTs, every one, in order (RFC
+ * 2920 §3.2); *mail_ok says MAIL was taken.  sent: as for reply_for(),
+ * while a transaction exists.
+ */
+static int
+envelope_replies(struct smtp *s, const struct smtp_message *m, bool sent,
+    bool *mail_ok, struct smtp_outcome *o, struct err *e)
+{
+	struct smtp_reply r;
+	size_t i;
+
+	if (reply_for(s, SMTP_STAGE_MAIL, sent, &r, o, e) == -1)
 		return -1;
-	mail_ok = on_mail(o, &r) == 0;
+	*mail_ok = on_mail(o, &r) == 0;
 	set_state(s, SMTP_ST_RCPT);
-	/* RFC 2920 §3.2: check every reply, in order. */
 	for (i = 0; i < m->nrcpt; i++) {
-		if (reply_for(s, SMTP_STAGE_RCPT, &r, o, e) == -1)
+		if (reply_for(s, SMTP_STAGE_RCPT, sent && *mail_ok, &r, o,
+		    e) == -1)
 			return -1;
-		if (mail_ok)
+		if (*mail_ok)
 			on_rcpt(o, m->rcpt[i], &r);
 	}
+	return 0;
+}
+
+/* The replies to MAIL, RCPTs and DATA: 0 on 354, 1 refused, -1 broken. */
+static int
+envelope_read(struct smtp *s, const struct smtp_message *m,
+    struct smtp_outcome *o, struct err *e)
+{
+	struct smtp_reply r;
+	bool mail_ok;
+
+	if (envelope_replies(s, m, false, &mail_ok, o, e) == -1)
+		return -1;
 	set_state(s, SMTP_ST_DATA);
-	if (reply_for(s, SMTP_STAGE_DATA, &r, o, e) == -1)
+	if (reply_for(s, SMTP_STAGE_DATA, false, &r, o, e) == -1)
 		return -1;
 	if (mail_ok && o->nrcpt_ok > 0)
 		return on_data(s, o, &r, e);
@@ -1290,10 +1387,72 @@ envelope_pipelined(struct smtp *s, const struct smtp_message *m,
 	return 1;
 }
 
-/* The content and the final ".": 0 accepted, 1 refused, -1 broken. */
+static int
+envelope_pipelined(struct smtp *s, const struct smtp_message *m,
+    struct smtp_outcome *o, struct err *e)
+{
+	/* RFC 2920 §3.1: MAIL, every RCPT and DATA go out as one group. */
+	set_state(s, SMTP_ST_MAIL);
+	if (queue_envelope(s, m, e) == -1 || command(s, e, "DATA") == -1)
+		return -1;
+	return envelope_read(s, m, o, e);
+}
+
+/* Put next's envelope behind the "." just queued; its replies are owed. */
+static int
+owe(struct smtp *s, const struct smtp_message *next, struct err *e)
+{
+	/* Owed from the first octet: the server may have read part of it. */
+	s->owing = true;
+	s->owed_from = next->from;
+	s->owed_data = next->data;
+	s->owed_len = next->len;
+	s->owed_nrcpt = next->nrcpt;
+	if (queue_envelope(s, next, e) == -1)
+		return -1;
+	return command(s, e, "DATA");
+}
+
+/* m->before_eom: the content is about to be irrevocably out. */
+static int
+note_in_flight(struct smtp *s, const struct smtp_message *m,
+    struct err *e)
+{
+	if (m->before_eom == NULL || m->before_eom(m->arg) == 0)
+		return 0;
+	/* Dropping the session without "." discards the message. */
+	s->broken = true;
+	err_set(e, E_OS, NULL, "%s: stopped before the final \".\": the "
+	    "message could not be noted as in flight", s->name);
+	return -1;
+}
+
+/* The reply that ends a message: 0 accepted, 1 refused, -1 broken. */
+static int
+verdict(struct smtp *s, const struct smtp_reply *r, struct smtp_outcome *o,
+    struct err *e)
+{
+	o->stage = SMTP_STAGE_EOM;
+	o->reply = *r;
+	if (r->code >= 200 && r->code < 300) {
+		o->accepted = true;
+		return 0;
+	}
+	if (r->code >= 400)
+		return check_421(s, SMTP_STAGE_EOM, r, o, e) == -1 ? -1 : 1;
+	o->unknown = true;
+	s->broken = true;
+	return reply_error(s, r, "EOM", e);
+}
+
+/*
+ * The content and the final "." (with next's envelope behind it when
+ * next is not NULL): 0 accepted, 1 refused, -1 broken.
+ */
 static int
 content(struct smtp *s, const struct smtp_message *m,
-    struct smtp_outcome *o, struct err *e)
+    const struct smtp_message *next, struct smtp_outcome *o,
+    struct err *e)
 {
 	struct smtp_reply r;
 
@@ -1303,32 +1462,57 @@ content(struct smtp *s, const struct smtp_message *m,
 		s->broken = true;
 		return -1;
 	}
-	if (m->before_eom != NULL && m->before_eom(m->arg) == -1) {
-		/* Dropping the session without "." discards the message. */
-		s->broken = true;
-		err_set(e, E_OS, NULL, "%s: stopped before the final \".\": "
-		    "the message could not be noted as in flight", s->name);
+	if (note_in_flight(s, m, e) == -1)
 		return -1;
-	}
 	set_state(s, SMTP_ST_EOM);
 	o->stage = SMTP_STAGE_EOM;
 	memset(&o->reply, 0, sizeof(o->reply));
 	/* From here a lost reply leaves the fate unknown: never resend. */
 	if (command(s, e, "%s", ".") == -1 ||
+	    (next != NULL && owe(s, next, e) == -1) ||
 	    read_reply(s, &r, s->data_ms, e) == -1) {
 		o->unknown = true;
 		return -1;
 	}
-	o->reply = r;
-	if (r.code >= 200 && r.code < 300) {
-		o->accepted = true;
-		return 0;
+	return verdict(s, &r, o, e);
+}
+
+/*
+ * RFC 3030 with RFC 2920: MAIL, RCPTs, "BDAT n LAST" and the content
+ * (not dot-stuffed: RFC 3030 §2) in one group, then every reply in order.
+ * 0 accepted, 1 refused, -1 broken.
+ */
+static int
+chunked(struct smtp *s, const struct smtp_message *m,
+    struct smtp_outcome *o, struct err *e)
+{
+	struct smtp_reply r;
+	bool mail_ok = false;
+
+	/* The data is in flight from the group's first write on. */
+	if (note_in_flight(s, m, e) == -1)
+		return -1;
+	set_state(s, SMTP_ST_MAIL);
+	if (queue_envelope(s, m, e) == -1 ||
+	    command(s, e, "BDAT %zu LAST", s->data.len) == -1) {
+		o->unknown = true;
+		return -1;
 	}
-	if (r.code >= 400)
-		return check_421(s, SMTP_STAGE_EOM, &r, o, e) == -1 ? -1 : 1;
-	o->unknown = true;
-	s->broken = true;
-	return reply_error(s, &r, "EOM", e);
+	trace(s, "C: <message: %zu bytes, %zu lines>", s->data.len, s->lines);
+	if (conn_write(s->c, s->data.data, s->data.len, e) == -1) {
+		o->unknown = true;
+		return -1;
+	}
+	if (envelope_replies(s, m, true, &mail_ok, o, e) == -1)
+		return -1;
+	set_state(s, SMTP_ST_EOM);
+	if (reply_for(s, SMTP_STAGE_EOM, mail_ok && o->nrcpt_ok > 0, &r, o,
+	    e) == -1)
+		return -1;
+	/* No transaction: the server discarded the chunk (503 or 554). */
+	if (!mail_ok || o->nrcpt_ok == 0)
+		return 1;
+	return verdict(s, &r, o, e);
 }
 
 /* After a refusal: RSET so the session takes the next message. */
@@ -1347,36 +1531,124 @@ rset(struct smtp *s, struct err *e)
 	return reply_error(s, &r, "RSET", e);
 }
 
-int
-smtp_send(struct smtp *s, const struct smtp_message *m,
-    struct smtp_outcome *o, struct err *e)
+/* The content of m into s->data: CRLF, and dot-stuffed unless BDAT. */
+static int
+load(struct smtp *s, const struct smtp_message *m, struct err *e)
 {
 	int r;
 
-	memset(o, 0, sizeof(*o));
+	buf_reset(&s->data);
+	if (chunking(s))
+		r = smtp_crlf(&s->data, m->data, m->len, &s->lines);
+	else
+		r = smtp_dotstuff(&s->data, m->data, m->len, &s->lines);
+	if (r == -1) {
+		err_set(e, E_INPUT, NULL, "message over %u MiB",
+		    SMTP_DATA_MAX >> 20);
+		return -1;
+	}
+	return 0;
+}
+
+/* The call for the message whose envelope is owed: 0 go on, or -1. */
+static int
+begin_owed(struct smtp *s, const struct smtp_message *m,
+    struct smtp_outcome *o, struct err *e)
+{
+	if (m->data != s->owed_data || m->len != s->owed_len ||
+	    m->from != s->owed_from || m->nrcpt != s->owed_nrcpt) {
+		err_set(e, E_INTERNAL, NULL, "%s: the envelope of another "
+		    "message was sent; send that one or close", s->name);
+		return -1;
+	}
+	s->owing = false;
+	if (s->broken) {
+		/* Its "." never went out: not delivered, and not unknown. */
+		o->stage = SMTP_STAGE_MAIL;
+		*e = s->lost;
+		return -1;
+	}
+	if (load(s, m, e) == -1) {
+		s->broken = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* Check the call and load m: 0 go on, 1 refused unsent, -1. */
+static int
+begin(struct smtp *s, const struct smtp_message *m, struct smtp_outcome *o,
+    struct err *e)
+{
+	if (s->owing)
+		return begin_owed(s, m, o, e);
 	if (s->broken || s->state != SMTP_ST_READY) {
 		err_set(e, E_INTERNAL, NULL, "%s: session not ready (%s)",
 		    s->name, state_name[s->state]);
 		return -1;
 	}
-	if (check_message(s, m, e) == -1 || unsendable(s, m, o))
-		return o->stage == SMTP_STAGE_NONE ? -1 : 0;
-	buf_reset(&s->data);
-	if (smtp_dotstuff(&s->data, m->data, m->len, &s->lines) == -1) {
-		err_set(e, E_INPUT, NULL, "message over %u MiB",
-		    SMTP_DATA_MAX >> 20);
+	if (check_message(s, m, e) == -1)
 		return -1;
-	}
-	if (s->caps & CAP_PIPELINING)
+	if (unsendable(s, m, o))
+		return 1;
+	return load(s, m, e);
+}
+
+/* One transaction: 0 accepted, 1 refused, -1 broken. */
+static int
+transaction(struct smtp *s, const struct smtp_message *m,
+    const struct smtp_message *next, bool owed, struct smtp_outcome *o,
+    struct err *e)
+{
+	int r;
+
+	/* One round trip anyway: next is not needed. */
+	if (chunking(s))
+		return chunked(s, m, o, e);
+	if (owed)
+		r = envelope_read(s, m, o, e);
+	else if (s->caps & CAP_PIPELINING)
 		r = envelope_pipelined(s, m, o, e);
 	else
 		r = envelope_serial(s, m, o, e);
 	if (r == 0)
-		r = content(s, m, o, e);
-	if (r == 1)
-		r = rset(s, e);
-	set_state(s, r == 0 ? SMTP_ST_READY : SMTP_ST_BROKEN);
-	if (r == -1)
-		s->broken = true;
+		r = content(s, m, queueable(s, next) ? next : NULL, o, e);
 	return r;
+}
+
+int
+smtp_send_next(struct smtp *s, const struct smtp_message *m,
+    const struct smtp_message *next, struct smtp_outcome *o,
+    struct err *e)
+{
+	bool owed = s->owing;
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	r = begin(s, m, o, e);
+	if (r != 0)
+		return r == 1 ? 0 : -1;
+	r = transaction(s, m, next, owed, o, e);
+	/*
+	 * RSET after a refusal, but never with next's envelope in flight:
+	 * m's transaction ended with its EOM reply (RFC 5321 §4.1.1.4).
+	 */
+	if (r == 1 && !s->owing)
+		r = rset(s, e);
+	if (r == -1) {
+		s->broken = true;
+		if (s->owing)
+			s->lost = *e;
+		set_state(s, SMTP_ST_BROKEN);
+		return -1;
+	}
+	set_state(s, s->owing ? SMTP_ST_MAIL : SMTP_ST_READY);
+	return 0;
+}
+
+int
+smtp_send(struct smtp *s, const struct smtp_message *m,
+    struct smtp_outcome *o, struct err *e)
+{
+	return smtp_send_next(s, m, NULL, o, e);
 }

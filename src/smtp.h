@@ -9,13 +9,14 @@
 #include "err.h"
 
 /*
- * An SMTP submission client session (RFC 5321, 3207, 4954, 2920, 3463):
- * greeting, EHLO, STARTTLS, EHLO again, AUTH, then any number of
+ * An SMTP submission client session (RFC 5321, 3207, 4954, 2920, 3030,
+ * 3463): greeting, EHLO, STARTTLS, EHLO again, AUTH, then any number of
  * messages, each one MAIL/RCPT/DATA transaction (pipelined when the
- * server offers PIPELINING), then QUIT.  The states form a named enum
- * so -v/--trace can show every transition.  AUTH is refused in code
- * unless TLS is active and verified.  Dot-stuffing and CRLF
- * normalisation happen here, in one function.
+ * server offers PIPELINING, across messages with smtp_send_next();
+ * MAIL/RCPT/BDAT in one group when it offers CHUNKING too), then QUIT.
+ * The states form a named enum so -v/--trace can show every transition.
+ * AUTH is refused in code unless TLS is active and verified.
+ * Dot-stuffing and CRLF normalisation happen here, in one function.
  */
 
 #define SMTP_REPLY_MAX		512	/* text kept of a reply (all lines) */
@@ -78,7 +79,10 @@ struct smtp_outcome {
 	bool		  unknown;	/* "." sent, no reply: may or may not be taken */
 };
 
-/* Called just before the final "." goes out; -1 stops the send. */
+/*
+ * Called just before the final "." goes out (with BDAT: before the group
+ * that carries the content); -1 stops the send.
+ */
 typedef int smtp_eom_fn(void *arg);
 
 struct smtp_message {
@@ -108,24 +112,52 @@ int	smtp_open(struct smtp **sp, const struct smtp_params *p,
 /*
  * One transaction.  Returns 0 when the server gave its verdict (o says
  * accepted or refused, at which stage, for which recipients), -1 when
- * the session broke (e: E_NET, E_PROTO, or E_TEMP for a 421): o->unknown
- * tells whether the "." was already sent.  After a refusal the session
- * has been RSET and can take the next message.  A message the server
- * cannot take (over its SIZE, or needing SMTPUTF8 it lacks) is refused
- * at MAIL without being sent, with a synthetic reply saying why.  -1
- * with nothing sent and the session intact: E_INPUT (an address with
- * CR, LF, '<', '>', controls, or over 256 octets; non-ASCII without
- * m->smtputf8), E_INTERNAL (eightbit but no 8BITMIME: re-encode).
- * -1 with E_OS when before_eom failed: the session is then dropped.
+ * the session broke (e: E_NET, E_PROTO, or E_TEMP for a 421):
+ * o->unknown tells whether the "." (or the BDAT group) was already
+ * sent.  After a refusal the session has been RSET and can take the
+ * next message.  With CHUNKING and PIPELINING offered, one group "MAIL,
+ * RCPT..., BDAT n LAST, content" (not dot-stuffed, RFC 3030 §2)
+ * replaces MAIL/RCPT/DATA.  A message the server cannot take (over its
+ * SIZE, or needing SMTPUTF8 it lacks) is refused at MAIL without being
+ * sent, with a synthetic reply saying why.  -1 with nothing sent and
+ * the session intact: E_INPUT (an address with CR, LF, '<', '>',
+ * controls, or over 256 octets; non-ASCII without m->smtputf8),
+ * E_INTERNAL (eightbit but no 8BITMIME: re-encode).  -1 with E_OS when
+ * before_eom failed: the session is then dropped.
  */
 int	smtp_send(struct smtp *s, const struct smtp_message *m,
 	    struct smtp_outcome *o, struct err *e);
+
+/*
+ * smtp_send() that, when next != NULL and the server offers
+ * PIPELINING, writes next's MAIL/RCPT/DATA right behind m's final "."
+ * in the same flush (RFC 2920 §3.1).  The session then owes next's
+ * envelope replies: the following call must send exactly that message
+ * (the same from and data pointers, len and nrcpt) --
+ * smtp_send_next(s, next, next2, ...) or smtp_send(s, next, ...) --
+ * which reads them instead of sending the envelope again; or
+ * smtp_close(), which then drops the connection without QUIT (a server in DATA state would take QUIT as content;
+ * closing discards the unfinished transaction).  m->before_eom is
+ * called before the write that holds m's "." (and next's envelope).
+ * next is not sent (and nothing is owed) when it is invalid, could not
+ * be sent, m's transaction failed before its content, or CHUNKING is
+ * on (one round trip anyway).  No RSET goes out while an envelope is
+ * owed.  If the session breaks while next's replies are owed, the call
+ * for next returns -1 with the same e and o->unknown false: its "."
+ * never went.  A call for another message: -1 E_INTERNAL, nothing done.
+ */
+int	smtp_send_next(struct smtp *s, const struct smtp_message *m,
+	    const struct smtp_message *next, struct smtp_outcome *o,
+	    struct err *e);
+
+/* True while a sent envelope's replies are pending (see above). */
+bool	smtp_owes(const struct smtp *s);
 
 /* Capabilities from the last EHLO. */
 bool	smtp_has(const struct smtp *s, const char *ext);	/* "PIPELINING" */
 size_t	smtp_size_limit(const struct smtp *s);			/* 0: none given */
 
-/* QUIT (best effort) and free; NULL is a no-op. */
+/* QUIT (best effort; none while an envelope is owed) and free; NULL ok. */
 void	smtp_close(struct smtp *s);
 
 /* Name of a stage for reports: "MAIL", "RCPT", "EOM", ... */
@@ -159,5 +191,8 @@ int	smtp_reply_feed(struct smtp_reply *r, size_t *nlines,
  */
 int	smtp_dotstuff(struct buf *out, const void *p, size_t n,
 	    size_t *lines);
+
+/* The same without dot-stuffing, for BDAT (RFC 3030 §2). */
+int	smtp_crlf(struct buf *out, const void *p, size_t n, size_t *lines);
 
 #endif /* SMTP_H */

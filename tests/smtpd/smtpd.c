@@ -2,8 +2,9 @@
  * smtpd: mailmerge's scriptable loopback SMTP submission server for tests.
  *
  * It speaks enough RFC 5321 + RFC 3207 (STARTTLS) + RFC 4954 (AUTH PLAIN,
- * LOGIN) + RFC 2920 (PIPELINING) to receive mail from the client, stores each
- * accepted message verbatim (after dot-unstuffing) and keeps a transcript.
+ * LOGIN) + RFC 2920 (PIPELINING) + RFC 3030 (CHUNKING, when scripted) to
+ * receive mail from the client, stores each accepted message verbatim (after
+ * dot-unstuffing; BDAT data as sent) and keeps a transcript.
  * A fault script (-s) changes replies, drops connections, delays, and sends
  * malformed replies at named stages; see tests/smtpd/README.md.
  *
@@ -37,6 +38,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,7 @@
 #define HUGE_LINES_MAX	1000000		/* HUGE_REPLY cap, lines */
 #define LONG_BYTES_MAX	(16L * 1024 * 1024)	/* LONG_LINE cap, bytes */
 #define DELAY_MS_MAX	600000		/* DELAY cap, ms */
+#define BDAT_DIGITS_MAX	9		/* BDAT chunk size, decimal digits */
 #define POLL_SLICE_MS	200		/* poll granularity, ms */
 #define HANDSHAKE_MS	10000		/* TLS handshake timeout, ms */
 #define SEND_TIMEOUT_S	30		/* a blocked write gives up, s */
@@ -68,12 +71,12 @@
 
 enum stage {
 	ST_CONNECT, ST_EHLO, ST_STARTTLS, ST_AUTH, ST_MAIL, ST_RCPT, ST_DATA,
-	ST_EOM, ST_RSET, ST_NOOP, ST_QUIT, ST_NUM
+	ST_EOM, ST_RSET, ST_NOOP, ST_QUIT, ST_BDAT, ST_NUM
 };
 
 static const char *const stage_name[ST_NUM] = {
 	"CONNECT", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA",
-	"EOM", "RSET", "NOOP", "QUIT"
+	"EOM", "RSET", "NOOP", "QUIT", "BDAT"
 };
 
 enum rule_kind {
@@ -135,6 +138,8 @@ struct server {
 	bool		 starttls_refuse;
 	bool		 auth_before_tls;
 	bool		 split;
+	bool		 chunking;		/* CHUNKING: offer BDAT */
+	bool		 mark_pipelined;	/* MARK_PIPELINED */
 	unsigned long	 close421_after;	/* 0 = off */
 	char		*inject;		/* INJECT_AFTER_STARTTLS bytes */
 	size_t		 injectlen;
@@ -172,6 +177,8 @@ struct session {
 	bool		 authed;
 	bool		 in_mail;
 	bool		 smtputf8;
+	bool		 bdat;		/* a BDAT chunk joined this transaction */
+	bool		 bdat_toobig;	/* its chunks passed MSG_MAX */
 	char		*from;
 	char		*rcpt[RCPT_MAX];
 	size_t		 nrcpt;
@@ -777,6 +784,8 @@ txn_reset(struct session *s)
 	s->from = NULL;
 	s->in_mail = false;
 	s->smtputf8 = false;
+	s->bdat = false;
+	s->bdat_toobig = false;
 	s->msg.len = 0;
 }
 
@@ -1023,9 +1032,12 @@ ehlo_text(struct session *s, struct reply *r)
 	bool starttls = !s->tls_on && !s->srv->nostarttls;
 	bool auth = s->tls_on || s->srv->auth_before_tls;
 
+	bool chunking = s->tls_on && s->srv->chunking;
+
 	reply_set(r, 250, HOSTNAME "\nPIPELINING\nSIZE %lu\n8BITMIME\n"
-	    "ENHANCEDSTATUSCODES\nSMTPUTF8%s%s", SIZE_ADVERTISED,
-	    starttls ? "\nSTARTTLS" : "", auth ? "\nAUTH PLAIN LOGIN" : "");
+	    "ENHANCEDSTATUSCODES\nSMTPUTF8%s%s%s", SIZE_ADVERTISED,
+	    chunking ? "\nCHUNKING" : "", starttls ? "\nSTARTTLS" : "",
+	    auth ? "\nAUTH PLAIN LOGIN" : "");
 }
 
 static enum next
@@ -1555,6 +1567,8 @@ cmd_data(struct session *s, const char *verb, const char *arg)
 		reply_set(&r, 501, "5.5.4 Syntax: DATA");
 	else if (!s->in_mail)
 		reply_set(&r, 503, "5.5.1 Need MAIL command");
+	else if (s->bdat)
+		reply_set(&r, 503, "5.5.1 DATA after BDAT");
 	else if (s->nrcpt == 0)
 		reply_set(&r, 554, "5.5.1 No valid recipients");
 	else
@@ -1569,6 +1583,125 @@ cmd_data(struct session *s, const char *verb, const char *arg)
 	/* The payload is not logged, only its size after unstuffing. */
 	snprintf(note_text, sizeof(note_text), "<data %zu bytes>", ds.size);
 	log_raw(s, "C: ", note_text, strlen(note_text));
+	return eom(s, &ds);
+}
+
+static enum next
+cmd_notimpl(struct session *s, const char *verb, const char *arg)
+{
+	(void)verb;
+	(void)arg;
+	return end_if(send_plain(s, 502, "5.5.1 Command not implemented"));
+}
+
+/* "BDAT size [LAST]" (RFC 3030 2); false on a syntax error. */
+static bool
+bdat_parse(const char *arg, size_t *size, bool *last)
+{
+	size_t n = strspn(arg, "0123456789");
+
+	if (n == 0 || n > BDAT_DIGITS_MAX)
+		return false;
+	*size = (size_t)strtoul(arg, NULL, 10);
+	*last = strcasecmp(arg + n, " LAST") == 0;
+	return *last || arg[n] == '\0';
+}
+
+/* Read size octets of chunk data, into s->msg when keep; -1 at EOF. */
+static int
+chunk_read(struct session *s, size_t size, bool keep)
+{
+	size_t n;
+
+	while (size > 0) {
+		if (s->end == s->start && fill(s) <= 0)
+			return -1;
+		n = s->end - s->start;
+		if (n > size)
+			n = size;
+		if (keep && !s->bdat_toobig &&
+		    buf_add(&s->msg, s->in + s->start, n) == -1)
+			s->bdat_toobig = true;
+		s->start += n;
+		size -= n;
+	}
+	return 0;
+}
+
+/*
+ * The checks DATA makes line by line, over the whole BDAT message: bare
+ * CR or LF, lines over 998 octets.  A last line without CRLF is allowed.
+ */
+static void
+chunk_check(const struct session *s, struct data_state *ds)
+{
+	const char *p = s->msg.p;
+	size_t i, col = 0;
+
+	memset(ds, 0, sizeof(*ds));
+	ds->size = s->msg.len;
+	ds->toobig = s->bdat_toobig;
+	for (i = 0; i < s->msg.len; i++) {
+		if (p[i] == '\r' && i + 1 < s->msg.len && p[i + 1] == '\n') {
+			i++;
+			col = 0;
+		} else if (p[i] == '\r' || p[i] == '\n') {
+			ds->bare = true;
+			col = 0;
+		} else if (++col > DATA_LINE_MAX - 2)
+			ds->longline = true;
+	}
+}
+
+/* A chunk that ends no message: 250, or the transaction fails. */
+static enum next
+chunk_reply(struct session *s, size_t size)
+{
+	struct action act;
+	struct reply r;
+	int code;
+
+	stage_enter(s, ST_BDAT, NULL, &act);
+	if (!s->in_mail)
+		reply_set(&r, 503, "5.5.1 Need MAIL command");
+	else if (s->nrcpt == 0)
+		reply_set(&r, 554, "5.5.1 No valid recipients");
+	else
+		reply_set(&r, 250, "2.0.0 %zu octets received", size);
+	code = answer(s, &act, &r);
+	/* RFC 3030 2: after a refused chunk the transaction is over. */
+	if (code != -1 && !positive(code))
+		txn_reset(s);
+	return end_if(code);
+}
+
+static enum next
+cmd_bdat(struct session *s, const char *verb, const char *arg)
+{
+	struct data_state ds;
+	char note_text[64];
+	size_t size;
+	bool last, valid;
+
+	if (!s->srv->chunking)
+		return cmd_notimpl(s, verb, arg);
+	/* Without a size nothing can be skipped: the rest is commands. */
+	if (!bdat_parse(arg, &size, &last))
+		return end_if(send_plain(s, 501, "5.5.4 Syntax: BDAT size "
+		    "[LAST]"));
+	valid = s->in_mail && s->nrcpt > 0;
+	/* RFC 3030 2: the chunk is read even when it will be refused. */
+	if (chunk_read(s, size, valid) == -1) {
+		note(s, "EOF in BDAT");
+		return NEXT_END;
+	}
+	snprintf(note_text, sizeof(note_text), "<data %zu bytes>", size);
+	log_raw(s, "C: ", note_text, strlen(note_text));
+	if (valid)
+		s->bdat = true;
+	if (!valid || !last)
+		return chunk_reply(s, size);
+	chunk_check(s, &ds);
 	return eom(s, &ds);
 }
 
@@ -1618,13 +1751,6 @@ cmd_quit(struct session *s, const char *verb, const char *arg)
 	return NEXT_END;
 }
 
-static enum next
-cmd_notimpl(struct session *s, const char *verb, const char *arg)
-{
-	(void)verb;
-	(void)arg;
-	return end_if(send_plain(s, 502, "5.5.1 Command not implemented"));
-}
 
 static const struct command {
 	const char	*verb;
@@ -1643,7 +1769,7 @@ static const struct command {
 	{ "VRFY", cmd_notimpl },
 	{ "EXPN", cmd_notimpl },
 	{ "HELP", cmd_notimpl },
-	{ "BDAT", cmd_notimpl },
+	{ "BDAT", cmd_bdat },
 	{ "ETRN", cmd_notimpl },
 };
 
@@ -1694,10 +1820,15 @@ command(struct session *s)
 	const char *line;
 	size_t len, i;
 	enum line lr;
+	bool buffered;
 
+	/* The whole line came with earlier input: the client pipelined it. */
+	buffered = memchr(s->in + s->start, '\n', s->end - s->start) != NULL;
 	lr = read_line(s, &line, &len, CMD_LINE_MAX);
 	if (lr == LINE_EOF)
 		return NEXT_END;
+	if (buffered && s->srv->mark_pipelined)
+		note(s, "pipelined");
 	if (lr == LINE_LONG) {
 		log_raw(s, "C: ", "<line too long>", 15);
 		return end_if(send_plain(s, 500, "5.5.2 Line too long"));
@@ -1985,19 +2116,30 @@ parse_staged(struct script_line *sl, struct server *srv, enum rule_kind kind)
 	add_rule(srv, &ru);
 }
 
+/* Global directives that only switch a bool of struct server on. */
+static const struct {
+	const char	*name;
+	size_t		 offset;
+} flags[] = {
+	{ "NOSTARTTLS", offsetof(struct server, nostarttls) },
+	{ "STARTTLS_REFUSE", offsetof(struct server, starttls_refuse) },
+	{ "AUTH_BEFORE_TLS", offsetof(struct server, auth_before_tls) },
+	{ "SPLIT_REPLIES", offsetof(struct server, split) },
+	{ "CHUNKING", offsetof(struct server, chunking) },
+	{ "MARK_PIPELINED", offsetof(struct server, mark_pipelined) },
+};
+
 static void
 parse_global(struct script_line *sl, struct server *srv, const char *name)
 {
+	size_t i;
 	char *w;
 
-	if (strcmp(name, "NOSTARTTLS") == 0)
-		srv->nostarttls = true;
-	else if (strcmp(name, "STARTTLS_REFUSE") == 0)
-		srv->starttls_refuse = true;
-	else if (strcmp(name, "AUTH_BEFORE_TLS") == 0)
-		srv->auth_before_tls = true;
-	else if (strcmp(name, "SPLIT_REPLIES") == 0)
-		srv->split = true;
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (strcmp(name, flags[i].name) == 0)
+			break;
+	if (i < sizeof(flags) / sizeof(flags[0]))
+		*(bool *)((char *)srv + flags[i].offset) = true;
 	else if (strcmp(name, "CLOSE421") == 0) {
 		w = next_word(sl);
 		if (w == NULL || strcmp(w, "AFTER") != 0)

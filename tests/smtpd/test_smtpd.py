@@ -259,6 +259,93 @@ def t_pipelining(tmp, certs):
         srv.stop()
 
 
+def bdat(chunk, last=False):
+    return (b"BDAT %d%s\r\n" % (len(chunk), b" LAST" if last else b"") +
+            chunk)
+
+
+ENVELOPE = b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+
+
+def t_chunking(tmp, certs):
+    script = ("CHUNKING\nMARK_PIPELINED\n"
+              "REPLY RCPT:bad@example.com 550 5.1.1 no such user\n"
+              "REPLY BDAT#4 452 4.3.1 chunk refused\n"
+              "REPLY EOM#2 554 5.7.1 content refused\n")
+    srv = Server(tmp, certs, "chunking", script)
+    try:
+        s = smtplib.SMTP("127.0.0.1", srv.port, timeout=10)
+        s.ehlo("x")
+        plain_ehlo = s.has_extn("chunking")
+        s.starttls(context=tls_context(certs))
+        s.ehlo("x")
+        ok(not plain_ehlo and s.has_extn("chunking"),
+           "CHUNKING offered after STARTTLS only")
+        s.quit()
+        tls = tls_client(srv, certs)
+        recv_replies(tls, 2)
+        # A chunk boundary inside a line; dots are data, never unstuffed.
+        c1 = b"Subject: chunks\r\n\r\n..two"
+        c2 = b" dots\r\n.\r\n.leading\r\nend\r\n"
+        tls.sendall(ENVELOPE + bdat(c1) + bdat(c2, True))
+        codes = recv_replies(tls, 4)
+        ok(codes == [250, 250, 250, 250], "MAIL RCPT BDAT BDAT LAST "
+           "pipelined", codes)
+        ok(srv.files() == ["000001.eml"] and
+           srv.read("000001.eml") == c1 + c2,
+           "stored bytes are the chunks as sent (no dot-unstuffing)")
+        tls.sendall(bdat(b"hello", True) + b"NOOP\r\nBDAT x\r\n")
+        codes = recv_replies(tls, 3)
+        ok(codes == [503, 250, 501], "BDAT without MAIL: 503, its data "
+           "skipped; bad syntax 501", codes)
+        tls.sendall(b"MAIL FROM:<a@example.com>\r\nRCPT TO:<bad@example.com>"
+                    b"\r\n" + bdat(b"abc", True) + b"RSET\r\n")
+        codes = recv_replies(tls, 4)
+        ok(codes == [250, 550, 554, 250], "BDAT with no valid recipient: "
+           "554", codes)
+        tls.sendall(ENVELOPE + bdat(b"abc") + bdat(b"def", True))
+        codes = recv_replies(tls, 4)
+        ok(codes == [250, 250, 452, 503], "REPLY BDAT#4 refuses a chunk; "
+           "the transaction is over", codes)
+        tls.sendall(ENVELOPE + bdat(b"x\r\n", True))
+        codes = recv_replies(tls, 3)
+        ok(codes == [250, 250, 554], "REPLY EOM#2 applies to BDAT LAST",
+           codes)
+        tls.sendall(ENVELOPE + bdat(b"a\nb\r\n", True))
+        codes = recv_replies(tls, 3)
+        ok(codes == [250, 250, 554], "bare LF in BDAT data: 554", codes)
+        tls.sendall(ENVELOPE + bdat(b"abc") + b"DATA\r\nRSET\r\nQUIT\r\n")
+        codes = recv_replies(tls, 6)
+        ok(codes == [250, 250, 250, 503, 250, 221], "DATA after BDAT: 503",
+           codes)
+        tls.close()
+        ok(srv.files() == ["000001.eml"], "refused BDAT messages not stored")
+        srv.stop()
+        lines = srv.log().splitlines()
+        i_mail = lines.index("C: MAIL FROM:<a@example.com>")
+        i_rcpt = lines.index("C: RCPT TO:<b@example.com>")
+        ok(lines[i_mail - 1] != "-- pipelined" and
+           lines[i_rcpt - 1] == "-- pipelined" and
+           "C: BDAT %d" % len(c1) in lines and
+           "C: <data %d bytes>" % len(c2) in lines,
+           "transcript: BDAT lines, chunk sizes, -- pipelined marks",
+           "\n".join(lines[i_mail - 2:i_mail + 12]))
+    finally:
+        srv.stop()
+    srv = Server(tmp, certs, "nochunking")
+    try:
+        s = session(srv, certs)
+        code, _ = s.docmd("BDAT", "3 LAST")
+        ok(not s.has_extn("chunking") and code == 502,
+           "without CHUNKING: not offered, BDAT 502")
+        s.quit()
+        srv.stop()
+        ok("-- pipelined" not in srv.log(), "no -- pipelined notes "
+           "without MARK_PIPELINED")
+    finally:
+        srv.stop()
+
+
 def t_reply_rcpt(tmp, certs):
     script = ("# one bad recipient\n"
               "REPLY RCPT:bad@example.com 550 5.1.1 no such user\n"
@@ -601,7 +688,8 @@ def main():
         certs = os.path.join(tmp, "certs")
         subprocess.run(["sh", os.path.join(HERE, "mkcerts.sh"), certs],
                        check=True)
-        for t in (t_send_plain, t_auth, t_pipelining, t_reply_rcpt, t_drops,
+        for t in (t_send_plain, t_auth, t_pipelining, t_chunking,
+                  t_reply_rcpt, t_drops,
                   t_close421, t_nostarttls, t_inject, t_garbage,
                   t_restart_and_stop, t_script_error, t_reply_shapes,
                   t_silent_and_stop_reading, t_tls_variants, t_limits,

@@ -1,8 +1,9 @@
 /*
  * Unit tests of smtp's pure parts: the reply line parser, the reply
- * assembler (codes, enhanced codes, multi-line, caps, cleaning) and
- * dot-stuffing with CRLF normalisation.  The dialogue itself is tested
- * against loopback servers elsewhere.
+ * assembler (codes, enhanced codes, multi-line, caps, cleaning),
+ * dot-stuffing with CRLF normalisation, and the same normalisation
+ * without stuffing for BDAT.  The dialogue itself is tested against
+ * tests/smtpd in test_pipeline.c and tests/cli.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -187,6 +188,38 @@ test_dotstuff(void)
 }
 
 static void
+crlf_is(const char *in, const char *want, size_t want_lines,
+    const char *name)
+{
+	struct buf b;
+	size_t lines = 99;
+
+	buf_init(&b, 1 << 16);
+	is_int(smtp_crlf(&b, in, strlen(in), &lines), 0, "%s: ok", name);
+	is_str(buf_str(&b), want, "%s", name);
+	is_int(lines, want_lines, "%s: lines", name);
+	buf_fini(&b);
+}
+
+/* RFC 3030 §2: BDAT data is not dot-stuffed, but still CRLF only. */
+static void
+test_crlf(void)
+{
+	struct buf b;
+
+	crlf_is(".a\r\n..b\r\n.\r\n", ".a\r\n..b\r\n.\r\n", 3,
+	    "BDAT: leading dots kept as they are");
+	crlf_is("a\n.\nb", "a\r\n.\r\nb\r\n", 3,
+	    "BDAT: LF dot LF normalised, not stuffed");
+	crlf_is("a\rb\r\r\n", "a\r\nb\r\n\r\n", 3, "BDAT: lone CRs");
+	crlf_is("no newline", "no newline\r\n", 1, "BDAT: final CRLF added");
+	crlf_is("", "", 0, "BDAT: empty stays empty");
+	buf_init(&b, 4);
+	is_int(smtp_crlf(&b, "abcdef\r\n", 8, NULL), -1, "BDAT: cap reached");
+	buf_fini(&b);
+}
+
+static void
 test_names(void)
 {
 	is_str(smtp_stage_name(SMTP_STAGE_MAIL), "MAIL", "stage MAIL");
@@ -202,6 +235,7 @@ main(void)
 	test_reply_limits();
 	test_reply_truncate();
 	test_dotstuff();
+	test_crlf();
 	test_names();
 	return tap_done();
 }

@@ -1,0 +1,842 @@
+/*
+ * The SMTP client against tests/smtpd over loopback TLS: pipelining
+ * across messages (smtp_send_next(), RFC 2920 §3.1) and CHUNKING (RFC
+ * 3030).  Each case starts its own server ($SMTPD, default build/smtpd)
+ * on an ephemeral port with a fault script, a store and a transcript,
+ * certificates from tests/smtpd/mkcerts.sh in a mkdtemp directory, and
+ * checks the outcomes, the stored bytes, the server's transcript (with
+ * MARK_PIPELINED: which commands came with earlier input) and the
+ * client's trace.  TAP; a missing tool fails, nothing skips.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "err.h"
+#include "smtp.h"
+#include "tap.h"
+
+#define NMSG		5
+#define WAIT_PORT_MS	5000
+#define IO_MS		10000
+#define LINES_MAX	4096
+#define TMPDIR_MAX	256		/* the mkdtemp directory's name */
+#define PATH_T_MAX	(TMPDIR_MAX + 128)	/* a file under it */
+
+static char tmp[TMPDIR_MAX];
+static const char *smtpd;
+
+struct server {
+	pid_t	pid;
+	int	port;
+	char	dir[TMPDIR_MAX + 32];
+	char	store[PATH_T_MAX];
+	char	log[PATH_T_MAX];
+};
+
+/* The client's trace, in memory, and what before_eom saw in it. */
+struct probe {
+	FILE	*f;
+	char	*text;
+	size_t	 len;
+	int	 calls;
+	size_t	 mails[NMSG + 1];	/* "C: MAIL" lines at each call */
+	size_t	 dots[NMSG + 1];	/* "C: ." lines at each call */
+};
+
+struct msg {
+	struct smtp_message	 m;
+	const char		*rcpt[2];
+	char			 data[256];
+};
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	p = malloc((size_t)n + 1);
+	if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n)
+		n = 0;
+	if (p != NULL)
+		p[n] = '\0';
+	fclose(f);
+	return p;
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* Split text (modified) into lines; returns how many. */
+static size_t
+split(char *text, char **lines)
+{
+	size_t n = 0;
+	char *p = text, *nl;
+
+	while (*p != '\0' && n < LINES_MAX) {
+		nl = strchr(p, '\n');
+		lines[n++] = p;
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+	return n;
+}
+
+/* Index of the nth (from 1) line starting with prefix, or -1. */
+static long
+find(char **lines, size_t n, const char *prefix, int nth)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(lines[i], prefix, strlen(prefix)) == 0 &&
+		    --nth == 0)
+			return (long)i;
+	return -1;
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+server_exec(const struct server *sv, const char *script)
+{
+	char cert[PATH_T_MAX], key[PATH_T_MAX], port[PATH_T_MAX];
+
+	snprintf(cert, sizeof(cert), "%s/certs/server.pem", tmp);
+	snprintf(key, sizeof(key), "%s/certs/server-key.pem", tmp);
+	snprintf(port, sizeof(port), "%s/port", sv->dir);
+	execl(smtpd, smtpd, "-p", "0", "-a", "127.0.0.1", "--cert", cert,
+	    "--key", key, "-s", script, "-d", sv->store, "-t", sv->log,
+	    "--port-file", port, "--max-seconds", "60", (char *)NULL);
+	fprintf(stderr, "exec %s: %s\n", smtpd, strerror(errno));
+	_exit(127);
+}
+
+/* Start smtpd for case name with script; 0 once it listens. */
+static int
+server_start(struct server *sv, const char *name, const char *script)
+{
+	char path[PATH_T_MAX], *text;
+	int waited;
+
+	memset(sv, 0, sizeof(*sv));
+	snprintf(sv->dir, sizeof(sv->dir), "%s/%s", tmp, name);
+	snprintf(sv->store, sizeof(sv->store), "%s/store", sv->dir);
+	snprintf(sv->log, sizeof(sv->log), "%s/transcript", sv->dir);
+	mkdir(sv->dir, 0755);
+	snprintf(path, sizeof(path), "%s/script", sv->dir);
+	write_text(path, script);
+	sv->pid = fork();
+	if (sv->pid == 0)
+		server_exec(sv, path);
+	snprintf(path, sizeof(path), "%s/port", sv->dir);
+	for (waited = 0; waited < WAIT_PORT_MS; waited += 20) {
+		text = slurp(path);
+		if (text != NULL) {
+			sv->port = atoi(text);
+			free(text);
+			return 0;
+		}
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	}
+	return -1;
+}
+
+/* Wait (up to 5 s) until the server has seen every client hang up. */
+static void
+server_idle(const struct server *sv)
+{
+	char *log;
+	bool idle = false;
+	int waited;
+
+	for (waited = 0; !idle && waited < WAIT_PORT_MS; waited += 20) {
+		log = slurp(sv->log);
+		idle = log != NULL && count(log, " opened\n") ==
+		    count(log, " closed\n");
+		free(log);
+		if (!idle)
+			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	}
+}
+
+/* SIGTERM; ok if the server exits 0 (sanitizer reports would not). */
+static void
+server_stop(struct server *sv, const char *name)
+{
+	int status = -1;
+
+	if (sv->pid <= 0)
+		return;
+	server_idle(sv);
+	kill(sv->pid, SIGTERM);
+	waitpid(sv->pid, &status, 0);
+	sv->pid = 0;
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "%s: server exited 0", name);
+}
+
+static char *
+stored(const struct server *sv, int seq)
+{
+	char path[PATH_T_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/%06d.eml", sv->store, seq);
+	return slurp(path);
+}
+
+static int
+stored_count(const struct server *sv)
+{
+	char *p;
+	int n = 0;
+
+	while ((p = stored(sv, n + 1)) != NULL) {
+		free(p);
+		n++;
+	}
+	return n;
+}
+
+static int
+on_eom(void *arg)
+{
+	struct probe *pr = arg;
+
+	fflush(pr->f);
+	if (pr->calls <= NMSG) {
+		pr->mails[pr->calls] = count(pr->text, "C: MAIL FROM");
+		pr->dots[pr->calls] = count(pr->text, "\nC: .\n");
+	}
+	pr->calls++;
+	return 0;
+}
+
+static void
+msg_init(struct msg *ms, int k, const char *rcpt, struct probe *pr)
+{
+	memset(ms, 0, sizeof(*ms));
+	snprintf(ms->data, sizeof(ms->data), "From: a@example.com\r\n"
+	    "Subject: message %d\r\n\r\n.leading dot\r\n..two dots\r\n"
+	    ".\r\nbody %d\r\n", k, k);
+	ms->rcpt[0] = rcpt;
+	ms->m.from = "a@example.com";
+	ms->m.rcpt = ms->rcpt;
+	ms->m.nrcpt = 1;
+	ms->m.data = ms->data;
+	ms->m.len = strlen(ms->data);
+	ms->m.before_eom = on_eom;
+	ms->m.arg = pr;
+}
+
+static void
+msgs_init(struct msg *ms, int n, struct probe *pr)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		msg_init(&ms[k], k + 1, "b@example.com", pr);
+}
+
+static struct smtp *
+client_open(const struct server *sv, struct probe *pr)
+{
+	char port[16], ca[PATH_T_MAX];
+	struct smtp_params p;
+	struct smtp *s;
+	struct err e;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->f = open_memstream(&pr->text, &pr->len);
+	snprintf(port, sizeof(port), "%d", sv->port);
+	snprintf(ca, sizeof(ca), "%s/certs/ca.pem", tmp);
+	memset(&p, 0, sizeof(p));
+	p.host = "127.0.0.1";
+	p.port = port;
+	p.ca_file = ca;
+	p.helo = "client.test";
+	p.auth = SMTP_AUTH_PLAIN;
+	p.user = "demo";
+	p.secret = "demo-password";
+	p.connect_ms = p.cmd_ms = p.data_ms = IO_MS;
+	p.trace = pr->f;
+	if (smtp_open(&s, &p, NULL, &e) == -1) {
+		printf("# smtp_open: %s\n", e.msg);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+probe_fini(struct probe *pr)
+{
+	if (pr->f != NULL)
+		fclose(pr->f);
+	free(pr->text);
+	memset(pr, 0, sizeof(*pr));
+}
+
+/* Send ms[0..n) chained: each call names the following message. */
+static void
+send_chain(struct smtp *s, struct msg *ms, int n, int *rc,
+    struct smtp_outcome *o, struct err *e)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		rc[k] = smtp_send_next(s, &ms[k].m,
+		    k + 1 < n ? &ms[k + 1].m : NULL, &o[k], &e[k]);
+}
+
+static bool
+content_is(const struct server *sv, int seq, const struct msg *ms)
+{
+	char *p = stored(sv, seq);
+	bool same = p != NULL && strcmp(p, ms->data) == 0;
+
+	free(p);
+	return same;
+}
+
+/* The line before the kth "C: MAIL" of the transcript is "-- pipelined". */
+static bool
+mail_pipelined(char **lines, size_t n, int k)
+{
+	long i = find(lines, n, "C: MAIL FROM", k);
+
+	return i > 0 && strcmp(lines[i - 1], "-- pipelined") == 0;
+}
+
+/* In the client's trace, the line after the kth "C: ." is a MAIL. */
+static bool
+mail_behind_dot(char **lines, size_t n, int k)
+{
+	long i = find(lines, n, "C: .", k);
+
+	return i >= 0 && (size_t)i + 1 < n &&
+	    strncmp(lines[i + 1], "C: MAIL FROM", 12) == 0;
+}
+
+static void
+check_chain_transcript(const struct server *sv, struct probe *pr)
+{
+	static char *lines[LINES_MAX];
+	char *log = slurp(sv->log);
+	size_t n;
+	int k;
+	bool all = true;
+
+	ok(log != NULL && count(log, "-- stored") == NMSG &&
+	    count(log, "C: RSET") == 0 && count(log, "C: QUIT") == 1,
+	    "chain: 5 stored, no RSET, one QUIT");
+	n = log == NULL ? 0 : split(log, lines);
+	ok(!mail_pipelined(lines, n, 1), "chain: message 1's MAIL opens a "
+	    "group");
+	for (k = 2; k <= NMSG; k++)
+		all = all && mail_pipelined(lines, n, k);
+	ok(all, "chain: MAIL of messages 2-5 came in the write of the "
+	    "previous \".\" (server: -- pipelined)");
+	n = split(pr->text, lines);
+	for (all = true, k = 1; k < NMSG; k++)
+		all = all && mail_behind_dot(lines, n, k);
+	ok(all, "chain: client trace shows next's MAIL right after \".\", "
+	    "before any reply");
+	free(log);
+}
+
+/* (1) five messages, each call naming the next. */
+static void
+case_chain(void)
+{
+	struct msg ms[NMSG];
+	struct smtp_outcome o[NMSG];
+	struct err e[NMSG];
+	struct server sv;
+	struct probe pr;
+	struct smtp *s;
+	int rc[NMSG] = { 9, 9, 9, 9, 9 }, k;
+	bool all = true, owes[NMSG];
+
+	if (!ok(server_start(&sv, "chain", "MARK_PIPELINED\n") == 0,
+	    "chain: server started"))
+		return;
+	s = client_open(&sv, &pr);
+	msgs_init(ms, NMSG, &pr);
+	for (k = 0; k < NMSG && s != NULL; k++) {
+		rc[k] = smtp_send_next(s, &ms[k].m,
+		    k + 1 < NMSG ? &ms[k + 1].m : NULL, &o[k], &e[k]);
+		owes[k] = smtp_owes(s);
+		all = all && rc[k] == 0 && o[k].accepted &&
+		    owes[k] == (k + 1 < NMSG);
+	}
+	ok(s != NULL && all, "chain: 5 accepted; an envelope owed after "
+	    "calls 1-4, none after 5");
+	for (k = 0; k < NMSG; k++)
+		all = all && pr.mails[k] == (size_t)k + 1 &&
+		    pr.dots[k] == (size_t)k;
+	ok(pr.calls == NMSG && all, "chain: before_eom before each \".\" "
+	    "and before next's envelope");
+	smtp_close(s);
+	server_stop(&sv, "chain");
+	for (all = true, k = 0; k < NMSG; k++)
+		all = all && content_is(&sv, k + 1, &ms[k]);
+	ok(stored_count(&sv) == NMSG && all, "chain: 5 stored, bytes equal");
+	check_chain_transcript(&sv, &pr);
+	probe_fini(&pr);
+}
+
+/* (2) a refusal at end of data: no RSET, the next goes on. */
+static void
+case_eom_refused(void)
+{
+	struct msg ms[3];
+	struct smtp_outcome o[3];
+	struct err e[3];
+	struct server sv;
+	struct probe pr;
+	struct smtp *s;
+	int rc[3] = { 9, 9, 9 };
+	char *log;
+
+	if (!ok(server_start(&sv, "eom", "REPLY EOM#2 550 5.7.1 rejected\n")
+	    == 0, "eom: server started"))
+		return;
+	s = client_open(&sv, &pr);
+	msgs_init(ms, 3, &pr);
+	if (s != NULL)
+		send_chain(s, ms, 3, rc, o, e);
+	smtp_close(s);
+	server_stop(&sv, "eom");
+	ok(s != NULL && rc[0] == 0 && o[0].accepted, "eom: 1 accepted");
+	ok(s != NULL && rc[1] == 0 && !o[1].accepted && !o[1].unknown &&
+	    o[1].stage == SMTP_STAGE_EOM && o[1].reply.code == 550,
+	    "eom: 2 refused at EOM with 550");
+	ok(s != NULL && rc[2] == 0 && o[2].accepted, "eom: 3 accepted");
+	log = slurp(sv.log);
+	ok(log != NULL && count(log, "C: RSET") == 0 &&
+	    count(log, "C: QUIT") == 1, "eom: no RSET in the session");
+	ok(stored_count(&sv) == 2 && content_is(&sv, 1, &ms[0]) &&
+	    content_is(&sv, 2, &ms[2]), "eom: 1 and 3 stored");
+	free(log);
+	probe_fini(&pr);
+}
+
+/* (3) the owed envelope's only recipient refused: RSET, go on. */
+static void
+case_rcpt_refused(void)
+{
+	struct msg ms[4];
+	struct smtp_outcome o[4];
+	struct err e[4];
+	struct server sv;
+	struct probe pr;
+	struct smtp *s;
+	int rc[4] = { 9, 9, 9, 9 };
+	char *log, *rset, *mail4;
+
+	if (!ok(server_start(&sv, "rcpt", "REPLY RCPT#3 550 5.1.1 no such "
+	    "user\n") == 0, "rcpt: server started"))
+		return;
+	s = client_open(&sv, &pr);
+	msgs_init(ms, 4, &pr);
+	if (s != NULL)
+		send_chain(s, ms, 4, rc, o, e);
+	smtp_close(s);
+	server_stop(&sv, "rcpt");
+	ok(s != NULL && rc[0] == 0 && o[0].accepted && rc[1] == 0 &&
+	    o[1].accepted, "rcpt: 1 and 2 accepted");
+	ok(s != NULL && rc[2] == 0 && !o[2].accepted &&
+	    o[2].stage == SMTP_STAGE_RCPT && o[2].reply.code == 550 &&
+	    o[2].nrcpt_bad == 1 && strstr(o[2].refused, "b@example.com: "
+	    "550 5.1.1") != NULL, "rcpt: 3 refused at RCPT, recipient named");
+	ok(s != NULL && rc[3] == 0 && o[3].accepted, "rcpt: 4 accepted");
+	log = slurp(sv.log);
+	rset = log == NULL ? NULL : strstr(log, "C: RSET");
+	mail4 = rset == NULL ? NULL : strstr(rset, "C: MAIL FROM");
+	ok(log != NULL && count(log, "C: RSET") == 1 &&
+	    count(rset, "S: 554 5.5.1") == 0 && mail4 != NULL &&
+	    count(log, "C: MAIL FROM") == 4 &&
+	    count(mail4, "C: MAIL FROM") == 1,
+	    "rcpt: one RSET, after 3's DATA reply, before 4's MAIL");
+	ok(stored_count(&sv) == 3 && content_is(&sv, 3, &ms[3]),
+	    "rcpt: 1, 2, 4 stored");
+	free(log);
+	probe_fini(&pr);
+}
+
+/* (4) the connection drops after 2 is stored: 2 unknown, 3 not sent. */
+static void
+case_drop(void)
+{
+	struct msg ms[3];
+	struct smtp_outcome o[3];
+	struct err e[3];
+	struct server sv;
+	struct probe pr;
+	struct smtp *s;
+	int rc[3] = { 9, 9, 9 };
+	bool owes = false, owes_after = true;
+	char *log;
+
+	if (!ok(server_start(&sv, "drop", "DROP_AFTER_STORE EOM#2\n") == 0,
+	    "drop: server started"))
+		return;
+	s = client_open(&sv, &pr);
+	msgs_init(ms, 3, &pr);
+	if (s != NULL) {
+		rc[0] = smtp_send_next(s, &ms[0].m, &ms[1].m, &o[0], &e[0]);
+		rc[1] = smtp_send_next(s, &ms[1].m, &ms[2].m, &o[1], &e[1]);
+		owes = smtp_owes(s);
+		rc[2] = smtp_send_next(s, &ms[2].m, NULL, &o[2], &e[2]);
+		owes_after = smtp_owes(s);
+	}
+	smtp_close(s);
+	server_stop(&sv, "drop");
+	ok(s != NULL && rc[0] == 0 && o[0].accepted, "drop: 1 accepted");
+	ok(s != NULL && rc[1] == -1 && o[1].unknown && e[1].kind == E_NET &&
+	    o[1].stage == SMTP_STAGE_EOM, "drop: 2 unknown (E_NET at EOM)");
+	ok(owes && !owes_after, "drop: 3's envelope was owed, then settled");
+	ok(s != NULL && rc[2] == -1 && !o[2].unknown && !o[2].accepted &&
+	    e[2].kind == E_NET, "drop: 3 not delivered (-1, not unknown)");
+	log = slurp(sv.log);
+	ok(log != NULL && count(log, "-- drop after store at EOM") == 1 &&
+	    count(log, "C: QUIT") == 0 && stored_count(&sv) == 2,
+	    "drop: 1 and 2 stored, 3 not; no QUIT");
+	free(log);
+	probe_fini(&pr);
+}
+
+static void
+check_chunk_transcript(const struct server *sv, const struct msg *ms)
+{
+	static char *lines[LINES_MAX];
+	char *log = slurp(sv->log), want[64];
+	size_t n;
+	long i;
+	int k;
+	bool all = true;
+
+	ok(log != NULL && count(log, "C: BDAT ") == 3 &&
+	    count(log, "C: DATA") == 0, "chunking: 3 BDAT, no DATA");
+	n = log == NULL ? 0 : split(log, lines);
+	for (k = 1; k <= 3; k++) {
+		i = find(lines, n, "C: BDAT ", k);
+		snprintf(want, sizeof(want), "C: BDAT %zu LAST",
+		    ms[k - 1].m.len);
+		all = all && i > 0 && strcmp(lines[i], want) == 0 &&
+		    strcmp(lines[i - 1], "-- pipelined") == 0 &&
+		    !mail_pipelined(lines, n, k);
+	}
+	ok(all, "chunking: BDAT <len> LAST in the group after MAIL, RCPT");
+	free(log);
+}
+
+/* Client trace: MAIL, RCPT, BDAT, content, with no reply between. */
+static bool
+one_group(struct probe *pr)
+{
+	static char *lines[LINES_MAX];
+	size_t n = split(pr->text, lines);
+	long i;
+	int k;
+
+	for (k = 1; k <= 3; k++) {
+		i = find(lines, n, "C: MAIL FROM", k);
+		if (i < 0 || (size_t)i + 3 >= n ||
+		    strncmp(lines[i + 1], "C: RCPT TO:", 11) != 0 ||
+		    strncmp(lines[i + 2], "C: BDAT ", 8) != 0 ||
+		    strncmp(lines[i + 3], "C: <message:", 12) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* (5) CHUNKING: each message one group; content not dot-stuffed. */
+static void
+case_chunking(void)
+{
+	struct msg ms[3];
+	struct smtp_outcome o[3];
+	struct err e[3];
+	struct server sv;
+	struct probe pr;
+	struct smtp *s;
+	int rc[3] = { 9, 9, 9 }, k;
+	bool all = true;
+
+	if (!ok(server_start(&sv, "chunk", "CHUNKING\nMARK_PIPELINED\n") == 0,
+	    "chunking: server started"))
+		return;
+	s = client_open(&sv, &pr);
+	msgs_init(ms, 3, &pr);
+	ok(s != NULL && smtp_has(s, "CHUNKING"), "chunking: offered");
+	if (s != NULL)
+		send_chain(s, ms, 3, rc, o, e);
+	for (k = 0; k < 3; k++)
+		all = all && s != NULL && rc[k] == 0 && o[k].accepted &&
+		    pr.mails[k] == (size_t)k;
+	ok(all && s != NULL && !smtp_owes(s), "chunking: 3 accepted, "
+	    "before_eom before each group, nothing owed");
+	smtp_close(s);
+	server_stop(&sv, "chunk");
+	for (all = true, k = 0; k < 3; k++)
+		all = all && content_is(&sv, k + 1, &ms[k]);
+	ok(stored_count(&sv) == 3 && all, "chunking: stored bytes equal the "
+	    "message (dot lines not doubled)");
+	ok(one_group(&pr), "chunking: client sent MAIL, RCPT, BDAT and the "
+	    "content before reading a reply");
+	check_chunk_transcript(&sv, ms);
+	probe_fini(&pr);
+}
+
+static void
+check_chunk_faults(const struct server *sv, const struct msg *ms,
+    const int *rc, const struct smtp_outcome *o, const struct err *e)
+{
+	char *log;
+
+	ok(rc[0] == 0 && o[0].accepted && o[0].nrcpt_ok == 1 &&
+	    o[0].nrcpt_bad == 1 && strstr(o[0].refused, "bad@example.com: "
+	    "550") != NULL, "chunking faults: 1 accepted, one recipient "
+	    "refused and named");
+	ok(rc[1] == 0 && !o[1].accepted && o[1].stage == SMTP_STAGE_EOM &&
+	    o[1].reply.code == 452, "chunking faults: 2 refused after BDAT "
+	    "LAST with 452");
+	ok(rc[2] == 0 && !o[2].accepted && o[2].stage == SMTP_STAGE_RCPT &&
+	    o[2].reply.code == 550, "chunking faults: 3 (every recipient "
+	    "refused) refused at RCPT");
+	ok(rc[3] == -1 && o[3].unknown && e[3].kind == E_NET,
+	    "chunking faults: 4 unknown when the reply to BDAT LAST is lost");
+	log = slurp(sv->log);
+	ok(log != NULL && count(log, "S: 554 5.5.1 No valid recipients") == 1
+	    && count(log, "C: RSET") == 2 && stored_count(sv) == 2 &&
+	    content_is(sv, 2, &ms[3]), "chunking faults: 554 to the "
+	    "empty BDAT, 2 RSETs, 1 and 4 stored");
+	free(log);
+}
+
+/* (5b) CHUNKING with refusals and a drop after the data is stored. */
+static void
+case_chunking_faults(void)
+{
+	struct msg ms[4];
+	struct smtp_outcome o[4];
+	struct err e[4];
+	struct server sv;
+	struct probe pr;
+	struct smtp *s;
+	const char *two[2] = { "b@example.com", "bad@example.com" };
+	int rc[4] = { 9, 9, 9, 9 }, k;
+
+	if (!ok(server_start(&sv, "chunkf", "CHUNKING\n"
+	    "REPLY RCPT:bad@example.com 550 5.1.1 no such user\n"
+	    "REPLY EOM#2 452 4.2.2 mailbox full\nDROP_AFTER_STORE EOM#3\n")
+	    == 0, "chunking faults: server started"))
+		return;
+	s = client_open(&sv, &pr);
+	msgs_init(ms, 4, &pr);
+	ms[0].m.rcpt = two;
+	ms[0].m.nrcpt = 2;
+	ms[2].rcpt[0] = "bad@example.com";
+	for (k = 0; k < 4 && s != NULL; k++)
+		rc[k] = smtp_send(s, &ms[k].m, &o[k], &e[k]);
+	smtp_close(s);
+	server_stop(&sv, "chunkf");
+	check_chunk_faults(&sv, ms, rc, o, e);
+	probe_fini(&pr);
+}
+
+
+/* (6) 421 to an owed MAIL: -1 E_TEMP, not delivered. */
+static void
+case_421(void)
+{
+	struct msg ms[4];
+	struct smtp_outcome o[4];
+	struct err e[4];
+	struct server sv;
+	struct probe pr;
+	struct smtp *s;
+	int rc[4] = { 9, 9, 9, 9 };
+	char *log;
+
+	if (!ok(server_start(&sv, "c421", "REPLY MAIL#3 421 4.7.0 closing\n")
+	    == 0, "421: server started"))
+		return;
+	s = client_open(&sv, &pr);
+	msgs_init(ms, 4, &pr);
+	if (s != NULL)
+		send_chain(s, ms, 3, rc, o, e);
+	smtp_close(s);
+	server_stop(&sv, "c421");
+	ok(rc[0] == 0 && rc[1] == 0 && o[0].accepted && o[1].accepted,
+	    "421: 1 and 2 accepted");
+	ok(rc[2] == -1 && e[2].kind == E_TEMP && !o[2].unknown &&
+	    o[2].stage == SMTP_STAGE_MAIL && o[2].reply.code == 421,
+	    "421: 3 gets -1 E_TEMP at MAIL, not unknown");
+	log = slurp(sv.log);
+	ok(log != NULL && count(log, "C: QUIT") == 0 &&
+	    count(log, "C: RSET") == 0 && stored_count(&sv) == 2,
+	    "421: 2 stored, no RSET, no QUIT");
+	free(log);
+	probe_fini(&pr);
+}
+
+/* (7) misuse, an unsendable next, and closing with an envelope owed. */
+static void
+case_misuse(void)
+{
+	struct msg ms[3], bad;
+	struct smtp_outcome o;
+	struct err e;
+	struct server sv;
+	struct probe pr;
+	struct smtp *s;
+	int rc0 = 9, rc1 = 9, rc2 = 9, rc3 = 9;
+	bool owes0 = true, owes1 = false, owes2 = false;
+	char *log;
+
+	if (!ok(server_start(&sv, "misuse", "") == 0, "misuse: started"))
+		return;
+	s = client_open(&sv, &pr);
+	msgs_init(ms, 3, &pr);
+	msg_init(&bad, 9, "x\r\nRSET@example.com", &pr);
+	if (s != NULL) {
+		rc0 = smtp_send_next(s, &ms[0].m, &bad.m, &o, &e);
+		owes0 = smtp_owes(s);
+		rc1 = smtp_send_next(s, &bad.m, &ms[1].m, &o, &e);
+		rc2 = smtp_send_next(s, &ms[1].m, &ms[2].m, &o, &e);
+		owes1 = smtp_owes(s);
+		rc3 = smtp_send_next(s, &ms[0].m, NULL, &o, &e);
+		owes2 = smtp_owes(s);
+	}
+	ok(rc0 == 0 && !owes0, "misuse: an invalid next is not sent");
+	ok(rc1 == -1, "misuse: ... and refused on its own call");
+	ok(rc2 == 0 && owes1, "misuse: 2 accepted, 3's envelope owed");
+	ok(rc3 == -1 && e.kind == E_INTERNAL && owes2,
+	    "misuse: another message instead of 3: E_INTERNAL, still owed");
+	smtp_close(s);
+	server_stop(&sv, "misuse");
+	log = slurp(sv.log);
+	/* The server may see EOF in DATA or, with replies unread, a reset. */
+	ok(log != NULL && count(log, "C: QUIT") == 0 &&
+	    count(log, "RSET") == 0 && stored_count(&sv) == 2,
+	    "misuse: close while owed drops without QUIT; 3 not stored");
+	free(log);
+	probe_fini(&pr);
+}
+
+/* (8) no PIPELINING offered: next is ignored. */
+static void
+case_serial(void)
+{
+	struct msg ms[2];
+	struct smtp_outcome o[2];
+	struct err e[2];
+	struct server sv;
+	struct probe pr;
+	struct smtp *s;
+	int rc[2] = { 9, 9 };
+	bool owes = true;
+
+	if (!ok(server_start(&sv, "serial", "REPLY EHLO#2 250 localhost\\n"
+	    "AUTH PLAIN LOGIN\n") == 0, "serial: server started"))
+		return;
+	s = client_open(&sv, &pr);
+	msgs_init(ms, 2, &pr);
+	if (s != NULL) {
+		rc[0] = smtp_send_next(s, &ms[0].m, &ms[1].m, &o[0], &e[0]);
+		owes = smtp_owes(s);
+		rc[1] = smtp_send_next(s, &ms[1].m, NULL, &o[1], &e[1]);
+	}
+	smtp_close(s);
+	server_stop(&sv, "serial");
+	ok(rc[0] == 0 && rc[1] == 0 && o[0].accepted && o[1].accepted &&
+	    !owes && stored_count(&sv) == 2, "serial: next ignored, both "
+	    "delivered");
+	probe_fini(&pr);
+}
+
+static int
+make_certs(void)
+{
+	const char *mk = getenv("MKCERTS");
+	char cmd[PATH_MAX + PATH_T_MAX];
+
+	if (mk == NULL)
+		mk = "tests/smtpd/mkcerts.sh";
+	snprintf(cmd, sizeof(cmd), "sh '%s' '%s/certs' >/dev/null", mk, tmp);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char cmd[PATH_T_MAX];
+	struct err e;
+
+	signal(SIGPIPE, SIG_IGN);
+	smtpd = getenv("SMTPD") != NULL ? getenv("SMTPD") : "build/smtpd";
+	if (dir == NULL || strlen(dir) > TMPDIR_MAX - 32)
+		dir = "/tmp";
+	snprintf(tmp, sizeof(tmp), "%s/pipeline.XXXXXX", dir);
+	if (mkdtemp(tmp) == NULL || access(smtpd, X_OK) == -1 ||
+	    make_certs() == -1 || conn_global_init(&e) == -1) {
+		printf("Bail out! no temp dir, %s, certificates or GnuTLS\n",
+		    smtpd);
+		return 1;
+	}
+	case_chain();
+	case_eom_refused();
+	case_rcpt_refused();
+	case_drop();
+	case_chunking();
+	case_chunking_faults();
+	case_421();
+	case_misuse();
+	case_serial();
+	conn_global_fini();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", tmp);
+	return tap_done();
+}
