@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "xalloc.h"
@@ -27,6 +28,15 @@ buf_fini(struct buf *b)
 	b->data = NULL;
 	b->len = 0;
 	b->size = 0;
+}
+
+void
+buf_wipe(struct buf *b)
+{
+	/* explicit_bzero: a plain memset before free may be optimised out. */
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->size);
+	buf_fini(b);
 }
 
 void

@@ -19,6 +19,7 @@ struct buf {
 void	buf_init(struct buf *b, size_t cap);
 void	buf_fini(struct buf *b);		/* frees; b may be reused after init */
 void	buf_reset(struct buf *b);		/* len = 0, keeps the memory */
+void	buf_wipe(struct buf *b);	/* zero every byte (secrets), then fini */
 
 /* Append; 0, or -1 (b unchanged) if the cap would be passed. */
 int	buf_add(struct buf *b, const void *p, size_t n);

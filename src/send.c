@@ -42,11 +42,32 @@
 #define SEND_CONNECT_TRIES	3	/* connection attempts before giving up */
 #define SEND_BACKOFF_MS		2000	/* first wait; doubles each time */
 #define SECRET_MAX		4096	/* bytes of a password or token */
+#define SEND_CHAIN_GAP_MS	1000	/* pipeline across mails below this gap */
 
 /* What the report and resume know of a row before this run. */
 enum row_state { ROW_TODO = 0, ROW_SENT, ROW_UNKNOWN };
 
 struct send;
+struct run;
+
+/*
+ * A row on its way: its own copy of the fields (the reader moves on to
+ * the next row while this one is sent), its message, and its envelope
+ * as the SMTP layer sees it.  Two per run: the row being sent and the
+ * next one, whose envelope may travel behind this one's final dot.
+ */
+struct slot {
+	struct run	*run;
+	struct job_row	 r;
+	struct buf	 text;		/* the fields, NUL-separated */
+	size_t		*offs;		/* where each field starts in text */
+	size_t		*lens;
+	const char	**fields;
+	struct roster_row rw;		/* points into text */
+	const char	*rcpt[MESSAGE_RCPT_MAX];
+	struct smtp_message m;
+	unsigned	 attempt;
+};
 
 /* One account's run: everything here belongs to its thread. */
 struct run {
@@ -65,8 +86,9 @@ struct run {
 	size_t		 sizeretry;
 	unsigned	 round;		/* 1 for the first pass */
 	bool		 warned_from;
+	bool		 chain;		/* pipeline the next envelope (fast pace) */
 	struct roster	*rd;
-	struct job_row	 r;
+	struct slot	*slot[2];	/* the row being sent and the next */
 	pthread_t	 tid;
 	bool		 started;
 	size_t		 sent, failed, deferred, unknown, skipped;
@@ -343,18 +365,19 @@ progress(struct send *s)
  * which moves the progress line.
  */
 static int
-record(struct run *run, size_t row, const struct report_entry *x0,
-    bool final, struct err *e)
+record(struct slot *sl, const struct report_entry *x0, bool final,
+    struct err *e)
 {
+	struct run *run = sl->run;
 	struct send *s = run->s;
 	struct report_entry x = *x0;
 	int rc;
 
-	x.row = row;
-	x.recipients = buf_str(&run->r.rcpts);
+	x.row = sl->rw.row;
+	x.recipients = buf_str(&sl->r.rcpts);
 	x.provider = run->a->prov->name;
 	x.account = run->a->name;
-	x.message_id = run->r.msg.msgid;
+	x.message_id = sl->r.msg.msgid;
 	x.time = time(NULL);
 	pthread_mutex_lock(&s->lock);
 	rc = report_append(s->rep, &x, e);
@@ -464,28 +487,22 @@ drop_session(struct run *run)
 	run->smtp = NULL;
 }
 
-struct inflight {
-	struct run		*run;
-	size_t			 row;
-	unsigned		 attempt;
-};
-
 /* Called just before the final ".": the row is in flight, durably. */
 static int
 mark_inflight(void *arg)
 {
-	struct inflight *f = arg;
+	struct slot *sl = arg;
 	struct report_entry x;
 	struct err e;
 
 	memset(&x, 0, sizeof(x));
 	x.status = REPORT_UNKNOWN;
 	x.stage = "EOM";
-	x.attempts = f->attempt;
+	x.attempts = sl->attempt;
 	x.reply = "in flight: the end of the message was sent, no reply "
 	    "was recorded; it may or may not have been accepted";
-	if (record(f->run, f->row, &x, false, &e) == -1) {
-		job_diag(&f->run->s->j, BATCH_ERROR, &e);
+	if (record(sl, &x, false, &e) == -1) {
+		job_diag(&sl->run->s->j, BATCH_ERROR, &e);
 		return -1;
 	}
 	return 0;
@@ -531,23 +548,23 @@ outcome_entry(const struct smtp_outcome *o, struct report_entry *x,
 
 /* Record what the server said of a message the session survived. */
 static int
-judge(struct run *run, size_t row, unsigned attempt,
-    const struct smtp_outcome *o, struct err *e)
+judge(struct slot *sl, const struct smtp_outcome *o, struct err *e)
 {
 	char reply[2 * SMTP_REPLY_MAX + 16];
+	struct run *run = sl->run;
 	struct report_entry x;
 	bool temp = o->reply.code >= 400 && o->reply.code < 500;
 	bool final = true;
 
 	outcome_entry(o, &x, reply, sizeof(reply));
-	x.attempts = attempt;
+	x.attempts = sl->attempt;
 	if (o->accepted) {
 		x.status = REPORT_SENT;
 		run->sent++;
 	} else if (temp && run->round < SEND_ROUNDS) {
 		x.status = REPORT_DEFERRED;
 		final = false;
-		defer(run, row);
+		defer(run, sl->rw.row);
 	} else {
 		x.status = temp ? REPORT_DEFERRED : REPORT_FAILED;
 		if (temp)
@@ -555,7 +572,7 @@ judge(struct run *run, size_t row, unsigned attempt,
 		else
 			run->failed++;
 	}
-	if (record(run, row, &x, final, e) == -1)
+	if (record(sl, &x, final, e) == -1)
 		return -1;
 	if (!o->accepted && is_quota(&o->reply)) {
 		struct err q;
@@ -570,29 +587,29 @@ judge(struct run *run, size_t row, unsigned attempt,
 
 /* Record a row not sent because the account stopped. */
 static int
-skip_row(struct run *run, size_t row, unsigned attempt, struct err *e)
+skip_row(struct slot *sl, struct err *e)
 {
 	struct report_entry x;
 	char reply[ERR_MSG_MAX + 16];
 
 	memset(&x, 0, sizeof(x));
-	snprintf(reply, sizeof(reply), "not sent: %s", run->stop.msg);
+	snprintf(reply, sizeof(reply), "not sent: %s", sl->run->stop.msg);
 	x.status = REPORT_SKIPPED;
 	x.reply = reply;
-	x.attempts = attempt > 0 ? attempt - 1 : 0;
-	run->skipped++;
-	return record(run, row, &x, true, e);
+	x.attempts = sl->attempt > 0 ? sl->attempt - 1 : 0;
+	sl->run->skipped++;
+	return record(sl, &x, true, e);
 }
 
 /* The session broke: "." in flight means unknown, else try again. */
 static int
-broken(struct run *run, size_t row, unsigned attempt,
-    const struct smtp_outcome *o, const struct err *why, struct err *e)
+broken(struct slot *sl, const struct smtp_outcome *o, const struct err *why,
+    struct err *e)
 {
 	struct report_entry x;
 	char reply[ERR_MSG_MAX + 128];
 
-	drop_session(run);
+	drop_session(sl->run);
 	if (!o->unknown)
 		return 1;	/* nothing delivered: the caller retries */
 	memset(&x, 0, sizeof(x));
@@ -602,26 +619,84 @@ broken(struct run *run, size_t row, unsigned attempt,
 	x.status = REPORT_UNKNOWN;
 	x.stage = "EOM";
 	x.reply = reply;
-	x.attempts = attempt;
-	run->unknown++;
-	return record(run, row, &x, true, e);
+	x.attempts = sl->attempt;
+	sl->run->unknown++;
+	return record(sl, &x, true, e);
+}
+
+static struct slot *
+slot_new(struct run *run, size_t ncols)
+{
+	struct slot *sl = xcalloc(1, sizeof(*sl));
+
+	sl->run = run;
+	job_row_init(&sl->r);
+	buf_init(&sl->text, (size_t)ROSTER_COLS_MAX * ROSTER_FIELD_MAX);
+	sl->offs = xcalloc(ncols ? ncols : 1, sizeof(*sl->offs));
+	sl->lens = xcalloc(ncols ? ncols : 1, sizeof(*sl->lens));
+	sl->fields = xcalloc(ncols ? ncols : 1, sizeof(*sl->fields));
+	return sl;
 }
 
 static void
-message_for(struct run *run, struct smtp_message *m, struct inflight *f)
+slot_free(struct slot *sl)
 {
-	const struct account *a = run->a;
-	struct message *msg = &run->r.msg;
+	if (sl == NULL)
+		return;
+	job_row_fini(&sl->r);
+	buf_fini(&sl->text);
+	free(sl->offs);
+	free(sl->lens);
+	free(sl->fields);
+	free(sl);
+}
 
-	memset(m, 0, sizeof(*m));
-	m->from = a->envelope;
-	m->nrcpt = msg->nrcpt;
-	m->data = msg->text.data;
-	m->len = msg->text.len;
-	m->eightbit = msg->eightbit;
-	m->smtputf8 = msg->utf8_addr;
-	m->before_eom = mark_inflight;
-	m->arg = f;
+/* Keep a copy of rw: the roster reader's buffers move on. */
+static void
+slot_copy(struct slot *sl, const struct roster_row *rw)
+{
+	size_t i;
+
+	buf_reset(&sl->text);
+	for (i = 0; i < rw->nfields; i++) {
+		sl->offs[i] = sl->text.len;
+		sl->lens[i] = rw->lens[i];
+		buf_add(&sl->text, rw->fields[i], rw->lens[i]);
+		buf_addc(&sl->text, '\0');
+	}
+	for (i = 0; i < rw->nfields; i++)
+		sl->fields[i] = sl->text.data + sl->offs[i];
+	sl->rw = *rw;
+	sl->rw.fields = sl->fields;
+	sl->rw.lens = sl->lens;
+}
+
+/* Build the message; 8bit unless the open session lacks 8BITMIME. */
+static int
+slot_build(struct slot *sl, struct err *e)
+{
+	struct run *run = sl->run;
+	struct job_build_opts bo = { time(NULL), true, account_from(run->a) };
+	struct message *msg = &sl->r.msg;
+	size_t i;
+
+	if (run->smtp != NULL)
+		bo.allow_8bit = smtp_has(run->smtp, "8BITMIME");
+	if (job_build(&run->s->j, &sl->r, &sl->rw, &bo, e) == -1)
+		return -1;
+	for (i = 0; i < msg->nrcpt && i < MESSAGE_RCPT_MAX; i++)
+		sl->rcpt[i] = message_rcpt(msg, i);
+	memset(&sl->m, 0, sizeof(sl->m));
+	sl->m.from = run->a->envelope;
+	sl->m.rcpt = sl->rcpt;
+	sl->m.nrcpt = msg->nrcpt;
+	sl->m.data = msg->text.data;
+	sl->m.len = msg->text.len;
+	sl->m.eightbit = msg->eightbit;
+	sl->m.smtputf8 = msg->utf8_addr;
+	sl->m.before_eom = mark_inflight;
+	sl->m.arg = sl;
+	return 0;
 }
 
 static void
@@ -634,64 +709,73 @@ pace(struct run *run)
 	ratelimit_take(&run->rl, now_ms());
 }
 
-/* Build the message for this session and hand it to the server. */
-static int
-try_once(struct run *run, const struct roster_row *rw, unsigned attempt,
-    struct smtp_outcome *o, struct err *why)
+/*
+ * May next's envelope go out behind cur's final dot (RFC 2920 §3.1)?
+ * Only when the pace is fast (the server waits in DATA state until
+ * next's content comes: RFC 5321 §4.5.3.2 gives it minutes, not
+ * hours), next needs no re-encoding, and the session will carry it.
+ */
+static bool
+can_chain(const struct run *run, const struct slot *next)
 {
-	struct job_build_opts bo = { time(NULL), false, account_from(run->a) };
-	const char *rcpt[MESSAGE_RCPT_MAX];
-	struct smtp_message m;
-	struct inflight f = { run, rw->row, attempt };
-	size_t i;
+	unsigned cap = run->a->max_per_session;
 
-	/* Built 8bit in pass(); without 8BITMIME the body goes base64. */
-	if (run->r.msg.eightbit && !smtp_has(run->smtp, "8BITMIME") &&
-	    job_build(&run->s->j, &run->r, rw, &bo, why) == -1)
+	if (next == NULL || !run->chain || run->stopped ||
+	    !smtp_has(run->smtp, "PIPELINING"))
+		return false;
+	if (next->m.eightbit && !smtp_has(run->smtp, "8BITMIME"))
+		return false;
+	return cap == 0 || run->in_session + 1 < cap;
+}
+
+/* Send cur once over the open session; -2: it could not be built. */
+static int
+try_once(struct slot *cur, struct slot *next, struct smtp_outcome *o,
+    struct err *why)
+{
+	struct run *run = cur->run;
+
+	/* Built 8bit before the session said it lacks 8BITMIME. */
+	if (cur->m.eightbit && !smtp_has(run->smtp, "8BITMIME") &&
+	    !smtp_owes(run->smtp) && slot_build(cur, why) == -1)
 		return -2;
-	for (i = 0; i < run->r.msg.nrcpt && i < MESSAGE_RCPT_MAX; i++)
-		rcpt[i] = message_rcpt(&run->r.msg, i);
-	message_for(run, &m, &f);
-	m.rcpt = rcpt;
 	pace(run);
 	memset(o, 0, sizeof(*o));
 	run->in_session++;
-	return smtp_send(run->smtp, &m, o, why);
+	return smtp_send_next(run->smtp, &cur->m,
+	    can_chain(run, next) ? &next->m : NULL, o, why);
 }
 
 /* Deliver one row: sessions, retries of a broken session, verdict. */
 static int
-deliver(struct run *run, const struct roster_row *rw, struct err *e)
+deliver(struct slot *cur, struct slot *next, struct err *e)
 {
+	struct run *run = cur->run;
 	struct smtp_outcome o;
 	struct err why;
-	unsigned attempt = run->s->attempts && rw->row < run->s->nstate ?
-	    run->s->attempts[rw->row] : 0;
+	size_t row = cur->rw.row;
 	unsigned k;
 	int rc;
 
-	attempt += run->round;
+	cur->attempt = run->round + (row < run->s->nstate ?
+	    run->s->attempts[row] : 0);
 	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
 		if (run->stopped || ensure_session(run) == -1)
-			return skip_row(run, rw->row, attempt, e);
-		rc = try_once(run, rw, attempt, &o, &why);
+			return skip_row(cur, e);
+		rc = try_once(cur, next, &o, &why);
 		if (rc == 0)
-			return judge(run, rw->row, attempt, &o, e);
-		if (rc == -2) {		/* cannot happen after validation */
-			*e = why;
+			return judge(cur, &o, e);
+		if (rc == -2 || why.kind == E_INPUT || why.kind == E_INTERNAL) {
+			*e = why;	/* a bug: validation passed */
 			return -1;
 		}
-		if (why.kind == E_INPUT || why.kind == E_INTERNAL) {
-			*e = why;
-			return -1;
-		}
-		rc = broken(run, rw->row, attempt, &o, &why, e);
+		rc = broken(cur, &o, &why, e);
 		if (rc != 1)
 			return rc;
 		job_diag(&run->s->j, BATCH_WARNING, &why);
 	}
 	stop_account(run, &why, NULL);
-	return skip_row(run, rw->row, attempt, e);
+	return skip_row(cur, e);
 }
 
 /* Is row rw this run's, in this round? */
@@ -706,37 +790,64 @@ wanted(struct run *run, const size_t *rows, size_t nrows, size_t *next,
 	return *next < nrows && rows[*next] == rw->row;
 }
 
-/* One pass over the roster for this account (rows == NULL: all). */
+/* Where a pass over the roster stands. */
+struct cursor {
+	const size_t	*rows;		/* the rows of this round, or NULL */
+	size_t		 nrows;
+	size_t		 next;		/* index into rows */
+	size_t		 seen;		/* roster rows read */
+};
+
+/* Read on to this account's next row and build it into sl: 1, 0, -1. */
+static int
+next_mine(struct run *run, struct cursor *c, struct slot *sl, struct err *e)
+{
+	struct roster_row rw;
+	size_t idx;
+	int n;
+
+	while (c->seen < run->s->j.rows) {
+		n = roster_next(run->rd, &rw, e);
+		if (n <= 0)
+			return n == 0 ? 0 : -1;
+		c->seen++;
+		if (!wanted(run, c->rows, c->nrows, &c->next, &rw))
+			continue;
+		slot_copy(sl, &rw);
+		if (job_headers(&run->s->j, &sl->r, &sl->rw, e) == -1 ||
+		    route_row(run->s, &sl->r, &sl->rw, &idx, e) == -1)
+			return -1;
+		if (idx == run->idx)
+			return slot_build(sl, e) == -1 ? -1 : 1;
+	}
+	return 0;
+}
+
+/*
+ * One pass over the roster for this account (rows == NULL: all), one
+ * row ahead, so the next row's envelope can ride behind this one's dot.
+ */
 static int
 pass(struct run *run, const size_t *rows, size_t nrows, struct err *e)
 {
-	struct job_build_opts bo = { 0, true, account_from(run->a) };
-	struct roster_row rw;
-	size_t seen = 0, next = 0, idx;
+	struct cursor c = { rows, nrows, 0, 0 };
+	struct slot *cur = run->slot[0], *next = run->slot[1], *t;
+	bool have = false;
 	int n;
 
 	if (roster_rewind(run->rd, e) == -1)
 		return -1;
-	while (seen < run->s->j.rows) {
-		n = roster_next(run->rd, &rw, e);
-		if (n == 0)
-			break;
-		if (n < 0)
+	while ((n = next_mine(run, &c, next, e)) == 1) {
+		if (have && deliver(cur, next, e) == -1)
 			return -1;
-		seen++;
-		if (!wanted(run, rows, nrows, &next, &rw))
-			continue;
-		if (job_headers(&run->s->j, &run->r, &rw, e) == -1 ||
-		    route_row(run->s, &run->r, &rw, &idx, e) == -1)
-			return -1;
-		if (idx != run->idx)
-			continue;
-		bo.date = time(NULL);
-		if (job_build(&run->s->j, &run->r, &rw, &bo, e) == -1 ||
-		    deliver(run, &rw, e) == -1)
-			return -1;
+		t = cur;
+		cur = next;
+		next = t;
+		have = true;
 	}
-	return 0;
+	if (n == -1)
+		return -1;
+	return have ? deliver(cur, NULL, e) : 0;
 }
 
 /* Later rounds: the deferred rows, after an exponential backoff. */
@@ -821,7 +932,8 @@ setup(struct send *s, struct err *e)
 		run->a = &s->cfg->acct[i];
 		run->idx = i;
 		buf_init(&run->secret, SECRET_MAX);
-		job_row_init(&run->r);
+		run->slot[0] = slot_new(run, roster_ncols(s->j.roster));
+		run->slot[1] = slot_new(run, roster_ncols(s->j.roster));
 	}
 	return 0;
 }
@@ -986,6 +1098,7 @@ start_threads(struct send *s, struct err *e)
 			continue;
 		rate_of(s, run->a, &n, &ms);
 		ratelimit_init(&run->rl, n, ms);
+		run->chain = n == 0 || ms / n < SEND_CHAIN_GAP_MS;
 		if (job_reader(&s->j, &run->rd, e) == -1)
 			return -1;
 		if (pthread_create(&run->tid, NULL, run_thread, run) != 0) {
@@ -1120,9 +1233,9 @@ teardown(struct send *s)
 	for (i = 0; i < s->nruns; i++) {
 		struct run *run = &s->runs[i];
 
-		explicit_bzero(run->secret.data, run->secret.size);
-		buf_fini(&run->secret);
-		job_row_fini(&run->r);
+		buf_wipe(&run->secret);
+		slot_free(run->slot[0]);
+		slot_free(run->slot[1]);
 		roster_free(run->rd);
 		free(run->retry);
 	}
@@ -1190,8 +1303,7 @@ check_account(const struct batch_params *p, const struct account *a,
 		if (p->diag)
 			p->diag(p->diag_arg, BATCH_NOTE, &note);
 		smtp_close(smtp);
-		explicit_bzero(run.secret.data, run.secret.size);
-		buf_fini(&run.secret);
+		buf_wipe(&run.secret);
 		return 0;
 	}
 	err_where(e, "[%s] %s:%s", a->name, a->host, a->port);
@@ -1202,8 +1314,7 @@ check_account(const struct batch_params *p, const struct account *a,
 		    a->prov->auth_hint);
 	}
 out:
-	explicit_bzero(run.secret.data, run.secret.size);
-	buf_fini(&run.secret);
+	buf_wipe(&run.secret);
 	return -1;
 }
 
