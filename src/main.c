@@ -13,6 +13,7 @@
 
 #include "batch.h"
 #include "err.h"
+#include "review.h"
 
 #define VERSION		"0.1.0"
 #define PREVIEW_DIR	"out/preview"
@@ -26,6 +27,7 @@ struct verb {
 static int	run_preview(int, char **);
 static int	run_send(int, char **);
 static int	run_check(int, char **);
+static int	run_report(int, char **);
 
 static const struct verb verbs[] = {
 	{ "preview", run_preview,
@@ -34,6 +36,8 @@ static const struct verb verbs[] = {
 	    "deliver every mail through the configured accounts" },
 	{ "check", run_check,
 	    "log in to every account (STARTTLS, AUTH) and send nothing" },
+	{ "report", run_report,
+	    "summarise delivery reports; write the rows not sent as a roster" },
 };
 
 static const char exit_codes[] =
@@ -414,6 +418,115 @@ run_check(int argc, char **argv)
 	if (batch_check(&p, &e) == -1)
 		return exit_code(e.kind);	/* each account was reported */
 	return EX_OK;
+}
+
+static const char report_help[] =
+    "usage: mailmerge report [--failed-csv FILE] [--json] [--html FILE]\n"
+    "                        REPORT.csv [MORE.csv ...]\n\n"
+    "Summarise delivery reports: counts by status, by account and by reply\n"
+    "code (what each code means and what to do), then every row that was\n"
+    "not delivered.  Several reports (a run and its resumes) merge in the\n"
+    "order given, the latest line of each row winning; they must come from\n"
+    "the same roster.  The reports are read fully into memory (the latest\n"
+    "line of each row): fine for class-sized batches.  Sent means accepted\n"
+    "by the server, not delivered: bounces come later by mail.\n\n"
+    "      --failed-csv FILE  write the roster rows whose latest status is\n"
+    "                         not sent (header included, UTF-8) to FILE, as\n"
+    "                         the roster of a retry batch (default: none);\n"
+    "                         the roster is found by the path in the report,\n"
+    "                         so run this where the batch ran; refused if\n"
+    "                         the roster changed since.  Rows no report\n"
+    "                         mentions are included; so are rows left\n"
+    "                         unknown, with a warning: check the Sent\n"
+    "                         folder before sending them again\n"
+    "      --json             print the summary as one JSON object instead\n"
+    "                         of text (default: text)\n"
+    "      --html FILE        also write the summary as one self-contained\n"
+    "                         HTML page (default: none)\n"
+    "  -h, --help             this help\n\n";
+
+/* --failed-csv: write the retry roster, then say what is in it. */
+static int
+write_retry(const struct review *rv, const char *path, struct err *e)
+{
+	struct review_retry rt;
+
+	if (review_write_retry(rv, path, &rt, e) == -1)
+		return -1;
+	fprintf(stderr, "mailmerge: %s: wrote %zu roster row%s to send "
+	    "again\n", path, rt.rows, rt.rows == 1 ? "" : "s");
+	if (rt.absent > 0)
+		fprintf(stderr, "mailmerge: %s: warning: %zu row%s in it ha%s "
+		    "no line in the reports (never tried)\n", path, rt.absent,
+		    rt.absent == 1 ? "" : "s", rt.absent == 1 ? "s" : "ve");
+	if (rt.unknown == 0)
+		return 0;
+	fprintf(stderr, "mailmerge: %s: warning: %zu row%s included ha%s "
+	    "status unknown: they may already have the mail; check the Sent "
+	    "folder before sending them again:\n", path, rt.unknown,
+	    rt.unknown == 1 ? "" : "s", rt.unknown == 1 ? "s" : "ve");
+	return review_print_unknown(rv, stderr, e);
+}
+
+/* The summary on stdout, then the files asked for. */
+static int
+report_outputs(const struct review *rv, bool json, const char *html,
+    const char *failed, struct err *e)
+{
+	int rc;
+
+	rc = json ? review_print_json(rv, stdout, e) :
+	    review_print_text(rv, stdout, e);
+	if (rc == 0 && html != NULL)
+		rc = review_write_html(rv, html, e);
+	if (rc == 0 && failed != NULL)
+		rc = write_retry(rv, failed, e);
+	return rc;
+}
+
+static int
+run_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "failed-csv", required_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "html", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *failed = NULL, *html = NULL;
+	struct review *rv;
+	struct err e;
+	bool json = false;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			failed = optarg;
+			break;
+		case 'J':
+			json = true;
+			break;
+		case 'H':
+			html = optarg;
+			break;
+		case 'h':
+			fputs(report_help, stdout);
+			fputs(exit_codes, stdout);
+			return EX_OK;
+		default:
+			return usage_error("report", "%s", "bad option");
+		}
+	}
+	if (argc == optind)
+		return usage_error("report", "%s", "report takes one or more "
+		    "arguments: REPORT.csv [MORE.csv ...]");
+	if (review_load(&rv, argv + optind, (size_t)(argc - optind), &e) == -1)
+		return fail(&e);
+	rc = report_outputs(rv, json, html, failed, &e);
+	review_free(rv);
+	return rc == -1 ? fail(&e) : EX_OK;
 }
 
 int
