@@ -188,6 +188,46 @@ parse_count(const char *s, size_t *n)
 	return 0;
 }
 
+/*
+ * The roster options preview and send share: -n, --encoding,
+ * --delimiter.  0 if c was one of them, 1 if not, else EX_USAGE.
+ */
+static int
+roster_option(const char *verb, int c, struct batch_params *p)
+{
+	switch (c) {
+	case 'n':
+		if (parse_count(optarg, &p->limit) == -1)
+			return usage_error(verb, "-n takes a positive number "
+			    "of rows, not '%s'", optarg);
+		return 0;
+	case 'E':
+		p->encoding = optarg;
+		return 0;
+	case 'D':
+		if (parse_delimiter(optarg, &p->delimiter) == -1)
+			return usage_error(verb, "--delimiter takes one "
+			    "character or 'tab', not '%s'", optarg);
+		return 0;
+	}
+	return 1;
+}
+
+/* ROSTER.csv TEMPLATE, the operands of preview and send. */
+static int
+batch_operands(const char *verb, int argc, char **argv,
+    struct batch_params *p)
+{
+	if (argc - optind != 2) {
+		fprintf(stderr, "mailmerge: %s takes two arguments: ROSTER.csv "
+		    "TEMPLATE\nTry 'mailmerge %s --help'.\n", verb, verb);
+		return EX_USAGE;
+	}
+	p->roster = argv[optind];
+	p->template = argv[optind + 1];
+	return 0;
+}
+
 static int
 run_preview(int argc, char **argv)
 {
@@ -203,7 +243,7 @@ run_preview(int argc, char **argv)
 	struct batch_params p = { .outdir = PREVIEW_DIR, .show = stdout,
 	    .diag = diag };
 	struct err e;
-	int c;
+	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "o:n:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -213,33 +253,20 @@ run_preview(int argc, char **argv)
 		case 'M':
 			p.mbox = optarg;
 			break;
-		case 'n':
-			if (parse_count(optarg, &p.limit) == -1)
-				return usage_error("preview", "-n takes a "
-				    "positive number of rows, not '%s'", optarg);
-			break;
-		case 'E':
-			p.encoding = optarg;
-			break;
-		case 'D':
-			if (parse_delimiter(optarg, &p.delimiter) == -1)
-				return usage_error("preview", "--delimiter "
-				    "takes one character or 'tab', not '%s'",
-				    optarg);
-			break;
 		case 'h':
 			fputs(preview_help, stdout);
 			fputs(exit_codes, stdout);
 			return EX_OK;
 		default:
-			return usage_error("preview", "%s", "bad option");
+			rc = roster_option("preview", c, &p);
+			if (rc != 0)
+				return rc == 1 ? usage_error("preview", "%s",
+				    "bad option") : rc;
 		}
 	}
-	if (argc - optind != 2)
-		return usage_error("preview", "%s", "preview takes two "
-		    "arguments: ROSTER.csv TEMPLATE");
-	p.roster = argv[optind];
-	p.template = argv[optind + 1];
+	rc = batch_operands("preview", argc, argv, &p);
+	if (rc != 0)
+		return rc;
 	if (batch_preview(&p, &e) == -1)
 		return fail(&e);
 	return EX_OK;
@@ -325,7 +352,7 @@ run_send(int argc, char **argv)
 	struct batch_params p = { .show = stdout, .diag = diag,
 	    .confirm = confirm };
 	struct err e;
-	int c;
+	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "c:r:n:yh", opts, NULL)) != -1) {
 		switch (c) {
@@ -341,37 +368,26 @@ run_send(int argc, char **argv)
 		case 'T':
 			p.rate = optarg;
 			break;
-		case 'n':
-			if (parse_count(optarg, &p.limit) == -1)
-				return usage_error("send", "-n takes a "
-				    "positive number of rows, not '%s'", optarg);
-			break;
 		case 'v':
 			p.trace = stderr;
 			break;
 		case 'y':
 			p.yes = true;
 			break;
-		case 'E':
-			p.encoding = optarg;
-			break;
-		case 'D':
-			if (parse_delimiter(optarg, &p.delimiter) == -1)
-				return usage_error("send", "--delimiter "
-				    "takes one character or 'tab', not '%s'",
-				    optarg);
-			break;
 		case 'h':
 			fputs(send_help, stdout);
 			fputs(exit_codes, stdout);
 			return EX_OK;
 		default:
-			return usage_error("send", "%s", "bad option");
+			rc = roster_option("send", c, &p);
+			if (rc != 0)
+				return rc == 1 ? usage_error("send", "%s",
+				    "bad option") : rc;
 		}
 	}
-	if (argc - optind != 2)
-		return usage_error("send", "%s", "send takes two arguments: "
-		    "ROSTER.csv TEMPLATE");
+	rc = batch_operands("send", argc, argv, &p);
+	if (rc != 0)
+		return rc;
 	if (p.resume && p.report == NULL)
 		return usage_error("send", "%s", "--resume needs -r REPORT, "
 		    "the report of the run to continue");
