@@ -561,6 +561,10 @@ judge(struct slot *sl, const struct smtp_outcome *o, struct err *e)
 	if (o->accepted) {
 		x.status = REPORT_SENT;
 		run->sent++;
+	} else if (is_quota(&o->reply)) {
+		/* Not the recipient's fault: the row waits for tomorrow. */
+		x.status = REPORT_DEFERRED;
+		run->deferred++;
 	} else if (temp && run->round < SEND_ROUNDS) {
 		x.status = REPORT_DEFERRED;
 		final = false;

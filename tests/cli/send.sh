@@ -230,6 +230,76 @@ mm send -c ok.conf -r nosuch.csv --resume --yes "$S/roster.csv" "$T"
 is "$RC" 66 "--resume with a missing report: EX_NOINPUT"
 like stderr 'nosuch\.csv.*cannot open the report' "the error names the report"
 
+# -- two accounts side by side, routed by domain and by a provider column --
+start_smtpd acct1
+port1=$PORT
+start_smtpd acct2
+port2=$PORT
+make_certs
+cat >two.conf <<CONF
+[one]
+provider = custom
+host = 127.0.0.1
+port = $port1
+ca_file = $TMP/certs/ca.pem
+user = demo
+from = One <one@example.com>
+password_env = MM_TEST_PASSWORD
+route = example.com, example.net
+[two]
+provider = custom
+host = 127.0.0.1
+port = $port2
+ca_file = $TMP/certs/ca.pem
+user = demo
+from = Two <two@example.com>
+password_env = MM_TEST_PASSWORD
+route = *
+CONF
+mm send -c two.conf -r two.csv --yes "$S/roster.csv" "$T"
+is "$RC" 0 "two accounts: exit 0"
+is "$(cut -f3 "$TMP/acct1.store/index.tsv" | grep -vc 'example\.\(com\|net\)$')" 0 \
+    "account one got only its domains"
+is "$(cut -f3 "$TMP/acct2.store/index.tsv" | grep -c 'example\.\(com\|net\)$')" 0 \
+    "account two got the rest"
+is "$(( $(stored acct1) + $(stored acct2) ))" 20 "every row went through one account"
+is "$(cut -d, -f11 two.csv | sort -u | tr '\n' ' ')" "account one two " \
+    "the report names each row's account"
+# A provider column wins over the domain.
+"$PYTHON" - "$S/roster.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+rows[0].append("provider")
+for i, r in enumerate(rows[1:]):
+    r.append("one" if i == 3 else "")
+csv.writer(open("prov.csv", "w", encoding="utf-8", newline="")).writerows(rows)
+PY
+n1=$(stored acct1)
+mm send -c two.conf -r provrep.csv --yes -n 4 prov.csv "$T"
+is "$RC" 0 "provider column: exit 0"
+is "$(tail -1 "$TMP/acct1.store/index.tsv" | cut -f3)" "haeun.choi@naver.example" \
+    "a row's provider column sends it through that account"
+
+# -- a refused recipient among several: the others still get the mail ----
+start_smtpd cc 'REPLY RCPT:bad@example.org 550 5.1.1 no such user'
+write_conf cc.conf "$PORT"
+printf 'From: P <p@example.com>\nTo: {{이름}} <{{email}}>\nCc: bad@example.org, ta@example.com\nSubject: x\n\nhi\n' >cc.txt
+mm send -c cc.conf -r cc.csv --yes -n 2 "$S/roster.csv" cc.txt
+is "$RC" 0 "one refused Cc: the mail is still sent (exit 0)"
+is "$(stored cc)" 2 "both rows delivered"
+like "$TMP/cc.store/index.tsv" 'minjun.kim@example.com,ta@example.com' "to the accepted recipients"
+like cc.csv 'refused: bad@example.org: 550' "the report names the refused recipient"
+
+# -- a quota reply stops the account; the rows wait for tomorrow ----------
+start_smtpd quota 'REPLY EOM#3 550 5.4.5 Daily user sending quota exceeded'
+write_conf quota.conf "$PORT"
+mm send -c quota.conf -r quota.csv --yes "$S/roster.csv" "$T"
+is "$RC" 75 "quota reached: exit 75 (resume tomorrow)"
+is "$(stored quota)" 2 "nothing sent after the quota reply"
+is "$(R quota.csv | awk '$1==3 {print $2}')" deferred "the quota row is deferred, not failed"
+is "$(R quota.csv | awk '$2=="skipped"' | wc -l)" 17 "the remaining 17 rows are skipped"
+like stderr 'quota' "the error says quota"
+
 # -- bad configuration ----------------------------------------------------
 printf '[lab]\nprovider = custom\nhost = 127.0.0.1\nbogus = 1\n' >bad.conf
 mm send -c bad.conf --yes "$S/roster.csv" "$T"
