@@ -6,21 +6,28 @@ PKG_CONFIG ?= pkg-config
 PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
 LIBS_PC = gnutls libpcre2-8 nettle
+# cmark ships libcmark.pc; libmagic's .pc file is not in every release.
+CMARK_LIBS := $(shell $(PKG_CONFIG) --libs libcmark 2>/dev/null || echo -lcmark)
+CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark 2>/dev/null)
 override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -D_DEFAULT_SOURCE \
-	-MMD -MP $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) -lcsv -lpthread
+	-MMD -MP $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CMARK_CFLAGS)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) $(CMARK_LIBS) -lmagic \
+	-lcsv -lpthread
 
 # Build output goes here (never into out/, which holds preview mail).
 B ?= build
 
 MODULES = \
+	attach \
 	batch \
 	buf \
 	codec \
 	config \
 	conn \
 	err \
+	html \
 	job \
+	markdown \
 	message \
 	outbox \
 	provider \
@@ -36,8 +43,12 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = buf codec config message pipeline ratelimit roster smtp template
+UNIT = attach buf codec config html markdown message pipeline ratelimit \
+	roster smtp template
+T_attach = attach buf err xalloc
 T_buf = buf xalloc
+T_html = html buf
+T_markdown = markdown buf err
 T_codec = codec buf err xalloc
 T_config = config provider message codec buf err xalloc
 T_ratelimit = ratelimit
@@ -70,6 +81,7 @@ $(B) $(B)/t:
 	mkdir -p $@
 
 include tests/smtpd/Makefile.inc
+include tests/fuzz/Makefile.inc
 
 TEST_ENV = MAILMERGE=$(abspath $(B)/mailmerge) SMTPD=$(abspath $(B)/smtpd) \
 	PYTHON=$(PYTHON)

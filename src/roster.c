@@ -577,7 +577,8 @@ advance(struct roster *r, size_t n)
 {
 	char c = r->win[n - 1];
 
-	if (c == '\r' || (c == '\n' && !r->prev_cr))
+	/* A lone "\n" right after a "\r" ends that CR's line (CRLF). */
+	if (c == '\r' || (c == '\n' && !(n == 1 && r->prev_cr)))
 		r->line++;
 	r->prev_cr = c == '\r';
 	r->win += n;
@@ -751,7 +752,12 @@ join_cols(const struct roster *r, char *s, size_t size)
 		n = snprintf(s + len, size - len, "%s%s", i ? ", " : "",
 		    r->cols[i]);
 		if (n < 0 || (size_t)n >= size - len) {
-			snprintf(s + (size > 5 ? size - 5 : 0), 5, " ...");
+			size_t at = size > 5 ? size - 5 : 0;
+
+			/* Cut at a character, not inside a Hangul syllable. */
+			while (at > 0 && ((unsigned char)s[at] & 0xC0) == 0x80)
+				at--;
+			snprintf(s + at, size - at, " ...");
 			return;
 		}
 		len += (size_t)n;
