@@ -1138,63 +1138,79 @@ list_unknown(void *arg, const struct report_line *l)
 	return 0;
 }
 
-/* The outcome of the whole run as one error kind. */
-static int
-verdict(struct send *s, struct err *e)
-{
-	size_t i, sent = 0, failed = 0, later = 0, unknown = 0, earlier = 0;
-	enum err_kind stop = E_NONE;
+/* What the run did, added up over the accounts and the resumed run. */
+struct tally {
+	size_t		sent, failed, later, unknown, earlier;
+	enum err_kind	stop;		/* the worst reason an account stopped */
+};
 
+static void
+add_up(const struct send *s, struct tally *t)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
 	for (i = 1; i <= s->j.rows && i < s->nstate; i++) {
 		if (s->state[i] == ROW_UNKNOWN)
-			unknown++;	/* from the run this one resumes */
+			t->unknown++;	/* from the run this one resumes */
 		else if (s->state[i] == ROW_SENT)
-			earlier++;
+			t->earlier++;
 	}
 	for (i = 0; i < s->nruns; i++) {
-		struct run *run = &s->runs[i];
+		const struct run *run = &s->runs[i];
 
-		sent += run->sent;
-		failed += run->failed;
-		later += run->deferred + run->skipped + run->nretry;
-		unknown += run->unknown;
-		if (run->stopped && (stop == E_NONE || run->stop.kind == E_AUTH))
-			stop = run->stop.kind;
+		t->sent += run->sent;
+		t->failed += run->failed;
+		t->later += run->deferred + run->skipped + run->nretry;
+		t->unknown += run->unknown;
+		if (run->stopped && (t->stop == E_NONE ||
+		    run->stop.kind == E_AUTH))
+			t->stop = run->stop.kind;
 	}
-	if (s->p->show != NULL) {
-		fprintf(s->p->show, "sent %zu, failed %zu, deferred or skipped "
-		    "%zu, unknown %zu", sent, failed, later, unknown);
-		if (earlier > 0)
-			fprintf(s->p->show, " (and %zu sent by earlier runs)",
-			    earlier);
-		fprintf(s->p->show, "; report %s\n", s->report_path);
-	}
-	if (stop == E_AUTH || stop == E_NET || stop == E_TLS ||
-	    stop == E_PROTO) {
-		err_set(e, stop, s->report_path, "an account stopped (see "
-		    "above); its rows were not sent: fix it and run again with "
-		    "--resume -r %s", s->report_path);
-		return -1;
-	}
-	if (failed > 0) {
-		err_set(e, E_PERM, s->report_path, "%zu rows were refused "
-		    "permanently: see 'mailmerge report %s'", failed,
-		    s->report_path);
-		return -1;
-	}
-	if (later > 0 || stop != E_NONE) {
-		err_set(e, E_TEMP, s->report_path, "%zu rows deferred or "
-		    "skipped%s: run again with --resume -r %s", later,
-		    unknown ? ", and some unknown" : "", s->report_path);
-		return -1;
-	}
-	if (unknown > 0) {
-		err_set(e, E_TEMP, s->report_path, "%zu rows are unknown (the "
-		    "connection was lost after their last byte): check the "
-		    "Sent folder; --resume never sends them again", unknown);
-		return -1;
-	}
-	return 0;
+}
+
+static void
+summary(const struct send *s, const struct tally *t)
+{
+	FILE *f = s->p->show;
+
+	if (f == NULL)
+		return;
+	fprintf(f, "sent %zu, failed %zu, deferred or skipped %zu, unknown "
+	    "%zu", t->sent, t->failed, t->later, t->unknown);
+	if (t->earlier > 0)
+		fprintf(f, " (and %zu sent by earlier runs)", t->earlier);
+	fprintf(f, "; report %s\n", s->report_path);
+}
+
+/* The outcome of the whole run as one error kind. */
+static int
+verdict(const struct send *s, struct err *e)
+{
+	const char *rp = s->report_path;
+	struct tally t;
+
+	add_up(s, &t);
+	summary(s, &t);
+	if (t.stop == E_AUTH || t.stop == E_NET || t.stop == E_TLS ||
+	    t.stop == E_PROTO)
+		err_set(e, t.stop, rp, "an account stopped (see above); its "
+		    "rows were not sent: fix it and run again with --resume "
+		    "-r %s", rp);
+	else if (t.failed > 0)
+		err_set(e, E_PERM, rp, "%zu rows were refused permanently: "
+		    "see 'mailmerge report %s'", t.failed, rp);
+	else if (t.later > 0 || t.stop != E_NONE)
+		err_set(e, E_TEMP, rp, "%zu rows deferred or skipped%s: run "
+		    "again with --resume -r %s", t.later,
+		    t.unknown ? ", and some unknown" : "", rp);
+	else if (t.unknown > 0)
+		err_set(e, E_TEMP, rp, "%zu rows are unknown (the connection "
+		    "was lost after their last byte): check the Sent folder; "
+		    "--resume never sends them again", t.unknown);
+	else
+		return 0;
+	return -1;
 }
 
 static int
