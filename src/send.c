@@ -20,6 +20,7 @@
  * once, its remaining rows `skipped` with a hint.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -102,7 +103,8 @@ struct send {
 	size_t		 nruns;
 	int		 provider_col;	/* roster column "provider", or -1 */
 	unsigned char	*state;		/* enum row_state, by row */
-	unsigned char	*attempts;	/* attempts before this run, by row */
+	unsigned char	*attempts;	/* tries so far, by row (each row is
+					   one thread's, so no lock) */
 	size_t		 nstate;
 	unsigned	 rate_n, rate_ms;	/* --rate, or 0 */
 	char		 report_path[4096];
@@ -148,6 +150,14 @@ state_grow(struct send *s, size_t row)
 	memset(s->state + s->nstate, 0, n - s->nstate);
 	memset(s->attempts + s->nstate, 0, n - s->nstate);
 	s->nstate = n;
+}
+
+/* Room for every row before the threads start: they index by row. */
+static int
+state_fit(struct send *s)
+{
+	state_grow(s, s->j.rows + 1);
+	return 0;
 }
 
 static int
@@ -600,7 +610,7 @@ skip_row(struct slot *sl, struct err *e)
 	snprintf(reply, sizeof(reply), "not sent: %s", sl->run->stop.msg);
 	x.status = REPORT_SKIPPED;
 	x.reply = reply;
-	x.attempts = sl->attempt > 0 ? sl->attempt - 1 : 0;
+	x.attempts = sl->attempt;
 	sl->run->skipped++;
 	return record(sl, &x, true, e);
 }
@@ -746,6 +756,9 @@ try_once(struct slot *cur, struct slot *next, struct smtp_outcome *o,
 	pace(run);
 	memset(o, 0, sizeof(*o));
 	run->in_session++;
+	if (run->s->attempts[cur->rw.row] < UCHAR_MAX)
+		run->s->attempts[cur->rw.row]++;
+	cur->attempt = run->s->attempts[cur->rw.row];
 	return smtp_send_next(run->smtp, &cur->m,
 	    can_chain(run, next) ? &next->m : NULL, o, why);
 }
@@ -761,8 +774,7 @@ deliver(struct slot *cur, struct slot *next, struct err *e)
 	unsigned k;
 	int rc;
 
-	cur->attempt = run->round + (row < run->s->nstate ?
-	    run->s->attempts[row] : 0);
+	cur->attempt = run->s->attempts[row];
 	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
 		if (run->stopped || ensure_session(run) == -1)
 			return skip_row(cur, e);
@@ -1282,7 +1294,7 @@ batch_send(const struct batch_params *p, struct err *e)
 	checks.after = check_quirks;
 	checks.arg = &s;
 	if (conn_global_init(e) == -1 || setup(&s, e) == -1 ||
-	    job_validate(&s.j, &checks, e) == -1 ||
+	    job_validate(&s.j, &checks, e) == -1 || state_fit(&s) == -1 ||
 	    fetch_secrets(&s, e) == -1 || report_name(&s, e) == -1)
 		goto out;
 	show_first(&s);

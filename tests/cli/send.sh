@@ -109,6 +109,8 @@ mm send -c s421.conf -r s421.csv --yes "$S/roster.csv" "$T"
 is "$RC" 0 "421 after 7 mails: reconnects, exit 0"
 is "$(stored s421)" 20 "every mail delivered once"
 is "$(grep -c 'connection .* opened' "$TMP/s421.log")" 3 "three sessions"
+is "$(R s421.csv | awk '$4 == 2 {print $1}' | tr '\n' ' ')" "8 15 " \
+    "the rows the 421s interrupted were tried again, the others once"
 
 # -- max_per_session ------------------------------------------------------
 start_smtpd cap
