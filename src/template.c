@@ -7,10 +7,20 @@
  * itself: it checks the encoding, splits and unfolds the headers, finds
  * tags with PCRE2 (the pattern is rebuilt from the current delimiters
  * after each set-delimiter tag) and turns each fragment into a flat list
- * of ops over one arena: TEXT (a slice), VALUE (a column) and SECTION
- * (a column test and the op to skip to).  Closing tags, comments and
- * delimiter changes leave no op.  Rendering walks that list and only
- * appends to the caller's buffer: no regex and no malloc per row.
+ * of ops over one arena: TEXT (a slice), VALUE (a column), PARTICLE (a
+ * Korean particle pair after a value) and SECTION (a column test and the
+ * op to skip to).  Closing tags, comments and delimiter changes leave no
+ * op.  Rendering walks that list and only appends to the caller's
+ * buffer: no regex and no malloc per row.
+ *
+ * Particles: a paired form Korean software writes, like "(이)가", right
+ * after a value tag becomes a PARTICLE op, which picks 이 or 가 from the
+ * value's last syllable when the row is rendered (Unicode §3.12 gives
+ * the final consonant).  A last digit is read the Sino-Korean way; a
+ * Latin letter, another script or an empty value keeps the form as
+ * written, since the reading is not clear.  The header
+ * "X-Mailmerge-Particles: off" turns this off; the parser consumes it,
+ * so it is never a header of the template.
  *
  * Choices: CRLF line ends become LF (message.c makes the wire form); a
  * line of blanks ends the header block like an empty one; a template
@@ -29,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <pcre2.h>
 
@@ -45,21 +56,68 @@
 #define NAME_CP_MAX	64	/* code points compared for "did you mean" */
 #define PATTERN_MAX	512	/* bytes in the tag pattern */
 #define GROUPS		7	/* the pattern's capture groups, and group 0 */
+#define PARTICLES_HEADER "X-Mailmerge-Particles"	/* the on/off switch */
+#define HANGUL_FIRST	0xAC00	/* 가: Unicode §3.12 SBase */
+#define HANGUL_LAST	0xD7A3	/* 힣 */
+#define HANGUL_FINALS	28	/* TCount: no final, then 27 consonants */
+#define FINAL_RIEUL	8	/* the final index of ㄹ */
 
 enum op_kind {
 	OP_TEXT,	/* append arena[off, off + len) */
 	OP_VALUE,	/* append column col */
+	OP_PARTICLE,	/* append pt's form for column col's last syllable */
 	OP_SECTION	/* enter when (column col is non-empty) != flag */
+};
+
+/* A Korean particle pair, as templates write it. */
+struct particle {
+	const char	*written;	/* both forms, e.g. "(이)가" */
+	const char	*cons;		/* after a final consonant: "이" */
+	const char	*vowel;		/* after none: "가" */
+	bool		 rieul_vowel;	/* a final ㄹ counts as none: (으)로 */
+};
+
+/*
+ * The forms of the issue, and the other order for the four pairs that
+ * are also written that way.  No entry is a prefix of another.
+ */
+static const struct particle particles[] = {
+	{ "(은)는", "은", "는", false },
+	{ "은(는)", "은", "는", false },
+	{ "(이)가", "이", "가", false },
+	{ "이(가)", "이", "가", false },
+	{ "(을)를", "을", "를", false },
+	{ "을(를)", "을", "를", false },
+	{ "(과)와", "과", "와", false },
+	{ "과(와)", "과", "와", false },
+	{ "(으)로", "으로", "로", true },
+	{ "(이)여", "이여", "여", false },
+	{ "(아)야", "아", "야", false },
+};
+
+/* How a value ends, for choosing a particle. */
+enum coda {
+	CODA_UNKNOWN,	/* empty, Latin, other scripts: keep the written form */
+	CODA_NONE,	/* no final consonant: 가 */
+	CODA_RIEUL,	/* final ㄹ: 이, but 로 */
+	CODA_OTHER	/* another final consonant: 이, 으로 */
+};
+
+/* Sino-Korean readings of a last digit: 영 일 이 삼 사 오 육 칠 팔 구. */
+static const enum coda digit_coda[10] = {
+	CODA_OTHER, CODA_RIEUL, CODA_NONE, CODA_OTHER, CODA_NONE,
+	CODA_NONE, CODA_OTHER, CODA_RIEUL, CODA_RIEUL, CODA_NONE
 };
 
 struct op {
 	enum op_kind	kind;
 	bool		flag;	/* VALUE: escape in HTML; SECTION: inverted */
-	size_t		off;	/* TEXT: arena offset */
-	size_t		len;	/* TEXT: bytes */
+	size_t		off;	/* TEXT, PARTICLE: arena offset (as written) */
+	size_t		len;	/* TEXT, PARTICLE: bytes */
 	size_t		next;	/* SECTION: the op after its closing tag */
-	size_t		tag;	/* VALUE, SECTION: index in tags[] */
-	size_t		col;	/* VALUE, SECTION: column, set by bind */
+	size_t		tag;	/* VALUE, PARTICLE, SECTION: index in tags[] */
+	size_t		col;	/* VALUE, PARTICLE, SECTION: column, by bind */
+	const struct particle *pt;	/* PARTICLE: the pair */
 };
 
 /* A name used by a tag, in file order, for bind and its errors. */
@@ -89,6 +147,7 @@ struct template {
 	unsigned	*use;		/* per column, after bind */
 	size_t		 ncols;
 	bool		 bound;
+	bool		 particles;	/* X-Mailmerge-Particles: on */
 };
 
 /* Where a run of fragment text starts in the file. */
@@ -146,6 +205,8 @@ struct ps {
 	size_t		 line;		/* its number */
 	struct frag	 f;		/* the header value being gathered */
 	bool		 gathering;
+	bool		 switching;	/* it is X-Mailmerge-Particles */
+	bool		 switch_seen;
 	struct err	*e;
 };
 
@@ -247,6 +308,19 @@ fail_src(const struct ps *p, size_t off, const char *fmt, ...)
 
 	for (i = 0; i < off; i++)
 		advance(p->src[i], &line, &col);
+	va_start(ap, fmt);
+	rc = vfail(p->e, p->t->path, line, col, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* E_INPUT at line:col of the file. */
+static int __attribute__((format(printf, 4, 5)))
+fail_line(const struct ps *p, size_t line, size_t col, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
 	va_start(ap, fmt);
 	rc = vfail(p->e, p->t->path, line, col, fmt, ap);
 	va_end(ap);
@@ -526,6 +600,33 @@ emit_text(struct cc *c, size_t from, size_t to)
 	o->len = to - from;
 }
 
+/*
+ * A particle pair written right after the value tag of tags[tag], with
+ * nothing between them, becomes a PARTICLE op on the same column.
+ */
+static void
+emit_particle(struct cc *c, size_t tag)
+{
+	const struct particle *pt;
+	struct op *o;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(particles) / sizeof(particles[0]); i++) {
+		pt = &particles[i];
+		n = strlen(pt->written);
+		if (c->at + n > c->f->len ||
+		    memcmp(c->s + c->at, pt->written, n) != 0)
+			continue;
+		o = op_new(c->t, OP_PARTICLE);
+		o->off = c->f->base + c->at;
+		o->len = n;
+		o->tag = tag;
+		o->pt = pt;
+		c->at += n;
+		return;
+	}
+}
+
 static int
 emit_value(struct cc *c, const struct tok *k)
 {
@@ -535,6 +636,7 @@ emit_value(struct cc *c, const struct tok *k)
 
 	o->flag = k->kind == TOK_VALUE;
 	o->tag = tag;
+	emit_particle(c, tag);
 	return 0;
 }
 
@@ -793,6 +895,32 @@ not_header(const struct ps *p, size_t n)
 	    "the headers and the body");
 }
 
+/*
+ * The X-Mailmerge-Particles value gathered in p->f: "on" or "off", in
+ * any case.  An error points at the value's first character.
+ */
+static int
+switch_set(struct ps *p)
+{
+	const struct frag *f = &p->f;
+	const char *v = p->t->arena.data + f->base;
+	size_t k = 0;
+
+	p->switching = false;
+	/* A value folded onto a later line starts in the last empty seg. */
+	while (k + 1 < f->nseg && f->seg[k + 1].off == 0)
+		k++;
+	if (f->len == 2 && strncasecmp(v, "on", 2) == 0)
+		p->t->particles = true;
+	else if (f->len == 3 && strncasecmp(v, "off", 3) == 0)
+		p->t->particles = false;
+	else
+		return fail_line(p, f->seg[k].line, f->seg[k].col, "%s: "
+		    "expected 'on' or 'off', not '%.*s'", PARTICLES_HEADER,
+		    quote_len(v, f->len), v);
+	return 0;
+}
+
 /* Compile the header gathered so far, if any. */
 static int
 hdr_flush(struct ps *p)
@@ -802,6 +930,8 @@ hdr_flush(struct ps *p)
 	if (!p->gathering)
 		return 0;
 	p->gathering = false;
+	if (p->switching)
+		return switch_set(p);
 	h = &p->t->hdr[p->t->nhdr];
 	h->first = p->t->nops;
 	if (frag_compile(p->t, &p->f, p->e) == -1)
@@ -809,6 +939,31 @@ hdr_flush(struct ps *p)
 	h->end = p->t->nops;
 	p->t->nhdr++;
 	return 0;
+}
+
+/* Start gathering a header value into a fresh fragment. */
+static void
+gather(struct ps *p)
+{
+	memset(&p->f, 0, sizeof(p->f));
+	p->f.base = p->t->arena.len;
+	p->gathering = true;
+}
+
+/*
+ * The X-Mailmerge-Particles line, its name n bytes long: gathered like
+ * a header (it may fold), then consumed by switch_set(), never sent.
+ */
+static int
+switch_start(struct ps *p, size_t n, size_t end)
+{
+	if (p->switch_seen)
+		return fail_src(p, p->pos, "%s is given twice; keep one",
+		    PARTICLES_HEADER);
+	p->switch_seen = true;
+	p->switching = true;
+	gather(p);
+	return value_add(p, p->pos + n + 1, end);
 }
 
 /* A "Name: value" line in [p->pos, end). */
@@ -834,6 +989,9 @@ hdr_start(struct ps *p, size_t end)
 		    "only header values can use tags", quote_len(s, n), s);
 	if (hdr_flush(p) == -1)
 		return -1;
+	if (n == strlen(PARTICLES_HEADER) &&
+	    strncasecmp(s, PARTICLES_HEADER, n) == 0)
+		return switch_start(p, n, end);
 	if (p->t->nhdr == TEMPLATE_HEADERS_MAX)
 		return fail_src(p, p->pos, "more than %d headers",
 		    TEMPLATE_HEADERS_MAX);
@@ -842,9 +1000,7 @@ hdr_start(struct ps *p, size_t end)
 	h->line = p->line;
 	arena_add(p->t, s, n);
 	arena_add(p->t, "", 1);
-	memset(&p->f, 0, sizeof(p->f));
-	p->f.base = p->t->arena.len;
-	p->gathering = true;
+	gather(p);
 	return value_add(p, p->pos + n + 1, end);
 }
 
@@ -944,6 +1100,17 @@ text_check(const struct ps *p)
 	return 0;
 }
 
+/* X-Mailmerge-Particles: off: each particle renders as written. */
+static void
+particles_off(struct template *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nops; i++)
+		if (t->ops[i].kind == OP_PARTICLE)
+			t->ops[i].kind = OP_TEXT;
+}
+
 static int
 parse(struct template *t, const char *text, size_t len, struct err *e)
 {
@@ -966,9 +1133,12 @@ parse(struct template *t, const char *text, size_t len, struct err *e)
 	if (p.n == 0)
 		return fail_src(&p, 0, "the template is empty; expected "
 		    "headers, a blank line and the body");
-	if (text_check(&p) == -1 || headers_parse(&p) == -1)
+	if (text_check(&p) == -1 || headers_parse(&p) == -1 ||
+	    body_parse(&p) == -1)
 		return -1;
-	return body_parse(&p);
+	if (!t->particles)
+		particles_off(t);
+	return 0;
 }
 
 int
@@ -985,6 +1155,7 @@ template_parse(struct template **tp, const char *name, const char *text,
 	}
 	t = xcalloc(1, sizeof(*t));
 	t->path = xstrdup(name);
+	t->particles = true;
 	/* Names with their NULs, values and body fit in twice the text. */
 	buf_init(&t->arena, 2 * len + 2 * TEMPLATE_HEADERS_MAX + 16);
 	if (parse(t, text, len, e) == -1) {
@@ -1359,12 +1530,80 @@ put_value(const struct template *t, const struct op *o,
 	return rc == -1 ? too_big(t, r->out, e) : 0;
 }
 
+static bool
+space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/*
+ * How v[0, n) ends, trailing white space aside: a Hangul syllable by its
+ * final consonant (Unicode §3.12: (cp - SBase) % TCount), an ASCII digit
+ * by its Sino-Korean reading, anything else unknown.  A last 0 is read
+ * 영, or 십, 백, 천, 만 in a round number: a final other than ㄹ in each.
+ */
+static enum coda
+value_coda(const char *v, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)v;
+	uint32_t cp, fin;
+
+	while (n > 0 && space(v[n - 1]))
+		n--;
+	if (n == 0)
+		return CODA_UNKNOWN;
+	if (u[n - 1] >= '0' && u[n - 1] <= '9')
+		return digit_coda[u[n - 1] - '0'];
+	/* Hangul syllables are three bytes in UTF-8 (RFC 3629 §3). */
+	if (n < 3 || (u[n - 3] & 0xF0) != 0xE0 || (u[n - 2] & 0xC0) != 0x80 ||
+	    (u[n - 1] & 0xC0) != 0x80)
+		return CODA_UNKNOWN;
+	cp = (uint32_t)(u[n - 3] & 0x0F) << 12 |
+	    (uint32_t)(u[n - 2] & 0x3F) << 6 | (u[n - 1] & 0x3F);
+	if (cp < HANGUL_FIRST || cp > HANGUL_LAST)
+		return CODA_UNKNOWN;
+	fin = (cp - HANGUL_FIRST) % HANGUL_FINALS;
+	if (fin == 0)
+		return CODA_NONE;
+	return fin == FINAL_RIEUL ? CODA_RIEUL : CODA_OTHER;
+}
+
+/* The form of particle op o that fits this row's value. */
+static int
+put_particle(const struct template *t, const struct op *o,
+    const struct row *r, struct err *e)
+{
+	const struct particle *pt = o->pt;
+	const char *form = NULL;
+	int rc;
+
+	switch (value_coda(r->vals[o->col], r->lens[o->col])) {
+	case CODA_UNKNOWN:
+		break;
+	case CODA_NONE:
+		form = pt->vowel;
+		break;
+	case CODA_RIEUL:
+		form = pt->rieul_vowel ? pt->vowel : pt->cons;
+		break;
+	case CODA_OTHER:
+		form = pt->cons;
+		break;
+	}
+	if (form != NULL)
+		rc = buf_adds(r->out, form);
+	else
+		rc = buf_add(r->out, t->arena.data + o->off, o->len);
+	return rc == -1 ? too_big(t, r->out, e) : 0;
+}
+
 /* Walk ops [i, end): the only code that runs per row. */
 static int
 render(const struct template *t, size_t i, size_t end, const struct row *r,
     struct err *e)
 {
 	const struct op *o;
+	int rc = 0;
 
 	if (!t->bound) {
 		err_set(e, E_INTERNAL, t->path, "template rendered before "
@@ -1373,15 +1612,23 @@ render(const struct template *t, size_t i, size_t end, const struct row *r,
 	}
 	while (i < end) {
 		o = &t->ops[i];
-		if (o->kind == OP_SECTION) {
+		switch (o->kind) {
+		case OP_SECTION:
 			i = (r->lens[o->col] > 0) != o->flag ? i + 1 : o->next;
 			continue;
+		case OP_TEXT:
+			rc = buf_add(r->out, t->arena.data + o->off, o->len);
+			if (rc == -1)
+				rc = too_big(t, r->out, e);
+			break;
+		case OP_PARTICLE:
+			rc = put_particle(t, o, r, e);
+			break;
+		case OP_VALUE:
+			rc = put_value(t, o, r, e);
+			break;
 		}
-		if (o->kind == OP_TEXT) {
-			if (buf_add(r->out, t->arena.data + o->off,
-			    o->len) == -1)
-				return too_big(t, r->out, e);
-		} else if (put_value(t, o, r, e) == -1)
+		if (rc == -1)
 			return -1;
 		i++;
 	}

@@ -14,6 +14,13 @@
  * compiled form.  Rendered header values are single lines: a merged
  * value holding CR, LF or NUL is an error, so a field can never add a
  * header.
+ *
+ * A Korean particle pair written right after a value tag, like
+ * {{이름}}(이)가, renders as the form that fits the value's last
+ * syllable (김민준이, 이하나가); a last digit counts by its Sino-Korean
+ * reading; Latin, other scripts and empty values keep the written form.
+ * The header "X-Mailmerge-Particles: off" turns this off; the parser
+ * consumes it, so template_nheaders() never counts it.
  */
 
 #define TEMPLATE_HEADERS_MAX	64
@@ -34,7 +41,8 @@ struct template;
 
 /*
  * Read and compile a template file.  E_NOINPUT: cannot read; E_INPUT:
- * malformed header block or tag, unbalanced section; e->where is
+ * malformed header block or tag, unbalanced section, an
+ * X-Mailmerge-Particles value other than on/off; e->where is
  * "path:line:col".
  */
 int	template_load(struct template **tp, const char *path, struct err *e);

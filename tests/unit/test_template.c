@@ -1,9 +1,10 @@
 /*
  * Unit tests of template.c: Mustache semantics after the spec's
  * interpolation, sections, inverted, comments and delimiters suites,
- * for one flat row of strings; the header block; and every error's
- * line:col and message.
+ * for one flat row of strings; the header block; every error's
+ * line:col and message; and Korean particles after values.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -568,6 +569,224 @@ test_render_errors(void)
 	template_free(t);
 }
 
+/*
+ * Render a template for a one-column row, v = value: header i, or the
+ * body when i is SIZE_MAX.
+ */
+static const char *
+pv(const char *value, const char *text, size_t i, enum template_escape esc)
+{
+	static const char *const c[] = { "v" };
+	const char *v[] = { value };
+	size_t l[] = { strlen(value) };
+	struct template *t = tp(text);
+	struct buf out;
+	int rc;
+
+	if (t == NULL || template_bind(t, c, 1, &e) == -1) {
+		template_free(t);
+		snprintf(got, sizeof(got), "ERR %s: %s", e.where, e.msg);
+		return got;
+	}
+	buf_init(&out, 1024);
+	if (i == SIZE_MAX)
+		rc = template_render_body(t, v, l, esc, &out, &e);
+	else
+		rc = template_render_header(t, i, v, l, &out, &e);
+	if (rc == -1)
+		snprintf(got, sizeof(got), "ERR %s: %s", e.where, e.msg);
+	else
+		snprintf(got, sizeof(got), "%s", buf_str(&out));
+	buf_fini(&out);
+	template_free(t);
+	return got;
+}
+
+/* The body "{{v}}<particle>" for value v. */
+static const char *
+pb(const char *value, const char *particle)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "\n{{v}}%s", particle);
+	return pv(value, text, SIZE_MAX, TEMPLATE_RAW);
+}
+
+static void
+test_particles(void)
+{
+	static const struct {
+		const char *written, *cons, *vowel, *rieul;
+	} pair[] = {
+		{ "(은)는", "민준은", "하나는", "하늘은" },
+		{ "은(는)", "민준은", "하나는", "하늘은" },
+		{ "(이)가", "민준이", "하나가", "하늘이" },
+		{ "이(가)", "민준이", "하나가", "하늘이" },
+		{ "(을)를", "민준을", "하나를", "하늘을" },
+		{ "을(를)", "민준을", "하나를", "하늘을" },
+		{ "(과)와", "민준과", "하나와", "하늘과" },
+		{ "과(와)", "민준과", "하나와", "하늘과" },
+		{ "(으)로", "민준으로", "하나로", "하늘로" },
+		{ "(이)여", "민준이여", "하나여", "하늘이여" },
+		{ "(아)야", "민준아", "하나야", "하늘아" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pair) / sizeof(pair[0]); i++) {
+		is_str(pb("민준", pair[i].written), pair[i].cons,
+		    "%s after a final consonant", pair[i].written);
+		is_str(pb("하나", pair[i].written), pair[i].vowel,
+		    "%s after none", pair[i].written);
+		is_str(pb("하늘", pair[i].written), pair[i].rieul,
+		    "%s after a final ㄹ", pair[i].written);
+	}
+	is_str(pb("김민준", "(이)가 왔다"), "김민준이 왔다", "text after it");
+	is_str(pb("이하나", "(이)가 왔다"), "이하나가 왔다",
+	    "the issue's example");
+	is_str(pb("가", "(이)가"), "가가", "first syllable 가");
+	is_str(pb("힣", "(이)가"), "힣이", "last syllable 힣");
+	is_str(pb("하나  ", "(이)가"), "하나  가", "trailing blanks ignored");
+	is_str(pb("민준\n", "(이)가"), "민준\n이", "trailing line end ignored");
+}
+
+static void
+test_particle_digits(void)
+{
+	static const char *const ga[] = {
+		"0이", "1이", "2가", "3이", "4가", "5가", "6이", "7이", "8이",
+		"9가"
+	};
+	static const char *const ro[] = {
+		"0으로", "1로", "2로", "3으로", "4로", "5로", "6으로", "7로",
+		"8로", "9로"
+	};
+	char v[2] = "0";
+	size_t i;
+
+	for (i = 0; i < 10; i++) {
+		v[0] = (char)('0' + i);
+		is_str(pb(v, "(이)가"), ga[i], "%s(이)가", v);
+		is_str(pb(v, "(으)로"), ro[i], "%s(으)로", v);
+	}
+	is_str(pb("10", "(으)로"), "10으로", "10 (십) takes 으로");
+	is_str(pb("2024", "(은)는"), "2024는", "by the last digit");
+	is_str(pb("3.5", "(을)를"), "3.5를", "a decimal");
+	is_str(pb("95점", "(이)가"), "95점이", "a syllable after digits");
+}
+
+static void
+test_particle_kept(void)
+{
+	is_str(pb("Kim", "(이)가"), "Kim(이)가", "Latin keeps the form");
+	is_str(pb("Kim", "은(는)"), "Kim은(는)", "  in both orders");
+	is_str(pb("하나 Lee", "(이)가"), "하나 Lee(이)가", "  at the end only");
+	is_str(pb("", "(이)가"), "(이)가", "empty keeps the form");
+	is_str(pb("   ", "(이)가"), "   (이)가", "blanks only keep it");
+	is_str(pb("ㅋㅋ", "(이)가"), "ㅋㅋ(이)가", "jamo keeps it");
+	is_str(pb("東京", "(이)가"), "東京(이)가", "Han keeps it");
+	is_str(pb("민준.", "(이)가"), "민준.(이)가", "punctuation keeps it");
+	is_str(pb("민준", " (이)가"), "민준 (이)가", "a space between: text");
+	is_str(pb("민준", "(이)가(이)가"), "민준이(이)가", "one particle only");
+	is_str(pb("민준", "(이)"), "민준(이)", "half a form is text");
+	is_str(pv("민준", "\n민준(이)가", SIZE_MAX, TEMPLATE_RAW),
+	    "민준(이)가", "not after a tag: text");
+	is_str(pv("민준", "\n{{#v}}(이)가{{/v}}", SIZE_MAX, TEMPLATE_RAW),
+	    "(이)가", "after a section tag: text");
+	is_str(pv("민준", "\n{{! c }}(이)가", SIZE_MAX, TEMPLATE_RAW),
+	    "(이)가", "after a comment: text");
+}
+
+static void
+test_particle_tags(void)
+{
+	is_str(pv("민준", "\n{{{v}}}(이)가", SIZE_MAX, TEMPLATE_RAW),
+	    "민준이", "after {{{v}}}");
+	is_str(pv("하나", "\n{{&v}}(을)를", SIZE_MAX, TEMPLATE_RAW),
+	    "하나를", "after {{&v}}");
+	is_str(pv("하나", "\n{{ v }}(을)를", SIZE_MAX, TEMPLATE_RAW),
+	    "하나를", "after {{ v }}");
+	is_str(pv("하나", "\n{{=<% %>=}}<%v%>(과)와", SIZE_MAX,
+	    TEMPLATE_RAW), "하나와", "after changed delimiters");
+	is_str(pv("민준", "\n{{#v}}{{v}}(은)는 {{/v}}끝", SIZE_MAX,
+	    TEMPLATE_RAW), "민준은 끝", "inside a section");
+	is_str(pv("", "\n{{#v}}{{v}}(은)는 {{/v}}끝", SIZE_MAX,
+	    TEMPLATE_RAW), "끝", "  skipped with it");
+	is_str(pv("", "\n{{^v}}{{v}}(은)는{{/v}}", SIZE_MAX, TEMPLATE_RAW),
+	    "(은)는", "inside an inverted section");
+	is_str(pv("<b>하나", "\n{{v}}(이)가", SIZE_MAX, TEMPLATE_HTML),
+	    "&lt;b&gt;하나가", "HTML: the value escaped, the particle not");
+	is_str(pv("하나<", "\n{{v}}(이)가", SIZE_MAX, TEMPLATE_HTML),
+	    "하나&lt;(이)가", "HTML: decided by the raw value");
+	is_str(pv("민준", "\n{{v}}(으)로\n{{v}}은(는)\n", SIZE_MAX,
+	    TEMPLATE_HTML), "민준으로\n민준은\n", "HTML: two lines");
+	is_str(pv("민준", "Subject: {{v}}(은)는 합격\n\n", 0, TEMPLATE_RAW),
+	    "민준은 합격", "in a header");
+	is_str(pv("하나", "From: a\nSubject: [공지] {{v}}님(이)가 {{v}}이(가)"
+	    "\n\n", 1, TEMPLATE_RAW), "[공지] 하나님(이)가 하나가",
+	    "in a header, only right after the tag");
+	is_str(pv("하늘", "Subject: {{v}}\n (으)로\n\n", 0, TEMPLATE_RAW),
+	    "하늘 (으)로", "a fold puts a space between: text");
+}
+
+static void
+test_particle_switch(void)
+{
+	struct template *t;
+
+	t = tp("X-Mailmerge-Particles: off\nSubject: {{v}}(이)가\n\n"
+	    "{{v}}(이)가");
+	is_int(t ? template_nheaders(t) : 99, 1, "the switch is no header");
+	is_str(t ? template_header_name(t, 0) : NULL, "Subject",
+	    "  the next one is header 0");
+	is_int(t ? template_header_line(t, 0) : 0, 2, "  on line 2");
+	template_free(t);
+	is_str(pv("민준", "X-Mailmerge-Particles: off\nSubject: {{v}}(이)가"
+	    "\n\n", 0, TEMPLATE_RAW), "민준(이)가",
+	    "off: the header as written");
+	is_str(pv("민준", "Subject: {{v}}(이)가\nx-mailmerge-particles: OFF"
+	    "\n\n{{v}}은(는) {{v}}(으)로", SIZE_MAX, TEMPLATE_RAW),
+	    "민준은(는) 민준(으)로", "off after Subject: the whole template");
+	is_str(pv("민준", "Subject: {{v}}(이)가\nX-Mailmerge-Particles: Off"
+	    "\n\n", 0, TEMPLATE_RAW), "민준(이)가",
+	    "  the header before it too");
+	is_str(pv("민준", "X-MAILMERGE-PARTICLES: on\nS: {{v}}(이)가\n\n",
+	    0, TEMPLATE_RAW), "민준이", "on, any case");
+	is_str(pv("민준", "X-Mailmerge-Particles:\n  off  \nS: {{v}}(이)가"
+	    "\n\n", 0, TEMPLATE_RAW), "민준(이)가", "a folded switch");
+	is_str(pv("민준", "S: x\n\nX-Mailmerge-Particles: off\n{{v}}(이)가",
+	    SIZE_MAX, TEMPLATE_RAW), "X-Mailmerge-Particles: off\n민준이",
+	    "in the body it is text");
+	like(bad("S: x\nX-Mailmerge-Particles: no\n\n"), "X-Mailmerge-"
+	    "Particles: expected 'on' or 'off', not 'no'", "invalid value");
+	is_str(e.where, "t.txt:2:24", "  at its line:col");
+	is_int(e.kind, E_INPUT, "  E_INPUT");
+	like(bad("X-Mailmerge-Particles:\n {{v}}\n\n"), "not '{{v}}'",
+	    "a tag is no value");
+	is_str(e.where, "t.txt:2:2", "  at the folded value");
+	like(bad("X-Mailmerge-Particles:\n\n"), "not ''", "empty value");
+	is_str(e.where, "t.txt:1:23", "  after the colon");
+	like(bad("X-Mailmerge-Particles: on\nX-Mailmerge-Particles: off\n\n"),
+	    "given twice", "given twice");
+	is_str(e.where, "t.txt:2:1", "  at the second");
+}
+
+static void
+test_particle_switch_max(void)
+{
+	char many[4096];
+	struct template *t;
+	size_t i, n = 0;
+
+	for (i = 0; i < TEMPLATE_HEADERS_MAX; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n,
+		    "X-%zu: v\n", i);
+	snprintf(many + n, sizeof(many) - n, "X-Mailmerge-Particles: off\n\n");
+	t = tp(many);
+	is_int(t ? template_nheaders(t) : 0, TEMPLATE_HEADERS_MAX,
+	    "the switch does not count against the header limit");
+	template_free(t);
+}
+
 static void
 test_load(void)
 {
@@ -623,5 +842,11 @@ main(void)
 	test_use();
 	test_render_errors();
 	test_load();
+	test_particles();
+	test_particle_digits();
+	test_particle_kept();
+	test_particle_tags();
+	test_particle_switch();
+	test_particle_switch_max();
 	return tap_done();
 }
