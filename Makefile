@@ -47,8 +47,8 @@ UNIT = attach buf codec config html markdown message pipeline ratelimit \
 	roster smtp template
 T_attach = attach buf err xalloc
 T_buf = buf xalloc
-T_html = html buf
-T_markdown = markdown buf err
+T_html = html buf xalloc
+T_markdown = markdown buf err xalloc
 T_codec = codec buf err xalloc
 T_config = config provider message codec buf err xalloc
 T_ratelimit = ratelimit

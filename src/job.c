@@ -4,6 +4,16 @@
  * roster's columns, then render and check every row before any output.
  * The roster is streamed, so memory stays flat; the only per-row state
  * is a 16-byte entry per recipient in the duplicate detector.
+ *
+ * Rich mail: Content-Type: text/markdown renders the body twice, raw
+ * for the text part and with {{x}} HTML-escaped for cmark (so a field's
+ * "<b>" shows as text in the HTML, where cmark's safe mode would drop
+ * it as raw HTML; {{{x}}} is Markdown and still safe mode); text/html
+ * renders it HTML-escaped and makes the text part from that HTML.
+ * Attachment paths are rendered a second time from marked field values
+ * (attach_mark()), so the path rule knows which octets the roster gave.
+ * The validation pass checks each file (attach_stat()); job_build()
+ * reads them into one buffer per thread, reset per row.
  */
 #include <sys/random.h>
 
@@ -14,12 +24,16 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "html.h"
 #include "job.h"
+#include "markdown.h"
 #include "xalloc.h"
 
 #define HEADERS_CAP	(256 * 1024)		/* header text of one row */
 #define BODY_CAP	(32 * 1024 * 1024)	/* body of one row */
 #define RCPTS_CAP	(64 * 1024)		/* "a@x;b@y" of one row */
+#define MVALS_CAP	(64 * 1024 * 1024)	/* marked field values */
+#define ATTACH_HEADER	"Attachment"
 
 enum warn_kind { W_EMPTY, W_DUP, W_UNUSED };
 
@@ -87,6 +101,7 @@ job_fini(struct job *j)
 {
 	roster_free(j->roster);
 	template_free(j->tmpl);
+	free(j->dir);
 	free(j->seen.hash);
 	free(j->seen.row);
 }
@@ -100,6 +115,11 @@ job_row_init(struct job_row *r)
 	buf_init(&r->body, BODY_CAP);
 	buf_init(&r->rcpts, RCPTS_CAP);
 	buf_init(&r->first, MESSAGE_ADDR_MAX + 1);
+	buf_init(&r->html, BODY_CAP);
+	buf_init(&r->src, BODY_CAP);
+	buf_init(&r->mvals, MVALS_CAP);
+	buf_init(&r->mpath, ATTACH_PATH_MAX);
+	buf_init(&r->adata, MESSAGE_MIXED_MAX);
 }
 
 void
@@ -110,6 +130,18 @@ job_row_fini(struct job_row *r)
 	buf_fini(&r->body);
 	buf_fini(&r->rcpts);
 	buf_fini(&r->first);
+	buf_fini(&r->html);
+	buf_fini(&r->src);
+	buf_fini(&r->mvals);
+	buf_fini(&r->mpath);
+	buf_fini(&r->adata);
+	free(r->mv);
+	free(r->ml);
+	free(r->files);
+	free(r->att);
+	free(r->aoff);
+	free(r->types);
+	attach_free(r->magic);
 }
 
 /* The first message, as a person reads it: decoded headers, text. */
@@ -163,6 +195,7 @@ int
 job_open(struct job *j, struct err *e)
 {
 	const struct batch_params *p = j->p;
+	const char *slash;
 
 	if (file_sha256(p->roster, j->roster_sum, e) == -1 ||
 	    file_sha256(p->template, j->template_sum, e) == -1)
@@ -173,6 +206,9 @@ job_open(struct job *j, struct err *e)
 	if (template_bind(j->tmpl, roster_cols(j->roster),
 	    roster_ncols(j->roster), e) == -1)
 		return -1;
+	slash = strrchr(p->template, '/');
+	j->dir = slash == NULL ? xstrdup("") : slash == p->template ?
+	    xstrdup("/") : xstrndup(p->template, (size_t)(slash - p->template));
 	warn_unused(j);
 	return 0;
 }
@@ -296,24 +332,208 @@ msgid_left(const struct job *j, size_t row, char out[96])
 	out[n + k] = '\0';
 }
 
-/* Render the body and fill mp for the row; E_INPUT. */
-static int
-row_params(const struct job *j, struct job_row *r,
-    const struct roster_row *rw, const struct job_build_opts *o,
-    struct message_params *mp, struct err *e)
+static const struct message_header *
+find_header(const struct job_row *r, const char *name)
 {
+	size_t i;
+
+	for (i = 0; i < r->nhdr; i++)
+		if (strcasecmp(r->hdr[i].name, name) == 0)
+			return &r->hdr[i];
+	return NULL;
+}
+
+static int
+render(const struct job *j, const struct roster_row *rw,
+    enum template_escape esc, struct buf *out, struct err *e)
+{
+	return template_render_body(j->tmpl, rw->fields, rw->lens, esc, out,
+	    e);
+}
+
+/* The text part, and the HTML part when Content-Type asks for one. */
+static int
+bodies(const struct job *j, struct job_row *r, const struct roster_row *rw,
+    struct err *e)
+{
+	int rc = 0;
+
+	switch (r->kind) {
+	case MESSAGE_TEXT:
+		return render(j, rw, TEMPLATE_RAW, &r->body, e);
+	case MESSAGE_MARKDOWN:
+		buf_reset(&r->src);
+		if (render(j, rw, TEMPLATE_RAW, &r->body, e) == -1 ||
+		    render(j, rw, TEMPLATE_HTML, &r->src, e) == -1)
+			return -1;
+		return markdown_html(&r->html, buf_str(&r->src), r->src.len,
+		    e);
+	case MESSAGE_HTML:
+		if (render(j, rw, TEMPLATE_HTML, &r->html, e) == -1)
+			return -1;
+		rc = html_text(&r->body, buf_str(&r->html), r->html.len);
+		break;
+	}
+	if (rc == -1)
+		err_set(e, E_INPUT, NULL, "the text made from the HTML passes "
+		    "its limit of %zu bytes", r->body.cap);
+	return rc;
+}
+
+/* Content-Type's body kind, then the bodies; E_INPUT. */
+static int
+body_render(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, struct err *e)
+{
+	const struct message_header *h = find_header(r, "Content-Type");
+
+	r->kind = MESSAGE_TEXT;
+	if (h != NULL && message_body_kind(h->value, h->len, &r->kind,
+	    e) == -1) {
+		row_error(j, rw, e, "header");
+		return -1;
+	}
 	buf_reset(&r->body);
-	if (template_render_body(j->tmpl, rw->fields, rw->lens, TEMPLATE_RAW,
-	    &r->body, e) == -1) {
+	buf_reset(&r->html);
+	if (bodies(j, r, rw, e) == -1) {
 		row_error(j, rw, e, "column");
 		return -1;
 	}
+	return 0;
+}
+
+/* Room for n attachments in r's arrays. */
+static void
+files_grow(struct job_row *r, size_t n)
+{
+	if (n <= r->fcap)
+		return;
+	r->files = xreallocarray(r->files, n, sizeof(*r->files));
+	r->att = xreallocarray(r->att, n, sizeof(*r->att));
+	r->aoff = xreallocarray(r->aoff, n, sizeof(*r->aoff));
+	r->types = xreallocarray(r->types, n, sizeof(*r->types));
+	r->fcap = n;
+}
+
+/* The row's values marked as fields, for attachment paths; E_INPUT. */
+static int
+mark_values(struct job_row *r, const struct roster_row *rw, struct err *e)
+{
+	size_t k;
+
+	if (rw->nfields > r->mcap) {
+		r->mv = xreallocarray(r->mv, rw->nfields, sizeof(*r->mv));
+		r->ml = xreallocarray(r->ml, rw->nfields, sizeof(*r->ml));
+		r->mcap = rw->nfields;
+	}
+	buf_reset(&r->mvals);
+	for (k = 0; k < rw->nfields; k++) {
+		r->ml[k] = r->mvals.len;
+		if (attach_mark(&r->mvals, rw->fields[k], rw->lens[k]) == -1) {
+			err_set(e, E_INPUT, NULL, "the row is too large");
+			return -1;
+		}
+	}
+	/* Pointers only now: the buffer may have moved while growing. */
+	for (k = 0; k < rw->nfields; k++) {
+		r->mv[k] = buf_str(&r->mvals) + r->ml[k];
+		r->ml[k] = (k + 1 < rw->nfields ? r->ml[k + 1] :
+		    r->mvals.len) - r->ml[k];
+	}
+	return 0;
+}
+
+/*
+ * Header i's file: path rule, then checked (validation) or read with
+ * its type (build).
+ */
+static int
+file_one(const struct job *j, struct job_row *r, size_t i, size_t k,
+    bool read, struct err *e)
+{
+	struct attach_file *f = &r->files[k];
+
+	buf_reset(&r->mpath);
+	if (template_render_header(j->tmpl, i, r->mv, r->ml, &r->mpath,
+	    e) == -1 || attach_path(f, j->dir, buf_str(&r->mpath),
+	    r->mpath.len, e) == -1)
+		return -1;
+	if (!read)
+		return attach_stat(f, e);
+	if (r->magic == NULL && attach_new(&r->magic, e) == -1)
+		return -1;
+	r->aoff[k] = r->adata.len;
+	return attach_read(r->magic, f, &r->adata, r->types[k], e);
+}
+
+/*
+ * In the validation pass the type is not known: the longest one is
+ * assumed, so that the size checked is never below the size built.
+ */
+static const char type_bound[ATTACH_TYPE_MAX] = "application/"
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+
+/* Every Attachment header's file, in order; E_INPUT. */
+static int
+files_resolve(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, bool read, struct err *e)
+{
+	struct message_attachment *a;
+	size_t i, k = 0;
+
+	r->nfiles = 0;
+	buf_reset(&r->adata);
+	for (i = 0; i < r->nhdr; i++)
+		k += strcasecmp(r->hdr[i].name, ATTACH_HEADER) == 0;
+	if (k == 0)
+		return 0;
+	files_grow(r, k);
+	if (mark_values(r, rw, e) == -1)
+		goto fail;
+	for (i = 0, k = 0; i < r->nhdr; i++) {
+		if (strcasecmp(r->hdr[i].name, ATTACH_HEADER) != 0)
+			continue;
+		if (file_one(j, r, i, k, read, e) == -1)
+			goto fail;
+		a = &r->att[k];
+		a->name = r->files[k].name;
+		a->name_len = strlen(a->name);
+		a->type = read ? r->types[k] : type_bound;
+		a->len = r->files[k].size;
+		k++;
+	}
+	/* Pointers only now: adata may have moved while growing. */
+	for (i = 0; i < k; i++)
+		r->att[i].data = read ? r->adata.data + r->aoff[i] : NULL;
+	r->nfiles = k;
+	return 0;
+fail:
+	row_error(j, rw, e, "header");
+	return -1;
+}
+
+/* Render the body, find the files and fill mp for the row; E_INPUT. */
+static int
+row_params(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, const struct job_build_opts *o,
+    struct message_params *mp, bool read, struct err *e)
+{
+	if (body_render(j, r, rw, e) == -1 ||
+	    files_resolve(j, r, rw, read, e) == -1)
+		return -1;
 	msgid_left(j, rw->row, r->msgid);
 	memset(mp, 0, sizeof(*mp));
 	mp->hdr = r->hdr;
 	mp->nhdr = r->nhdr;
 	mp->body = r->body.data ? r->body.data : "";
 	mp->body_len = r->body.len;
+	if (r->kind != MESSAGE_TEXT) {
+		mp->html = buf_str(&r->html);
+		mp->html_len = r->html.len;
+	}
+	mp->att = r->att;
+	mp->natt = r->nfiles;
 	mp->date = o->date;
 	mp->msgid_left = r->msgid;
 	mp->allow_8bit = o->allow_8bit;
@@ -328,7 +548,7 @@ job_build(const struct job *j, struct job_row *r,
 {
 	struct message_params mp;
 
-	if (row_params(j, r, rw, o, &mp, e) == -1)
+	if (row_params(j, r, rw, o, &mp, true, e) == -1)
 		return -1;
 	if (message_build(&r->msg, &mp, e) == -1) {
 		row_error(j, rw, e, "header");
@@ -351,7 +571,7 @@ row_check(const struct job *j, struct job_row *r,
 {
 	struct message_params mp;
 
-	if (row_params(j, r, rw, o, &mp, e) == -1)
+	if (row_params(j, r, rw, o, &mp, false, e) == -1)
 		return -1;
 	/*
 	 * The body is the template's text, which template_load() checked

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "attach.h"
 #include "batch.h"
 #include "buf.h"
 #include "codec.h"
@@ -34,6 +35,9 @@ struct job {
 	const struct batch_params *p;
 	struct roster	*roster;	/* the main thread's reader */
 	struct template	*tmpl;
+	char		*dir;		/* the template's folder, "" if the
+					   current one: attachments are
+					   found from here */
 	char		 roster_sum[CODEC_SHA256_HEX];
 	char		 template_sum[CODEC_SHA256_HEX];
 	char		 stamp[32];	/* batch start, UTC, for Message-IDs */
@@ -53,7 +57,24 @@ struct job_row {
 	size_t		 hoff[TEMPLATE_HEADERS_MAX];
 	size_t		 nhdr;
 	struct buf	 hbuf;		/* header values, NUL-separated */
-	struct buf	 body;
+	enum message_body kind;		/* from Content-Type */
+	struct buf	 body;		/* the text (alternative) */
+	struct buf	 html;		/* the HTML part, if kind is not TEXT */
+	struct buf	 src;		/* Markdown with {{x}} HTML-escaped */
+	/* Attachments: all empty until a row has an Attachment header. */
+	struct buf	 mvals;		/* field values, marked (attach_mark) */
+	const char	**mv;		/* mv[k], ml[k]: column k in mvals */
+	size_t		*ml;
+	size_t		 mcap;		/* columns mv and ml hold */
+	struct buf	 mpath;		/* one path rendered from mv */
+	struct buf	 adata;		/* the files' contents, in order */
+	struct attach_file *files;
+	struct message_attachment *att;
+	size_t		*aoff;		/* each file's offset in adata */
+	char		(*types)[ATTACH_TYPE_MAX];
+	size_t		 nfiles;
+	size_t		 fcap;		/* entries in files, att, ... */
+	struct attach	*magic;		/* libmagic, made at the first read */
 	struct buf	 rcpts;		/* "a@x;b@y", after job_build */
 	struct buf	 first;		/* first recipient, after job_headers */
 	char		 msgid[96];
@@ -86,7 +107,12 @@ void	job_row_fini(struct job_row *r);
 int	job_headers(const struct job *j, struct job_row *r,
 	    const struct roster_row *rw, struct err *e);
 
-/* Render the body and build the message after job_headers().  E_INPUT. */
+/*
+ * Render the body (Markdown and HTML as Content-Type says), read the
+ * attachments and build the message after job_headers().  E_INPUT
+ * (a file that went missing since the validation pass, too large),
+ * E_OS (libmagic's database cannot be loaded).
+ */
 int	job_build(const struct job *j, struct job_row *r,
 	    const struct roster_row *rw, const struct job_build_opts *o,
 	    struct err *e);
@@ -107,8 +133,9 @@ struct job_checks {
 };
 
 /*
- * Pass 1: render and check every row, give warnings, then rewind the
- * roster.  -1 with e set when any row failed (each went to diag first)
+ * Pass 1: render and check every row (attachments must exist, be
+ * readable regular files within their folder and size limits), give
+ * warnings, then rewind the roster.  -1 with e set when any row failed (each went to diag first)
  * or the roster is unreadable.
  */
 int	job_validate(struct job *j, const struct job_checks *c,

@@ -20,6 +20,7 @@
  * is an address literal such as [192.0.2.1].  Groups and comments
  * (RFC 5322 §3.4 group, CFWS comments) are not supported.
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,8 @@ enum hkind {
 	H_ADDR,		/* address list */
 	H_RCPT,		/* address list, also envelope recipients */
 	H_BCC,		/* envelope recipients only, never written */
+	H_CTYPE,	/* the body kind: checked, never written */
+	H_ATTACH,	/* a file to attach: read by job.c, never written */
 	H_GEN		/* generated here: the template may not set it */
 };
 
@@ -84,12 +87,13 @@ static const struct hdef hdefs[] = {
 	HDEF("Date", H_GEN, true),
 	HDEF("Message-ID", H_GEN, true),
 	HDEF("MIME-Version", H_GEN, true),
+	HDEF("Content-Type", H_CTYPE, true),
+	HDEF("Attachment", H_ATTACH, false),
 };
 
 /*
- * Content-* describes the body, which is ours.  When text/markdown and
- * text/html bodies come, Content-Type moves from here into hdefs with
- * its own kind, and content_type() below reads it.
+ * Content-* describes the body, which is ours; only Content-Type may be
+ * given, to pick the body kind (message_body_kind()).
  */
 static const struct hdef hdef_content = { NULL, 0, H_GEN, true, 0 };
 static const struct hdef hdef_from = HDEF("From", H_FROM, true);
@@ -115,6 +119,9 @@ struct build {
 	bool		 is_from;
 	bool		 has_from;
 	bool		 dry;		/* message_check(): write nothing */
+	bool		 measure;	/* count attachments, do not encode */
+	size_t		 extra;		/* octets counted, not written */
+	const char	*bound;		/* multipart/mixed's boundary */
 	const struct message_header *env[ENV_MAX];	/* To, Cc, Bcc */
 };
 
@@ -416,11 +423,36 @@ label_ok(const char *s, size_t n)
 	return true;
 }
 
-/* RFC 5322 §3.4.1 dtext. */
+/*
+ * An address literal of RFC 5321 §4.1.3, without its brackets: a
+ * dotted IPv4 address, or "IPv6:" and hex digits, colons and dots
+ * (the form, not every rule of RFC 4291).
+ */
 static bool
-dtext(int c)
+addr_literal(const char *s, size_t n)
 {
-	return c >= 33 && c <= 126 && c != '[' && c != ']' && c != '\\';
+	unsigned parts = 0, v = 0, digits = 0;
+	size_t i;
+
+	if (n > 5 && strncasecmp(s, "IPv6:", 5) == 0) {
+		for (i = 5; i < n; i++)
+			if (!isxdigit((unsigned char)s[i]) && s[i] != ':' &&
+			    s[i] != '.')
+				return false;
+		return memchr(s + 5, ':', n - 5) != NULL;
+	}
+	for (i = 0; i <= n; i++) {
+		if (i < n && s[i] >= '0' && s[i] <= '9') {
+			v = v * 10 + (unsigned)(s[i] - '0');
+			if (++digits > 3 || v > 255)
+				return false;
+		} else if ((i == n || s[i] == '.') && digits > 0) {
+			parts++;
+			v = digits = 0;
+		} else
+			return false;
+	}
+	return parts == 4;
 }
 
 /* Why domain s is refused, or NULL. */
@@ -430,11 +462,9 @@ domain_check(const char *s, size_t n)
 	size_t i, start = 0, labels = 0;
 
 	if (n > 0 && s[0] == '[') {
-		for (i = 1; i + 1 < n; i++)
-			if (!dtext((unsigned char)s[i]))
-				break;
-		if (n < 3 || i + 1 != n || s[n - 1] != ']')
-			return "expected a domain literal like [192.0.2.1]";
+		if (n < 3 || s[n - 1] != ']' || !addr_literal(s + 1, n - 2))
+			return "expected an address literal like [192.0.2.1] "
+			    "or [IPv6:2001:db8::1]";
 		return NULL;
 	}
 	if (n == 0)
@@ -804,6 +834,9 @@ message_encode_words(struct buf *out, const char *s, size_t n,
 static int
 fold(struct build *b)
 {
+	/* Nothing on this line yet: a fold here would end the headers. */
+	if (b->col == 0)
+		return 0;
 	b->col = 0;
 	return buf_add(&b->m->text, "\r\n", 2);
 }
@@ -965,6 +998,17 @@ addrs_put(struct build *b, const struct hdef *d, const char *v, size_t n)
 static int
 ids_check(struct build *b, const char *v, size_t n)
 {
+	size_t i;
+
+	/* Written as they are, so only VCHAR and WSP (RFC 5322 §3.2.5). */
+	for (i = 0; i < n; i++)
+		if (((unsigned char)v[i] < 0x20 && v[i] != '\t') ||
+		    v[i] == 0x7f) {
+			err_set(b->e, E_INPUT, b->where, "%s holds a control "
+			    "character: expected <id@domain> message IDs",
+			    b->where);
+			return -1;
+		}
 	if (!has_8bit(v, n))
 		return 0;
 	err_set(b->e, E_INPUT, b->where, "%s holds non-ASCII text: expected "
@@ -1041,7 +1085,7 @@ header_put(struct build *b, const char *name, const struct hdef *d,
 	struct buf *out = &b->m->text;
 	size_t start = out->len;
 
-	if (d->kind == H_BCC)
+	if (d->kind == H_BCC || d->kind == H_CTYPE || d->kind == H_ATTACH)
 		return 0;
 	b->where = d->name != NULL ? d->name : name;
 	b->col = 0;
@@ -1101,6 +1145,7 @@ header_check(struct build *b, const struct message_header *h,
 	const struct hdef *d = hdef_find(h->name);
 	const char *where = d->name != NULL ? d->name : h->name;
 	const char *why = hname_check(h->name);
+	enum message_body kind;
 	unsigned long bit = 0;
 
 	if (why != NULL) {
@@ -1127,6 +1172,9 @@ header_check(struct build *b, const struct message_header *h,
 		    why);
 		return -1;
 	}
+	if (d->kind == H_CTYPE && message_body_kind(hvalue(h), h->len, &kind,
+	    b->e) == -1)
+		return -1;
 	b->has_from |= d->kind == H_FROM;
 	if (d->env > 0)
 		b->env[d->env - 1] = h;
@@ -1307,22 +1355,13 @@ msgid_make(struct message *m, const char *left, struct err *e)
 	return 0;
 }
 
-/* Where Content-Type comes from once bodies other than text/plain do. */
-static const char *
-content_type(const struct message_params *p)
-{
-	(void)p;
-	return "text/plain; charset=UTF-8";
-}
-
 static int
-generated_put(struct build *b, const char *cte)
+generated_put(struct build *b)
 {
 	const char *v[] = {
 		"Date: ", b->m->date,
 		"\r\nMessage-ID: ", b->m->msgid,
-		"\r\nMIME-Version: 1.0\r\nContent-Type: ", content_type(b->p),
-		"\r\nContent-Transfer-Encoding: ", cte, "\r\n\r\n"
+		"\r\nMIME-Version: 1.0\r\n"
 	};
 	size_t i;
 
@@ -1397,7 +1436,7 @@ cte_pick(struct message *m, const struct message_params *p,
 	if (bi->nul || bi->maxline > LINE_HARD ||
 	    (bi->eight && !p->allow_8bit))
 		return "base64";
-	m->eightbit = bi->eight;
+	m->eightbit |= bi->eight;
 	return bi->eight ? "8bit" : "7bit";
 }
 
@@ -1438,14 +1477,13 @@ line_end(const char *s, size_t n, bool cr)
 }
 
 static int
-body_put(struct message *m, const struct message_params *p,
+body_put(struct buf *out, const char *s, size_t n,
     const struct body_info *bi, bool b64)
 {
 	struct sink k;
-	const char *s = p->body;
-	size_t n = p->body_len, end;
+	size_t end;
 
-	k.out = &m->text, k.b64 = b64, k.len = 0;
+	k.out = out, k.b64 = b64, k.len = 0;
 	while (n > 0) {
 		end = line_end(s, n, bi->cr);
 		if (sink_put(&k, s, end) == -1 ||
@@ -1462,16 +1500,342 @@ body_put(struct message *m, const struct message_params *p,
 }
 
 static int
-body_check(const struct message_params *p, struct body_info *bi,
+body_check(const char *s, size_t n, const char *what, struct body_info *bi,
     struct err *e)
 {
-	body_scan(p->body, p->body_len, bi);
+	body_scan(s, n, bi);
 	if (bi->bad != SIZE_MAX) {
-		err_set(e, E_INPUT, "body", "the body is not valid UTF-8 at "
-		    "octet %zu", bi->bad);
+		err_set(e, E_INPUT, "body", "the %s is not valid UTF-8 at "
+		    "octet %zu", what, bi->bad);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * MIME structure (RFC 2046 §5.1): multipart/mixed { the body,
+ * attachments... }, the body being text/plain or multipart/alternative
+ * { text/plain, text/html } (§5.1.4: the plainest first).  Every part
+ * has its own Content-Transfer-Encoding.  A part's text is followed by
+ * CRLF "--boundary", the CRLF belonging to the delimiter (§5.1.1), so
+ * a text part keeps its last line end.
+ */
+
+/* The scanned text parts of one message. */
+struct parts {
+	struct body_info text;
+	struct body_info html;
+	char		 mixed[48];	/* boundaries */
+	char		 alt[48];
+};
+
+/* Whether s[0..n) holds w (memmem() is a GNU extension). */
+static bool
+holds(const char *s, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+	const char *p;
+
+	for (p = s; k <= n && (p = memchr(p, w[0], n - k + 1 -
+	    (size_t)(p - s))) != NULL; p++)
+		if (memcmp(p, w, k) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A boundary for the message: "=_mm" and a hash of the Message-ID's
+ * random left part.  "=_" cannot occur in base64 or quoted-printable
+ * text (RFC 2045 §6.7, §6.8); the text parts are searched, and another
+ * is taken in the unlikely case one holds it.
+ */
+static void
+boundary(const struct message_params *p, char kind, char out[48])
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+	const char *s = p->msgid_left;
+	unsigned try;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	for (try = 0; try < 100; try++) {
+		snprintf(out, 48, "=_mm%016llx.%c%u", (unsigned long long)h,
+		    kind, try);
+		if (!holds(p->body, p->body_len, out) &&
+		    (p->html == NULL || !holds(p->html, p->html_len, out)))
+			return;
+	}
+}
+
+/* A text part's headers and text. */
+static int
+leaf_put(struct build *b, const char *type, const char *s, size_t n,
+    const struct body_info *bi)
+{
+	const char *cte = cte_pick(b->m, b->p, bi);
+
+	if (buf_addf(&b->m->text, "Content-Type: %s; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: %s\r\n\r\n", type, cte) == -1)
+		return -1;
+	return body_put(&b->m->text, s, n, bi, cte[0] == 'b');
+}
+
+static int
+multi_head(struct build *b, const char *sub, const char *bound)
+{
+	return buf_addf(&b->m->text, "Content-Type: multipart/%s;\r\n "
+	    "boundary=\"%s\"\r\n\r\n--%s\r\n", sub, bound, bound);
+}
+
+static int
+alt_put(struct build *b, const struct parts *pt)
+{
+	const struct message_params *p = b->p;
+
+	if (multi_head(b, "alternative", pt->alt) == -1 ||
+	    leaf_put(b, "text/plain", p->body, p->body_len, &pt->text) == -1 ||
+	    buf_addf(&b->m->text, "\r\n--%s\r\n", pt->alt) == -1 ||
+	    leaf_put(b, "text/html", p->html, p->html_len, &pt->html) == -1)
+		return -1;
+	return buf_addf(&b->m->text, "\r\n--%s--\r\n", pt->alt);
+}
+
+/* Octets codec_base64_lines() makes of n: 76 and CRLF per 57. */
+static size_t
+b64_size(size_t n)
+{
+	return n / 57 * 78 + (n % 57 != 0 ? (n % 57 + 2) / 3 * 4 + 2 : 0);
+}
+
+static int
+att_put(struct build *b, const struct message_attachment *a)
+{
+	struct buf *out = &b->m->text;
+
+	if (buf_addf(out, "\r\n--%s\r\n", b->bound) == -1 ||
+	    message_attachment_headers(out, a->type, a->name,
+	    a->name_len) == -1 || buf_add(out, "\r\n", 2) == -1)
+		return -1;
+	if (b->measure) {
+		b->extra += b64_size(a->len);
+		return 0;
+	}
+	return codec_base64_lines(out, a->data, a->len);
+}
+
+static int
+mixed_put(struct build *b, const struct parts *pt)
+{
+	const struct message_params *p = b->p;
+	size_t i;
+
+	if (multi_head(b, "mixed", pt->mixed) == -1)
+		return -1;
+	if (p->html != NULL ? alt_put(b, pt) == -1 :
+	    leaf_put(b, "text/plain", p->body, p->body_len, &pt->text) == -1)
+		return -1;
+	b->bound = pt->mixed;
+	for (i = 0; i < p->natt; i++)
+		if (att_put(b, &p->att[i]) == -1)
+			return -1;
+	return buf_addf(&b->m->text, "\r\n--%s--\r\n", pt->mixed);
+}
+
+static int
+content_put(struct build *b, struct parts *pt)
+{
+	const struct message_params *p = b->p;
+
+	if (p->natt == 0 && p->html == NULL)
+		return leaf_put(b, "text/plain", p->body, p->body_len,
+		    &pt->text);
+	boundary(p, 'm', pt->mixed);
+	boundary(p, 'a', pt->alt);
+	if (p->natt == 0)
+		return alt_put(b, pt);
+	return mixed_put(b, pt);
+}
+
+/* The text parts are UTF-8; each file name is one we can write. */
+static int
+parts_check(const struct message_params *p, struct parts *pt,
+    struct err *e)
+{
+	const struct message_attachment *a;
+	size_t i;
+
+	if (body_check(p->body, p->body_len, "body", &pt->text, e) == -1 ||
+	    (p->html != NULL && body_check(p->html, p->html_len,
+	    "HTML part", &pt->html, e) == -1))
+		return -1;
+	for (i = 0; i < p->natt; i++) {
+		a = &p->att[i];
+		if (a->name_len == 0 || a->name_len > MESSAGE_FILENAME_MAX ||
+		    utf8_span(a->name, a->name_len, false) != a->name_len) {
+			err_set(e, E_INPUT, "Attachment", "the file name of "
+			    "attachment %zu is empty, longer than %d octets or "
+			    "not UTF-8 text", i + 1, MESSAGE_FILENAME_MAX);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Attachments' file names (RFC 2231, RFC 2047).
+ */
+
+/* RFC 5987 §3.2.1 attr-char: what RFC 2231 values keep as is. */
+static bool
+attr_char(int c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
+	    (c | 0x20) <= 'z') || (c != 0 && strchr("!#$&+-.^_`|~", c));
+}
+
+static bool
+name_plain(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ||
+		    (s[i] == '=' && i + 1 < n && s[i + 1] == '?'))
+			return false;
+	return true;
+}
+
+/* ";" CRLF SP param="value": quoted ASCII, or RFC 2047 words. */
+static int
+param_put(struct buf *out, const char *param, const char *s, size_t n)
+{
+	size_t col = strlen(param) + 3, i;
+
+	if (buf_addf(out, ";\r\n %s=\"", param) == -1)
+		return -1;
+	if (!name_plain(s, n)) {
+		/*
+		 * Encoded-words in a quoted string break RFC 2047 §5 (3),
+		 * but it is what Outlook and Gmail send and what clients
+		 * without RFC 2231 read; filename* follows for the rest.
+		 */
+		if (encode_run(out, &col, s, n, false) == -1)
+			return -1;
+		return buf_add(out, "\"", 1);
+	}
+	for (i = 0; i < n; i++)
+		if (((s[i] == '"' || s[i] == '\\') &&
+		    buf_add(out, "\\", 1) == -1) || buf_add(out, s + i, 1) == -1)
+			return -1;
+	return buf_add(out, "\"", 1);
+}
+
+/*
+ * filename*=UTF-8''%XX... (RFC 2231 §4), one line: a name has at most
+ * MESSAGE_FILENAME_MAX octets, so the line stays under 998 octets.
+ * Continuations (§3) are not used: not every client joins them.
+ */
+static int
+param_2231(struct buf *out, const char *param, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char c;
+	size_t i;
+
+	if (buf_addf(out, ";\r\n %s*=UTF-8''", param) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (attr_char(c) ? buf_addc(out, c) == -1 :
+		    buf_addf(out, "%%%c%c", hex[c >> 4], hex[c & 15]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+message_attachment_headers(struct buf *out, const char *type,
+    const char *name, size_t n)
+{
+	if (buf_addf(out, "Content-Type: %s", type) == -1 ||
+	    param_put(out, "name", name, n) == -1 ||
+	    buf_adds(out, "\r\nContent-Disposition: attachment") == -1 ||
+	    param_put(out, "filename", name, n) == -1 ||
+	    (!name_plain(name, n) &&
+	    param_2231(out, "filename", name, n) == -1))
+		return -1;
+	return buf_adds(out, "\r\nContent-Transfer-Encoding: base64\r\n");
+}
+
+/*
+ * Content-Type from the template.
+ */
+
+static bool
+ci_equal(const char *s, size_t n, const char *want)
+{
+	return strlen(want) == n && strncasecmp(s, want, n) == 0;
+}
+
+/* Whether "name=value" s[0..n) is a parameter we accept for kind k. */
+static bool
+param_ok(const char *s, size_t n, enum message_body k)
+{
+	const char *eq = memchr(s, '=', n);
+	const char *v;
+	size_t nl, vl;
+
+	if (eq == NULL) {
+		nl = n;
+		trim(&s, &nl);
+		return nl == 0;
+	}
+	nl = (size_t)(eq - s), v = eq + 1, vl = n - nl - 1;
+	trim(&s, &nl);
+	trim(&v, &vl);
+	if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"')
+		v++, vl -= 2;
+	if (ci_equal(s, nl, "charset"))
+		return ci_equal(v, vl, "utf-8");
+	return k == MESSAGE_MARKDOWN && ci_equal(s, nl, "variant") &&
+	    ci_equal(v, vl, "commonmark");
+}
+
+int
+message_body_kind(const char *v, size_t n, enum message_body *k,
+    struct err *e)
+{
+	static const struct {
+		const char	*type;
+		enum message_body kind;
+	} kinds[] = {
+		{ "text/plain", MESSAGE_TEXT },
+		{ "text/markdown", MESSAGE_MARKDOWN },
+		{ "text/html", MESSAGE_HTML },
+	};
+	const char *s = v;
+	size_t i, len, end = find_top(v, n, ';'), next;
+	char q[QUOTE_MAX + 4];
+	bool ok;
+
+	len = end;
+	trim(&s, &len);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (ci_equal(s, len, kinds[i].type))
+			break;
+	ok = i < sizeof(kinds) / sizeof(kinds[0]);
+	*k = ok ? kinds[i].kind : MESSAGE_TEXT;
+	while (ok && end < n) {
+		next = end + 1 + find_top(v + end + 1, n - end - 1, ';');
+		ok = param_ok(v + end + 1, next - end - 1, *k);
+		end = next;
+	}
+	if (ok)
+		return 0;
+	err_set(e, E_INPUT, "Content-Type", "'%s' is not a body mailmerge "
+	    "makes: expected text/plain, text/markdown or text/html (UTF-8); "
+	    "the MIME structure is generated", quote(q, sizeof(q), v, n));
+	return -1;
 }
 
 /*
@@ -1506,24 +1870,38 @@ message_fini(struct message *m)
 	buf_fini(&m->rcpt);
 }
 
-int
-message_build(struct message *m, const struct message_params *p,
+/* A message with attachments over MESSAGE_MIXED_MAX. */
+static int
+too_big(const struct build *b, struct err *e)
+{
+	size_t n = b->m->text.len + b->extra;
+
+	if (b->p->natt == 0 || n <= MESSAGE_MIXED_MAX)
+		return 0;
+	err_set(e, E_INPUT, "Attachment", "the message with its attachments "
+	    "is %zu octets (%.1f MB), over the limit of %d MB: attach fewer "
+	    "or smaller files", n, n / 1e6, MESSAGE_MIXED_MAX / 1000000);
+	return -1;
+}
+
+/* message_build(); measure: count the attachments, do not encode them. */
+static int
+build(struct message *m, const struct message_params *p, bool measure,
     struct err *e)
 {
-	struct build b = { .m = m, .p = p, .e = e };
-	struct body_info bi;
-	const char *cte;
+	struct build b = { .m = m, .p = p, .e = e, .measure = measure };
+	struct parts pt;
 
 	message_reset(m);
 	err_clear(e);
 	if (headers_check(&b) == -1 || rcpts_collect(&b) == -1 ||
 	    headers_put(&b) == -1 || date_make(m, p->date, e) == -1 ||
 	    msgid_make(m, p->msgid_left, e) == -1 ||
-	    body_check(p, &bi, e) == -1)
+	    parts_check(p, &pt, e) == -1)
 		goto fail;
-	cte = cte_pick(m, p, &bi);
-	if (generated_put(&b, cte) == -1 ||
-	    body_put(m, p, &bi, cte[0] == 'b') == -1)
+	if (generated_put(&b) == -1 || content_put(&b, &pt) == -1)
+		goto fail;
+	if (too_big(&b, e) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -1532,6 +1910,13 @@ fail:
 		    "%d MB", MESSAGE_MAX >> 20);
 	message_reset(m);
 	return -1;
+}
+
+int
+message_build(struct message *m, const struct message_params *p,
+    struct err *e)
+{
+	return build(m, p, false, e);
 }
 
 /*
@@ -1561,13 +1946,24 @@ message_check(struct message *m, const struct message_params *p,
 	struct build b = { .m = m, .p = p, .e = e, .dry = true };
 	struct body_info bi;
 	const char *cte;
+	bool eightbit;
 
+	/* Rich mail: build it all but the attachments' contents. */
+	if (p->natt > 0 || p->html != NULL) {
+		if (build(m, p, true, e) == -1)
+			return -1;
+		eightbit = m->eightbit;
+		buf_reset(&m->text);
+		m->eightbit = p->body_utf8 ? false : eightbit;
+		return 0;
+	}
 	message_reset(m);
 	err_clear(e);
 	if (headers_check(&b) == -1 || rcpts_collect(&b) == -1 ||
 	    headers_put(&b) == -1 || date_make(m, p->date, e) == -1 ||
 	    msgid_make(m, p->msgid_left, e) == -1 ||
-	    (!p->body_utf8 && body_check(p, &bi, e) == -1)) {
+	    (!p->body_utf8 && body_check(p->body, p->body_len, "body", &bi,
+	    e) == -1)) {
 		message_reset(m);
 		return -1;
 	}

@@ -19,6 +19,25 @@
 #define MESSAGE_MAX		(64 * 1024 * 1024)	/* bytes in one message */
 #define MESSAGE_RCPT_MAX	100	/* recipients per message (providers' cap) */
 #define MESSAGE_ADDR_MAX	254	/* octets in one address, RFC 5321 §4.5.3.1 */
+#define MESSAGE_MIXED_MAX	(35 * 1000 * 1000)	/* octets in a message
+					   with attachments (Gmail's SIZE
+					   is 35882577) */
+#define MESSAGE_FILENAME_MAX	255	/* octets in an attachment's name */
+
+/* The body a template's Content-Type asks for. */
+enum message_body {
+	MESSAGE_TEXT,		/* text/plain (also with no Content-Type) */
+	MESSAGE_MARKDOWN,	/* text/markdown: text and HTML alternatives */
+	MESSAGE_HTML		/* text/html: HTML and a text alternative */
+};
+
+struct message_attachment {
+	const char	*name;		/* file name, UTF-8 */
+	size_t		 name_len;
+	const char	*type;		/* MIME type, "type/sub[; params]" */
+	const void	*data;		/* contents (message_check(): unread) */
+	size_t		 len;
+};
 
 struct message_header {
 	const char	*name;		/* as written in the template */
@@ -38,6 +57,11 @@ struct message_params {
 	bool		 body_utf8;		/* the body is known to be valid
 						   UTF-8: message_check() does
 						   not scan it */
+	const char	*html;			/* an HTML alternative to body,
+						   or NULL: text/plain only */
+	size_t		 html_len;
+	const struct message_attachment *att;	/* attached files, in order */
+	size_t		 natt;
 };
 
 struct message {
@@ -58,10 +82,16 @@ void	message_init(struct message *m);
 void	message_fini(struct message *m);
 
 /*
- * Build m from p, replacing what m held.  E_INPUT with e->where naming
- * the header ("To", "From"...) for: no From, no recipient, an invalid
- * address, more than MESSAGE_RCPT_MAX recipients, a header the template
- * may not set (Date, Message-ID, MIME-Version, Content-*), too large.
+ * Build m from p, replacing what m held: text/plain alone, or
+ * multipart/alternative {text/plain, text/html} when p->html is set,
+ * inside multipart/mixed with the attachments when p->natt > 0.  The
+ * template's Content-Type and Attachment headers are checked, never
+ * written.  E_INPUT with e->where naming the header ("To", "From"...)
+ * for: no From, no recipient, an invalid address, more than
+ * MESSAGE_RCPT_MAX recipients, a header the template may not set (Date,
+ * Message-ID, MIME-Version, Content-* but Content-Type), a Content-Type
+ * other than message_body_kind() takes, a bad file name, too large
+ * (MESSAGE_MAX; MESSAGE_MIXED_MAX with attachments).
  */
 int	message_build(struct message *m, const struct message_params *p,
 	    struct err *e);
@@ -72,10 +102,33 @@ int	message_build(struct message *m, const struct message_params *p,
  * m->text stays empty unless the message may pass MESSAGE_MAX, when it
  * is built to be sure.  For a validation pass.  With p->body_utf8 the
  * body is only measured (m->eightbit is then left false), since UTF-8
- * is all message_build() can refuse in it.
+ * is all message_build() can refuse in it.  With an HTML part or
+ * attachments the message is built but for the attachments' contents,
+ * whose encoded size is counted from their len (data is not read), and
+ * the text is then emptied.
  */
 int	message_check(struct message *m, const struct message_params *p,
 	    struct err *e);
+
+/*
+ * The body kind Content-Type value v[0..n) names: text/plain,
+ * text/markdown or text/html, with no parameter but charset=UTF-8 (and
+ * variant=CommonMark for Markdown).  E_INPUT at "Content-Type".
+ */
+int	message_body_kind(const char *v, size_t n, enum message_body *k,
+	    struct err *e);
+
+/*
+ * An attachment's MIME headers appended to out, each line CRLF-ended:
+ * Content-Type type with name=, Content-Disposition attachment with
+ * filename= and, for a name that is not plain ASCII, filename*= (RFC
+ * 2231 §4, UTF-8, percent-encoded) after it; name= and filename= then
+ * hold RFC 2047 encoded-words, which older clients (Outlook, webmail)
+ * read.  Only the name is encoded, never the whole header.  Then
+ * Content-Transfer-Encoding: base64.  -1 at out's cap.
+ */
+int	message_attachment_headers(struct buf *out, const char *type,
+	    const char *name, size_t n);
 
 /* Recipient i (0-based, i < m->nrcpt), To then Cc then Bcc order. */
 const char *message_rcpt(const struct message *m, size_t i);

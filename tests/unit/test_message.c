@@ -644,7 +644,12 @@ test_bad_headers(void)
 	    "generated");
 	bad_header("message-id", "<x@y.com>", "Message-ID", "generated");
 	bad_header("MIME-Version", "1.0", "MIME-Version", "generated");
-	bad_header("Content-Type", "text/html", "Content-Type", "generated");
+	bad_header("Content-Type", "application/pdf", "Content-Type",
+	    "not a body");
+	bad_header("Content-Type", "text/html; charset=EUC-KR", "Content-Type",
+	    "not a body");
+	bad_header("Content-Disposition", "inline", "Content-Disposition",
+	    "generated");
 	bad_header("content-transfer-encoding", "8bit",
 	    "content-transfer-encoding", "generated");
 	bad_header("Subject", "a\r\nBcc: x@evil.com", "Subject", "line break");
@@ -986,6 +991,206 @@ test_check_light(void)
 	buf_fini(&msg.text);
 }
 
+/* Longest line of text, without CRLF. */
+static size_t
+max_line(const char *s, size_t n)
+{
+	size_t i, start = 0, max = 0;
+
+	for (i = 0; i + 1 < n; i++)
+		if (s[i] == '\r' && s[i + 1] == '\n') {
+			max = i - start > max ? i - start : max;
+			start = i + 2;
+		}
+	return max;
+}
+
+static void
+test_body_kind(void)
+{
+	static const struct {
+		const char	*v;
+		int		 rc;
+		enum message_body kind;
+	} cases[] = {
+		{ "text/plain", 0, MESSAGE_TEXT },
+		{ " Text/Markdown ", 0, MESSAGE_MARKDOWN },
+		{ "text/markdown; charset=utf-8; variant=CommonMark", 0,
+		    MESSAGE_MARKDOWN },
+		{ "text/html; charset=\"UTF-8\"", 0, MESSAGE_HTML },
+		{ "text/html;", 0, MESSAGE_HTML },
+		{ "text/html; variant=CommonMark", -1, MESSAGE_HTML },
+		{ "text/markdown; variant=GFM", -1, MESSAGE_MARKDOWN },
+		{ "text/enriched", -1, MESSAGE_TEXT },
+		{ "multipart/mixed; boundary=x", -1, MESSAGE_TEXT },
+		{ "", -1, MESSAGE_TEXT },
+	};
+	enum message_body k;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		is_int(message_body_kind(cases[i].v, strlen(cases[i].v), &k,
+		    &err), cases[i].rc, "body kind of '%s'", cases[i].v);
+		if (cases[i].rc == 0)
+			is_int(k, cases[i].kind, "'%s': kind", cases[i].v);
+		else
+			is_str(err.where, "Content-Type", "'%s': where",
+			    cases[i].v);
+	}
+}
+
+static void
+test_filename(void)
+{
+	static const char longname[] = "2024학년도 2학기 컴퓨터네트워크 "
+	    "기말고사 성적 및 피드백 보고서 (최종).txt";
+	struct buf b;
+
+	buf_init(&b, 4096);
+	message_attachment_headers(&b, "application/pdf", "report.pdf", 10);
+	is_str(buf_str(&b), "Content-Type: application/pdf;\r\n"
+	    " name=\"report.pdf\"\r\nContent-Disposition: attachment;\r\n"
+	    " filename=\"report.pdf\"\r\nContent-Transfer-Encoding: base64\r\n",
+	    "ASCII name: quoted, no RFC 2231");
+	buf_reset(&b);
+	message_attachment_headers(&b, "application/pdf", "a \"b\\c\".pdf", 11);
+	like(buf_str(&b), " filename=\"a \\\"b\\\\c\\\".pdf\"\r\n",
+	    "quotes and backslashes escaped");
+	buf_reset(&b);
+	message_attachment_headers(&b, "application/pdf", "성적표.pdf", 13);
+	is_str(buf_str(&b), "Content-Type: application/pdf;\r\n"
+	    " name=\"=?UTF-8?B?7ISx7KCB7ZGcLnBkZg==?=\"\r\n"
+	    "Content-Disposition: attachment;\r\n"
+	    " filename=\"=?UTF-8?B?7ISx7KCB7ZGcLnBkZg==?=\";\r\n"
+	    " filename*=UTF-8''%EC%84%B1%EC%A0%81%ED%91%9C.pdf\r\n"
+	    "Content-Transfer-Encoding: base64\r\n",
+	    "Korean name: RFC 2047 name/filename and RFC 2231 filename*");
+	buf_reset(&b);
+	message_attachment_headers(&b, "text/plain; charset=utf-8", longname,
+	    strlen(longname));
+	ok(max_line(b.data, (size_t)(strstr(b.data, " filename*") - b.data)) <=
+	    78, "long Korean name: words folded under 78 columns");
+	like(buf_str(&b), "?=\r\n =?UTF-8?B?", "long name: several words");
+	like(buf_str(&b), "filename*=UTF-8''2024%ED%95%99",
+	    "RFC 2231: attr-chars kept, the rest percent-encoded");
+	like(buf_str(&b), "%20%28%EC%B5%9C%EC%A2%85%29.txt\r\n",
+	    "RFC 2231: space and parentheses (tspecials) encoded");
+	ok(max_line(b.data, b.len) < 998, "every line under 998");
+	buf_fini(&b);
+}
+
+static const char pdf[] = "%PDF-1.4\n\0\xff binary";
+
+static void
+rich_params(const char *body, const char *html, struct message_attachment *a,
+    size_t natt)
+{
+	reset(body);
+	hdr("From", "a@example.com");
+	hdr("To", "b@example.com");
+	hdr("Attachment", "never written");
+	hdr("Content-Type", "text/markdown");
+	par.html = html;
+	par.html_len = html != NULL ? strlen(html) : 0;
+	par.att = a;
+	par.natt = natt;
+}
+
+static void
+test_multipart(void)
+{
+	struct message_attachment a[2] = {
+		{ "성적표.pdf", 13, "application/pdf", pdf, sizeof(pdf) - 1 },
+		{ "b.txt", 5, "text/plain; charset=us-ascii", "hi\n", 3 },
+	};
+	const char *t, *bm, *ba;
+	char want[4096], bound[64];
+
+	rich_params("# 제목\n", "<h1>제목</h1>\n", NULL, 0);
+	is_int(build(), 0, "alternative builds");
+	t = buf_str(&msg.text);
+	ba = strstr(t, "boundary=\"");
+	ok(ba != NULL && sscanf(ba, "boundary=\"%63[^\"]", bound) == 1,
+	    "a boundary");
+	snprintf(want, sizeof(want), "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n"
+	    "\r\n--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n# 제목\r\n"
+	    "\r\n--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n<h1>제목</h1>\r\n"
+	    "\r\n--%s--\r\n", bound, bound, bound, bound);
+	like(t, want, "alternative: exact structure");
+	ok(strstr(t, "Attachment") == NULL && strstr(t, "markdown") == NULL,
+	    "Attachment and the template's Content-Type are not written");
+	ok(msg.eightbit, "8bit parts: the message needs 8BITMIME");
+
+	rich_params("본문\n", "<p>본문</p>", a, 2);
+	is_int(build(), 0, "mixed builds");
+	t = buf_str(&msg.text);
+	bm = strstr(t, "multipart/mixed;\r\n boundary=\"");
+	ok(bm != NULL && strstr(t, "multipart/alternative") > bm,
+	    "mixed holds the alternative");
+	like(t, "Content-Type: application/pdf;\r\n name=\"=?UTF-8?B?"
+	    "7ISx7KCB7ZGcLnBkZg==?=\"\r\n", "attachment 1 named");
+	like(t, "Content-Transfer-Encoding: base64\r\n\r\n"
+	    "JVBERi0xLjQKAP8gYmluYXJ5\r\n\r\n--", "attachment 1 in base64");
+	like(t, "name=\"b.txt\"", "attachment 2 named");
+	like(t, "aGkK\r\n\r\n--", "attachment 2 in base64");
+	ok(max_line(msg.text.data, msg.text.len) < 998, "lines under 998");
+
+	/* A body holding the boundary makes another one be taken. */
+	sscanf(strstr(t, "boundary=\"") + 10, "%63[^\"]", bound);
+	snprintf(want, sizeof(want), "--%s\n", bound);
+	rich_params(want, NULL, a, 1);
+	is_int(build(), 0, "body holding the boundary builds");
+	t = buf_str(&msg.text);
+	ok(strstr(t, "boundary=\"") != NULL &&
+	    strncmp(strstr(t, "boundary=\"") + 10, bound, strlen(bound)) != 0,
+	    "another boundary is taken");
+
+	rich_params("plain\n", NULL, a, 1);
+	is_int(build(), 0, "text and an attachment");
+	t = buf_str(&msg.text);
+	ok(strstr(t, "multipart/alternative") == NULL &&
+	    strstr(t, "Content-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: 7bit\r\n\r\nplain\r\n") != NULL,
+	    "text/plain part inside mixed");
+	ok(!msg.eightbit, "7bit text and base64: no 8BITMIME");
+
+	rich_params("x\n", NULL, a, 1);
+	a[0].name_len = 0;
+	is_int(build(), -1, "empty file name refused");
+	is_str(err.where, "Attachment", "empty name: where");
+	a[0].name = "\xff.pdf";
+	a[0].name_len = 5;
+	is_int(build(), -1, "non-UTF-8 file name refused");
+	a[0].name = "성적표.pdf";
+	a[0].name_len = 13;
+}
+
+static void
+test_mixed_size(void)
+{
+	size_t big = 26 * 1000 * 1000;
+	char *data = calloc(1, big);
+	struct message_attachment a = { "big.bin", 7, "application/"
+	    "octet-stream", NULL, big };
+
+	rich_params("x\n", NULL, &a, 1);
+	is_int(message_check(&chk, &par, &err), -1,
+	    "check: 26 MB of file is over 35 MB encoded");
+	like(err.msg, "over the limit of 35 MB", "check: names the limit");
+	is_str(err.where, "Attachment", "check: where");
+	a.data = data;
+	is_int(build(), -1, "build: refused too");
+	like(err.msg, "over the limit of 35 MB", "build: names the limit");
+	a.len = 25 * 1000 * 1000;
+	is_int(build(), 0, "25 MB of file: 34 MB encoded, built");
+	ok(msg.text.len > 34000000 && msg.text.len < MESSAGE_MIXED_MAX,
+	    "its size");
+	free(data);
+}
+
 int
 main(void)
 {
@@ -1011,6 +1216,10 @@ main(void)
 	test_date();
 	test_body_scan();
 	test_check_light();
+	test_body_kind();
+	test_filename();
+	test_multipart();
+	test_mixed_size();
 	is_int(disagree, 0, "message_check agreed with every message_build");
 	message_fini(&chk);
 	message_fini(&msg);

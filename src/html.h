@@ -1,0 +1,20 @@
+#ifndef HTML_H
+#define HTML_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/*
+ * Plain text from HTML, for the text/plain alternative of an HTML mail:
+ * a careful, simple conversion, not a renderer.  Block elements become
+ * line breaks (paragraphs, headings and lists a blank line), <br> a
+ * line break, list items "- " (numbered in <ol>), links "text (url)",
+ * images their alt text; entities are decoded; script, style, head
+ * and comments are dropped; white space is collapsed outside <pre>.
+ */
+
+/* The text of HTML s[0..n), appended to out.  -1 at out's cap. */
+int	html_text(struct buf *out, const char *s, size_t n);
+
+#endif /* HTML_H */
