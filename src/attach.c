@@ -251,6 +251,16 @@ open_checked(struct attach_file *f, struct stat *st, struct err *e)
 	return fd;
 }
 
+/* Size and identity of the file just opened. */
+static void
+note_id(struct attach_file *f, const struct stat *st)
+{
+	f->size = (size_t)st->st_size;
+	f->id.dev = st->st_dev;
+	f->id.ino = st->st_ino;
+	f->id.mtime = st->st_mtim;
+}
+
 int
 attach_stat(struct attach_file *f, struct err *e)
 {
@@ -260,8 +270,16 @@ attach_stat(struct attach_file *f, struct err *e)
 	if (fd == -1)
 		return -1;
 	close(fd);
-	f->size = (size_t)st.st_size;
+	note_id(f, &st);
 	return 0;
+}
+
+bool
+attach_same(const struct attach_file *f, const struct attach_id *id)
+{
+	return f->id.dev == id->dev && f->id.ino == id->ino &&
+	    f->id.mtime.tv_sec == id->mtime.tv_sec &&
+	    f->id.mtime.tv_nsec == id->mtime.tv_nsec;
 }
 
 int
@@ -389,6 +407,7 @@ attach_read(struct attach *a, struct attach_file *f, struct buf *data,
 
 	if (fd == -1)
 		return -1;
+	note_id(f, &st);
 	rc = slurp(f, fd, (size_t)st.st_size, data, e);
 	close(fd);
 	if (rc == -1)

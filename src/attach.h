@@ -1,6 +1,11 @@
 #ifndef ATTACH_H
 #define ATTACH_H
 
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <time.h>
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +25,8 @@
 #define ATTACH_FILE_MAX		(25 * 1024 * 1024)	/* octets in one file */
 #define ATTACH_PATH_MAX		PATH_MAX	/* octets in a path, with NUL */
 #define ATTACH_TYPE_MAX		128	/* octets in a MIME type, with NUL */
+/* Octets of one file as base64 lines: 78 per 57 and a last line. */
+#define ATTACH_B64_MAX		(ATTACH_FILE_MAX / 57 * 78 + 80)
 #define ATTACH_MARK		'\001'	/* "\001<len>\002value": a field */
 #define ATTACH_MARK_END		'\002'
 
@@ -31,7 +38,15 @@ struct attach_file {
 						   "" when no field is in it */
 	const char *name;		/* file name: the end of shown */
 	size_t	 size;			/* octets, after attach_stat() */
+	struct attach_id {		/* which file, which version */
+		dev_t	 dev;
+		ino_t	 ino;
+		struct timespec mtime;
+	} id;				/* after attach_stat()/attach_read() */
 };
+
+/* The same file, unchanged (same size and modification time)? */
+bool	attach_same(const struct attach_file *f, const struct attach_id *id);
 
 /* Per thread: the libmagic cookie. */
 struct attach;

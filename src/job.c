@@ -139,8 +139,9 @@ job_row_fini(struct job_row *r)
 	free(r->ml);
 	free(r->files);
 	free(r->att);
-	free(r->aoff);
-	free(r->types);
+	for (size_t k = 0; k < r->fcap; k++)
+		buf_fini(&r->enc[k].b64);
+	free(r->enc);
 	attach_free(r->magic);
 }
 
@@ -410,9 +411,11 @@ files_grow(struct job_row *r, size_t n)
 		return;
 	r->files = xreallocarray(r->files, n, sizeof(*r->files));
 	r->att = xreallocarray(r->att, n, sizeof(*r->att));
-	r->aoff = xreallocarray(r->aoff, n, sizeof(*r->aoff));
-	r->types = xreallocarray(r->types, n, sizeof(*r->types));
-	r->fcap = n;
+	r->enc = xreallocarray(r->enc, n, sizeof(*r->enc));
+	for (; r->fcap < n; r->fcap++) {
+		r->enc[r->fcap].valid = false;
+		buf_init(&r->enc[r->fcap].b64, ATTACH_B64_MAX);
+	}
 }
 
 /* The row's values marked as fields, for attachment paths; E_INPUT. */
@@ -443,9 +446,33 @@ mark_values(struct job_row *r, const struct roster_row *rw, struct err *e)
 	return 0;
 }
 
+/* f's contents as base64 into c, unless c already holds this file. */
+static int
+encode_one(struct job_row *r, struct attach_file *f, struct job_encoded *c,
+    struct err *e)
+{
+	if (c->valid && attach_same(f, &c->id))
+		return 0;
+	c->valid = false;
+	if (r->magic == NULL && attach_new(&r->magic, e) == -1)
+		return -1;
+	buf_reset(&r->adata);
+	if (attach_read(r->magic, f, &r->adata, c->type, e) == -1)
+		return -1;
+	buf_reset(&c->b64);
+	if (codec_base64_lines(&c->b64, r->adata.data ? r->adata.data : "",
+	    r->adata.len) == -1) {
+		err_set(e, E_INPUT, f->shown, "too large to encode");
+		return -1;
+	}
+	c->id = f->id;
+	c->valid = true;
+	return 0;
+}
+
 /*
- * Header i's file: path rule, then checked (validation) or read with
- * its type (build).
+ * Header i's file: path rule, checked (validation), then read and
+ * encoded once per version of the file (build).
  */
 static int
 file_one(const struct job *j, struct job_row *r, size_t i, size_t k,
@@ -458,12 +485,9 @@ file_one(const struct job *j, struct job_row *r, size_t i, size_t k,
 	    e) == -1 || attach_path(f, j->dir, buf_str(&r->mpath),
 	    r->mpath.len, e) == -1)
 		return -1;
-	if (!read)
-		return attach_stat(f, e);
-	if (r->magic == NULL && attach_new(&r->magic, e) == -1)
+	if (attach_stat(f, e) == -1)
 		return -1;
-	r->aoff[k] = r->adata.len;
-	return attach_read(r->magic, f, &r->adata, r->types[k], e);
+	return read ? encode_one(r, f, &r->enc[k], e) : 0;
 }
 
 /*
@@ -483,7 +507,6 @@ files_resolve(const struct job *j, struct job_row *r,
 	size_t i, k = 0;
 
 	r->nfiles = 0;
-	buf_reset(&r->adata);
 	for (i = 0; i < r->nhdr; i++)
 		k += strcasecmp(r->hdr[i].name, ATTACH_HEADER) == 0;
 	if (k == 0)
@@ -497,15 +520,17 @@ files_resolve(const struct job *j, struct job_row *r,
 		if (file_one(j, r, i, k, read, e) == -1)
 			goto fail;
 		a = &r->att[k];
+		memset(a, 0, sizeof(*a));
 		a->name = r->files[k].name;
 		a->name_len = strlen(a->name);
-		a->type = read ? r->types[k] : type_bound;
+		a->type = read ? r->enc[k].type : type_bound;
 		a->len = r->files[k].size;
+		if (read) {
+			a->b64 = buf_str(&r->enc[k].b64);
+			a->b64_len = r->enc[k].b64.len;
+		}
 		k++;
 	}
-	/* Pointers only now: adata may have moved while growing. */
-	for (i = 0; i < k; i++)
-		r->att[i].data = read ? r->adata.data + r->aoff[i] : NULL;
 	r->nfiles = k;
 	return 0;
 fail:

@@ -50,6 +50,17 @@ struct job {
 	struct job_seen	 seen;
 };
 
+/*
+ * An attachment as base64 lines, kept while its file stays the same:
+ * a syllabus attached to every row is read and encoded once a thread.
+ */
+struct job_encoded {
+	struct attach_id id;		/* the file it was made from */
+	bool		 valid;
+	char		 type[ATTACH_TYPE_MAX];	/* libmagic's MIME type */
+	struct buf	 b64;		/* codec_base64_lines() of it */
+};
+
 /* A row rendered into a message: per thread, reset per row. */
 struct job_row {
 	struct message	 msg;
@@ -67,11 +78,10 @@ struct job_row {
 	size_t		*ml;
 	size_t		 mcap;		/* columns mv and ml hold */
 	struct buf	 mpath;		/* one path rendered from mv */
-	struct buf	 adata;		/* the files' contents, in order */
+	struct buf	 adata;		/* a file's contents, while encoding */
 	struct attach_file *files;
 	struct message_attachment *att;
-	size_t		*aoff;		/* each file's offset in adata */
-	char		(*types)[ATTACH_TYPE_MAX];
+	struct job_encoded *enc;	/* each Attachment header's last file */
 	size_t		 nfiles;
 	size_t		 fcap;		/* entries in files, att, ... */
 	struct attach	*magic;		/* libmagic, made at the first read */

@@ -1620,6 +1620,8 @@ att_put(struct build *b, const struct message_attachment *a)
 		b->extra += b64_size(a->len);
 		return 0;
 	}
+	if (a->b64 != NULL)
+		return buf_add(out, a->b64, a->b64_len);
 	return codec_base64_lines(out, a->data, a->len);
 }
 

@@ -37,6 +37,8 @@ struct message_attachment {
 	const char	*type;		/* MIME type, "type/sub[; params]" */
 	const void	*data;		/* contents (message_check(): unread) */
 	size_t		 len;
+	const char	*b64;		/* or the contents as codec_base64_lines() */
+	size_t		 b64_len;	/* made them (CRLF lines), NULL if not */
 };
 
 struct message_header {
