@@ -102,7 +102,7 @@ print_err(const char *level, const struct err *e)
 static void
 diag(void *arg, enum batch_level level, const struct err *e)
 {
-	static const char *const name[] = { "error", "warning", "ok" };
+	static const char *const name[] = { "error", "warning", "note" };
 
 	(void)arg;
 	print_err(name[level], e);

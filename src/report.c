@@ -367,6 +367,76 @@ parse_time(const char *s, time_t *t)
 	return 0;
 }
 
+/* Where the last line end is: the offset just after it, 0 if none. */
+static int
+last_newline(int fd, off_t size, off_t *after)
+{
+	char chunk[4096];
+	off_t at = size;
+	ssize_t n, i;
+
+	while (at > 0) {
+		n = (ssize_t)sizeof(chunk);
+		if (at < n)
+			n = (ssize_t)at;
+		if (pread(fd, chunk, (size_t)n, at - n) != n)
+			return -1;
+		for (i = n - 1; i >= 0; i--)
+			if (chunk[i] == '\n') {
+				*after = at - n + i + 1;
+				return 0;
+			}
+		at -= n;
+	}
+	*after = 0;
+	return 0;
+}
+
+int
+report_repair(const char *path, size_t *cut, struct err *e)
+{
+	struct stat st;
+	off_t keep;
+	int fd = open(path, O_RDWR | O_CLOEXEC), rc = -1;
+
+	*cut = 0;
+	if (fd == -1) {
+		err_set(e, E_NOINPUT, path, "cannot open the report: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || last_newline(fd, st.st_size, &keep) == -1)
+		goto os;
+	if (keep < st.st_size) {
+		if (ftruncate(fd, keep) == -1 || fsync(fd) == -1)
+			goto os;
+		*cut = (size_t)(st.st_size - keep);
+	}
+	rc = 0;
+	goto out;
+os:
+	err_set(e, E_OS, path, "cannot repair the report: %s",
+	    strerror(errno));
+out:
+	close(fd);
+	return rc;
+}
+
+/* Does the file end inside a line (a kill while writing it)? */
+static bool
+torn(const char *path, off_t size)
+{
+	char c = '\n';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return false;
+	if (pread(fd, &c, 1, size - 1) != 1)
+		c = '\n';
+	close(fd);
+	return c != '\n';
+}
+
 /* Open a report; an empty file or a header alone holds no lines (*rsp NULL). */
 static int
 open_report(const char *path, struct roster **rsp, struct err *e)
@@ -382,6 +452,13 @@ open_report(const char *path, struct roster **rsp, struct err *e)
 	}
 	if (st.st_size == 0)
 		return 0;	/* created, killed before its header */
+	if (torn(path, st.st_size)) {
+		err_set(e, E_INPUT, path, "the last line is cut off: a run "
+		    "was killed while writing it; 'mailmerge send --resume -r "
+		    "%s' removes it (safely: that row is then unknown or "
+		    "unsent)", path);
+		return -1;
+	}
 	return roster_open(rsp, &rp, e);
 }
 

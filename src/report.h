@@ -74,6 +74,15 @@ int	report_open(struct report **rp, const char *path,
 int	report_append(struct report *r, const struct report_entry *x,
 	    struct err *e);
 
+/*
+ * Cut a last line a kill left half-written (a file not ending in a line
+ * end) so the journal can be read and appended to again; fsync'ed.
+ * Safe: a cut in-flight mark means the final dot was never sent, a cut
+ * verdict leaves the row's in-flight line, which reads unknown.  Sets
+ * *cut to the octets removed.  E_NOINPUT, E_OS.
+ */
+int	report_repair(const char *path, size_t *cut, struct err *e);
+
 /* Flush, fsync, close and free; E_OS if the last write failed. */
 int	report_close(struct report *r, struct err *e);
 

@@ -204,12 +204,23 @@ check_meta(void *arg, const struct report_line *l)
 static int
 load_resume(struct send *s, struct err *e)
 {
+	size_t cut;
+
 	if (s->p->report == NULL) {
 		err_set(e, E_USAGE, NULL, "--resume needs -r REPORT: the "
 		    "report of the run to resume");
 		return -1;
 	}
 	err_clear(&s->meta_err);
+	if (report_repair(s->p->report, &cut, e) == -1)
+		return -1;
+	if (cut > 0) {
+		struct err w;
+
+		err_set(&w, E_INPUT, s->p->report, "removed a last line of %zu "
+		    "octets that a killed run left half-written", cut);
+		job_diag(&s->j, BATCH_NOTE, &w);
+	}
 	if (report_read(s->p->report, check_meta, s, e) == -1) {
 		if (s->meta_err.kind != E_NONE) {
 			*e = s->meta_err;

@@ -10,7 +10,16 @@ generated batch through it with mailmerge send:
   3. through ../shared/tools/latency_proxy.py --delay-ms 25 (a round trip
      costs 50 ms): the steady-state round trips per message, from the
      difference between a long and a short batch so that connection setup
-     cancels out (target: <= 2 with PIPELINING).
+     cancels out (target: <= 2 with PIPELINING);
+  4. memory: 10,000 and then 100,000 messages over one session, no rate
+     limit: mailmerge's peak RSS for each and their ratio, "flat" when the
+     100,000-message peak is within 1.5x of the 10,000-message one.  The
+     peak is /usr/bin/time's %M (maximum resident set size of mailmerge
+     alone; Debian package `time`), else the last VmHWM read from
+     /proc/PID/status while polling every 5 ms.  When 100,000 messages
+     would take over 2 minutes (the 10,000 run's rate times 10), 50,000 are
+     sent instead, and the output says so.  BENCH_MEM_SMALL and
+     BENCH_MEM_LARGE change the two sizes.
 Only loopback is contacted.  The server's store and the report live in a
 tmpfs folder when /dev/shm exists, so that the disk's fsync latency (the
 server fsyncs each message, mailmerge each report line) does not hide the
@@ -38,6 +47,47 @@ def make_roster(path, rows):
 TEMPLATE = ("From: 홍길동 <prof@example.com>\nTo: {{이름}} <{{email}}>\n"
             "Subject: [네트워크] {{이름}}님 점수\n\n" +
             "{{이름}}님, 점수는 {{점수}}점입니다.\n" * 20)
+
+
+TIME = "/usr/bin/time"
+
+
+def vm_hwm(pid):
+    """VmHWM of a live process in KiB, 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for ln in f:
+                if ln.startswith("VmHWM:"):
+                    return int(ln.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def memory(env):
+    """Peak RSS over a small and a large batch: does it stay flat?"""
+    small = int(os.environ.get("BENCH_MEM_SMALL", "10000"))
+    large = int(os.environ.get("BENCH_MEM_LARGE", "100000"))
+    conf = env.conf(env.port)
+    dt_s, kb_s, how = env.send(conf, small, peak=True)
+    est = dt_s * large / small
+    note = ""
+    if est > 120 and large > 50000:
+        note = (f" ({large} messages would take about {est:.0f} s, over "
+                f"2 minutes: 50000 instead)")
+        large = 50000
+    print(f"  memory: peak RSS of mailmerge ({how}), one session, no rate "
+          f"limit{note}")
+    print(f"    {small:7d} messages:          {kb_s / 1024:8.1f} MiB "
+          f"({dt_s:.1f} s)")
+    dt_l, kb_l, _ = env.send(conf, large, peak=True)
+    print(f"    {large:7d} messages:          {kb_l / 1024:8.1f} MiB "
+          f"({dt_l:.1f} s)")
+    ratio = kb_l / kb_s if kb_s else float("inf")
+    flat = ratio <= 1.5
+    print(f"    peak {large} / {small}:{'':>{max(1, 14 - len(str(large)) - len(str(small)))}}{ratio:8.2f}x  (target <= "
+          f"1.5x: {'flat' if flat else 'NOT flat'}, {kb_l} KiB at "
+          f"{large} messages)")
 
 
 def wait_file(path, secs=5.0):
@@ -91,7 +141,9 @@ class Env:
                     f"password_env = MM_BENCH_PASSWORD\nroute = *\n{extra}")
         return path
 
-    def send(self, conf, rows):
+    def send(self, conf, rows, peak=False):
+        """Send rows messages: the seconds taken, and with peak=True also
+        mailmerge's peak RSS in KiB and how it was measured."""
         roster = os.path.join(self.work, f"r{rows}.csv")
         if not os.path.exists(roster):
             make_roster(roster, rows)
@@ -100,15 +152,34 @@ class Env:
             f.write(TEMPLATE)
         report = os.path.join(self.fast, f"report-{time.monotonic_ns()}.csv")
         env = dict(os.environ, MM_BENCH_PASSWORD="demo-password")
+        cmd = [self.binary, "send", "-c", conf, "-r", report, "--yes",
+               roster, tmpl]
+        tfile = os.path.join(self.work, "time.out")
+        timed = peak and os.access(TIME, os.X_OK)
+        if timed:
+            cmd = [TIME, "-f", "%M", "-o", tfile] + cmd
+        errf = tempfile.TemporaryFile()
         t0 = time.monotonic()
-        p = subprocess.run([self.binary, "send", "-c", conf, "-r", report,
-                            "--yes", roster, tmpl], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                             stderr=errf)
+        hwm = 0
+        if peak and not timed:
+            while p.poll() is None:
+                hwm = max(hwm, vm_hwm(p.pid))
+                time.sleep(0.005)
+        p.wait()
         dt = time.monotonic() - t0
         if p.returncode != 0:
+            errf.seek(0)
             sys.exit(f"bench: send failed ({p.returncode}): "
-                     f"{p.stderr.decode()[:400]}")
-        return dt
+                     f"{errf.read().decode(errors='replace')[:400]}")
+        os.unlink(report)
+        if not peak:
+            return dt
+        if timed:
+            with open(tfile) as f:
+                return dt, int(f.read().split()[-1]), "/usr/bin/time %M"
+        return dt, hwm, "VmHWM polled every 5 ms"
 
     def close(self):
         for p in self.procs:
@@ -151,6 +222,7 @@ def main():
         print(f"  through a 25 ms proxy:      {per * 1000:8.1f} ms/message "
               f"= {rtt:.2f} round trips per message (targets <= 2 with "
               f"PIPELINING, <= 1.2 pipelining across messages: {verdict})")
+        memory(env)
     finally:
         env.close()
         shutil.rmtree(work)

@@ -302,6 +302,31 @@ is "$(R quota.csv | awk '$1==3 {print $2}')" deferred "the quota row is deferred
 is "$(R quota.csv | awk '$2=="skipped"' | wc -l)" 17 "the remaining 17 rows are skipped"
 like stderr 'quota' "the error says quota"
 
+# -- a report whose last line a kill cut off ------------------------------
+start_smtpd torn 'DELAY EOM 150ms'
+write_conf torn.conf "$PORT"
+"$MAILMERGE" send -c torn.conf -r torn.csv --yes "$S/roster.csv" "$T" \
+    >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	[ "$(cat torn.csv 2>/dev/null | grep -c '')" -ge 6 ] && break
+	sleep 0.05
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+# What a kill in the middle of writing the next line leaves behind.
+printf '21,late@example.com,unkn' >>torn.csv
+mm report torn.csv
+is "$RC" 65 "report on a cut-off journal: EX_DATAERR"
+like stderr 'cut off.*--resume' "the error says --resume repairs it"
+mm send -c torn.conf -r torn.csv --resume --yes "$S/roster.csv" "$T"
+ok "$([ "$RC" -eq 0 ] || [ "$RC" -eq 75 ]; echo $?)" "resume repairs it and finishes (exit $RC)"
+like stderr 'removed a last line' "resume says what it removed"
+is "$(cut -f3 "$TMP/torn.store/index.tsv" | sort | uniq -d | wc -l)" 0 \
+    "nobody got the mail twice"
+is "$(R torn.csv | awk '$2!="sent" && $2!="unknown"' | wc -l)" 0 \
+    "every row is sent or unknown"
+
 # -- bad configuration ----------------------------------------------------
 printf '[lab]\nprovider = custom\nhost = 127.0.0.1\nbogus = 1\n' >bad.conf
 mm send -c bad.conf --yes "$S/roster.csv" "$T"
