@@ -38,25 +38,27 @@ MODULES = \
 	send \
 	smtp \
 	template \
+	utf8 \
 	xalloc
 
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
 UNIT = attach buf codec config html markdown message pipeline ratelimit \
-	roster smtp template
-T_attach = attach buf err xalloc
+	roster smtp template utf8
+T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
 T_html = html buf xalloc
-T_markdown = markdown buf err xalloc
-T_codec = codec buf err xalloc
-T_config = config provider message codec buf err xalloc
+T_markdown = markdown buf err utf8 xalloc
+T_codec = codec buf err utf8 xalloc
+T_config = config provider message codec buf err utf8 xalloc
 T_ratelimit = ratelimit
-T_message = message codec buf err xalloc
-T_roster = roster buf err xalloc
-T_smtp = smtp conn codec buf err xalloc
-T_pipeline = smtp conn codec buf err xalloc
-T_template = template buf err xalloc
+T_message = message codec buf err utf8 xalloc
+T_roster = roster buf err utf8 xalloc
+T_smtp = smtp conn codec buf err utf8 xalloc
+T_pipeline = smtp conn codec buf err utf8 xalloc
+T_template = template buf err utf8 xalloc
+T_utf8 = utf8
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 
 .PHONY: all test test-asan test-valgrind bench install uninstall clean preview \

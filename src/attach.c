@@ -33,6 +33,7 @@
 #include "attach.h"
 #include "buf.h"
 #include "err.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define QUOTE_MAX	120	/* octets of a path quoted in an error */
@@ -348,26 +349,13 @@ slurp(struct attach_file *f, int fd, size_t size, struct buf *data,
 
 /* A text file's charset: "us-ascii", "utf-8" or NULL (unknown). */
 static const char *
-charset(const unsigned char *p, size_t n)
+charset(const char *p, size_t n)
 {
-	size_t i = 0, k;
-	bool ascii = true;
+	bool eight;
 
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		ascii = false;
-		k = p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 : p[i] >= 0xc2 ? 2 : 0;
-		if (k == 0 || p[i] > 0xf4 || k > n - i)
-			return NULL;
-		while (--k > 0)
-			if ((p[++i] & 0xc0) != 0x80)
-				return NULL;
-		i++;
-	}
-	return ascii ? "us-ascii" : "utf-8";
+	if (utf8_valid(p, n, &eight) != n)
+		return NULL;
+	return eight ? "utf-8" : "us-ascii";
 }
 
 /* libmagic's "type/subtype", checked, with a charset for text. */
@@ -391,8 +379,7 @@ type_of(struct attach *a, const char *p, size_t n, char *type)
 	memcpy(type, t, len);
 	type[len] = '\0';
 	/* A mail reader shows text in the charset it is told (RFC 2046 §4.1.2). */
-	cs = strncmp(t, "text/", 5) == 0 ?
-	    charset((const unsigned char *)p, n) : NULL;
+	cs = strncmp(t, "text/", 5) == 0 ? charset(p, n) : NULL;
 	if (cs != NULL)
 		snprintf(type + len, ATTACH_TYPE_MAX - len, "; charset=%s", cs);
 }

@@ -40,6 +40,7 @@
 #include "message.h"
 #include "provider.h"
 #include "smtp.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define CONFIG_LINE_MAX		4096	/* bytes in one line */
@@ -790,17 +791,12 @@ static bool
 is_text(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i, j, len;
+	size_t i, len;
 
 	for (i = 0; i < n; i += len) {
-		len = u[i] < 0x80 ? 1 : (u[i] & 0xE0) == 0xC0 ? 2 :
-		    (u[i] & 0xF0) == 0xE0 ? 3 : (u[i] & 0xF8) == 0xF0 ? 4 : 0;
-		if (len == 0 || i + len > n || (u[i] < ' ' && u[i] != '\t') ||
-		    u[i] == 0x7F || (len == 2 && u[i] < 0xC2))
+		len = utf8_len(u + i, n - i);
+		if (len == 0 || (u[i] < ' ' && u[i] != '\t') || u[i] == 0x7f)
 			return false;
-		for (j = 1; j < len; j++)
-			if ((u[i + j] & 0xC0) != 0x80)
-				return false;
 	}
 	return true;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "utf8.h"
 
 static const char *const kind_name[] = {
 	[E_NONE] = "no error",
@@ -25,19 +26,14 @@ static const char *const kind_name[] = {
 	[E_INTERNAL] = "internal",
 };
 
-/* Cut a truncated string back to the start of a UTF-8 sequence. */
+/* Cut a string vsnprintf() may have truncated back to a whole character. */
 static void
-utf8_trim(char *s, size_t size)
+trim(char *s, size_t size)
 {
 	size_t n = strlen(s);
 
-	if (n + 1 < size)
-		return;
-	while (n > 0 && ((unsigned char)s[n - 1] & 0xC0) == 0x80)
-		n--;
-	if (n > 0 && ((unsigned char)s[n - 1] & 0x80))
-		n--;
-	s[n] = '\0';
+	if (n + 1 == size)
+		s[utf8_cut(s, n)] = '\0';
 }
 
 void
@@ -50,11 +46,11 @@ err_set(struct err *e, enum err_kind kind, const char *where,
 		return;
 	e->kind = kind;
 	snprintf(e->where, sizeof(e->where), "%s", where ? where : "");
-	utf8_trim(e->where, sizeof(e->where));
+	trim(e->where, sizeof(e->where));
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
-	utf8_trim(e->msg, sizeof(e->msg));
+	trim(e->msg, sizeof(e->msg));
 }
 
 void
@@ -67,7 +63,7 @@ err_where(struct err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->where, sizeof(e->where), fmt, ap);
 	va_end(ap);
-	utf8_trim(e->where, sizeof(e->where));
+	trim(e->where, sizeof(e->where));
 }
 
 void

@@ -31,6 +31,7 @@
 #include "codec.h"
 #include "err.h"
 #include "message.h"
+#include "utf8.h"
 
 #define LINE_SOFT	78	/* RFC 5322 §2.1.1: SHOULD */
 #define LINE_HARD	998	/* RFC 5322 §2.1.1: MUST, without CRLF */
@@ -169,115 +170,15 @@ has_8bit(const char *s, size_t n)
 	return false;
 }
 
-/* Octets in the valid UTF-8 sequence at s, 0 if it is not one. */
+/* Octets of s up to the first line break or NUL, or n. */
 static size_t
-utf8_len(const unsigned char *s, size_t n)
+break_at(const char *s, size_t n)
 {
-	unsigned long cp, min;
-	size_t len, i;
+	size_t i;
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2, cp = s[0] & 0x1f, min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3, cp = s[0] & 0x0f, min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4, cp = s[0] & 0x07, min = 0x10000;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/* Whether the 8 octets at u are all ASCII from 0x0e up. */
-static bool
-plain8(const unsigned char *u)
-{
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t x;
-
-	memcpy(&x, u, sizeof(x));
-	return ((x | ((x - ones * 0x0e) & ~x)) & high) == 0;
-}
-
-/*
- * Octets of the run at u of plain ASCII (0x0e-0x7f, 8 at a time where
- * it can) and 3-octet characters led by E1-EF (Hangul, CJK): the fast
- * path for Korean text.  An E1-EF lead cannot make an overlong; after
- * ED only 80-9F may follow, as A0-BF would make a surrogate.  *eight is
- * set if the run has a character over 0x7f.
- */
-static size_t
-fast_run(const unsigned char *u, size_t n, bool *eight)
-{
-	size_t i = 0;
-	unsigned c, c1;
-	bool wide = false;
-
-	while (i < n) {
-		c = u[i];
-		if (c < 0x80) {
-			if (c < 0x0e)
-				break;
-			i += i + 8 <= n && plain8(u + i) ? 8 : 1;
-			continue;
-		}
-		if (c - 0xe1 > 0xef - 0xe1 || i + 3 > n)
+	for (i = 0; i < n; i++)
+		if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0')
 			break;
-		c1 = u[i + 1];
-		if ((((c1 ^ 0x80) | (u[i + 2] ^ 0x80)) & 0xc0) != 0 ||
-		    (c == 0xed && c1 >= 0xa0))
-			break;
-		wide = true;
-		i += 3;
-	}
-	*eight |= wide;
-	return i;
-}
-
-/* Octets of the character at s for splitting: lenient on bad input. */
-static size_t
-char_len(const char *s, size_t n)
-{
-	unsigned char c = (unsigned char)s[0];
-	size_t len;
-
-	len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-	return len < n ? len : n;
-}
-
-/*
- * Octets of s up to the first that is not valid UTF-8 or is a line
- * break or NUL (with nul_ok, only invalid UTF-8 stops it).
- */
-static size_t
-utf8_span(const char *s, size_t n, bool nul_ok)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, k;
-	bool eight = false;
-
-	while (i < n) {
-		i += fast_run(u + i, n - i, &eight);
-		if (i == n)
-			break;
-		if (!nul_ok && (u[i] == '\r' || u[i] == '\n' || u[i] == '\0'))
-			break;
-		k = utf8_len(u + i, n - i);
-		if (k == 0)
-			break;
-		i += k;
-	}
 	return i;
 }
 
@@ -285,13 +186,14 @@ utf8_span(const char *s, size_t n, bool nul_ok)
 static const char *
 value_check(const char *s, size_t n)
 {
-	size_t i = utf8_span(s, n, false);
+	size_t valid = utf8_valid(s, n, NULL);
 
-	if (i == n)
-		return NULL;
-	if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0')
+	/* Whichever comes first, as a reader meets them. */
+	if (break_at(s, valid) < valid)
 		return "holds a line break or NUL";
-	return "is not valid UTF-8";
+	if (valid < n)
+		return "is not valid UTF-8";
+	return NULL;
 }
 
 /*
@@ -309,10 +211,7 @@ quote(char *dst, size_t size, const char *s, size_t n)
 		dst[k++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
 	}
 	if (i < n) {
-		while (k > 0 && ((unsigned char)dst[k - 1] & 0xc0) == 0x80)
-			k--;
-		if (k > 0 && ((unsigned char)dst[k - 1] & 0x80))
-			k--;
+		k = utf8_cut(dst, k);
 		memcpy(dst + k, "...", 3);
 		k += 3;
 	}
@@ -491,7 +390,7 @@ addr_check(const char *s, size_t n)
 
 	if (n > MESSAGE_ADDR_MAX)
 		return "longer than 254 octets (RFC 5321 §4.5.3.1.3)";
-	if (utf8_span(s, n, true) != n)
+	if (utf8_valid(s, n, NULL) != n)
 		return "not valid UTF-8";
 	if (n > 0 && s[0] == '"')
 		at = quoted_len(s, n);
@@ -656,20 +555,14 @@ ew_len(size_t k)
 static size_t
 ew_take(const char *s, size_t n, size_t room)
 {
-	size_t max, k = 0, c;
+	size_t max;
 
 	if (room > EW_MAX)
 		room = EW_MAX;
 	if (room < EW_OVERHEAD)
 		return 0;
 	max = (room - EW_OVERHEAD) / 4 * 3;
-	while (k < n) {
-		c = char_len(s + k, n - k);
-		if (k + c > max)
-			break;
-		k += c;
-	}
-	return k;
+	return n <= max ? n : utf8_cut(s, max);
 }
 
 static int
@@ -1376,56 +1269,56 @@ generated_put(struct build *b)
  * (RFC 2045 §2.7, §2.8, §6.8).
  */
 
-/*
- * One step of body_scan() at u[*i], a line end, a control octet or a
- * character fast_run() does not take; *start is where the line began.
- */
-static void
-scan_one(const unsigned char *u, size_t n, size_t *i, size_t *start,
-    struct body_info *bi)
+static size_t
+line_end(const char *s, size_t n, bool cr)
 {
-	size_t k;
+	const char *lf;
+	size_t i;
 
-	if (u[*i] == '\n' || u[*i] == '\r') {
-		bi->cr |= u[*i] == '\r';
-		k = *i - *start;
-		bi->maxline = k > bi->maxline ? k : bi->maxline;
-		*i += u[*i] == '\r' && *i + 1 < n && u[*i + 1] == '\n' ? 2 : 1;
-		*start = *i;
-		return;
+	if (!cr) {
+		lf = memchr(s, '\n', n);
+		return lf != NULL ? (size_t)(lf - s) : n;
 	}
-	k = utf8_len(u + *i, n - *i);
-	if (k == 0) {
-		bi->bad = *i;
-		*i = n;
-		return;
-	}
-	bi->eight |= k > 1;
-	bi->nul |= u[*i] == '\0';
-	*i += k;
+	for (i = 0; i < n && s[i] != '\n' && s[i] != '\r'; i++)
+		;
+	return i;
 }
 
 /*
- * Line lengths, 8bit, NUL, CR and UTF-8 validity in one pass.  Runs of
- * plain ASCII and 3-octet characters go through fast_run(), and a
- * line's length is measured at its end, not counted per character:
- * this loop is a good part of a row's cost.
+ * Line lengths, NUL and CR of s[0..n), a line ending at LF, CR or CRLF.
+ * memchr() does most of it, as body_put() does: with utf8_valid(), this
+ * is a good part of a row's cost.
  */
+static void
+body_lines(const char *s, size_t n, struct body_info *bi)
+{
+	size_t i = 0, end;
+
+	bi->nul = memchr(s, '\0', n) != NULL;
+	bi->cr = memchr(s, '\r', n) != NULL;
+	while (i < n) {
+		end = i + line_end(s + i, n - i, bi->cr);
+		if (end - i > bi->maxline)
+			bi->maxline = end - i;
+		if (end + 1 < n && s[end] == '\r' && s[end + 1] == '\n')
+			end++;
+		i = end + 1;
+	}
+}
+
+/* UTF-8 validity and 8bit, then line lengths, NUL and CR. */
 static void
 body_scan(const char *s, size_t n, struct body_info *bi)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, start = 0;
+	size_t valid;
 
 	memset(bi, 0, sizeof(*bi));
 	bi->bad = SIZE_MAX;
-	while (i < n) {
-		i += fast_run(u + i, n - i, &bi->eight);
-		if (i < n)
-			scan_one(u, n, &i, &start, bi);
-	}
-	if (bi->bad == SIZE_MAX && n - start > bi->maxline)
-		bi->maxline = n - start;
+	valid = utf8_valid(s, n, &bi->eight);
+	if (valid < n)
+		bi->bad = valid;
+	else
+		body_lines(s, n, bi);
 }
 
 /* The transfer encoding; NUL and long lines only base64 can carry. */
@@ -1459,21 +1352,6 @@ sink_put(struct sink *k, const char *s, size_t n)
 		}
 	}
 	return 0;
-}
-
-static size_t
-line_end(const char *s, size_t n, bool cr)
-{
-	const char *lf;
-	size_t i;
-
-	if (!cr) {
-		lf = memchr(s, '\n', n);
-		return lf != NULL ? (size_t)(lf - s) : n;
-	}
-	for (i = 0; i < n && s[i] != '\n' && s[i] != '\r'; i++)
-		;
-	return i;
 }
 
 static int
@@ -1673,7 +1551,8 @@ parts_check(const struct message_params *p, struct parts *pt,
 	for (i = 0; i < p->natt; i++) {
 		a = &p->att[i];
 		if (a->name_len == 0 || a->name_len > MESSAGE_FILENAME_MAX ||
-		    utf8_span(a->name, a->name_len, false) != a->name_len) {
+		    utf8_valid(a->name, a->name_len, NULL) != a->name_len ||
+		    break_at(a->name, a->name_len) != a->name_len) {
 			err_set(e, E_INPUT, "Attachment", "the file name of "
 			    "attachment %zu is empty, longer than %d octets or "
 			    "not UTF-8 text", i + 1, MESSAGE_FILENAME_MAX);

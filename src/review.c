@@ -30,6 +30,7 @@
 #include "report.h"
 #include "review.h"
 #include "roster.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -837,44 +838,17 @@ review_print_unknown(const struct review *rv, FILE *f, struct err *e)
 
 /* ---- JSON -------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned long c;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* A JSON string (RFC 8259 §7); bytes that are not UTF-8 become U+FFFD. */
 static void
 put_json(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 	size_t k;
 
 	fputc('"', f);
-	while (*p != '\0') {
-		k = utf8_len(p);
+	while (p < end) {
+		k = utf8_len(p, (size_t)(end - p));
 		if (k == 0) {
 			fputs("\\ufffd", f);
 			k = 1;
@@ -1021,10 +995,11 @@ static void
 put_html(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 	size_t k;
 
-	while (*p != '\0') {
-		k = utf8_len(p);
+	while (p < end) {
+		k = utf8_len(p, (size_t)(end - p));
 		if (k == 0 || (*p < 0x20 && *p != '\t' && *p != '\n') ||
 		    *p == 0x7f)
 			fputs("\xef\xbf\xbd", f);

@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "err.h"
 #include "roster.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define CHUNK_SIZE	(64 * 1024)		/* bytes per read */
@@ -293,65 +294,62 @@ stream_reset(struct roster *r, struct err *e)
  * Encoding detection.
  */
 
+/* A UTF-8 sequence cut by the end of a window, kept for the next. */
 struct u8state {
-	unsigned	 need;		/* continuation bytes to come */
-	unsigned char	 lo, hi;	/* the next one's range */
-	unsigned char	 leadc;
-	size_t		 lead;		/* offset of the sequence's start */
+	unsigned char	 part[4];	/* its octets so far */
+	size_t		 npart;		/* 0: none pending */
+	size_t		 lead;		/* file offset of part[0] */
 };
 
-/* Start a sequence at lead byte c; false if c cannot start one. */
-static bool
-u8_lead(struct u8state *u, unsigned char c)
+/*
+ * Complete u's pending sequence from s[0..n): the octets of s it took,
+ * or SIZE_MAX if they break it.
+ */
+static size_t
+u8_join(struct u8state *u, const unsigned char *s, size_t n)
 {
-	/* RFC 3629 §4: no overlongs, surrogates or code points > 10FFFF. */
-	u->lo = 0x80;
-	u->hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF)
-		u->need = 1;
-	else if (c >= 0xE0 && c <= 0xEF) {
-		u->need = 2;
-		if (c == 0xE0)
-			u->lo = 0xA0;
-		else if (c == 0xED)
-			u->hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		u->need = 3;
-		if (c == 0xF0)
-			u->lo = 0x90;
-		else if (c == 0xF4)
-			u->hi = 0x8F;
-	} else
-		return false;
-	return true;
+	size_t k = utf8_need(u->part, u->npart);
+
+	k = k < n ? k : n;
+	memcpy(u->part + u->npart, s, k);
+	u->npart += k;
+	if (utf8_len(u->part, u->npart) > 0)
+		u->npart = 0;
+	else if (utf8_need(u->part, u->npart) == 0)
+		return SIZE_MAX;
+	return k;
 }
 
-/* Index in s of the byte that breaks UTF-8, or n; bb gets the culprit. */
+/*
+ * Index in s (the window at file offset base) of the sequence that
+ * breaks UTF-8, or n; bb gets its lead byte, not the victim that broke
+ * it.  A sequence the window's end cuts short waits in u.
+ */
 static size_t
 u8_check(struct u8state *u, const unsigned char *s, size_t n, size_t base,
     struct badbyte *bb)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
-		if (u->need == 0) {
-			if (s[i] < 0x80)
-				continue;
-			u->lead = base + i;
-			u->leadc = s[i];
-			if (!u8_lead(u, s[i]))
-				break;
-		} else if (s[i] < u->lo || s[i] > u->hi) {
-			break;
-		} else {
-			u->lo = 0x80;
-			u->hi = 0xBF;
-			u->need--;
+	if (u->npart > 0) {
+		i = u8_join(u, s, n);
+		if (i == SIZE_MAX) {
+			bb->off = u->lead;
+			bb->c = u->part[0];
+			return 0;
 		}
 	}
-	/* Blame the lead byte of a broken sequence, not its victim. */
-	bb->off = u->lead;
-	bb->c = u->leadc;
+	i += utf8_valid((const char *)s + i, n - i, NULL);
+	if (i < n && utf8_need(s + i, n - i) > 0) {
+		memcpy(u->part, s + i, n - i);
+		u->npart = n - i;
+		u->lead = base + i;
+		return n;
+	}
+	if (i < n) {
+		bb->off = base + i;
+		bb->c = s[i];
+	}
 	return i;
 }
 
@@ -359,7 +357,7 @@ u8_check(struct u8state *u, const unsigned char *s, size_t n, size_t base,
 static int
 scan_utf8(struct roster *r, struct err *e)
 {
-	struct u8state u = { 0 };
+	struct u8state u = { .npart = 0 };
 	size_t base, i;
 	int rc;
 
@@ -375,7 +373,9 @@ scan_utf8(struct roster *r, struct err *e)
 		r->line += count_lines(r->win, r->winlen, &r->prev_cr);
 		r->winlen = 0;
 	}
-	if (rc == 0 && u.need > 0) {
+	if (rc == 0 && u.npart > 0) {
+		r->bb.off = u.lead;
+		r->bb.c = u.part[0];
 		r->bb.line = r->line;
 		return -2;
 	}
@@ -755,8 +755,7 @@ join_cols(const struct roster *r, char *s, size_t size)
 			size_t at = size > 5 ? size - 5 : 0;
 
 			/* Cut at a character, not inside a Hangul syllable. */
-			while (at > 0 && ((unsigned char)s[at] & 0xC0) == 0x80)
-				at--;
+			at = utf8_cut(s, at);
 			snprintf(s + at, size - at, " ...");
 			return;
 		}

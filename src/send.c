@@ -560,7 +560,7 @@ outcome_entry(const struct smtp_outcome *o, struct report_entry *x,
 	if (o->nrcpt_bad > 0 && o->accepted)
 		snprintf(reply, size, "%s; refused: %s", o->reply.text,
 		    o->refused);
-	else if (o->nrcpt_bad > 0)
+	else if (o->nrcpt_bad > 1)	/* each refusal with its address */
 		snprintf(reply, size, "%s", o->refused);
 	else
 		snprintf(reply, size, "%s", o->reply.text);

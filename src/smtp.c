@@ -32,6 +32,7 @@
 #include "conn.h"
 #include "err.h"
 #include "smtp.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 /* RFC 5321 §4.5.3.2: 5 min for a command's reply, 10 min after ".". */
@@ -194,37 +195,13 @@ set_state(struct smtp *s, enum smtp_state st)
 static size_t
 char_len(const unsigned char *s, size_t n)
 {
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t len, i;
+	size_t k = utf8_len(s, n);
 
-	if (s[0] >= 0x20 && s[0] < 0x7F)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		len = 3;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4;
-	else
+	/* C0 controls, DEL and C1 controls (U+0080-U+009F) steer terminals. */
+	if ((k == 1 && (s[0] < 0x20 || s[0] == 0x7f)) ||
+	    (k == 2 && s[0] == 0xc2 && s[1] < 0xa0))
 		return 0;
-	/* No overlong forms, surrogates or code points past U+10FFFF. */
-	if (s[0] == 0xE0)
-		lo = 0xA0;
-	else if (s[0] == 0xED)
-		hi = 0x9F;
-	else if (s[0] == 0xF0)
-		lo = 0x90;
-	else if (s[0] == 0xF4)
-		hi = 0x8F;
-	if (len > n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	/* C1 controls (U+0080-U+009F) steer terminals too. */
-	if (s[0] == 0xC2 && s[1] < 0xA0)
-		return 0;
-	return len;
+	return k;
 }
 
 /* Copy src to dst (size > 0) with each bad or control octet as '?'. */
@@ -257,11 +234,8 @@ cat(char *dst, size_t size, const char *src)
 {
 	size_t d = strlen(dst), n = strlen(src);
 
-	if (d + n >= size) {
-		n = size - 1 - d;
-		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-			n--;
-	}
+	if (d + n >= size)
+		n = utf8_cut(src, size - 1 - d);
 	memcpy(dst + d, src, n);
 	dst[d + n] = '\0';
 }

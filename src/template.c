@@ -46,6 +46,7 @@
 #include "buf.h"
 #include "err.h"
 #include "template.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define TEMPLATE_FILE_MAX	(1024 * 1024)	/* bytes in a template */
@@ -225,32 +226,6 @@ blank(char ch)
 	return ch == ' ' || ch == '\t';
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629 §4), 0 if none. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xC2 || s[0] > 0xF4)
-		return 0;
-	len = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
-	if (len > n)
-		return 0;
-	cp = s[0] & (0x3F >> (len - 1));
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 /* Code points in s[0, n). */
 static size_t
 cp_count(const char *s, size_t n)
@@ -278,12 +253,7 @@ advance(char ch, size_t *line, size_t *col)
 static int
 quote_len(const char *s, size_t n)
 {
-	if (n > QUOTE_MAX) {
-		n = QUOTE_MAX;
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
-	}
-	return (int)n;
+	return (int)(n > QUOTE_MAX ? utf8_cut(s, QUOTE_MAX) : n);
 }
 
 static int
@@ -1287,19 +1257,14 @@ static size_t
 decode(const char *s, size_t n, uint32_t *cp)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, k = 0, len, j;
+	size_t i = 0, k = 0, len;
 
 	for (; i < n && k < NAME_CP_MAX; i += len) {
 		len = utf8_len(u + i, n - i);
-		if (len == 0) {
-			cp[k++] = u[i];
+		/* An octet that is not UTF-8 stands for itself. */
+		cp[k++] = len > 0 ? utf8_decode(u + i, len) : u[i];
+		if (len == 0)
 			len = 1;
-			continue;
-		}
-		cp[k] = len == 1 ? u[i] : u[i] & (0x3F >> (len - 1));
-		for (j = 1; j < len; j++)
-			cp[k] = cp[k] << 6 | (u[i + j] & 0x3F);
-		k++;
 	}
 	return k;
 }
@@ -1555,11 +1520,9 @@ value_coda(const char *v, size_t n)
 	if (u[n - 1] >= '0' && u[n - 1] <= '9')
 		return digit_coda[u[n - 1] - '0'];
 	/* Hangul syllables are three bytes in UTF-8 (RFC 3629 §3). */
-	if (n < 3 || (u[n - 3] & 0xF0) != 0xE0 || (u[n - 2] & 0xC0) != 0x80 ||
-	    (u[n - 1] & 0xC0) != 0x80)
+	if (n < 3 || utf8_len(u + n - 3, 3) != 3)
 		return CODA_UNKNOWN;
-	cp = (uint32_t)(u[n - 3] & 0x0F) << 12 |
-	    (uint32_t)(u[n - 2] & 0x3F) << 6 | (u[n - 1] & 0x3F);
+	cp = utf8_decode(u + n - 3, 3);
 	if (cp < HANGUL_FIRST || cp > HANGUL_LAST)
 		return CODA_UNKNOWN;
 	fin = (cp - HANGUL_FIRST) % HANGUL_FINALS;

@@ -161,8 +161,13 @@ done
 echo "# kill: killed after (ms, status): $(tr '\n' ' ' <kill/kills)"
 killed=$(awk '$2 == 137' kill/kills | wc -l)
 ok "$([ "$killed" -ge 8 ]; echo $?)" "kill: $killed of $KILLS runs were killed (SIGKILL) mid-run"
-ok "$([ ! -e kill/torn ]; echo $?)" "kill: after every kill the report ends with a complete line"
-[ ! -e kill/torn ] || sed 's/^/#   /' kill/torn
+# A kill inside write() may cut the last line (the kernel stops at a page
+# boundary); that is no failure: the next --resume cuts it off (see
+# report_repair), and the checks below prove nobody got a second copy.
+if [ -e kill/torn ]; then
+	echo "# torn last lines after kills, repaired by the next resume:"
+	sed 's/^/#   /' kill/torn
+fi
 final_run kill
 check_final_status kill
 "$PYTHON" "$CHECK" $N kill/report.csv kill/store kill/transcript >kill/check 2>&1

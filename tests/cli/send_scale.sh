@@ -31,7 +31,8 @@
 #   has at most one; an in-flight end of data is sent (the 250 was read
 #   before the kill) or unknown.  With only the server hanging up (2.) this
 #   is exact: unknown if and only if the server dropped at its end of data.
-# - after every kill the report ends with a complete line, and every run
+# - after a kill the report may end in a cut line (noted; the next resume
+#   repairs it), and every run
 #   was killed or ended by itself (0 or 75: a resume never refuses the
 #   report a kill left);
 # - after the last resume every row is sent or unknown, and the report has
@@ -217,8 +218,13 @@ before=$(grep -c '^-- stored' "$TMP/kill.log")
 ok "$([ "$before" -lt "$N" ]; echo $?)" "kill: the batch was not done before the last kill ($before of $N stored)"
 # SIGKILL can cut a report line short: the kernel stops a write() to a file
 # at a page boundary when a fatal signal is pending.  A resume must cope.
-ok "$([ ! -e "$D/torn" ]; echo $?)" "kill: after every kill the report ends with a complete line"
-[ ! -e "$D/torn" ] || sed 's/^/#   /' "$D/torn"
+# A kill inside write() may cut the last line (the kernel stops at a page
+# boundary); that is no failure: the next --resume cuts it off (see
+# report_repair), and the checks below prove nobody got a second copy.
+if [ -e "$D/torn" ]; then
+	echo "# torn last lines after kills, repaired by the next resume:"
+	sed 's/^/#   /' "$D/torn"
+fi
 bad=$(awk '$2 != 137 && $2 != 0 && $2 != 75' "$D/kills" | wc -l)
 ok "$([ "$bad" -eq 0 ]; echo $?)" "kill: every run was killed or ended with 0 or 75 ($bad other exits)"
 [ "$bad" -eq 0 ] || grep 'error' "$D/killed.out" | sort | uniq -c | sort -rn | head -3 | sed 's/^/#   /'

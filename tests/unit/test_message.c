@@ -1100,8 +1100,10 @@ static void
 test_multipart(void)
 {
 	struct message_attachment a[2] = {
-		{ "성적표.pdf", 13, "application/pdf", pdf, sizeof(pdf) - 1 },
-		{ "b.txt", 5, "text/plain; charset=us-ascii", "hi\n", 3 },
+		{ "성적표.pdf", 13, "application/pdf", pdf, sizeof(pdf) - 1,
+		    NULL, 0 },
+		{ "b.txt", 5, "text/plain; charset=us-ascii", "hi\n", 3, NULL,
+		    0 },
 	};
 	const char *t, *bm, *ba;
 	char want[4096], bound[64];
@@ -1174,7 +1176,7 @@ test_mixed_size(void)
 	size_t big = 26 * 1000 * 1000;
 	char *data = calloc(1, big);
 	struct message_attachment a = { "big.bin", 7, "application/"
-	    "octet-stream", NULL, big };
+	    "octet-stream", NULL, big, NULL, 0 };
 
 	rich_params("x\n", NULL, &a, 1);
 	is_int(message_check(&chk, &par, &err), -1,
