@@ -664,7 +664,7 @@ seen_add(struct job_seen *s, const char *addr, size_t row)
 		if (s->hash[k] == h)
 			return s->row[k] != row ? s->row[k] : 0;
 	s->hash[k] = h;
-	s->row[k] = row;
+	s->row[k] = (uint32_t)row;
 	s->used++;
 	return 0;
 }

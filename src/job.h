@@ -26,7 +26,7 @@
 /* Recipients seen, for the duplicate warning (open addressing). */
 struct job_seen {
 	uint64_t	*hash;		/* 0: empty slot */
-	size_t		*row;
+	uint32_t	*row;		/* the row that had it */
 	size_t		 size;		/* power of two */
 	size_t		 used;
 };

@@ -495,7 +495,8 @@ report_read(const char *path, report_fn *fn, void *arg, struct err *e)
 
 /* Compaction: last[row] is the ordinal of the row's last line. */
 struct compact {
-	size_t	*last;
+	uint32_t *last;		/* 4 octets a row: journals stay far
+				   below 2^32 lines */
 	size_t	 nlast;
 	size_t	 ordinal;
 	FILE	*out;
@@ -517,7 +518,7 @@ note_last(void *arg, const struct report_line *l)
 		    (n - c->nlast) * sizeof(*c->last));
 		c->nlast = n;
 	}
-	c->last[l->e.row] = c->ordinal++;
+	c->last[l->e.row] = (uint32_t)c->ordinal++;
 	return 0;
 }
 
@@ -531,7 +532,7 @@ copy_last(struct compact *c, struct roster *rs, struct err *e)
 
 	while ((n = roster_next(rs, &rw, e)) == 1) {
 		if (parse_uint(rw.fields[C_ROW], SIZE_MAX, &row) == 0 &&
-		    row < c->nlast && c->last[row] == ordinal &&
+		    row < c->nlast && c->last[row] == (uint32_t)ordinal &&
 		    roster_write(c->out, rw.fields, rw.nfields, e) == -1)
 			return -1;
 		ordinal++;
