@@ -11,34 +11,9 @@ SYSPY=/usr/bin/python3
 PW='interop-Secret-7q!'
 export MM_TEST_PASSWORD=$PW
 
-# stop_pid PID: SIGTERM, wait at most 10 s (then SIGKILL); status in $ST.
-stop_pid() {
-	local i
-	kill "$1" 2>/dev/null
-	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$1" 2>/dev/null && { echo "# pid $1 ignored SIGTERM: SIGKILL"; kill -9 "$1"; }
-	wait "$1" 2>/dev/null; ST=$?
-}
 SRV=
-cleanup() {
-	[ -z "$SRV" ] || stop_pid "$SRV"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+on_exit '[ -z "$SRV" ] || stop_pid "$SRV"'
 
-# results FILE: turn "RESULT<TAB>status<TAB>description" lines into TAP.
-results() {
-	local line st desc n=0
-	while IFS= read -r line; do
-		case $line in
-		RESULT$'\t'*)
-			line=${line#RESULT$'\t'}; st=${line%%$'\t'*}; desc=${line#*$'\t'}
-			ok "$st" "$desc"; n=$((n + 1)) ;;
-		*) printf '#   %s\n' "$line" ;;
-		esac
-	done <"$1"
-	[ "$n" -gt 0 ] || ok 1 "checker produced no results"
-}
 
 "$SYSPY" -c 'import aiosmtpd' 2>import.err
 ok $? "$SYSPY can import aiosmtpd (python3-aiosmtpd)"
@@ -83,7 +58,7 @@ like stdout 'sent 20, failed 0' "send prints its summary"
 
 "$PYTHON" "$I/check_interop.py" prev store report.csv prof.hong@example.com \
     >check.out 2>&1
-results check.out
+results "" check.out
 
 # No AUTH before STARTTLS (aiosmtpd would refuse it; the send would fail),
 # and every MAIL under TLS after a successful AUTH, as the server saw it.

@@ -77,7 +77,38 @@ cleanup_servers() {
 	for p in $SERVER_PIDS; do wait "$p" 2>/dev/null; done
 	SERVER_PIDS=""
 }
-trap 'cleanup_servers; rm -rf "$TMP"' EXIT
+# on_exit CMD: run CMD when the script ends, before the servers stop and
+# $TMP goes.
+EXIT_HOOKS=""
+on_exit() {
+	EXIT_HOOKS="$EXIT_HOOKS$1;"
+}
+trap 'eval "$EXIT_HOOKS"; cleanup_servers; rm -rf "$TMP"' EXIT
+
+# stop_pid PID: SIGTERM, wait at most 10 s (then SIGKILL); status in $ST.
+stop_pid() {
+	local i
+	kill "$1" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$1" 2>/dev/null && { echo "# pid $1 ignored SIGTERM: SIGKILL"; kill -9 "$1"; }
+	wait "$1" 2>/dev/null; ST=$?
+}
+
+# results NAME FILE: a checker's "RESULT<TAB>status<TAB>description"
+# lines to TAP (prefixed "NAME: " when NAME is not empty), other lines
+# to comments.
+results() {
+	local line st desc n=0
+	while IFS= read -r line; do
+		case $line in
+		RESULT$'\t'*)
+			line=${line#RESULT$'\t'}; st=${line%%$'\t'*}; desc=${line#*$'\t'}
+			ok "$st" "${1:+$1: }$desc"; n=$((n + 1)) ;;
+		*) printf '#   %s\n' "$line" ;;
+		esac
+	done <"$2"
+	[ "$n" -gt 0 ] || ok 1 "${1:+$1: }the checker produced no results"
+}
 
 # make_certs: a test CA and server certificates in $TMP/certs.
 make_certs() {

@@ -19,36 +19,11 @@ SEED=${MM_SEED:-$(( ($(date +%s) ^ $$) % 32768 ))}
 RANDOM=$SEED
 echo "# MM_SEED=$SEED"
 
-# stop_pid PID: SIGTERM, wait at most 10 s (then SIGKILL); status in $ST.
-stop_pid() {
-	local i
-	kill "$1" 2>/dev/null
-	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$1" 2>/dev/null && { echo "# pid $1 ignored SIGTERM: SIGKILL"; kill -9 "$1"; }
-	wait "$1" 2>/dev/null; ST=$?
-}
 SRV=
 MMPID=
-cleanup() {
-	[ -z "$MMPID" ] || kill -9 "$MMPID" 2>/dev/null
-	[ -z "$SRV" ] || stop_pid "$SRV"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+on_exit '[ -z "$MMPID" ] || kill -9 "$MMPID" 2>/dev/null'
+on_exit '[ -z "$SRV" ] || stop_pid "$SRV"'
 
-# results FILE: "RESULT<TAB>status<TAB>description" lines to TAP.
-results() {
-	local line st desc n=0
-	while IFS= read -r line; do
-		case $line in
-		RESULT$'\t'*)
-			line=${line#RESULT$'\t'}; st=${line%%$'\t'*}; desc=${line#*$'\t'}
-			ok "$st" "$1: $desc"; n=$((n + 1)) ;;
-		*) printf '#   %s\n' "$line" ;;
-		esac
-	done <"$2"
-	[ "$n" -gt 0 ] || ok 1 "$1: the checker produced no results"
-}
 
 # start_server DIR SCRIPT: build/smtpd for DIR (store, transcript, config).
 start_server() {

@@ -60,31 +60,9 @@ fi
 
 MMPID=
 SRVPID=
-# lib.bash's EXIT trap stops its servers and removes $TMP: run it after ours.
-LIB_EXIT=$(trap -p EXIT)
-LIB_EXIT=${LIB_EXIT#"trap -- '"}
-LIB_EXIT=${LIB_EXIT%"' EXIT"}
-cleanup() {
-	[ -z "$MMPID" ] || { kill -9 "$MMPID" 2>/dev/null; wait "$MMPID" 2>/dev/null; }
-	eval "$LIB_EXIT"
-	[ "$W" = "$TMP" ] || rm -rf "$W"
-}
-trap cleanup EXIT
+on_exit '[ -z "$MMPID" ] || { kill -9 "$MMPID" 2>/dev/null; wait "$MMPID" 2>/dev/null; }'
+on_exit '[ "$W" = "$TMP" ] || rm -rf "$W"'
 
-# results NAME FILE: check_resume.py's "RESULT<TAB>status<TAB>description"
-# lines to TAP, other lines to comments.
-results() {
-	local line st desc n=0
-	while IFS= read -r line; do
-		case $line in
-		RESULT$'\t'*)
-			line=${line#RESULT$'\t'}; st=${line%%$'\t'*}; desc=${line#*$'\t'}
-			ok "$st" "$1: $desc"; n=$((n + 1)) ;;
-		*) printf '#   %s\n' "$line" ;;
-		esac
-	done <"$2"
-	[ "$n" -gt 0 ] || ok 1 "$1: the checker produced no results"
-}
 
 # server NAME SCRIPT DIR: start_smtpd, and DIR/mm.conf for it.
 server() {
