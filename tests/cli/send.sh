@@ -327,6 +327,32 @@ is "$(cut -f3 "$TMP/torn.store/index.tsv" | sort | uniq -d | wc -l)" 0 \
 is "$(R torn.csv | awk '$2!="sent" && $2!="unknown"' | wc -l)" 0 \
     "every row is sent or unknown"
 
+# -- password sources: a password in the file needs mode 0600 ------------
+start_smtpd pw
+sed 's/^password_env = .*/password = demo-password/' >pw.conf <<CONF
+$(write_conf /dev/stdout "$PORT")
+CONF
+chmod 644 pw.conf
+mm send -c pw.conf -r pw1.csv --yes -n 1 "$S/roster.csv" "$T"
+is "$RC" 78 "a password in a 0644 config: EX_CONFIG"
+like stderr 'chmod 600' "the error says chmod 600"
+is "$(stored pw)" 0 "nothing sent"
+chmod 600 pw.conf
+mm send -c pw.conf -r pw2.csv --yes -n 1 "$S/roster.csv" "$T"
+is "$RC" 0 "the same file at 0600 works"
+sed 's/^password_env = .*/password_command = printf demo-password/' >cmd.conf <<CONF
+$(write_conf /dev/stdout "$PORT")
+CONF
+mm send -c cmd.conf -r pw3.csv --yes -n 1 "$S/roster.csv" "$T"
+is "$RC" 0 "password_command works"
+sed 's/^password_env = .*/password_command = false/' >bad.cmd.conf <<CONF
+$(write_conf /dev/stdout "$PORT")
+CONF
+mm send -c bad.cmd.conf -r pw4.csv --yes -n 1 "$S/roster.csv" "$T"
+is "$RC" 78 "a failing password_command: EX_CONFIG before anything is sent"
+is "$(stored pw)" 2 "only the two good runs sent"
+unlike stderr 'demo-password' "no password in the errors"
+
 # -- bad configuration ----------------------------------------------------
 printf '[lab]\nprovider = custom\nhost = 127.0.0.1\nbogus = 1\n' >bad.conf
 mm send -c bad.conf --yes "$S/roster.csv" "$T"
