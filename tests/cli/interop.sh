@@ -90,4 +90,30 @@ is "$(grep -lF -- "$PW" login.csv stdout stderr 2>/dev/null)" "" \
 stop_pid "$SRV"; SRV=
 is "$ST" 0 "aiosmtpd exits 0 on SIGTERM"
 unlike server.out 'Traceback|Error' "aiosmtpd logged no errors"
+
+# Implicit TLS (tls = tls, port 465 style, RFC 8314): TLS from the first
+# byte, so the greeting, EHLO and AUTH all travel encrypted.
+"$SYSPY" "$I/aiosmtpd_server.py" --cert certs/server.pem \
+    --key certs/server-key.pem --store store465 --port-file port465 \
+    --user demo --max-seconds 60 --implicit-tls >server465.out 2>&1 &
+SRV=$!
+for _ in $(seq 100); do [ -s port465 ] && break; kill -0 "$SRV" 2>/dev/null || break; sleep 0.1; done
+P465=$(cat port465 2>/dev/null)
+sed -e "s/^port = .*/port = ${P465:-1}\ntls = tls/" mm.conf >tls.conf
+MAILMERGE_WRAP="timeout 60 ${MAILMERGE_WRAP:-}" \
+    mm send -c tls.conf -r tls.csv -n 3 --yes --trace "$S/roster.csv" \
+    "$TOP/templates/announcement.txt"
+is "$RC" 0 "implicit TLS: send -n 3 exits 0"
+is "$(grep -c '' store465/index.tsv 2>/dev/null)" 3 "implicit TLS: 3 messages stored"
+"$PYTHON" - stderr <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
+tls = next(i for i, l in enumerate(lines) if "TLS: (TLS1." in l)
+first_s = next(i for i, l in enumerate(lines) if "] S: " in l)
+sys.exit(0 if tls < first_s else 1)
+PY
+ok $? "implicit TLS: the handshake comes before the server's first word"
+unlike stderr 'STARTTLS' "implicit TLS: no STARTTLS"
+stop_pid "$SRV"; SRV=
+is "$ST" 0 "aiosmtpd (implicit TLS) exits 0 on SIGTERM"
 done_testing

@@ -14,6 +14,7 @@ message is stored exactly as received (after dot-unstuffing, CRLF kept):
 Usage:
     aiosmtpd_server.py --cert F --key F --store DIR --port-file F
                        [--user NAME] [--password-env VAR] [--max-seconds N]
+                       [--implicit-tls]
 
 The port is written to the port file (tmp + rename) once listening.  SIGTERM
 or SIGINT, or --max-seconds, stop the server (exit 0).  Run it with
@@ -124,6 +125,8 @@ def main():
     ap.add_argument("--user", default="demo")
     ap.add_argument("--password-env", default="MM_TEST_PASSWORD")
     ap.add_argument("--max-seconds", type=float, default=120)
+    ap.add_argument("--implicit-tls", action="store_true",
+                    help="TLS from the first byte (port 465 style, RFC 8314)")
     args = ap.parse_args()
 
     password = os.environ.get(args.password_env)
@@ -142,8 +145,12 @@ def main():
     ctl = EphemeralController(
         Handler(store), hostname="127.0.0.1", port=0,
         server_hostname="localhost",
-        tls_context=ctx, require_starttls=True,
-        auth_required=True, auth_require_tls=True,
+        **({"ssl_context": ctx} if args.implicit_tls else
+           {"tls_context": ctx, "require_starttls": True}),
+        # With implicit TLS aiosmtpd does not know the session is under
+        # TLS and would not offer AUTH; the socket is TLS from its first
+        # byte, so its own check is moot there.
+        auth_required=True, auth_require_tls=not args.implicit_tls,
         auth_exclude_mechanism=[],  # PLAIN and LOGIN (the built-ins)
         authenticator=Authenticator(store, args.user, password),
         timeout=30)
