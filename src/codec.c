@@ -30,14 +30,22 @@ int
 codec_base64_lines(struct buf *out, const void *p, size_t n)
 {
 	const unsigned char *s = p;
+	size_t full = n / LINE_BYTES, rest = n % LINE_BYTES, i;
+	size_t line = BASE64_ENCODE_RAW_LENGTH(LINE_BYTES) + 2;
+	char *at;
 
-	while (n > 0) {
-		size_t k = n < LINE_BYTES ? n : LINE_BYTES;
-
-		if (codec_base64(out, s, k) == -1 || buf_add(out, "\r\n", 2) == -1)
-			return -1;
-		s += k;
-		n -= k;
+	/* One reservation, then each line encoded in place. */
+	at = buf_extend(out, full * line +
+	    (rest ? BASE64_ENCODE_RAW_LENGTH(rest) + 2 : 0));
+	if (at == NULL)
+		return -1;
+	for (i = 0; i < full; i++, s += LINE_BYTES, at += line) {
+		base64_encode_raw(at, LINE_BYTES, s);
+		memcpy(at + line - 2, "\r\n", 2);
+	}
+	if (rest > 0) {
+		base64_encode_raw(at, rest, s);
+		memcpy(at + BASE64_ENCODE_RAW_LENGTH(rest), "\r\n", 2);
 	}
 	return 0;
 }
