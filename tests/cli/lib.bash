@@ -160,3 +160,58 @@ export MM_TEST_PASSWORD=demo-password
 stored() {
 	ls "$TMP/$1.store" | grep -c '\.eml$'
 }
+
+# --- killing a send at random moments (send_resume.sh, send_scale.sh) ----
+# Each DIR holds mm.conf, report.csv and the logs; roster.csv and tpl.txt
+# are in $TMP.  MMPID is the running client, for on_exit.
+MMPID=
+
+# size FILE: its size in bytes, 0 when missing.
+size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+# killed_run DIR MS NOWAIT [--resume]: send in the background; unless
+# NOWAIT, once the report has grown (this run journaled its first line: a
+# row is in flight) or the run ended, wait MS ms more, else MS ms after
+# the start; then SIGKILL.  Waiting for the journal keeps the kills
+# mid-batch however slow the client is (valgrind).  Appends "[+]MS status"
+# to DIR/kills; a report a kill left ending inside a line is noted in
+# DIR/torn (the next resume repairs it).
+killed_run() {
+	local dir=$1 ms=$2 nowait=$3 st size0 i
+	shift 3
+	size0=$(size "$dir/report.csv")
+	${MAILMERGE_WRAP:-} "$MAILMERGE" send -c "$dir/mm.conf" -r "$dir/report.csv" \
+	    "$@" --yes roster.csv tpl.txt >>"$dir/killed.out" 2>&1 &
+	MMPID=$!
+	if [ "$nowait" = 0 ]; then
+		for i in $(seq 3000); do	# 30 s
+			kill -0 "$MMPID" 2>/dev/null || break
+			[ "$(size "$dir/report.csv")" = "$size0" ] || break
+			sleep 0.01
+		done
+	fi
+	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+	kill -9 "$MMPID" 2>/dev/null
+	wait "$MMPID" 2>/dev/null; st=$?
+	MMPID=
+	echo "$([ "$nowait" = 1 ] && echo +)$ms $st" >>"$dir/kills"
+	if [ -s "$dir/report.csv" ] && [ "$(tail -c1 "$dir/report.csv" | od -An -c | tr -d ' ')" != '\n' ]; then
+		i=$(size "$dir/report.csv")
+		echo "after a kill at $ms ms: torn last line (report size $i, $((i % 4096)) past a 4096-byte page)" >>"$dir/torn"
+	fi
+}
+
+# final_run DIR [SECONDS]: resume until a run ends by itself with nothing
+# left to retry (at most 3 runs, each under a timeout); status in RC.
+final_run() {
+	local dir=$1 i
+	for i in 1 2 3; do
+		MAILMERGE_WRAP="timeout ${2:-60} ${MAILMERGE_WRAP:-}" \
+		    mm send -c "$dir/mm.conf" -r "$dir/report.csv" --resume --yes \
+		    roster.csv tpl.txt
+		cp "$TMP/stdout" "$dir/final.out"; cp "$TMP/stderr" "$dir/final.err"
+		echo "# $dir: resume without a kill: exit $RC ($(tail -1 "$dir/final.out"))"
+		[ "$RC" -eq 75 ] && grep -q ',deferred,\|,skipped,\|,failed,' "$dir/report.csv" || break
+	done
+	no_valgrind_error
+}

@@ -20,7 +20,6 @@ RANDOM=$SEED
 echo "# MM_SEED=$SEED"
 
 SRV=
-MMPID=
 on_exit '[ -z "$MMPID" ] || kill -9 "$MMPID" 2>/dev/null'
 on_exit '[ -z "$SRV" ] || stop_pid "$SRV"'
 
@@ -62,51 +61,6 @@ stop_server() {	# stop_server DIR
 	[ "$ST" -eq 0 ] || sed 's/^/#   /' "$1/server.out" | tail -5
 }
 
-# killed_run DIR MS [--resume]: send in the background; once it has
-# journaled something (the report grew: the first row is in flight), or
-# ended, wait MS ms more and SIGKILL it.  Waiting for the journal keeps
-# the kills mid-batch however slow the client is (valgrind); scenario 3
-# covers a kill before anything is journaled.  With NOWAIT=1, just MS ms
-# after the start (a resume killed while starting or connecting).
-# Appends "MS status" (MS prefixed with "+" when not waiting) to DIR/kills.
-killed_run() {
-	local dir=$1 ms=$2 st size0 i
-	shift 2
-	size0=$(stat -c %s "$dir/report.csv" 2>/dev/null || echo 0)
-	${MAILMERGE_WRAP:-} "$MAILMERGE" send -c "$dir/mm.conf" -r "$dir/report.csv" \
-	    "$@" --yes roster.csv tpl.txt >>"$dir/killed.out" 2>&1 &
-	MMPID=$!
-	for i in $(seq $((NOWAIT ? 0 : 3000))); do	# 30 s
-		kill -0 "$MMPID" 2>/dev/null || break
-		[ "$(stat -c %s "$dir/report.csv" 2>/dev/null || echo 0)" = "$size0" ] || break
-		sleep 0.01
-	done
-	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
-	kill -9 "$MMPID" 2>/dev/null
-	wait "$MMPID" 2>/dev/null; st=$?
-	MMPID=
-	echo "$([ "$NOWAIT" = 1 ] && echo +)$ms $st" >>"$dir/kills"
-	# Between runs the journal is a report with complete lines.
-	if [ -s "$dir/report.csv" ] && [ "$(tail -c1 "$dir/report.csv" | od -An -c | tr -d ' ')" != '\n' ]; then
-		echo "after a kill at $ms ms: torn last line" >>"$dir/torn"
-		cp "$dir/report.csv" "$dir/torn-report.$ms.csv"
-	fi
-}
-
-# final_run DIR: resume until a run ends by itself (at most 3 runs).
-final_run() {
-	local dir=$1 i
-	for i in 1 2 3; do
-		MAILMERGE_WRAP="timeout 60 ${MAILMERGE_WRAP:-}" \
-		    mm send -c "$dir/mm.conf" -r "$dir/report.csv" --resume --yes \
-		    roster.csv tpl.txt
-		cp stdout "$dir/final.out"; cp stderr "$dir/final.err"
-		echo "# $dir: resume without a kill: exit $RC"
-		[ "$RC" -eq 75 ] && grep -q ',deferred,\|,skipped,\|,failed,' "$dir/report.csv" || break
-	done
-	no_valgrind_error
-}
-
 # Final exit status: 0 if every row is sent, 75 if some are unknown.
 check_final_status() {	# check_final_status DIR
 	local want=0
@@ -127,11 +81,9 @@ ok $? "test certificates generated"
 
 # 1. SIGKILL at random moments.
 start_server kill 'DELAY EOM 20ms'
-NOWAIT=0
-killed_run kill $((RANDOM % 300))
+killed_run kill $((RANDOM % 300)) 0
 for k in $(seq 2 $KILLS); do
-	NOWAIT=$((RANDOM % 4 == 0))
-	killed_run kill $((RANDOM % 300)) --resume
+	killed_run kill $((RANDOM % 300)) $((RANDOM % 4 == 0)) --resume
 done
 echo "# kill: killed after (ms, status): $(tr '\n' ' ' <kill/kills)"
 killed=$(awk '$2 == 137' kill/kills | wc -l)

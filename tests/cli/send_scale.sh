@@ -58,7 +58,6 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	W=$(mktemp -d /dev/shm/mmscale.XXXXXX) || exit 1
 fi
 
-MMPID=
 SRVPID=
 on_exit '[ -z "$MMPID" ] || { kill -9 "$MMPID" 2>/dev/null; wait "$MMPID" 2>/dev/null; }'
 on_exit '[ "$W" = "$TMP" ] || rm -rf "$W"'
@@ -90,54 +89,6 @@ on_tmpfs() {
 	mkdir -p "$W/$1.store"
 	ln -s "$W/$1.store" "$TMP/$1.store"
 	ln -s "$W/$1.log" "$TMP/$1.log"
-}
-
-# size FILE: its size in bytes, 0 when missing.
-size() { stat -c %s "$1" 2>/dev/null || echo 0; }
-
-# killed_run DIR MS NOWAIT [--resume]: send in the background; unless
-# NOWAIT, once the report has grown (this run journaled its first line: a
-# row is in flight), wait MS ms more, else MS ms after the start; then
-# SIGKILL.  Appends "[+]MS status" to DIR/kills; a report that does not
-# end with a complete line is noted in DIR/torn.
-killed_run() {
-	local dir=$1 ms=$2 nowait=$3 st size0 i
-	shift 3
-	size0=$(size "$dir/report.csv")
-	${MAILMERGE_WRAP:-} "$MAILMERGE" send -c "$dir/mm.conf" -r "$dir/report.csv" \
-	    "$@" --yes roster.csv tpl.txt >>"$dir/killed.out" 2>&1 &
-	MMPID=$!
-	if [ "$nowait" = 0 ]; then
-		for i in $(seq 3000); do	# 30 s
-			kill -0 "$MMPID" 2>/dev/null || break
-			[ "$(size "$dir/report.csv")" = "$size0" ] || break
-			sleep 0.01
-		done
-	fi
-	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
-	kill -9 "$MMPID" 2>/dev/null
-	wait "$MMPID" 2>/dev/null; st=$?
-	MMPID=
-	echo "$([ "$nowait" = 1 ] && echo +)$ms $st" >>"$dir/kills"
-	if [ -s "$dir/report.csv" ] && [ "$(tail -c1 "$dir/report.csv" | od -An -c | tr -d ' ')" != '\n' ]; then
-		i=$(size "$dir/report.csv")
-		echo "after a kill at $ms ms: torn last line (report size $i, $((i % 4096)) past a 4096-byte page)" >>"$dir/torn"
-	fi
-}
-
-# final_run DIR: resume until a run ends by itself with nothing left to
-# retry (at most 3 runs); status in RC.
-final_run() {
-	local dir=$1 i
-	for i in 1 2 3; do
-		MAILMERGE_WRAP="timeout 120 ${MAILMERGE_WRAP:-}" \
-		    mm send -c "$dir/mm.conf" -r "$dir/report.csv" --resume --yes \
-		    roster.csv tpl.txt
-		cp "$TMP/stdout" "$dir/final.out"; cp "$TMP/stderr" "$dir/final.err"
-		echo "# $1: resume without a kill: exit $RC ($(tail -1 "$dir/final.out"))"
-		[ "$RC" -eq 75 ] && grep -q ',deferred,\|,skipped,\|,failed,' "$dir/report.csv" || break
-	done
-	no_valgrind_error
 }
 
 # check_final NAME DIR [FLAGS]: the last exit status, then check_resume.py.
@@ -206,7 +157,7 @@ fi
 bad=$(awk '$2 != 137 && $2 != 0 && $2 != 75' "$D/kills" | wc -l)
 ok "$([ "$bad" -eq 0 ]; echo $?)" "kill: every run was killed or ended with 0 or 75 ($bad other exits)"
 [ "$bad" -eq 0 ] || grep 'error' "$D/killed.out" | sort | uniq -c | sort -rn | head -3 | sed 's/^/#   /'
-final_run "$D"
+final_run "$D" 120
 check_final kill "$D"
 stop_server kill
 echo "# kill: done after $(elapsed) ms"
@@ -240,7 +191,7 @@ MAILMERGE_WRAP="timeout 120 ${MAILMERGE_WRAP:-}" \
     mm send -c "$D/mm.conf" -r "$D/report.csv" --yes roster.csv tpl.txt
 echo "# drop: first run: exit $RC ($(tail -1 "$TMP/stdout"))"
 like "$TMP/stdout" 'unknown [1-9]' "drop: the first run reports unknown rows"
-final_run "$D"
+final_run "$D" 120
 drops=$(grep -c '^-- drop' "$TMP/drop.log")
 is "$drops" "$DROPS" "drop: the server hung up $DROPS times"
 check_final drop "$D" --client-lived
