@@ -5,7 +5,7 @@ MANDIR ?= $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
 PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
-LIBS_PC = gnutls libpcre2-8 nettle
+LIBS_PC = gnutls libpcre2-8 nettle gmime-3.0 libcurl libzip expat libidn2 libbsd
 # cmark ships libcmark.pc; libmagic's .pc file is not in every release.
 CMARK_LIBS := $(shell $(PKG_CONFIG) --libs libcmark 2>/dev/null || echo -lcmark)
 CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark 2>/dev/null)
