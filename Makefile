@@ -1,4 +1,5 @@
-# mailmerge: see README.md.  One binary; each module is a src/*.c/.h pair.
+# mailmerge: see README.md.  One binary; each module is a .c/.h pair in
+# the folder of its part, src/PART/ (README "Layout").
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
@@ -9,8 +10,18 @@ LIBS_PC = gnutls libpcre2-8 nettle gmime-3.0 libcurl libzip expat libidn2 libbsd
 # cmark ships libcmark.pc; libmagic's .pc file is not in every release.
 CMARK_LIBS := $(shell $(PKG_CONFIG) --libs libcmark 2>/dev/null || echo -lcmark)
 CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark 2>/dev/null)
+# The parts, lowest first; a part may include only parts of a lower
+# layer (peers in one layer are separated by a comma), which
+# tests/layers.sh checks on every build.
+LAYERS = base wire inputs,mail accounts,records run cli
+PARTS = $(subst $(comma), ,$(LAYERS))
+comma := ,
+SRC_DIRS = $(PARTS:%=src/%)
+# src/X.c or src/PART/X.c for each module name X.
+src_of = $(foreach m,$(1),$(firstword $(wildcard $(SRC_DIRS:%=%/$(m).c) src/$(m).c)))
+vpath %.c $(SRC_DIRS) src
 override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -D_DEFAULT_SOURCE \
-	-MMD -MP $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CMARK_CFLAGS)
+	$(SRC_DIRS:%=-I%) -Isrc -MMD -MP $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CMARK_CFLAGS)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) $(CMARK_LIBS) -lmagic \
 	-lcsv -lpthread
 
@@ -64,16 +75,21 @@ UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 .PHONY: all test test-asan test-valgrind bench install uninstall clean preview \
 	demo
 
-all: $(B)/mailmerge
+all: $(B)/mailmerge $(B)/layers.ok
+
+# Fails the build when a part includes a part of its own or a higher layer.
+$(B)/layers.ok: $(wildcard src/*/*.[ch] src/*.[ch]) tests/layers.sh | $(B)
+	sh tests/layers.sh "$(LAYERS)" >$(B)/layers.log || { cat $(B)/layers.log; exit 1; }
+	@touch $@
 
 $(B)/mailmerge: $(OBJS) $(B)/main.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/%.o: src/%.c | $(B)
+$(B)/%.o: %.c | $(B)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/t/test_%.o: tests/unit/test_%.c | $(B)/t
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -Itests -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -c -o $@ $<
 
 .SECONDEXPANSION:
 $(B)/t/test_%: $(B)/t/test_%.o $$(addprefix $(B)/,$$(addsuffix .o,$$(T_$$*)))
@@ -87,11 +103,11 @@ include tests/fuzz/Makefile.inc
 
 TEST_ENV = MAILMERGE=$(abspath $(B)/mailmerge) SMTPD=$(abspath $(B)/smtpd) \
 	PYTHON=$(PYTHON)
-TEST_SCRIPTS = tests/smtpd/test_smtpd.py tests/cli/*.sh
+TEST_SCRIPTS = tests/layers.sh tests/smtpd/test_smtpd.py tests/cli/*.sh
 
 # Everything, needing nothing but loopback; prove prints the summary.
 test: $(B)/mailmerge $(B)/smtpd $(UNIT_BINS)
-	$(TEST_ENV) prove --exec '' $(UNIT_BINS) $(TEST_SCRIPTS)
+	$(TEST_ENV) LAYERS="$(LAYERS)" prove --exec '' $(UNIT_BINS) $(TEST_SCRIPTS)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan:
