@@ -4,6 +4,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
+LOCALEDIR ?= $(PREFIX)/share/locale
 PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
 LIBS_PC = gnutls libpcre2-8 nettle gmime-3.0 libcurl libzip expat libidn2 libbsd
@@ -21,7 +22,7 @@ SRC_DIRS = $(PARTS:%=src/%)
 src_of = $(foreach m,$(1),$(firstword $(wildcard $(SRC_DIRS:%=%/$(m).c) src/$(m).c)))
 vpath %.c $(SRC_DIRS) src
 override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -D_DEFAULT_SOURCE \
-	$(SRC_DIRS:%=-I%) -Isrc -MMD -MP $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CMARK_CFLAGS)
+	$(SRC_DIRS:%=-I%) -Isrc -MMD -MP -DLOCALEDIR='"$(LOCALEDIR)"' $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CMARK_CFLAGS)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) $(CMARK_LIBS) -lmagic \
 	-lcsv -lpthread
 
@@ -37,6 +38,7 @@ MODULES = \
 	conn \
 	err \
 	html \
+	i18n \
 	job \
 	markdown \
 	message \
@@ -72,10 +74,27 @@ T_template = template buf err utf8 xalloc
 T_utf8 = utf8
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 
-.PHONY: all test test-asan test-valgrind bench install uninstall clean preview \
+.DEFAULT_GOAL := all
+
+# Translations: po/LANG.po, compiled into $(B)/locale, where a binary
+# run from the build tree finds them (i18n.c); `make pot` re-extracts.
+LINGUAS = ko
+MO = $(LINGUAS:%=$(B)/locale/%/LC_MESSAGES/mailmerge.mo)
+XGETTEXT_KEYS = -k_ -kN_ -kP_:1,2 -kerr_set:4 -kerr_setv:4
+$(B)/locale/%/LC_MESSAGES/mailmerge.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
+
+pot:
+	xgettext --from-code=UTF-8 --language=C --add-comments=TRANSLATORS \
+	    $(XGETTEXT_KEYS) --package-name=mailmerge -o po/mailmerge.pot \
+	    $(sort $(wildcard src/*.c src/*/*.c))
+	for l in $(LINGUAS); do msgmerge -q --backup=none -U po/$$l.po po/mailmerge.pot; done
+
+.PHONY: pot all test test-asan test-valgrind bench install uninstall clean preview \
 	demo
 
-all: $(B)/mailmerge $(B)/layers.ok
+all: $(B)/mailmerge $(MO) $(B)/layers.ok
 
 # Fails the build when a part includes a part of its own or a higher layer.
 $(B)/layers.ok: $(wildcard src/*/*.[ch] src/*.[ch]) tests/layers.sh | $(B)
@@ -106,7 +125,7 @@ TEST_ENV = MAILMERGE=$(abspath $(B)/mailmerge) SMTPD=$(abspath $(B)/smtpd) \
 TEST_SCRIPTS = tests/layers.sh tests/smtpd/test_smtpd.py tests/cli/*.sh
 
 # Everything, needing nothing but loopback; prove prints the summary.
-test: $(B)/mailmerge $(B)/smtpd $(UNIT_BINS)
+test: $(B)/mailmerge $(MO) $(B)/smtpd $(UNIT_BINS)
 	$(TEST_ENV) LAYERS="$(LAYERS)" prove --exec '' $(UNIT_BINS) $(TEST_SCRIPTS)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -116,7 +135,7 @@ test-asan:
 
 VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--error-exitcode=99 --suppressions=$(abspath tests/valgrind.supp)
-test-valgrind: $(B)/mailmerge $(B)/smtpd $(UNIT_BINS)
+test-valgrind: $(B)/mailmerge $(MO) $(B)/smtpd $(UNIT_BINS)
 	prove --exec '$(VALGRIND)' $(UNIT_BINS)
 	$(TEST_ENV) MAILMERGE_WRAP='$(VALGRIND)' prove --exec '' $(TEST_SCRIPTS)
 
@@ -134,13 +153,18 @@ demo: $(B)/mailmerge $(B)/smtpd
 preview: $(B)/mailmerge
 	$(B)/mailmerge preview -o out/preview samples/roster.csv templates/announcement.txt
 
-install: $(B)/mailmerge
+install: $(B)/mailmerge $(MO)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(B)/mailmerge $(DESTDIR)$(BINDIR)/mailmerge
 	install -m 644 mailmerge.1 $(DESTDIR)$(MANDIR)/man1/mailmerge.1
+	for l in $(LINGUAS); do \
+	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	    install -m 644 $(B)/locale/$$l/LC_MESSAGES/mailmerge.mo \
+	        $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/mailmerge.mo; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mailmerge $(DESTDIR)$(MANDIR)/man1/mailmerge.1
+	rm -f $(DESTDIR)$(BINDIR)/mailmerge $(DESTDIR)$(MANDIR)/man1/mailmerge.1 \
+	    $(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/mailmerge.mo)
 
 clean:
 	rm -rf build build-asan

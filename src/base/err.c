@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "i18n.h"
 #include "utf8.h"
 
 static const char *const kind_name[] = {
@@ -48,7 +49,7 @@ err_set(struct err *e, enum err_kind kind, const char *where,
 	snprintf(e->where, sizeof(e->where), "%s", where ? where : "");
 	trim(e->where, sizeof(e->where));
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vsnprintf(e->msg, sizeof(e->msg), _(fmt), ap);
 	va_end(ap);
 	trim(e->msg, sizeof(e->msg));
 }

@@ -24,7 +24,7 @@ enum err_kind {
 };
 
 #define ERR_WHERE_MAX	192
-#define ERR_MSG_MAX	384
+#define ERR_MSG_MAX	768	/* room for a translation */
 
 struct err {
 	enum err_kind	kind;
@@ -32,7 +32,10 @@ struct err {
 	char		msg[ERR_MSG_MAX];	/* what was expected, what to do */
 };
 
-/* Fill e; where may be NULL.  Text cut to fit stays valid UTF-8. */
+/*
+ * Fill e; where may be NULL.  fmt is translated (gettext) before it is
+ * formatted.  Text cut to fit stays valid UTF-8.
+ */
 void	err_set(struct err *e, enum err_kind kind, const char *where,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

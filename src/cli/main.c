@@ -13,6 +13,7 @@
 
 #include "batch.h"
 #include "err.h"
+#include "i18n.h"
 #include "review.h"
 
 #define VERSION		"0.1.0"
@@ -550,7 +551,7 @@ main(int argc, char **argv)
 {
 	size_t i;
 
-	setlocale(LC_CTYPE, "");
+	i18n_init();
 	if (argc < 2) {
 		usage(stderr);
 		return EX_USAGE;
