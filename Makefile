@@ -36,6 +36,7 @@ MODULES = \
 	codec \
 	config \
 	conn \
+	dupes \
 	err \
 	html \
 	i18n \
@@ -57,10 +58,11 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = attach buf codec config html markdown message pipeline ratelimit \
-	roster smtp template utf8
+UNIT = attach buf codec config dupes html markdown message pipeline \
+	ratelimit roster smtp template utf8
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
+T_dupes = dupes xalloc
 T_html = html buf xalloc
 T_markdown = markdown buf err utf8 xalloc
 T_codec = codec buf err utf8 xalloc
