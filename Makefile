@@ -124,11 +124,19 @@ include tests/fuzz/Makefile.inc
 
 TEST_ENV = MAILMERGE=$(abspath $(B)/mailmerge) SMTPD=$(abspath $(B)/smtpd) \
 	PYTHON=$(PYTHON)
-TEST_SCRIPTS = tests/layers.sh tests/smtpd/test_smtpd.py tests/cli/*.sh
+TEST_SCRIPTS = tests/layers.sh tests/smtpd/test_smtpd.py tests/cli/*.sh \
+	tests/cases/run.sh
+# make test CASE=042: that protocol case alone (tests/cases/042-*).
+ifdef CASE
+UNIT_BINS_RUN =
+TEST_SCRIPTS = tests/cases/run.sh
+else
+UNIT_BINS_RUN = $(UNIT_BINS)
+endif
 
 # Everything, needing nothing but loopback; prove prints the summary.
 test: $(B)/mailmerge $(MO) $(B)/smtpd $(UNIT_BINS)
-	$(TEST_ENV) LAYERS="$(LAYERS)" prove --exec '' $(UNIT_BINS) $(TEST_SCRIPTS)
+	$(TEST_ENV) LAYERS="$(LAYERS)" CASE=$(CASE) prove --exec '' $(UNIT_BINS_RUN) $(TEST_SCRIPTS)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan:
