@@ -77,7 +77,8 @@ int	batch_send(const struct batch_params *p, struct err *e);
 
 /*
  * Check: per account, connect, STARTTLS, verify, EHLO, AUTH, QUIT;
- * sends nothing.  Each account's result goes to diag (note or error).
+ * sends nothing.  Each account's result goes to diag (note or error),
+ * and so does a configuration error (E_CONFIG, nothing tried).
  */
 int	batch_check(const struct batch_params *p, struct err *e);
 

@@ -1369,8 +1369,12 @@ batch_check(const struct batch_params *p, struct err *e)
 	size_t i;
 	int rc = 0;
 
-	if (conn_global_init(e) == -1 || config_load(&cfg, p->config, e) == -1)
+	if (conn_global_init(e) == -1 || config_load(&cfg, p->config, e) == -1) {
+		/* As send says it: check is the first thing a teacher runs. */
+		if (p->diag)
+			p->diag(p->diag_arg, BATCH_ERROR, e);
 		return -1;
+	}
 	for (i = 0; i < cfg->nacct; i++) {
 		if (check_account(p, &cfg->acct[i], &one) == 0)
 			continue;
