@@ -61,7 +61,7 @@ T_template = template buf err utf8 xalloc
 T_utf8 = utf8
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 
-.PHONY: all test test-asan test-valgrind bench install uninstall clean preview \
+.PHONY: all check test test-asan test-valgrind bench install uninstall clean preview \
 	demo
 
 all: $(B)/mailmerge
@@ -92,6 +92,9 @@ TEST_SCRIPTS = tests/smtpd/test_smtpd.py tests/cli/*.sh
 # Everything, needing nothing but loopback; prove prints the summary.
 test: $(B)/mailmerge $(B)/smtpd $(UNIT_BINS)
 	$(TEST_ENV) prove --exec '' $(UNIT_BINS) $(TEST_SCRIPTS)
+
+# The GNU name for the same.
+check: test
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan:
@@ -126,7 +129,9 @@ install: $(B)/mailmerge
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailmerge $(DESTDIR)$(MANDIR)/man1/mailmerge.1
 
+# Every build folder: build, build-asan, and any B=build-* (fuzz builds
+# live inside them).
 clean:
-	rm -rf build build-asan
+	rm -rf build build-*
 
 -include $(wildcard $(B)/*.d $(B)/t/*.d)
