@@ -540,15 +540,6 @@ defer(struct run *run, size_t row)
 	run->retry[run->nretry++] = row;
 }
 
-/* A reply that means the account can send no more today (quota). */
-static bool
-is_quota(const struct smtp_reply *rp)
-{
-	return strcmp(rp->enh, "5.4.5") == 0 || strcmp(rp->enh, "4.5.3") == 0 ||
-	    strstr(rp->text, "quota") != NULL ||
-	    strstr(rp->text, "limit exceeded") != NULL;
-}
-
 static void
 outcome_entry(const struct smtp_outcome *o, struct report_entry *x,
     char *reply, size_t size)
@@ -567,30 +558,53 @@ outcome_entry(const struct smtp_outcome *o, struct report_entry *x,
 	x->reply = reply;
 }
 
-/* Record what the server said of a message the session survived. */
+/* The account's quota is used up: stop it, the rest wait for tomorrow. */
+static void
+stop_for_quota(struct run *run, const struct smtp_reply *rp)
+{
+	struct err q;
+
+	err_set(&q, E_TEMP, NULL, "[%s] the provider says the sending quota "
+	    "is used up (%d %s %s): stopping this account", run->a->name,
+	    rp->code, rp->enh, rp->text);
+	stop_account(run, &q, "resume tomorrow with --resume");
+}
+
+/*
+ * Record what the server said of a message the session survived.  What
+ * a refusal means (the row's, the account's quota, a full mailbox) is
+ * the provider table's call (provider_classify), by stage and code.
+ */
 static int
 judge(struct slot *sl, const struct smtp_outcome *o, struct err *e)
 {
 	char reply[2 * SMTP_REPLY_MAX + 16];
 	struct run *run = sl->run;
 	struct report_entry x;
+	enum provider_class cls = PROVIDER_REPLY_ROW;
 	bool temp = o->reply.code >= 400 && o->reply.code < 500;
 	bool final = true;
 
 	outcome_entry(o, &x, reply, sizeof(reply));
 	x.attempts = sl->attempt;
+	if (!o->accepted)
+		cls = provider_classify(run->a->prov, o->stage, o->reply.enh,
+		    o->reply.text);
 	if (o->accepted) {
 		x.status = REPORT_SENT;
 		run->sent++;
-	} else if (is_quota(&o->reply)) {
+	} else if (cls == PROVIDER_REPLY_QUOTA) {
 		/* Not the recipient's fault: the row waits for tomorrow. */
 		x.status = REPORT_DEFERRED;
 		run->deferred++;
-	} else if (temp && run->round < SEND_ROUNDS) {
+	} else if (temp && run->round < SEND_ROUNDS &&
+	    cls == PROVIDER_REPLY_ROW) {
 		x.status = REPORT_DEFERRED;
 		final = false;
 		defer(run, sl->rw.row);
 	} else {
+		/* A full mailbox or too many recipients: retrying in a few
+		   seconds would not help; --resume later may. */
 		x.status = temp ? REPORT_DEFERRED : REPORT_FAILED;
 		if (temp)
 			run->deferred++;
@@ -599,14 +613,8 @@ judge(struct slot *sl, const struct smtp_outcome *o, struct err *e)
 	}
 	if (record(sl, &x, final, e) == -1)
 		return -1;
-	if (!o->accepted && is_quota(&o->reply)) {
-		struct err q;
-
-		err_set(&q, E_TEMP, NULL, "[%s] the provider says the sending "
-		    "quota is used up (%d %s %s): stopping this account",
-		    run->a->name, o->reply.code, o->reply.enh, o->reply.text);
-		stop_account(run, &q, "resume tomorrow with --resume");
-	}
+	if (cls == PROVIDER_REPLY_QUOTA)
+		stop_for_quota(run, &o->reply);
 	return 0;
 }
 
@@ -774,6 +782,14 @@ try_once(struct slot *cur, struct slot *next, struct smtp_outcome *o,
 	    can_chain(run, next) ? &next->m : NULL, o, why);
 }
 
+/* A 421 that closed the session and says the day's quota is used up. */
+static bool
+is_quota_421(const struct run *run, const struct smtp_outcome *o)
+{
+	return o->reply.code == 421 && provider_classify(run->a->prov,
+	    o->stage, o->reply.enh, o->reply.text) == PROVIDER_REPLY_QUOTA;
+}
+
 /* Deliver one row: sessions, retries of a broken session, verdict. */
 static int
 deliver(struct slot *cur, struct slot *next, struct err *e)
@@ -799,6 +815,8 @@ deliver(struct slot *cur, struct slot *next, struct err *e)
 		rc = broken(cur, &o, &why, e);
 		if (rc != 1)
 			return rc;
+		if (is_quota_421(run, &o))	/* closed for the day */
+			return judge(cur, &o, e);
 		job_diag(&run->s->j, BATCH_WARNING, &why);
 	}
 	stop_account(run, &why, NULL);
