@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,11 +327,60 @@ progress(void *arg, const struct batch_progress *pr)
 
 	(void)arg;
 	fprintf(stderr, "\r\033[K[%zu/%zu] sent %zu, failed %zu, unknown "
-	    "%zu, %.1f/min, ETA %lu:%02lu", pr->done, pr->total, pr->sent,
-	    pr->failed, pr->unknown, pr->per_min, eta / 60, eta % 60);
+	    "%zu", pr->done, pr->total, pr->sent, pr->failed, pr->unknown);
+	if (pr->per_min > 0)	/* none until two mails give a gap */
+		fprintf(stderr, ", %.1f/min, ETA %lu:%02lu", pr->per_min,
+		    eta / 60, eta % 60);
 	if (pr->done == pr->total)
 		fputc('\n', stderr);
 	fflush(stderr);
+}
+
+/* Off a terminal (cron, | tee): one line per row, as it happens. */
+static void
+outcome_line(void *arg, const struct batch_outcome *o)
+{
+	(void)arg;
+	fprintf(stderr, "mailmerge: row %zu %s: %s", o->row, o->recipients,
+	    o->status);
+	if (o->code != 0)
+		fprintf(stderr, " %d%s%s", o->code, o->enhanced[0] ? " " : "",
+		    o->enhanced);
+	fprintf(stderr, " [%s]\n", o->account);
+}
+
+/*
+ * SIGINT, SIGTERM during send: the first asks the run to stop after the
+ * message in flight (it QUITs, prints the summary and the command that
+ * continues); SA_RESETHAND makes a second one end the process at once
+ * (the report is a journal fsynced per line: --resume repairs it).
+ */
+static volatile sig_atomic_t stop_asked;
+
+static void
+on_stop(int sig)
+{
+	static const char msg[] = "\nmailmerge: stopping after the message "
+	    "in flight (again to quit at once)\n";
+	ssize_t n;
+
+	(void)sig;
+	stop_asked = 1;
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+}
+
+static void
+catch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESETHAND;	/* no SA_RESTART: the y/N read ends */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 static int
@@ -350,7 +400,7 @@ run_send(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct batch_params p = { .show = stdout, .diag = diag,
-	    .confirm = confirm };
+	    .confirm = confirm, .stop = &stop_asked };
 	struct err e;
 	int c, rc;
 
@@ -395,9 +445,13 @@ run_send(int argc, char **argv)
 	p.template = argv[optind + 1];
 	if (isatty(STDERR_FILENO))
 		p.progress = progress;
-	if (batch_send(&p, &e) == -1)
-		return fail(&e);
-	return EX_OK;
+	else
+		p.outcome = outcome_line;
+	catch_stop();
+	rc = batch_send(&p, &e);
+	if (stop_asked && p.progress != NULL)
+		fputc('\n', stderr);	/* end the progress line */
+	return rc == -1 ? fail(&e) : EX_OK;
 }
 
 static int

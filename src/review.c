@@ -441,6 +441,45 @@ review_free(struct review *rv)
 	free(rv);
 }
 
+/* One word for a POSIX shell: as it is when safe, else in '...'. */
+static void
+put_word(FILE *f, const char *s)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,@";
+
+	if (*s != '\0' && s[strspn(s, safe)] == '\0') {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s != '\0'; s++)
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	fputc('\'', f);
+}
+
+void
+review_put_resume(FILE *f, const char *config, const char *report,
+    const char *roster, const char *template)
+{
+	fputs("mailmerge send ", f);
+	if (config != NULL) {
+		fputs("-c ", f);
+		put_word(f, config);
+		fputc(' ', f);
+	}
+	fputs("--resume -r ", f);
+	put_word(f, report);
+	fputc(' ', f);
+	put_word(f, roster);
+	fputc(' ', f);
+	put_word(f, template);
+	fputc('\n', f);
+}
+
 const char *
 review_roster(const struct review *rv)
 {

@@ -30,4 +30,28 @@ for c in mode0644 unknown_key two_sources no_user before_section \
 done
 like "$TMP/stderr" 'expected \[section\]' "the message says what was expected"
 
+
+# -- item 9: the warnings are repeated right above the [y/N] question ----
+start_smtpd plan
+cat >gmail.conf <<CONF
+[gmail]
+host = 127.0.0.1
+port = $PORT
+ca_file = $TMP/certs/ca.pem
+user = teacher@gmail.com
+password_env = MM_TEST_PASSWORD
+CONF
+{ echo 'email,name'; for i in $(seq 501); do echo "s$i@example.com,S$i"; done; } >big.csv
+printf 'From: Prof <prof@example.com>\nTo: {{name}} <{{email}}>\nSubject: hi\n\nHello {{name}}\n' >big.txt
+printf 'n\n' | script -qefc "$MAILMERGE send -c gmail.conf -r big-report.csv big.csv big.txt" \
+    /dev/null >plan.tty 2>&1
+tr -d '\r' <plan.tty | sed -n '/About to send/,/Send these mails now/p' >plan.txt
+tail -3 plan.txt | head -2 >above.txt
+like above.txt 'warning: .*From <prof@example\.com> is not the address of account \[gmail\]' \
+    "the From warning is repeated right above the question"
+like above.txt "warning: \\[gmail\\] 501 mails is more than gmail's daily quota" \
+    "the quota warning is right above the question"
+like plan.txt 'Send these mails now\? \[y/N\]' "the question follows"
+is "$(stored plan)" 0 "answered n: nothing sent"
+
 done_testing
