@@ -51,7 +51,8 @@ static const char exit_codes[] =
     "  67  EX_NOUSER    send: some recipients were refused permanently\n"
     "  69  EX_UNAVAILABLE cannot connect, or no STARTTLS/TLS\n"
     "  73  EX_CANTCREAT cannot write the output\n"
-    "  75  EX_TEMPFAIL  send: some mails deferred or unknown; resume later\n"
+    "  75  EX_TEMPFAIL  send: some mails deferred or unknown, or interrupted;\n"
+    "                   report: rows remain to be sent; resume later\n"
     "  76  EX_PROTOCOL  the server broke the SMTP protocol\n"
     "  77  EX_NOPERM    authentication refused (check the app password)\n"
     "  78  EX_CONFIG    bad configuration\n";
@@ -568,6 +569,7 @@ run_report(int argc, char **argv)
 	struct review *rv;
 	struct err e;
 	bool json = false;
+	size_t left;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -595,8 +597,11 @@ run_report(int argc, char **argv)
 	if (review_load(&rv, argv + optind, (size_t)(argc - optind), &e) == -1)
 		return fail(&e);
 	rc = report_outputs(rv, json, html, failed, &e);
+	left = review_remaining(rv);
 	review_free(rv);
-	return rc == -1 ? fail(&e) : EX_OK;
+	if (rc == -1)
+		return fail(&e);
+	return left > 0 ? EX_TEMPFAIL : EX_OK;	/* rows remain: resume */
 }
 
 int

@@ -74,6 +74,13 @@ int	review_print_unknown(const struct review *rv, FILE *f,
 void	review_put_resume(FILE *f, const char *config, const char *report,
 	    const char *roster, const char *template);
 
+/*
+ * Rows still to send: roster rows no report mentions (when the roster
+ * could be read and is unchanged) plus rows deferred or skipped; 0 for
+ * a preview's report.
+ */
+size_t	review_remaining(const struct review *rv);
+
 /* The roster path the reports name. */
 const char *review_roster(const struct review *rv);
 
