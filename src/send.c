@@ -976,7 +976,8 @@ retry_rounds(struct run *run, struct err *e)
 		run->nretry = run->sizeretry = 0;
 		if (!run->stopped && !nap(run->s,
 		    (uint64_t)SEND_BACKOFF_MS << (run->round - 1))) {
-			free(rows);	/* interrupted: they stay deferred */
+			run->retry = rows;	/* interrupted: still deferred */
+			run->nretry = run->sizeretry = n;
 			return 0;
 		}
 		run->round++;
@@ -1170,6 +1171,10 @@ plan(struct send *s, struct err *e)
 	for (i = 0; i < s->nruns; i++)
 		total += s->runs[i].planned;
 	s->pr.total = total;
+	if (stopping(s)) {
+		err_set(e, E_USAGE, NULL, "interrupted: nothing was sent");
+		return -1;
+	}
 	if (f != NULL) {
 		fprintf(f, "About to send %zu mails (%zu rows%s):\n", total,
 		    s->j.rows, s->p->resume ? ", resuming" : "");
