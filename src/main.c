@@ -344,13 +344,15 @@ progress(void *arg, const struct batch_progress *pr)
 static void
 outcome_line(void *arg, const struct batch_outcome *o)
 {
+	char code[32] = "";
+
 	(void)arg;
-	fprintf(stderr, "mailmerge: row %zu %s: %s", o->row, o->recipients,
-	    o->status);
 	if (o->code != 0)
-		fprintf(stderr, " %d%s%s", o->code, o->enhanced[0] ? " " : "",
-		    o->enhanced);
-	fprintf(stderr, " [%s]\n", o->account);
+		snprintf(code, sizeof(code), " %d%s%s", o->code,
+		    o->enhanced[0] ? " " : "", o->enhanced);
+	/* One write per line: stderr is unbuffered. */
+	fprintf(stderr, "mailmerge: row %zu %s: %s%s [%s]\n", o->row,
+	    o->recipients, o->status, code, o->account);
 }
 
 /*
