@@ -47,6 +47,11 @@ is "$(count q545 skipped)" 17 "5.4.5 at MAIL: the 17 rows after it are skipped"
 is "$(stored q545)" 2 "5.4.5 at MAIL: nothing sent after it"
 like q545.err 'quota is used up' "5.4.5 at MAIL: the account is stopped for quota"
 
+# -- 5.4.5 in reply to DATA: the same -----------------------------------
+case_run q545d 'REPLY DATA#5 554 5.4.5 Daily user sending quota exceeded'
+is "$(status_of q545d 5)" deferred "5.4.5 at DATA: the row waits (deferred)"
+is "$(count q545d skipped)" 15 "5.4.5 at DATA: the 15 rows after it are skipped"
+
 # -- 4.7.0 daily sending limit at MAIL and at end of data ----------------
 case_run q470m 'REPLY MAIL#4 421 4.7.0 Daily sending limit exceeded, try again tomorrow'
 is "$(count q470m skipped)" 16 "4.7.0 sending limit at MAIL: the account stops"
