@@ -93,7 +93,7 @@ pot:
 	    $(sort $(wildcard src/*.c src/*/*.c))
 	for l in $(LINGUAS); do msgmerge -q --backup=none -U po/$$l.po po/mailmerge.pot; done
 
-.PHONY: pot all test test-asan test-valgrind bench install uninstall clean preview \
+.PHONY: pot all check test test-asan test-valgrind bench install uninstall clean preview \
 	demo
 
 all: $(B)/mailmerge $(MO) $(B)/layers.ok
@@ -138,6 +138,9 @@ endif
 test: $(B)/mailmerge $(MO) $(B)/smtpd $(UNIT_BINS)
 	$(TEST_ENV) LAYERS="$(LAYERS)" CASE=$(CASE) prove --exec '' $(UNIT_BINS_RUN) $(TEST_SCRIPTS)
 
+# The GNU name for the same.
+check: test
+
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan:
 	$(MAKE) B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
@@ -176,7 +179,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailmerge $(DESTDIR)$(MANDIR)/man1/mailmerge.1 \
 	    $(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/mailmerge.mo)
 
+# Every build folder: build, build-asan, and any B=build-* (fuzz builds
+# live inside them).
 clean:
-	rm -rf build build-asan
+	rm -rf build build-*
 
 -include $(wildcard $(B)/*.d $(B)/t/*.d)

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "smtp.h"
+
 /*
  * What we know of each provider, as rows of a table: server, port,
  * pacing, caps and quirks.  Code asks the row, never the name: there is
@@ -44,6 +46,29 @@ struct provider {
 	const char	*auth_hint;	/* what to do when AUTH is refused */
 	const char	*source;	/* where these numbers come from */
 };
+
+/*
+ * What a refusal means, beyond its code: whose problem it is.  Decided
+ * by the rows of a table (provider or any, stage, enhanced code, text),
+ * never by searching the text in the send loop.
+ */
+enum provider_class {
+	PROVIDER_REPLY_ROW = 0,		/* the row's outcome: 4xx deferred, 5xx failed */
+	PROVIDER_REPLY_QUOTA,		/* the account's sending limit: stop it */
+	PROVIDER_REPLY_MAILBOX_FULL,	/* the recipient's mailbox is full */
+	PROVIDER_REPLY_TOO_MANY_RCPT	/* too many recipients in one message */
+};
+
+/*
+ * The class of a refusal by provider p (NULL: any) at stage st with
+ * enhanced code enh ("" when none) and text; PROVIDER_REPLY_ROW when no
+ * row of the table matches.
+ */
+enum provider_class provider_classify(const struct provider *p,
+	    enum smtp_stage st, const char *enh, const char *text);
+
+/* A few words on a class ("mailbox full"), or NULL for a plain row. */
+const char *provider_class_name(enum provider_class c);
 
 /* The profile called name, or NULL. */
 const struct provider *provider_find(const char *name);

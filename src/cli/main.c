@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,8 @@ static const char exit_codes[] =
     "  67  EX_NOUSER    send: some recipients were refused permanently\n"
     "  69  EX_UNAVAILABLE cannot connect, or no STARTTLS/TLS\n"
     "  73  EX_CANTCREAT cannot write the output\n"
-    "  75  EX_TEMPFAIL  send: some mails deferred or unknown; resume later\n"
+    "  75  EX_TEMPFAIL  send: some mails deferred or unknown, or interrupted;\n"
+    "                   report: rows remain to be sent; resume later\n"
     "  76  EX_PROTOCOL  the server broke the SMTP protocol\n"
     "  77  EX_NOPERM    authentication refused (check the app password)\n"
     "  78  EX_CONFIG    bad configuration\n";
@@ -278,7 +280,10 @@ static const char send_help[] =
     "                      [-n N] [--trace] [--yes] [--encoding ENC]\n"
     "                      [--delimiter C] ROSTER.csv TEMPLATE\n\n"
     "Send one mail per roster row through the accounts of CONFIG.\n"
-    "Every row and every password is checked before anything is sent.\n\n"
+    "Every row and every password is checked before anything is sent.\n"
+    "Ctrl-C (or SIGTERM) stops after the message in flight and prints the\n"
+    "command that continues (exit 75); a second one quits at once.  Off a\n"
+    "terminal, each row's outcome is a line on stderr.\n\n"
     "  -c, --config FILE   accounts (default: ./mailmerge.conf, then\n"
     "                      $XDG_CONFIG_HOME/mailmerge/config)\n"
     "  -r, --report FILE   the delivery report (default:\n"
@@ -327,11 +332,62 @@ progress(void *arg, const struct batch_progress *pr)
 
 	(void)arg;
 	fprintf(stderr, "\r\033[K[%zu/%zu] sent %zu, failed %zu, unknown "
-	    "%zu, %.1f/min, ETA %lu:%02lu", pr->done, pr->total, pr->sent,
-	    pr->failed, pr->unknown, pr->per_min, eta / 60, eta % 60);
+	    "%zu", pr->done, pr->total, pr->sent, pr->failed, pr->unknown);
+	if (pr->per_min > 0)	/* none until two mails give a gap */
+		fprintf(stderr, ", %.1f/min, ETA %lu:%02lu", pr->per_min,
+		    eta / 60, eta % 60);
 	if (pr->done == pr->total)
 		fputc('\n', stderr);
 	fflush(stderr);
+}
+
+/* Off a terminal (cron, | tee): one line per row, as it happens. */
+static void
+outcome_line(void *arg, const struct batch_outcome *o)
+{
+	char code[32] = "";
+
+	(void)arg;
+	if (o->code != 0)
+		snprintf(code, sizeof(code), " %d%s%s", o->code,
+		    o->enhanced[0] ? " " : "", o->enhanced);
+	/* One write per line: stderr is unbuffered. */
+	fprintf(stderr, "mailmerge: row %zu %s: %s%s [%s]\n", o->row,
+	    o->recipients, o->status, code, o->account);
+}
+
+/*
+ * SIGINT, SIGTERM during send: the first asks the run to stop after the
+ * message in flight (it QUITs, prints the summary and the command that
+ * continues); SA_RESETHAND makes a second one end the process at once
+ * (the report is a journal fsynced per line: --resume repairs it).
+ */
+static volatile sig_atomic_t stop_asked;
+
+static void
+on_stop(int sig)
+{
+	static const char msg[] = "\nmailmerge: stopping after the message "
+	    "in flight (again to quit at once)\n";
+	ssize_t n;
+
+	(void)sig;
+	stop_asked = 1;
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+}
+
+static void
+catch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESETHAND;	/* no SA_RESTART: the y/N read ends */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 static int
@@ -351,7 +407,7 @@ run_send(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct batch_params p = { .show = stdout, .diag = diag,
-	    .confirm = confirm };
+	    .confirm = confirm, .stop = &stop_asked };
 	struct err e;
 	int c, rc;
 
@@ -396,9 +452,13 @@ run_send(int argc, char **argv)
 	p.template = argv[optind + 1];
 	if (isatty(STDERR_FILENO))
 		p.progress = progress;
-	if (batch_send(&p, &e) == -1)
-		return fail(&e);
-	return EX_OK;
+	else
+		p.outcome = outcome_line;
+	catch_stop();
+	rc = batch_send(&p, &e);
+	if (stop_asked && p.progress != NULL)
+		fputc('\n', stderr);	/* end the progress line */
+	return rc == -1 ? fail(&e) : EX_OK;
 }
 
 static int
@@ -446,7 +506,10 @@ static const char report_help[] =
     "order given, the latest line of each row winning; they must come from\n"
     "the same roster.  The reports are read fully into memory (the latest\n"
     "line of each row): fine for class-sized batches.  Sent means accepted\n"
-    "by the server, not delivered: bounces come later by mail.\n\n"
+    "by the server, not delivered: bounces come later by mail.  Roster\n"
+    "rows no report mentions are counted as not tried; while rows remain\n"
+    "to be sent the summary ends with the command that continues, and the\n"
+    "exit status is 75.\n\n"
     "      --failed-csv FILE  write the roster rows whose latest status is\n"
     "                         not sent (header included, UTF-8) to FILE, as\n"
     "                         the roster of a retry batch (default: none);\n"
@@ -515,6 +578,7 @@ run_report(int argc, char **argv)
 	struct review *rv;
 	struct err e;
 	bool json = false;
+	size_t left;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -542,8 +606,11 @@ run_report(int argc, char **argv)
 	if (review_load(&rv, argv + optind, (size_t)(argc - optind), &e) == -1)
 		return fail(&e);
 	rc = report_outputs(rv, json, html, failed, &e);
+	left = review_remaining(rv);
 	review_free(rv);
-	return rc == -1 ? fail(&e) : EX_OK;
+	if (rc == -1)
+		return fail(&e);
+	return left > 0 ? EX_TEMPFAIL : EX_OK;	/* rows remain: resume */
 }
 
 int

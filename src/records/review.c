@@ -140,6 +140,12 @@ struct review {
 	size_t		 npaths;
 	char		*roster;	/* path and checksum, from line one */
 	char		*roster_sum;
+	char		*template;	/* its path, for the resume command */
+	bool		 counted;	/* the roster was read: roster_rows is
+					   known (it exists, same checksum) */
+	size_t		 roster_rows;	/* its data rows */
+	size_t		 untried;	/* of which no report has a line */
+	bool		 sent_any;	/* a send's report, not a preview's */
 	size_t		 roster_from;	/* the report they came from */
 	struct entry	*rows;		/* sorted by row once loaded */
 	size_t		 nrows, rows_size;
@@ -251,6 +257,7 @@ same_roster(struct load *ld, const struct report_line *l)
 	if (rv->roster == NULL) {
 		rv->roster = xstrdup(l->meta.roster);
 		rv->roster_sum = xstrdup(l->meta.roster_sha256);
+		rv->template = xstrdup(l->meta.template);
 		rv->roster_from = ld->report;
 		return 0;
 	}
@@ -373,6 +380,59 @@ tally_all(struct review *rv)
 		qsort(rv->codes, rv->ncodes, sizeof(*rv->codes), by_code);
 }
 
+static int	roster_check(const struct review *, struct err *);
+static const struct entry *find_row(const struct review *, size_t);
+
+/*
+ * Count the roster's data rows and those no report mentions (never
+ * tried: an interrupted or -n-limited send).  Best effort: a roster
+ * gone or changed leaves counted false, and the summary says so.
+ */
+static void
+count_roster(struct review *rv)
+{
+	struct roster_params rp = { .path = review_roster(rv) };
+	struct roster *rs = NULL;
+	struct roster_row rw;
+	struct err e;
+	size_t i;
+	int n;
+
+	for (i = 0; i < rv->nrows; i++)
+		if (rv->rows[i].x.status != REPORT_PREVIEWED)
+			rv->sent_any = true;
+	if (rv->roster == NULL || rv->roster[0] == '\0' ||
+	    roster_check(rv, &e) == -1 || roster_open(&rs, &rp, &e) == -1)
+		return;
+	while ((n = roster_next(rs, &rw, &e)) == 1) {
+		rv->roster_rows++;
+		if (find_row(rv, rw.row) == NULL)
+			rv->untried++;
+	}
+	rv->counted = n == 0;
+	roster_free(rs);
+}
+
+size_t
+review_remaining(const struct review *rv)
+{
+	if (!rv->sent_any)
+		return 0;	/* a preview: nothing is to be sent */
+	return (rv->counted ? rv->untried : 0) + rv->count[REPORT_DEFERRED] +
+	    rv->count[REPORT_SKIPPED];
+}
+
+/* The command that sends what remains, after a label; nothing if none. */
+static void
+put_continue(const struct review *rv, FILE *f, const char *label)
+{
+	if (review_remaining(rv) == 0)
+		return;
+	fputs(label, f);
+	review_put_resume(f, NULL, rv->paths[rv->npaths - 1],
+	    review_roster(rv), rv->template ? rv->template : "");
+}
+
 /* report_read() would blame "the roster": say which file is missing. */
 static int
 readable(const char *path, struct err *e)
@@ -413,6 +473,7 @@ review_load(struct review **rvp, char *const *paths, size_t n,
 	if (rv->nrows > 0)
 		qsort(rv->rows, rv->nrows, sizeof(*rv->rows), by_row);
 	tally_all(rv);
+	count_roster(rv);
 	rv->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	*rvp = rv;
 	return 0;
@@ -436,9 +497,49 @@ review_free(struct review *rv)
 	free(rv->codes);
 	free(rv->roster);
 	free(rv->roster_sum);
+	free(rv->template);
 	if (rv->utf8 != (locale_t)0)
 		freelocale(rv->utf8);
 	free(rv);
+}
+
+/* One word for a POSIX shell: as it is when safe, else in '...'. */
+static void
+put_word(FILE *f, const char *s)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,@";
+
+	if (*s != '\0' && s[strspn(s, safe)] == '\0') {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s != '\0'; s++)
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	fputc('\'', f);
+}
+
+void
+review_put_resume(FILE *f, const char *config, const char *report,
+    const char *roster, const char *template)
+{
+	fputs("mailmerge send ", f);
+	if (config != NULL) {
+		fputs("-c ", f);
+		put_word(f, config);
+		fputc(' ', f);
+	}
+	fputs("--resume -r ", f);
+	put_word(f, report);
+	fputc(' ', f);
+	put_word(f, roster);
+	fputc(' ', f);
+	put_word(f, template);
+	fputc('\n', f);
 }
 
 const char *
@@ -777,11 +878,21 @@ print_head(const struct review *rv, FILE *f)
 		fputs(" (merged: the latest line of each row wins)", f);
 	fputs("\nRoster:  ", f);
 	put_clean(f, review_roster(rv));
-	fprintf(f, "\nRows:    %zu\n\nBy status:\n", rv->nrows);
+	if (rv->counted)
+		fprintf(f, " (%zu rows)", rv->roster_rows);
+	else if (rv->sent_any)
+		fputs(" (not found or changed since: rows never tried "
+		    "cannot be counted)", f);
+	fprintf(f, "\nRows:    %zu in the reports\n\nBy status:\n",
+	    rv->nrows);
 	for (i = 1; i < NSTATUS; i++)
 		if (rv->count[i] > 0)
 			fprintf(f, "  %-10s %6zu\n", report_status_name(
 			    (enum report_status)i), rv->count[i]);
+	if (rv->counted && rv->sent_any && rv->untried > 0)
+		fprintf(f, "  %-10s %6zu   (never tried: the run was "
+		    "interrupted or limited with -n)\n", "not tried",
+		    rv->untried);
 }
 
 static void
@@ -793,9 +904,18 @@ print_verdict(const struct review *rv, FILE *f)
 		fputs("\nThe reports have no rows yet.\n", f);
 	else if (rv->count[REPORT_SENT] == 0)
 		fputs("\nA preview: nothing was sent.\n", f);
-	else
+	else if (rv->counted && rv->untried > 0)
+		fprintf(f, "\nNot sent yet: %zu row%s of the roster never "
+		    "tried.\n", rv->untried, rv->untried == 1 ? "" : "s");
+	else if (rv->counted)
 		fputs("\nEvery row was accepted by the server (accepted is "
 		    "not delivered: bounces come\nlater by mail).\n", f);
+	else
+		fputs("\nEvery row in the reports was accepted by the server; "
+		    "whether the roster has more\nrows could not be "
+		    "checked.\n", f);
+	put_continue(rv, f, "\nTo send the rest (add -c CONFIG if the run "
+	    "used one):\n  ");
 }
 
 int
@@ -955,6 +1075,27 @@ json_row(const struct review *rv, const struct entry *en, FILE *f)
 	fprintf(f, ", \"line\": %zu}", en->line);
 }
 
+/* The continuation command as a JSON string, or null. */
+static void
+json_resume(const struct review *rv, FILE *f)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	m = review_remaining(rv) > 0 ? open_memstream(&buf, &len) : NULL;
+	if (m == NULL) {
+		fputs("null", f);
+		return;
+	}
+	put_continue(rv, m, "");
+	fclose(m);
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	put_json(f, buf);
+	free(buf);
+}
+
 int
 review_print_json(const struct review *rv, FILE *f, struct err *e)
 {
@@ -970,8 +1111,17 @@ review_print_json(const struct review *rv, FILE *f, struct err *e)
 	put_json(f, review_roster(rv));
 	fputs(",\n\"roster_sha256\": ", f);
 	put_json(f, rv->roster_sum != NULL ? rv->roster_sum : "");
-	fprintf(f, ",\n\"rows\": %zu,\n\"not_delivered_rows\": %zu,\n"
-	    "\"by_status\": ", rv->nrows, rv->nbad);
+	fprintf(f, ",\n\"rows\": %zu,\n\"not_delivered_rows\": %zu,\n",
+	    rv->nrows, rv->nbad);
+	if (rv->counted)
+		fprintf(f, "\"roster_rows\": %zu,\n\"not_tried\": %zu,\n",
+		    rv->roster_rows, rv->sent_any ? rv->untried : 0);
+	else
+		fputs("\"roster_rows\": null,\n\"not_tried\": null,\n", f);
+	fprintf(f, "\"remaining\": %zu,\n\"resume_command\": ",
+	    review_remaining(rv));
+	json_resume(rv, f);
+	fputs(",\n\"by_status\": ", f);
 	json_counts(f, rv->count);
 	json_accounts(rv, f);
 	json_codes(rv, f);
@@ -1172,6 +1322,31 @@ html_bad(const struct review *rv, FILE *f)
 	fputs("</table>\n", f);
 }
 
+/* Rows never tried, and the command that sends what remains. */
+static void
+html_remaining(const struct review *rv, FILE *f)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (rv->counted && rv->sent_any)
+		fprintf(f, "<h2>Not tried (%zu)</h2>\n<p>Roster rows no report "
+		    "mentions (the run was interrupted or limited with "
+		    "-n): %zu of %zu.</p>\n", rv->untried, rv->untried,
+		    rv->roster_rows);
+	m = review_remaining(rv) > 0 ? open_memstream(&buf, &len) : NULL;
+	if (m == NULL)
+		return;
+	put_continue(rv, m, "");
+	fclose(m);
+	fputs("<p>To send the rest (add -c CONFIG if the run used one):</p>"
+	    "\n<pre>", f);
+	put_html(f, buf);
+	fputs("</pre>\n", f);
+	free(buf);
+}
+
 /* ---- output files ------------------------------------------------ */
 
 static FILE *
@@ -1232,6 +1407,7 @@ review_write_html(const struct review *rv, const char *path,
 	if (rv->ncodes > 0)
 		html_codes(rv, f);
 	html_bad(rv, f);
+	html_remaining(rv, f);
 	fputs("</body>\n</html>\n", f);
 	return close_tmp(f, tmp, path, true, e);
 }

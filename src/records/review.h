@@ -66,6 +66,21 @@ int	review_write_retry(const struct review *rv, const char *path,
 int	review_print_unknown(const struct review *rv, FILE *f,
 	    struct err *e);
 
+/*
+ * The command that continues a run, with a newline: "mailmerge send
+ * [-c CONFIG] --resume -r REPORT ROSTER TEMPLATE" (config NULL: none),
+ * each path quoted for a POSIX shell when it needs it.
+ */
+void	review_put_resume(FILE *f, const char *config, const char *report,
+	    const char *roster, const char *template);
+
+/*
+ * Rows still to send: roster rows no report mentions (when the roster
+ * could be read and is unchanged) plus rows deferred or skipped; 0 for
+ * a preview's report.
+ */
+size_t	review_remaining(const struct review *rv);
+
 /* The roster path the reports name. */
 const char *review_roster(const struct review *rv);
 

@@ -1,6 +1,7 @@
 #ifndef BATCH_H
 #define BATCH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -26,8 +27,19 @@ struct batch_progress {
 	size_t		sent;
 	size_t		failed;		/* failed, deferred, skipped */
 	size_t		unknown;
-	double		per_min;	/* mails per minute so far */
+	double		per_min;	/* mails per minute since the first
+					   outcome (0: fewer than two yet) */
 	double		eta_s;		/* seconds left, estimated */
+};
+
+/* One row's outcome in this run, for a line per row off a terminal. */
+struct batch_outcome {
+	size_t		 row;
+	const char	*recipients;	/* ';'-separated */
+	const char	*status;	/* "sent", "deferred", ... */
+	int		 code;		/* the deciding reply, or 0 */
+	const char	*enhanced;	/* "5.1.1", or "" */
+	const char	*account;
 };
 
 /* Where diagnostics go: main prints them; modules never do. */
@@ -55,6 +67,10 @@ struct batch_params {
 	int		(*confirm)(void *arg, const char *question);
 					/* 1 yes, 0 no, -1 cannot ask */
 	void		(*progress)(void *arg, const struct batch_progress *pr);
+	void		(*outcome)(void *arg, const struct batch_outcome *o);
+					/* each row's outcome, or NULL */
+	volatile sig_atomic_t *stop;	/* set by a signal: start no new
+					   message, finish, QUIT; or NULL */
 	void		*ui_arg;	/* for confirm and progress */
 };
 
@@ -69,7 +85,8 @@ int	batch_preview(const struct batch_params *p, struct err *e);
  * plan, ask (or need yes), then deliver through one session per
  * account, one thread each, journaling every outcome.  0 when every
  * recipient was accepted; else -1 and e->kind says the worst outcome:
- * E_TEMP (some deferred or unknown: resumable), E_PERM (some refused),
+ * E_TEMP (some deferred or unknown, or *p->stop was set: resumable),
+ * E_PERM (some refused),
  * E_AUTH, E_NET/E_TLS (an account could not be reached), or the input
  * and config errors of validation (nothing sent).
  */
@@ -77,7 +94,8 @@ int	batch_send(const struct batch_params *p, struct err *e);
 
 /*
  * Check: per account, connect, STARTTLS, verify, EHLO, AUTH, QUIT;
- * sends nothing.  Each account's result goes to diag (note or error).
+ * sends nothing.  Each account's result goes to diag (note or error),
+ * and so does a configuration error (E_CONFIG, nothing tried).
  */
 int	batch_check(const struct batch_params *p, struct err *e);
 

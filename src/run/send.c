@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 #include "outbox.h"
 #include "ratelimit.h"
 #include "report.h"
+#include "review.h"
 #include "smtp.h"
 #include "xalloc.h"
 
@@ -44,6 +46,8 @@
 #define SEND_BACKOFF_MS		2000	/* first wait; doubles each time */
 #define SECRET_MAX		4096	/* bytes of a password or token */
 #define SEND_CHAIN_GAP_MS	1000	/* pipeline across mails below this gap */
+#define SEND_NAP_MS		100	/* a stop request is seen this soon */
+#define PLAN_WARNINGS_MAX	8	/* warnings repeated above the question */
 
 /* What the report and resume know of a row before this run. */
 enum row_state { ROW_TODO = 0, ROW_SENT, ROW_UNKNOWN };
@@ -96,7 +100,9 @@ struct run {
 };
 
 struct send {
-	const struct batch_params *p;
+	const struct batch_params *p;	/* the caller's, diag replaced */
+	struct batch_params params;
+	const struct batch_params *user; /* the caller's own */
 	struct job	 j;
 	struct config	*cfg;
 	struct run	*runs;
@@ -112,6 +118,10 @@ struct send {
 	struct report	*rep;
 	struct batch_progress pr;
 	uint64_t	 start_ms;
+	uint64_t	 first_ms;	/* the first outcome, for the rate */
+	bool		 sending;	/* the plan was accepted */
+	struct err	 warn[PLAN_WARNINGS_MAX];	/* for the plan */
+	size_t		 nwarn;
 	size_t		 unknown_listed;
 	struct err	 meta_err;	/* why check_meta() refused */
 };
@@ -132,6 +142,27 @@ sleep_ms(uint64_t ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+/* Was the run asked to stop (SIGINT, SIGTERM)? */
+static bool
+stopping(const struct send *s)
+{
+	return s->p->stop != NULL && *s->p->stop != 0;
+}
+
+/* Sleep ms in short naps; false if a stop was asked meanwhile. */
+static bool
+nap(const struct send *s, uint64_t ms)
+{
+	uint64_t t;
+
+	while (ms > 0 && !stopping(s)) {
+		t = ms < SEND_NAP_MS ? ms : SEND_NAP_MS;
+		sleep_ms(t);
+		ms -= t;
+	}
+	return !stopping(s);
 }
 
 /* --- resume: what an earlier report says --------------------------- */
@@ -366,18 +397,44 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 
 /* --- the report ------------------------------------------------------ */
 
+/*
+ * The rate is the true average since the first outcome: n outcomes span
+ * n - 1 gaps.  (Counting from the start made the first mail, a few
+ * milliseconds in, look like thousands a minute.)
+ */
 static void
 progress(struct send *s)
 {
-	uint64_t el = now_ms() - s->start_ms;
+	uint64_t now = now_ms(), el;
 	struct batch_progress *pr = &s->pr;
 
+	if (pr->done == 1)
+		s->first_ms = now;
 	if (s->p->progress == NULL)
 		return;
-	pr->per_min = el > 0 ? (double)pr->done * 60000.0 / (double)el : 0;
-	pr->eta_s = pr->done > 0 ? (double)el / 1000.0 *
-	    (double)(pr->total - pr->done) / (double)pr->done : 0;
+	el = now - s->first_ms;
+	pr->per_min = pr->done > 1 && el > 0 ?
+	    (double)(pr->done - 1) * 60000.0 / (double)el : 0;
+	pr->eta_s = pr->per_min > 0 ?
+	    (double)(pr->total - pr->done) * 60.0 / pr->per_min : 0;
 	s->p->progress(s->p->ui_arg, pr);
+}
+
+/* A line for this row's outcome, for runs off a terminal. */
+static void
+tell_outcome(const struct send *s, const struct report_entry *x)
+{
+	struct batch_outcome o;
+
+	if (s->p->outcome == NULL)
+		return;
+	o.row = x->row;
+	o.recipients = x->recipients;
+	o.status = report_status_name(x->status);
+	o.code = x->smtp_code;
+	o.enhanced = x->enhanced != NULL ? x->enhanced : "";
+	o.account = x->account;
+	s->p->outcome(s->p->ui_arg, &o);
 }
 
 /*
@@ -411,6 +468,7 @@ record(struct slot *sl, const struct report_entry *x0, bool final,
 		else
 			s->pr.failed++;
 		progress(s);
+		tell_outcome(s, &x);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
@@ -467,7 +525,7 @@ connect_run(struct run *run)
 	smtp_params_for(run, run->s->p, &sp);
 	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
 		if (k > 0)
-			sleep_ms((uint64_t)SEND_BACKOFF_MS << (k - 1));
+			nap(run->s, (uint64_t)SEND_BACKOFF_MS << (k - 1));
 		memset(&last, 0, sizeof(last));
 		if (smtp_open(&run->smtp, &sp, &last, &e) == 0) {
 			run->in_session = 0;
@@ -540,15 +598,6 @@ defer(struct run *run, size_t row)
 	run->retry[run->nretry++] = row;
 }
 
-/* A reply that means the account can send no more today (quota). */
-static bool
-is_quota(const struct smtp_reply *rp)
-{
-	return strcmp(rp->enh, "5.4.5") == 0 || strcmp(rp->enh, "4.5.3") == 0 ||
-	    strstr(rp->text, "quota") != NULL ||
-	    strstr(rp->text, "limit exceeded") != NULL;
-}
-
 static void
 outcome_entry(const struct smtp_outcome *o, struct report_entry *x,
     char *reply, size_t size)
@@ -567,30 +616,53 @@ outcome_entry(const struct smtp_outcome *o, struct report_entry *x,
 	x->reply = reply;
 }
 
-/* Record what the server said of a message the session survived. */
+/* The account's quota is used up: stop it, the rest wait for tomorrow. */
+static void
+stop_for_quota(struct run *run, const struct smtp_reply *rp)
+{
+	struct err q;
+
+	err_set(&q, E_TEMP, NULL, "[%s] the provider says the sending quota "
+	    "is used up (%d %s %s): stopping this account", run->a->name,
+	    rp->code, rp->enh, rp->text);
+	stop_account(run, &q, "resume tomorrow with --resume");
+}
+
+/*
+ * Record what the server said of a message the session survived.  What
+ * a refusal means (the row's, the account's quota, a full mailbox) is
+ * the provider table's call (provider_classify), by stage and code.
+ */
 static int
 judge(struct slot *sl, const struct smtp_outcome *o, struct err *e)
 {
 	char reply[2 * SMTP_REPLY_MAX + 16];
 	struct run *run = sl->run;
 	struct report_entry x;
+	enum provider_class cls = PROVIDER_REPLY_ROW;
 	bool temp = o->reply.code >= 400 && o->reply.code < 500;
 	bool final = true;
 
 	outcome_entry(o, &x, reply, sizeof(reply));
 	x.attempts = sl->attempt;
+	if (!o->accepted)
+		cls = provider_classify(run->a->prov, o->stage, o->reply.enh,
+		    o->reply.text);
 	if (o->accepted) {
 		x.status = REPORT_SENT;
 		run->sent++;
-	} else if (is_quota(&o->reply)) {
+	} else if (cls == PROVIDER_REPLY_QUOTA) {
 		/* Not the recipient's fault: the row waits for tomorrow. */
 		x.status = REPORT_DEFERRED;
 		run->deferred++;
-	} else if (temp && run->round < SEND_ROUNDS) {
+	} else if (temp && run->round < SEND_ROUNDS &&
+	    cls == PROVIDER_REPLY_ROW) {
 		x.status = REPORT_DEFERRED;
 		final = false;
 		defer(run, sl->rw.row);
 	} else {
+		/* A full mailbox or too many recipients: retrying in a few
+		   seconds would not help; --resume later may. */
 		x.status = temp ? REPORT_DEFERRED : REPORT_FAILED;
 		if (temp)
 			run->deferred++;
@@ -599,14 +671,8 @@ judge(struct slot *sl, const struct smtp_outcome *o, struct err *e)
 	}
 	if (record(sl, &x, final, e) == -1)
 		return -1;
-	if (!o->accepted && is_quota(&o->reply)) {
-		struct err q;
-
-		err_set(&q, E_TEMP, NULL, "[%s] the provider says the sending "
-		    "quota is used up (%d %s %s): stopping this account",
-		    run->a->name, o->reply.code, o->reply.enh, o->reply.text);
-		stop_account(run, &q, "resume tomorrow with --resume");
-	}
+	if (cls == PROVIDER_REPLY_QUOTA)
+		stop_for_quota(run, &o->reply);
 	return 0;
 }
 
@@ -724,14 +790,16 @@ slot_build(struct slot *sl, struct err *e)
 	return 0;
 }
 
-static void
+/* Wait for the account's pace; false if a stop was asked meanwhile. */
+static bool
 pace(struct run *run)
 {
 	uint64_t wait = ratelimit_wait(&run->rl, now_ms());
 
-	if (wait > 0)
-		sleep_ms(wait);
+	if (!nap(run->s, wait))
+		return false;
 	ratelimit_take(&run->rl, now_ms());
+	return true;
 }
 
 /*
@@ -745,7 +813,7 @@ can_chain(const struct run *run, const struct slot *next)
 {
 	unsigned cap = run->a->max_per_session;
 
-	if (next == NULL || !run->chain || run->stopped ||
+	if (next == NULL || !run->chain || run->stopped || stopping(run->s) ||
 	    !smtp_has(run->smtp, "PIPELINING"))
 		return false;
 	if (next->m.eightbit && !smtp_has(run->smtp, "8BITMIME"))
@@ -764,7 +832,6 @@ try_once(struct slot *cur, struct slot *next, struct smtp_outcome *o,
 	if (cur->m.eightbit && !smtp_has(run->smtp, "8BITMIME") &&
 	    !smtp_owes(run->smtp) && slot_build(cur, why) == -1)
 		return -2;
-	pace(run);
 	memset(o, 0, sizeof(*o));
 	run->in_session++;
 	if (run->s->attempts[cur->rw.row] < UCHAR_MAX)
@@ -772,6 +839,14 @@ try_once(struct slot *cur, struct slot *next, struct smtp_outcome *o,
 	cur->attempt = run->s->attempts[cur->rw.row];
 	return smtp_send_next(run->smtp, &cur->m,
 	    can_chain(run, next) ? &next->m : NULL, o, why);
+}
+
+/* A 421 that closed the session and says the day's quota is used up. */
+static bool
+is_quota_421(const struct run *run, const struct smtp_outcome *o)
+{
+	return o->reply.code == 421 && provider_classify(run->a->prov,
+	    o->stage, o->reply.enh, o->reply.text) == PROVIDER_REPLY_QUOTA;
 }
 
 /* Deliver one row: sessions, retries of a broken session, verdict. */
@@ -783,12 +858,21 @@ deliver(struct slot *cur, struct slot *next, struct err *e)
 	struct err why;
 	size_t row = cur->rw.row;
 	unsigned k;
+	bool owed;
 	int rc;
 
 	cur->attempt = run->s->attempts[row];
 	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
+		/* Interrupted: the row stays untried (no line), unless
+		   its envelope already went out behind the last dot:
+		   then it is the message in flight, and it finishes. */
+		owed = run->smtp != NULL && smtp_owes(run->smtp);
+		if (stopping(run->s) && !owed)
+			return 0;
 		if (run->stopped || ensure_session(run) == -1)
 			return skip_row(cur, e);
+		if (!pace(run) && !owed)
+			return 0;
 		rc = try_once(cur, next, &o, &why);
 		if (rc == 0)
 			return judge(cur, &o, e);
@@ -799,6 +883,8 @@ deliver(struct slot *cur, struct slot *next, struct err *e)
 		rc = broken(cur, &o, &why, e);
 		if (rc != 1)
 			return rc;
+		if (is_quota_421(run, &o))	/* closed for the day */
+			return judge(cur, &o, e);
 		job_diag(&run->s->j, BATCH_WARNING, &why);
 	}
 	stop_account(run, &why, NULL);
@@ -864,7 +950,7 @@ pass(struct run *run, const size_t *rows, size_t nrows, struct err *e)
 
 	if (roster_rewind(run->rd, e) == -1)
 		return -1;
-	while ((n = next_mine(run, &c, next, e)) == 1) {
+	while (!stopping(run->s) && (n = next_mine(run, &c, next, e)) == 1) {
 		if (have && deliver(cur, next, e) == -1)
 			return -1;
 		t = cur;
@@ -888,8 +974,12 @@ retry_rounds(struct run *run, struct err *e)
 		n = run->nretry;
 		run->retry = NULL;
 		run->nretry = run->sizeretry = 0;
-		if (!run->stopped)
-			sleep_ms((uint64_t)SEND_BACKOFF_MS << (run->round - 1));
+		if (!run->stopped && !nap(run->s,
+		    (uint64_t)SEND_BACKOFF_MS << (run->round - 1))) {
+			run->retry = rows;	/* interrupted: still deferred */
+			run->nretry = run->sizeretry = n;
+			return 0;
+		}
 		run->round++;
 		if (pass(run, rows, n, e) == -1) {
 			free(rows);
@@ -1003,8 +1093,28 @@ fmt_duration(double sec, char *out, size_t size)
 		snprintf(out, size, "%lus", t);
 }
 
+/* Keep a warning to repeat in the plan, right above the question. */
 static void
-plan_account(const struct send *s, const struct run *run, double *longest)
+plan_warn(struct send *s, const struct err *w)
+{
+	if (s->nwarn < PLAN_WARNINGS_MAX)
+		s->warn[s->nwarn++] = *w;
+}
+
+/* Every diagnostic goes to the caller's diag; warnings are kept too. */
+static void
+keep_diag(void *arg, enum batch_level level, const struct err *e)
+{
+	struct send *s = arg;
+
+	if (s->user->diag != NULL)
+		s->user->diag(s->user->diag_arg, level, e);
+	if (level == BATCH_WARNING && !s->sending)
+		plan_warn(s, e);
+}
+
+static void
+plan_account(struct send *s, const struct run *run, double *longest)
 {
 	FILE *f = s->p->show;
 	const struct account *a = run->a;
@@ -1023,11 +1133,29 @@ plan_account(const struct send *s, const struct run *run, double *longest)
 		fprintf(f, "%u per %u s: about %s\n", n, ms / 1000, dur);
 	else
 		fprintf(f, "no rate limit\n");
-	if (a->prov->daily_quota && run->planned > a->prov->daily_quota)
-		fprintf(f, "  warning: [%s] %zu mails is more than %s's daily "
-		    "quota of about %u: the rest will be refused; send the "
-		    "rest tomorrow with --resume\n", a->name, run->planned,
+	if (a->prov->daily_quota && run->planned > a->prov->daily_quota) {
+		struct err w;
+
+		err_set(&w, E_CONFIG, NULL, "[%s] %zu mails is more than %s's "
+		    "daily quota of about %u: the rest will be refused; send "
+		    "the rest tomorrow with --resume", a->name, run->planned,
 		    a->prov->name, a->prov->daily_quota);
+		plan_warn(s, &w);
+	}
+}
+
+/* The warnings again, so they are on screen when the user answers. */
+static void
+plan_warnings(const struct send *s, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < s->nwarn; i++) {
+		const struct err *w = &s->warn[i];
+
+		fprintf(f, "  warning: %s%s%s\n", w->where,
+		    w->where[0] != '\0' ? ": " : "", w->msg);
+	}
 }
 
 /* Show what is about to happen; 0 to go on. */
@@ -1043,6 +1171,10 @@ plan(struct send *s, struct err *e)
 	for (i = 0; i < s->nruns; i++)
 		total += s->runs[i].planned;
 	s->pr.total = total;
+	if (stopping(s)) {
+		err_set(e, E_USAGE, NULL, "interrupted: nothing was sent");
+		return -1;
+	}
 	if (f != NULL) {
 		fprintf(f, "About to send %zu mails (%zu rows%s):\n", total,
 		    s->j.rows, s->p->resume ? ", resuming" : "");
@@ -1052,6 +1184,8 @@ plan(struct send *s, struct err *e)
 		fmt_duration(longest, dur, sizeof(dur));
 		fprintf(f, "  estimated duration: %s; report: %s\n", dur,
 		    s->report_path);
+		plan_warnings(s, f);
+		fflush(f);
 	}
 	if (total == 0 || s->p->yes)
 		return 0;
@@ -1112,8 +1246,30 @@ report_name(struct send *s, struct err *e)
 	return outbox_mkdirs("out", e);
 }
 
+/*
+ * The account threads block SIGINT and SIGTERM, so the caller's handler
+ * runs in this thread (waiting in pthread_join) and no SMTP wait of
+ * theirs is cut short: they see the stop flag between messages.
+ */
+static int	spawn(struct send *, struct err *);
+
 static int
 start_threads(struct send *s, struct err *e)
+{
+	sigset_t block, old;
+	int rc;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	rc = spawn(s, e);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static int
+spawn(struct send *s, struct err *e)
 {
 	size_t i;
 
@@ -1164,13 +1320,14 @@ list_unknown(void *arg, const struct report_line *l)
 /* What the run did, added up over the accounts and the resumed run. */
 struct tally {
 	size_t		sent, failed, later, unknown, earlier;
+	size_t		untried;	/* planned, never tried (interrupted) */
 	enum err_kind	stop;		/* the worst reason an account stopped */
 };
 
 static void
 add_up(const struct send *s, struct tally *t)
 {
-	size_t i;
+	size_t i, done;
 
 	memset(t, 0, sizeof(*t));
 	for (i = 1; i <= s->j.rows && i < s->nstate; i++) {
@@ -1186,6 +1343,9 @@ add_up(const struct send *s, struct tally *t)
 		t->failed += run->failed;
 		t->later += run->deferred + run->skipped + run->nretry;
 		t->unknown += run->unknown;
+		done = run->sent + run->failed + run->deferred + run->skipped +
+		    run->nretry + run->unknown;
+		t->untried += run->planned > done ? run->planned - done : 0;
 		if (run->stopped && (t->stop == E_NONE ||
 		    run->stop.kind == E_AUTH))
 			t->stop = run->stop.kind;
@@ -1201,9 +1361,16 @@ summary(const struct send *s, const struct tally *t)
 		return;
 	fprintf(f, "sent %zu, failed %zu, deferred or skipped %zu, unknown "
 	    "%zu", t->sent, t->failed, t->later, t->unknown);
+	if (t->untried > 0)
+		fprintf(f, ", not tried %zu", t->untried);
 	if (t->earlier > 0)
 		fprintf(f, " (and %zu sent by earlier runs)", t->earlier);
 	fprintf(f, "; report %s\n", s->report_path);
+	if (t->untried > 0 || t->later > 0) {
+		fprintf(f, "to send the rest: ");
+		review_put_resume(f, s->p->config, s->report_path,
+		    s->p->roster, s->p->template);
+	}
 }
 
 /* The outcome of the whole run as one error kind. */
@@ -1215,7 +1382,12 @@ verdict(const struct send *s, struct err *e)
 
 	add_up(s, &t);
 	summary(s, &t);
-	if (t.stop == E_AUTH || t.stop == E_NET || t.stop == E_TLS ||
+	if (stopping(s))
+		err_set(e, E_TEMP, rp, "interrupted: %zu rows not tried%s; "
+		    "the command above sends them (rows sent are never sent "
+		    "again)", t.untried + t.later,
+		    t.unknown ? ", and some unknown" : "");
+	else if (t.stop == E_AUTH || t.stop == E_NET || t.stop == E_TLS ||
 	    t.stop == E_PROTO)
 		err_set(e, t.stop, rp, "an account stopped (see above); its "
 		    "rows were not sent: fix it and run again with --resume "
@@ -1298,9 +1470,13 @@ batch_send(const struct batch_params *p, struct err *e)
 	int rc = -1;
 
 	memset(&s, 0, sizeof(s));
-	s.p = p;
+	s.user = p;
+	s.params = *p;
+	s.params.diag = keep_diag;
+	s.params.diag_arg = &s;
+	s.p = &s.params;
 	pthread_mutex_init(&s.lock, NULL);
-	job_init(&s.j, p);
+	job_init(&s.j, s.p);
 	checks.route = check_route;
 	checks.after = check_quirks;
 	checks.arg = &s;
@@ -1311,6 +1487,11 @@ batch_send(const struct batch_params *p, struct err *e)
 	show_first(&s);
 	if (plan(&s, e) == -1)
 		goto out;
+	s.sending = true;
+	if (stopping(&s)) {
+		err_set(e, E_USAGE, NULL, "interrupted: nothing was sent");
+		goto out;
+	}
 	rc = deliver_all(&s, e);
 out:
 	teardown(&s);
@@ -1369,8 +1550,12 @@ batch_check(const struct batch_params *p, struct err *e)
 	size_t i;
 	int rc = 0;
 
-	if (conn_global_init(e) == -1 || config_load(&cfg, p->config, e) == -1)
+	if (conn_global_init(e) == -1 || config_load(&cfg, p->config, e) == -1) {
+		/* As send says it: check is the first thing a teacher runs. */
+		if (p->diag)
+			p->diag(p->diag_arg, BATCH_ERROR, e);
 		return -1;
+	}
 	for (i = 0; i < cfg->nacct; i++) {
 		if (check_account(p, &cfg->acct[i], &one) == 0)
 			continue;
