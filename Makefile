@@ -26,6 +26,7 @@ MODULES = \
 	conn \
 	err \
 	html \
+	init \
 	job \
 	markdown \
 	message \
