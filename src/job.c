@@ -287,12 +287,21 @@ static const char *
 blame_col(const struct job *j, const struct roster_row *rw,
     const char *name, const char *msg)
 {
-	size_t cols[16], n = 0, i, k, hit = SIZE_MAX;
+	size_t cols[16], n = 0, i, k, hit = SIZE_MAX, empty = SIZE_MAX,
+	    nempty = 0;
 	char quoted[ERR_MSG_MAX];
 
 	for (i = 0; i < template_nheaders(j->tmpl); i++)
 		if (strcasecmp(template_header_name(j->tmpl, i), name) == 0)
 			n = template_header_cols(j->tmpl, i, cols, 16);
+	for (k = 0; k < n; k++)
+		if (rw->lens[cols[k]] == 0) {
+			empty = cols[k];
+			nempty++;
+		}
+	/* "no recipient" quotes nothing: the one empty field is to blame. */
+	if (nempty == 1 && strstr(msg, "'") == NULL)
+		return roster_cols(j->roster)[empty];
 	for (k = 0; k < n; k++) {
 		if (rw->lens[cols[k]] >= sizeof(quoted) - 2)
 			continue;

@@ -502,6 +502,11 @@ run_send(int argc, char **argv)
 	if (p.resume && p.report == NULL)
 		return usage_error("send", "%s", "--resume needs -r REPORT, "
 		    "the report of the run to continue");
+	if (p.test_to != NULL && (p.resume || p.report != NULL))
+		return usage_error("send", "%s", "--test-to writes no report: "
+		    "it takes neither --resume nor -r");
+	if (p.test_to != NULL && p.limit == 0)
+		p.limit = 1;	/* row 1 unless -n says more */
 	p.roster = argv[optind];
 	p.template = argv[optind + 1];
 	if (isatty(STDERR_FILENO))
