@@ -278,10 +278,21 @@ set_tls(struct parse *p, char *v)
 	return 0;
 }
 
+/* A relative ca_file is found from the config file's folder. */
 static int
 set_ca_file(struct parse *p, char *v)
 {
-	p->a->ca_file = xstrdup(v);
+	const char *slash = strrchr(p->path, '/');
+	size_t dir, n;
+
+	if (v[0] == '/' || slash == NULL) {
+		p->a->ca_file = xstrdup(v);
+		return 0;
+	}
+	dir = (size_t)(slash - p->path) + 1;
+	n = dir + strlen(v) + 1;
+	p->a->ca_file = xmalloc(n);
+	snprintf(p->a->ca_file, n, "%.*s%s", (int)dir, p->path, v);
 	return 0;
 }
 
