@@ -2,6 +2,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 PKG_CONFIG ?= pkg-config
 PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
@@ -123,9 +124,12 @@ install: $(B)/mailmerge
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(B)/mailmerge $(DESTDIR)$(BINDIR)/mailmerge
 	install -m 644 mailmerge.1 $(DESTDIR)$(MANDIR)/man1/mailmerge.1
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 src/mailmerge.bash $(DESTDIR)$(BASHCOMPDIR)/mailmerge
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mailmerge $(DESTDIR)$(MANDIR)/man1/mailmerge.1
+	rm -f $(DESTDIR)$(BINDIR)/mailmerge $(DESTDIR)$(MANDIR)/man1/mailmerge.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/mailmerge
 
 clean:
 	rm -rf build build-asan

@@ -315,37 +315,38 @@ blame_col(const struct job *j, const struct roster_row *rw,
 	return hit == SIZE_MAX ? NULL : roster_cols(j->roster)[hit];
 }
 
-/* " (name)", control characters blanked: the name is roster data. */
+/* "student NAME", control characters blanked: the name is roster data. */
 static void
 student(char *out, size_t size, const char *name)
 {
 	size_t n, k;
 	unsigned char lead;
 
-	snprintf(out, size, " (%.100s", name);
+	snprintf(out, size, "student %.100s", name);
 	for (n = 0; out[n] != '\0'; n++)
 		if ((unsigned char)out[n] < ' ' || out[n] == 0x7f)
 			out[n] = ' ';
 	/* The cut may have split a UTF-8 sequence: drop what is left. */
-	for (k = n; k > 2 && ((unsigned char)out[k - 1] & 0xC0) == 0x80; k--)
+	for (k = n; k > 8 && ((unsigned char)out[k - 1] & 0xC0) == 0x80; k--)
 		continue;
-	lead = k > 2 ? (unsigned char)out[k - 1] : 0;
+	lead = k > 8 ? (unsigned char)out[k - 1] : 0;
 	if (lead >= 0xC0 && n - (k - 1) < (size_t)(lead >= 0xF0 ? 4 :
 	    lead >= 0xE0 ? 3 : 2))
-		n = k - 1;
-	snprintf(out + n, size - n, ")");
+		out[k - 1] = '\0';
 }
 
 /*
- * Put a row's position in front of an error: "roster.csv:5: row 4
- * (김민준), column 'email' in header 'To':".
+ * Put a row's position in front of an error and, after it, who the row
+ * is and which column gave the bad value: "roster.csv:5: row 4, header
+ * 'To': ... (student 김민준, column 'email')".  The prefix stays as it
+ * was, for scripts that match it.
  */
 static void
 row_error(const struct job *j, const struct roster_row *rw, struct err *e,
     const char *what)
 {
 	char msg[ERR_MSG_MAX], field[ERR_WHERE_MAX], who[128] = "",
-	    col[160] = "";
+	    tail[300] = "";
 	const char *c = NULL;
 
 	/* Copies: err_set() rewrites e->where and e->msg first. */
@@ -355,13 +356,15 @@ row_error(const struct job *j, const struct roster_row *rw, struct err *e,
 		student(who, sizeof(who), rw->fields[j->name_col]);
 	if (strcmp(what, "header") == 0 && field[0] != '\0')
 		c = blame_col(j, rw, field, msg);
-	if (c != NULL)
-		snprintf(col, sizeof(col), "column '%.100s' in ", c);
+	if (who[0] != '\0' || c != NULL)
+		snprintf(tail, sizeof(tail), " (%s%s%s%.100s%s)", who,
+		    who[0] && c ? ", " : "", c ? "column '" : "", c ? c : "",
+		    c ? "'" : "");
 	if (field[0] != '\0')
-		err_set(e, e->kind, NULL, "row %zu%s, %s%s '%s': %s", rw->row,
-		    who, col, what, field, msg);
+		err_set(e, e->kind, NULL, "row %zu, %s '%s': %s%s", rw->row,
+		    what, field, msg, tail);
 	else
-		err_set(e, e->kind, NULL, "row %zu%s: %s", rw->row, who, msg);
+		err_set(e, e->kind, NULL, "row %zu: %s%s", rw->row, msg, tail);
 	job_where(j, rw, e);
 }
 

@@ -212,13 +212,13 @@ run_init(int argc, char **argv)
 		printf("%s %s\n", res.file[i].created ? "wrote" : "kept ",
 		    res.file[i].path);
 	if (res.kept > 0)
-		printf("%zu file%s already there %s kept as %s\n", res.kept,
-		    res.kept == 1 ? "" : "s", res.kept == 1 ? "was" : "were",
-		    res.kept == 1 ? "it was" : "they were");
-	printf("next: edit %s (your account), then\n"
-	    "  mailmerge preview %s %s\n  mailmerge check -c %s\n",
-	    res.file[0].path, res.file[1].path, res.file[2].path,
-	    res.file[0].path);
+		printf("%zu file%s already there and %s kept unchanged\n",
+		    res.kept, res.kept == 1 ? " was" : "s were",
+		    res.kept == 1 ? "was" : "were");
+	printf("next: edit %s (your accounts), then\n"
+	    "  mailmerge preview -c %s %s %s\n  mailmerge check -c %s\n",
+	    res.file[0].path, res.file[0].path, res.file[1].path,
+	    res.file[2].path, res.file[0].path);
 	return EX_OK;
 }
 

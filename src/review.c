@@ -1364,7 +1364,7 @@ find_row(const struct review *rv, size_t row)
 }
 
 static int
-copy_rows(const struct review *rv, struct roster *rs, FILE *out,
+copy_rows(const struct review *rv, struct roster *rs, struct roster_out *out,
     struct review_retry *rt, struct err *e)
 {
 	struct roster_row rw;
@@ -1378,7 +1378,7 @@ copy_rows(const struct review *rv, struct roster *rs, FILE *out,
 		en = find_row(rv, rw.row);
 		if (en != NULL && en->x.status == REPORT_SENT)
 			continue;
-		if (roster_write(out, rw.fields, rw.nfields, e) == -1)
+		if (roster_out_row(out, rw.fields, rw.nfields, e) == -1)
 			return -1;
 		rt->rows++;
 		if (en == NULL)
@@ -1396,6 +1396,7 @@ review_write_retry(const struct review *rv, const char *path,
 	char found[PATH_MAX];
 	struct roster_params rp = { .path = found };
 	struct roster *rs = NULL;
+	struct roster_out *out = NULL;
 	char tmp[PATH_TMP_MAX];
 	FILE *f;
 	bool ok;
@@ -1414,8 +1415,12 @@ review_write_retry(const struct review *rv, const char *path,
 		roster_free(rs);
 		return -1;
 	}
-	ok = roster_write(f, roster_cols(rs), roster_ncols(rs), e) == 0 &&
-	    copy_rows(rv, rs, f, rt, e) == 0;
+	/* In the roster's own encoding and delimiter, as re-detected. */
+	ok = roster_out_open(&out, f, roster_encoding(rs),
+	    roster_delimiter(rs), e) == 0 &&
+	    roster_out_row(out, roster_cols(rs), roster_ncols(rs), e) == 0 &&
+	    copy_rows(rv, rs, out, rt, e) == 0;
+	roster_out_free(out);
 	roster_free(rs);
 	return close_tmp(f, tmp, path, ok, e);
 }

@@ -21,9 +21,9 @@ like stderr "3 tags name no column" "with a count"
 sed -i 's/ {{scor}} {{nmae}}//; s/ {{학번호}}//' t.txt
 mm preview -o p1 r.csv t.txt
 is "$RC" 65 "two rows with bad addresses: exit 65"
-like stderr "r.csv:2: error: row 1 \(김민준\), column 'email' in header 'To': '' is not a valid address" \
+like stderr "r.csv:2: error: row 1, header 'To': '' is not a valid address.*\(student 김민준, column 'email'\)" \
     "an empty address names the row, the student and the column"
-like stderr "r.csv:3: error: row 2 \(이서연\), column 'email' in header 'To': 'bad@@x'" \
+like stderr "r.csv:3: error: row 2, header 'To': 'bad@@x'.*\(student 이서연, column 'email'\)" \
     "an invalid one too"
 like stderr "pass --skip-invalid" "the error mentions --skip-invalid"
 [ -e p1 ] && ok 1 "nothing written" || ok 0 "nothing written without --skip-invalid"
@@ -32,7 +32,7 @@ like stderr "pass --skip-invalid" "the error mentions --skip-invalid"
 printf 'email,Name\n,Kim\n' >en.csv
 printf 'From: a@example.com\nTo: {{email}}\nSubject: x\n\n{{Name}}\n' >en.txt
 mm preview -o p2 en.csv en.txt
-like stderr "row 1 \(Kim\), column 'email'" "a Name column names the student"
+like stderr "row 1, header 'To': .*\(student Kim, column 'email'\)" "a Name column names the student"
 
 # --skip-invalid in preview: the rest is written, the bad rows reported.
 mm preview --skip-invalid -o p3 r.csv t.txt
@@ -40,7 +40,7 @@ is "$RC" 0 "preview --skip-invalid: exit 0"
 is "$(ls p3 | grep -c '\.eml$')" 2 "the two good rows were previewed"
 is "$(awk -F, 'NR>1{print $1":"$3}' p3/report.csv | tr '\n' ' ')" \
     "1:skipped 2:skipped 3:previewed 4:previewed " "report: rows 1, 2 skipped"
-like p3/report.csv "^1,.*skipped.*row 1 \(김민준\), column 'email'.*not a valid address" \
+like p3/report.csv "^1,.*skipped.*row 1, header 'To': '' is not a valid address.*student 김민준, column 'email'" \
     "a skipped row's line says why"
 like stdout "2 rows skipped as invalid" "the summary counts them"
 
