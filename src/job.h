@@ -160,8 +160,10 @@ struct job_checks {
 /*
  * Pass 1: render and check every row (attachments must exist, be
  * readable regular files within their folder and size limits), give
- * warnings, then rewind the roster.  -1 with e set when any row failed (each went to diag first)
- * or the roster is unreadable.
+ * warnings, then rewind the roster.  -1 with e set when any row failed
+ * (each went to diag first) or the roster is unreadable; with
+ * p->skip_invalid a failed row is a warning instead, kept in j->bad
+ * (job_skipped()), and the pass succeeds.
  */
 int	job_validate(struct job *j, const struct job_checks *c,
 	    struct err *e);

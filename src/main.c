@@ -438,6 +438,21 @@ progress(void *arg, const struct batch_progress *pr)
 	fflush(stderr);
 }
 
+/* Options that go together, or not; 0 or EX_USAGE. */
+static int
+send_options(struct batch_params *p)
+{
+	if (p->resume && p->report == NULL)
+		return usage_error("send", "%s", "--resume needs -r REPORT, "
+		    "the report of the run to continue");
+	if (p->test_to != NULL && (p->resume || p->report != NULL))
+		return usage_error("send", "%s", "--test-to writes no report: "
+		    "it takes neither --resume nor -r");
+	if (p->test_to != NULL && p->limit == 0)
+		p->limit = 1;	/* row 1 unless -n says more */
+	return 0;
+}
+
 static int
 run_send(int argc, char **argv)
 {
@@ -499,14 +514,9 @@ run_send(int argc, char **argv)
 	rc = batch_operands("send", argc, argv, &p);
 	if (rc != 0)
 		return rc;
-	if (p.resume && p.report == NULL)
-		return usage_error("send", "%s", "--resume needs -r REPORT, "
-		    "the report of the run to continue");
-	if (p.test_to != NULL && (p.resume || p.report != NULL))
-		return usage_error("send", "%s", "--test-to writes no report: "
-		    "it takes neither --resume nor -r");
-	if (p.test_to != NULL && p.limit == 0)
-		p.limit = 1;	/* row 1 unless -n says more */
+	rc = send_options(&p);
+	if (rc != 0)
+		return rc;
 	p.roster = argv[optind];
 	p.template = argv[optind + 1];
 	if (isatty(STDERR_FILENO))
@@ -561,11 +571,13 @@ static const char report_help[] =
     "line of each row): fine for class-sized batches.  Sent means accepted\n"
     "by the server, not delivered: bounces come later by mail.\n\n"
     "      --failed-csv FILE  write the roster rows whose latest status is\n"
-    "                         not sent (header included, UTF-8) to FILE, as\n"
-    "                         the roster of a retry batch (default: none);\n"
-    "                         the roster is found by the path in the report,\n"
-    "                         so run this where the batch ran; refused if\n"
-    "                         the roster changed since.  Rows no report\n"
+    "                         not sent (header included, in the roster's\n"
+    "                         own encoding and delimiter) to FILE, as the\n"
+    "                         roster of a retry batch (default: none); the\n"
+    "                         roster is found by the path in the report\n"
+    "                         (an old relative one: from here, or beside\n"
+    "                         the report); refused if the roster changed\n"
+    "                         since.  Rows no report\n"
     "                         mentions are included; so are rows left\n"
     "                         unknown, with a warning: check the Sent\n"
     "                         folder before sending them again\n"

@@ -1073,8 +1073,9 @@ plan_account(const struct send *s, const struct run *run, double *longest)
 	if (sec > *longest)
 		*longest = sec;
 	fmt_duration(sec, dur, sizeof(dur));
-	fprintf(f, "  [%s] %zu mails via %s:%s (%s) as %s, ", a->name,
-	    run->planned, a->host, a->port, a->prov->name, a->from_addr);
+	fprintf(f, "  [%s] %zu mail%s via %s:%s (%s) as %s, ", a->name,
+	    run->planned, run->planned == 1 ? "" : "s", a->host, a->port,
+	    a->prov->name, a->from_addr);
 	if (n)
 		fprintf(f, "%u per %u s: about %s\n", n, ms / 1000, dur);
 	else
