@@ -891,6 +891,10 @@ next_mine(struct run *run, struct cursor *c, struct slot *sl, struct err *e)
 
 	while (c->seen < run->s->j.rows) {
 		n = roster_next(run->rd, &rw, e);
+		if (n == -2) {	/* a bad record --skip-invalid left out */
+			c->seen++;
+			continue;
+		}
 		if (n <= 0)
 			return n == 0 ? 0 : -1;
 		c->seen++;

@@ -56,7 +56,17 @@ is "$(stored sk)" 2 "the server got the two good rows"
 is "$(awk -F, 'NR>1{print $1":"$3}' sk.csv | tr '\n' ' ')" \
     "1:skipped 2:skipped 3:sent 4:sent " "report: rows 1, 2 skipped, 3, 4 sent"
 like sk.csv "^2,.*skipped.*'bad@@x' is not a valid address" "the reason is recorded"
+# A malformed record (too many fields) is skipped too; the rows after it go.
+printf '이름,학번,email,점수\n김민준,1,kim@example.com,60\n이서연,2,lee@example.org,70,extra\n박지호,3,jiho@example.com,80\n' >bad.csv
+mm send -c sk.conf -r sk3.csv --yes --skip-invalid bad.csv t.txt
+is "$RC" 0 "send --skip-invalid over a malformed record: exit 0"
+is "$(awk -F, 'NR>1{print $1":"$3}' sk3.csv | sort -n | tr '\n' ' ')" \
+    "1:sent 2:skipped 3:sent " "the malformed row is skipped, the others sent"
+is "$(stored sk)" 4 "two more mails stored"
+mm preview --skip-invalid -o p4 bad.csv t.txt
+is "$(awk -F, 'NR>1{print $1":"$3}' p4/report.csv | tr '\n' ' ')" \
+    "1:previewed 2:skipped 3:previewed " "preview skips it the same way"
 mm send -c sk.conf -r sk2.csv --yes r.csv t.txt
 is "$RC" 65 "without --skip-invalid send still refuses the batch"
-is "$(stored sk)" 2 "and sends nothing"
+is "$(stored sk)" 4 "and sends nothing"
 done_testing
