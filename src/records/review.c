@@ -380,7 +380,8 @@ tally_all(struct review *rv)
 		qsort(rv->codes, rv->ncodes, sizeof(*rv->codes), by_code);
 }
 
-static int	roster_check(const struct review *, struct err *);
+static int	roster_find(const struct review *, char *, size_t,
+		    struct err *);
 static const struct entry *find_row(const struct review *, size_t);
 
 /*
@@ -391,7 +392,8 @@ static const struct entry *find_row(const struct review *, size_t);
 static void
 count_roster(struct review *rv)
 {
-	struct roster_params rp = { .path = review_roster(rv) };
+	char found[PATH_MAX];
+	struct roster_params rp = { .path = found };
 	struct roster *rs = NULL;
 	struct roster_row rw;
 	struct err e;
@@ -402,7 +404,8 @@ count_roster(struct review *rv)
 		if (rv->rows[i].x.status != REPORT_PREVIEWED)
 			rv->sent_any = true;
 	if (rv->roster == NULL || rv->roster[0] == '\0' ||
-	    roster_check(rv, &e) == -1 || roster_open(&rs, &rp, &e) == -1)
+	    roster_find(rv, found, sizeof(found), &e) == -1 ||
+	    roster_open(&rs, &rp, &e) == -1)
 		return;
 	while ((n = roster_next(rs, &rw, &e)) == 1) {
 		rv->roster_rows++;
