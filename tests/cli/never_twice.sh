@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Never twice, never lost (issue 14): ordinary actions -- a re-run, a
+# second terminal, a spreadsheet, an edited roster, a full disk -- must
+# not mail a student twice or make the report lie.
+. "$(dirname "$0")/lib.bash"
+S=$TOP/samples
+T=$TOP/templates/announcement.txt
+R() { "$PYTHON" "$TOP/tests/cli/report_rows.py" "$@"; }
+cp "$S/roster.csv" roster.csv
+# twice FILE: recipients the server NAME stored more than once.
+twice() { cut -f3 "$TMP/$1.store/index.tsv" | tr ',' '\n' | sort | uniq -d | wc -l; }
+
+# -- 1. a re-run without --resume never truncates a report --------------
+start_smtpd rerun
+write_conf rerun.conf "$PORT"
+mm send -c rerun.conf -r torn.csv --yes -n 3 roster.csv "$T"
+is "$RC" 0 "setup: 3 rows sent"
+printf '4,seoyeon.lee@example.org,unkn' >>torn.csv	# what a kill leaves
+cp torn.csv torn.before
+mm send -c rerun.conf -r torn.csv --yes roster.csv "$T"
+is "$RC" 64 "torn report, no --resume: refused (64)"
+check_same torn.csv torn.before "... and the report is left as it was"
+is "$(stored rerun)" 3 "... and nothing was sent again"
+like stderr 'never overwritten' "the error says the report is kept"
+like stderr "note: to resume .*mailmerge send -c rerun\\.conf --resume -r torn\\.csv roster\\.csv $T" \
+    "... and gives the exact resume command"
+
+# A report saved by a spreadsheet: BOM, CRLF, no quotes, times rewritten.
+mm send -c rerun.conf -r sheet.csv --yes -n 4 roster.csv "$T"
+"$PYTHON" - sheet.csv <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+forms = ["2026-11-26 16:20", "2026/11/26 4:20:00 PM", "26.11.2026 16:20",
+         "2026-11-26 오후 4:20:00"]
+for i, r in enumerate(rows[1:]):
+    r[9] = forms[i % len(forms)]
+with open(sys.argv[1], "w", encoding="utf-8-sig", newline="") as f:
+    for r in rows:
+        f.write(",".join(x if "," not in x else '"%s"' % x for x in r) + "\r\n")
+PY
+cp sheet.csv sheet.before
+mm send -c rerun.conf -r sheet.csv --yes roster.csv "$T"
+is "$RC" 64 "spreadsheet-saved report, no --resume: refused (64)"
+check_same sheet.csv sheet.before "... and not truncated"
+n0=$(stored rerun)
+mm send -c rerun.conf -r sheet.csv --resume --yes roster.csv "$T"
+is "$RC" 0 "--resume reads the spreadsheet's times, BOM and CRLF (exit 0)"
+is "$(( $(stored rerun) - n0 ))" 16 "... and sends only the 16 rows not sent"
+sed '2s/,2026-11-26 16:20,/,yesterday noon,/' sheet.before >badtime.csv
+mm send -c rerun.conf -r badtime.csv --resume --yes roster.csv "$T"
+is "$RC" 65 "a time no form matches: 65"
+like stderr 'badtime\.csv:2:10: error: column 10 \(time\)' "... naming the line and column"
+
+# -- 7. corrupt row numbers ---------------------------------------------
+mm send -c rerun.conf -r rows.csv --yes -n 2 roster.csv "$T"
+for bad in 4294967296 9223372036854775808 1000000000000 21; do
+	sed "3s/^2,/$bad,/" rows.csv >bad$bad.csv
+	MAILMERGE_WRAP="timeout 20" mm send -c rerun.conf -r bad$bad.csv \
+	    --resume --yes roster.csv "$T"
+	is "$RC" 65 "row $bad in the report: refused (65), quickly"
+	like stderr "bad$bad\\.csv:3" "... naming the line"
+done
+like stderr 'beyond the roster' "row 21 of a 20-row roster: 'beyond the roster'"
+
+# -- 11. symbolic links and other files as reports ----------------------
+echo precious >victim
+ln -s victim link.csv
+mm send -c rerun.conf -r link.csv --yes -n 1 roster.csv "$T"
+is "$RC" 64 "a report path that is a symbolic link: refused (64)"
+is "$(cat victim)" precious "... its target untouched"
+mkfifo fifo.csv
+MAILMERGE_WRAP="timeout 20" mm send -c rerun.conf -r fifo.csv --yes -n 1 roster.csv "$T"
+is "$RC" 64 "a FIFO as report: refused at once (64)"
+# A temporary name planted as a link: compaction must not write through it.
+for t in plant.csv.tmp plant.csv.XXXXXX; do ln -s victim "$t"; done
+mm send -c rerun.conf -r plant.csv --yes -n 2 roster.csv "$T"
+is "$RC" 0 "send with links planted beside the report: exit 0"
+is "$(cat victim)" precious "... compaction never wrote through them"
+is "$(R plant.csv | wc -l)" 2 "... and the report is compacted"
+ln -s victim retry.csv.tmp
+mm report --failed-csv retry.csv plant.csv
+is "$(cat victim)" precious "--failed-csv never writes through a planted .tmp link"
+ln -sf victim retry.csv
+mm report --failed-csv retry.csv plant.csv
+is "$RC" 64 "--failed-csv to a symbolic link: refused (64)"
+is "$(cat victim)" precious "... its target untouched"
+
+# -- 2. one run at a time per report; default names never collide --------
+start_smtpd slow 'DELAY EOM 300ms'
+write_conf slow.conf "$PORT"
+"$MAILMERGE" send -c slow.conf -r lock.csv --yes roster.csv "$T" >first.out 2>&1 &
+first=$!
+for _ in $(seq 200); do
+	[ "$(grep -c '' lock.csv 2>/dev/null)" -ge 3 ] && break
+	sleep 0.05
+done
+start=$(date +%s%N)
+mm send -c slow.conf -r lock.csv --resume --yes roster.csv "$T"
+el=$(( ($(date +%s%N) - start) / 1000000 ))
+is "$RC" 75 "a second run on a report in use: refused (75)"
+like stderr "process $first" "... naming the PID that holds it"
+ok "$([ "$el" -lt 3000 ]; echo $?)" "... at once ($el ms)"
+wait "$first"
+is "$?" 0 "the first run finishes (exit 0)"
+is "$(stored slow)" 20 "20 mails, each once"
+is "$(twice slow)" 0 "nobody got the mail twice"
+is "$(ls lock.csv.lock 2>/dev/null)" "" "the lock file is gone after the run"
+
+# Two runs in the same second with the default name: a -2 suffix.
+mkdir -p out
+stamp=$(date +%Y%m%d-%H%M%S)
+for k in 0 1 2; do
+	f=out/report-$(date -d "@$(( $(date +%s) + k ))" +%Y%m%d-%H%M%S).csv
+	[ -e "$f" ] || cp lock.csv "$f"
+done
+cp -r out out.before
+mm send -c rerun.conf --yes -n 1 roster.csv "$T"
+is "$RC" 0 "send with the default report name (exit 0)"
+ok "$(diff -r out.before out >/dev/null; [ $? -eq 1 ] && for f in out.before/*; do cmp -s "$f" "out/${f##*/}" || exit 1; done; echo 0)" \
+    "reports already there are untouched"
+ls out/report-*-2.csv >/dev/null 2>&1
+ok $? "... and the new one has a -2 suffix"
+like stdout 'report out/report-[0-9-]*-2\.csv' "... which the summary names"
+
+# -- 3 and 5. the roster rewritten during a run -------------------------
+start_smtpd edit 'REPLY RCPT#2 451 4.3.0 try again later'
+write_conf edit.conf "$PORT"
+head -4 roster.csv >edr.csv
+"$MAILMERGE" send -c edit.conf -r ed.csv --yes edr.csv "$T" >ed.out 2>ed.err &
+pid=$!
+for _ in $(seq 200); do
+	grep -q ',deferred,' ed.csv 2>/dev/null && break
+	sleep 0.02
+done
+# Insert a student above row 2 while row 2 waits for its retry.
+sed -i '2a 새학생,20249999,intruder@example.com,1,' edr.csv
+wait "$pid"; st=$?
+is "$st" 65 "roster rewritten mid-run: the run stops (65)"
+like ed.out 'not attempted 1' "the summary counts the row never retried"
+like ed.out 'to resume: mailmerge send' "... and says how to resume"
+like ed.err 'roster changed on disk' "the error says the roster changed"
+unlike "$TMP/edit.log" 'intruder@example.com' "the inserted student was never mailed"
+is "$(grep -c 'RCPT TO:<seoyeon.lee@example.org>' "$TMP/edit.log")" 1 \
+    "row 2 was not retried from the changed file"
+
+done_testing
