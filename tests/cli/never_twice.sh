@@ -91,7 +91,7 @@ write_conf slow.conf "$PORT"
 "$MAILMERGE" send -c slow.conf -r lock.csv --yes roster.csv "$T" >first.out 2>&1 &
 first=$!
 for _ in $(seq 200); do
-	[ "$(grep -c '' lock.csv 2>/dev/null)" -ge 3 ] && break
+	[ "$(grep -c '' lock.csv 2>/dev/null || echo 0)" -ge 3 ] && break
 	sleep 0.05
 done
 start=$(date +%s%N)
@@ -142,5 +142,61 @@ like ed.err 'roster changed on disk' "the error says the roster changed"
 unlike "$TMP/edit.log" 'intruder@example.com' "the inserted student was never mailed"
 is "$(grep -c 'RCPT TO:<seoyeon.lee@example.org>' "$TMP/edit.log")" 1 \
     "row 2 was not retried from the changed file"
+
+# -- 15. formula injection: cells a spreadsheet would run stay text ------
+start_smtpd formula "REPLY RCPT:-dash@example.com 550 =cmd|' /C calc'!A0"
+write_conf formula.conf "$PORT"
+printf 'name,email\n@SUM(1),-dash@example.com\nplain,+plus@example.com\n' >inj.csv
+printf 'From: P <p@example.com>\nTo: {{email}}\nSubject: x\n\nhi {{name}}\n' >inj.txt
+mm send -c formula.conf -r inj-report.csv --yes inj.csv inj.txt
+is "$RC" 67 "setup: the row refused with a formula reply (67)"
+mm preview -o prev inj.csv inj.txt
+is "$RC" 0 "setup: preview of the same roster"
+for f in inj-report.csv prev/report.csv; do
+	is "$("$PYTHON" - "$f" <<'PY'
+import csv, sys
+bad = [c for r in csv.reader(open(sys.argv[1], encoding="utf-8", newline=""))
+       for c in r if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+print(len(bad), bad[:3])
+PY
+)" "0 []" "$f: no cell starts with = + - @ TAB CR"
+done
+like inj-report.csv ",'=cmd\|' /C calc'!A0," "the reply cell is neutralised with a '"
+like inj-report.csv ",'-dash@example.com," "... and so is an address starting with -"
+mm report --json inj-report.csv
+like stdout '"reply": "=cmd\|'"'"' /C calc'"'"'!A0"' "report reads the reply back as the server sent it"
+like stdout '"recipients": "-dash@example.com"' "... and the address as it was"
+like prev/report.csv ",'\+plus@example.com," "the preview report neutralises + too"
+mm report --failed-csv inj-retry.csv inj-report.csv
+like inj-retry.csv '^@SUM\(1\),-dash@example.com' "the retry roster holds the roster's own values"
+
+# -- 6. a full disk: exit 73, "disk full", the summary, the resume command
+start_smtpd full
+write_conf full.conf "$PORT"
+"$PYTHON" - <<'PY'
+with open("big.csv", "w", encoding="utf-8") as f:
+    f.write("이름,학번,email,점수,비고\n")
+    for i in range(1, 301):
+        f.write("학생%d,%d,s%d@example.com,%d,\n" % (i, 20240000 + i, i, i % 100))
+PY
+mkdir full
+mount -t tmpfs -o size=48k,mode=0755 mmfull "$TMP/full"
+ok $? "a 48 KiB tmpfs for the report"
+on_exit 'umount "$TMP/full" 2>/dev/null'
+mm send -c full.conf -r full/report.csv --yes big.csv "$T"
+is "$RC" 73 "disk full during send: exit 73 (EX_CANTCREAT)"
+like stderr 'disk full' "... saying 'disk full'"
+like stdout '^sent [0-9]+, .*not attempted [0-9]+' "... with the summary"
+like stdout 'to resume: mailmerge send -c full\.conf --resume -r full/report\.csv big\.csv' \
+    "... and the resume command"
+n1=$(stored full)
+ok "$([ "$n1" -gt 0 ] && [ "$n1" -lt 300 ]; echo $?)" "the disk filled mid-run ($n1 of 300 sent)"
+mount -o remount,size=8m "$TMP/full"
+mm send -c full.conf -r full/report.csv --resume --yes big.csv "$T"
+ok "$([ "$RC" -eq 0 ] || [ "$RC" -eq 75 ]; echo $?)" "after freeing space, resume finishes (exit $RC)"
+is "$(twice full)" 0 "nobody got the mail twice"
+is "$(( $(stored full) + $(R full/report.csv | awk '$2=="unknown"' | wc -l) ))" 300 \
+    "every student got it once (or is unknown: in flight when the disk filled)"
+umount "$TMP/full"
 
 done_testing
