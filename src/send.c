@@ -74,6 +74,18 @@ struct slot {
 	char		 fp[CODEC_SHA256_HEX];	/* row_fingerprint() */
 };
 
+/*
+ * A row some recipients accepted while others refused it for now (4xx):
+ * the later rounds send it to those alone.  Never written as deferred,
+ * which a resume would send to everyone again.
+ */
+struct pending {
+	size_t		 row;
+	struct buf	 addrs;		/* still to send to, NUL-separated */
+	size_t		 n;
+	bool		 perm;		/* someone refused it for good */
+};
+
 /* One account's run: everything here belongs to its thread. */
 struct run {
 	struct send	*s;
@@ -98,6 +110,8 @@ struct run {
 	bool		 started;
 	size_t		 sent, failed, deferred, unknown, skipped;
 	size_t		 partial, partial_temp;	/* some recipients refused */
+	struct pending	*pend;		/* partly sent rows being retried */
+	size_t		 npend;
 };
 
 struct send {
@@ -823,6 +837,119 @@ outcome_entry(const struct smtp_outcome *o, struct report_entry *x,
 	x->reply = reply;
 }
 
+static struct pending *
+pending_find(struct run *run, size_t row)
+{
+	size_t i;
+
+	for (i = 0; i < run->npend; i++)
+		if (run->pend[i].row == row)
+			return &run->pend[i];
+	return NULL;
+}
+
+static struct pending *
+pending_new(struct run *run, size_t row)
+{
+	struct pending *pd;
+
+	run->pend = xreallocarray(run->pend, run->npend + 1,
+	    sizeof(*run->pend));
+	pd = &run->pend[run->npend++];
+	memset(pd, 0, sizeof(*pd));
+	pd->row = row;
+	buf_init(&pd->addrs, (size_t)MESSAGE_RCPT_MAX * 512);
+	return pd;
+}
+
+/*
+ * How the server answered addr's RCPT: 4 or 5 from its entry in
+ * o->refused ("addr: 450 4.2.1 ...; addr2: 550 ..."), 0 if it has none
+ * (accepted, or not listed: a long list is cut; never retried then).
+ */
+static int
+refusal_class(const struct smtp_outcome *o, const char *addr)
+{
+	size_t n = strlen(addr);
+	const char *p = o->refused;
+
+	while ((p = strstr(p, addr)) != NULL) {
+		if ((p == o->refused || (p >= o->refused + 2 &&
+		    p[-2] == ';' && p[-1] == ' ')) && strncmp(p + n, ": ", 2)
+		    == 0 && (p[n + 2] == '4' || p[n + 2] == '5'))
+			return p[n + 2] - '0';
+		p += n;
+	}
+	return 0;
+}
+
+/* Keep in sl's envelope only the recipients pd still waits for. */
+static void
+narrow(struct run *run, struct slot *sl)
+{
+	struct pending *pd = pending_find(run, sl->rw.row);
+	const char *a;
+	size_t i, k, j = 0;
+
+	if (pd == NULL)
+		return;
+	for (i = 0; i < sl->m.nrcpt; i++) {
+		for (a = pd->addrs.data, k = 0; k < pd->n; k++, a += strlen(a) + 1)
+			if (strcmp(a, sl->rcpt[i]) == 0) {
+				sl->rcpt[j++] = sl->rcpt[i];
+				break;
+			}
+	}
+	sl->m.nrcpt = j;
+}
+
+/*
+ * A row that reached some recipients and not others: `partial`, never
+ * resent to the ones who have it.  Those refused for now (4xx) are
+ * tried again, alone, in the later rounds.
+ */
+static int
+judge_partial(struct slot *sl, const struct smtp_outcome *o,
+    struct report_entry *x, struct err *e)
+{
+	struct run *run = sl->run;
+	struct pending *pd = pending_find(run, sl->rw.row);
+	bool whole_temp = !o->accepted && o->reply.code >= 400 &&
+	    o->reply.code < 500;
+	size_t i;
+	int c;
+
+	if (pd == NULL)
+		pd = pending_new(run, sl->rw.row);
+	buf_reset(&pd->addrs);
+	pd->n = 0;
+	for (i = 0; i < sl->m.nrcpt; i++) {
+		c = o->accepted || o->stage == SMTP_STAGE_RCPT ?
+		    refusal_class(o, sl->rcpt[i]) : whole_temp ? 4 : 5;
+		if (c == 5)
+			pd->perm = true;
+		if (c != 4)
+			continue;
+		buf_adds(&pd->addrs, sl->rcpt[i]);
+		buf_addc(&pd->addrs, '\0');
+		pd->n++;
+	}
+	if (pd->n == 0 && !pd->perm) {		/* the rest took it now */
+		x->status = REPORT_SENT;
+		run->sent++;
+		return record(sl, x, true, e);
+	}
+	x->status = REPORT_PARTIAL;
+	if (pd->n > 0 && run->round < SEND_ROUNDS) {
+		defer(run, sl->rw.row);
+		return record(sl, x, false, e);
+	}
+	run->partial++;
+	if (pd->n > 0)
+		run->partial_temp++;
+	return record(sl, x, true, e);
+}
+
 /* Record what the server said of a message the session survived. */
 static int
 judge(struct slot *sl, const struct smtp_outcome *o, struct err *e)
@@ -835,13 +962,10 @@ judge(struct slot *sl, const struct smtp_outcome *o, struct err *e)
 
 	outcome_entry(o, &x, reply, sizeof(reply));
 	x.attempts = sl->attempt;
-	if (o->accepted && o->nrcpt_bad > 0) {
-		/* Some have it: never resent; the refused are in reply. */
-		x.status = REPORT_PARTIAL;
-		run->partial++;
-		if (strstr(o->refused, ": 4") != NULL)
-			run->partial_temp++;
-	} else if (o->accepted) {
+	if ((o->accepted && o->nrcpt_bad > 0) ||
+	    pending_find(run, sl->rw.row) != NULL)
+		return judge_partial(sl, o, &x, e);
+	if (o->accepted) {
 		x.status = REPORT_SENT;
 		run->sent++;
 	} else if (is_quota(&o->reply)) {
@@ -884,7 +1008,15 @@ skip_row(struct slot *sl, struct err *e)
 	x.status = REPORT_SKIPPED;
 	x.reply = reply;
 	x.attempts = sl->attempt;
-	sl->run->skipped++;
+	if (pending_find(sl->run, sl->rw.row) != NULL) {
+		/* Some recipients have it: skipped would resend to all. */
+		snprintf(reply, sizeof(reply), "not sent to the recipients "
+		    "who refused it for now: %.300s", sl->run->stop.msg);
+		x.status = REPORT_PARTIAL;
+		sl->run->partial++;
+		sl->run->partial_temp++;
+	} else
+		sl->run->skipped++;
 	return record(sl, &x, true, e);
 }
 
@@ -1025,8 +1157,11 @@ try_once(struct slot *cur, struct slot *next, struct smtp_outcome *o,
 
 	/* Built 8bit before the session said it lacks 8BITMIME. */
 	if (cur->m.eightbit && !smtp_has(run->smtp, "8BITMIME") &&
-	    !smtp_owes(run->smtp) && slot_build(cur, why) == -1)
-		return -2;
+	    !smtp_owes(run->smtp)) {
+		if (slot_build(cur, why) == -1)
+			return -2;
+		narrow(run, cur);
+	}
 	pace(run);
 	memset(o, 0, sizeof(*o));
 	run->in_session++;
@@ -1107,8 +1242,12 @@ next_mine(struct run *run, struct cursor *c, struct slot *sl, struct err *e)
 		if (job_headers(&run->s->j, &sl->r, &sl->rw, e) == -1 ||
 		    route_row(run->s, &sl->r, &sl->rw, &idx, e) == -1)
 			return -1;
-		if (idx == run->idx)
-			return slot_build(sl, e) == -1 ? -1 : 1;
+		if (idx != run->idx)
+			continue;
+		if (slot_build(sl, e) == -1)
+			return -1;
+		narrow(run, sl);
+		return 1;
 	}
 	return 0;
 }
@@ -1652,6 +1791,9 @@ teardown(struct send *s)
 		slot_free(run->slot[1]);
 		roster_free(run->rd);
 		free(run->retry);
+		for (size_t k = 0; k < run->npend; k++)
+			buf_fini(&run->pend[k].addrs);
+		free(run->pend);
 	}
 	free(s->runs);
 	free(s->state);

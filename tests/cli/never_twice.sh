@@ -170,6 +170,34 @@ like prev/report.csv ",'\+plus@example.com," "the preview report neutralises + t
 mm report --failed-csv inj-retry.csv inj-report.csv
 like inj-retry.csv '^@SUM\(1\),-dash@example.com' "the retry roster holds the roster's own values"
 
+# -- 4. one Cc refused for now (4xx): retried alone, never dropped -------
+printf 'From: P <p@example.com>\nTo: {{email}}\nCc: ta@example.com\nSubject: x\n\nhi\n' >cc.txt
+start_smtpd cconce 'REPLY RCPT#2 451 4.2.1 mailbox busy'
+write_conf cconce.conf "$PORT"
+mm send -c cconce.conf -r cconce.csv --yes -n 2 roster.csv cc.txt
+is "$RC" 0 "a Cc refused once (451), then accepted on a retry: exit 0"
+is "$(grep -c 'RCPT TO:<minjun.kim@example.com>' "$TMP/cconce.log")" 1 \
+    "... the To recipient got it once"
+is "$(grep -c '^C: RCPT TO:<ta@example.com>' "$TMP/cconce.log")" 3 \
+    "... the Cc was asked again, alone, in a later transaction"
+is "$(R cconce.csv | awk '$1==1 {print $2}')" sent "... and row 1 is sent"
+start_smtpd ccbusy 'REPLY RCPT:ta@example.com 450 4.2.1 mailbox busy'
+write_conf ccbusy.conf "$PORT"
+mm send -c ccbusy.conf -r ccbusy.csv --yes -n 1 roster.csv cc.txt
+is "$RC" 75 "a Cc refused for now every time: exit 75, not 0"
+is "$(R ccbusy.csv | awk '$1==1 {print $2}')" partial "... the row is partial, not sent"
+like stdout 'partly sent 1' "... the summary counts it"
+is "$(grep -c 'RCPT TO:<minjun.kim@example.com>' "$TMP/ccbusy.log")" 1 \
+    "... the To recipient got it once, however many retries"
+mm report ccbusy.csv
+like stdout '^  partial +1$' "report counts the partial row"
+mm report --failed-csv ccretry.csv ccbusy.csv
+like ccretry.csv 'minjun.kim@example.com' "--failed-csv lists it"
+n0=$(grep -c 'RCPT TO:<minjun.kim@example.com>' "$TMP/ccbusy.log")
+mm send -c ccbusy.conf -r ccbusy.csv --resume --yes -n 1 roster.csv cc.txt
+is "$(grep -c 'RCPT TO:<minjun.kim@example.com>' "$TMP/ccbusy.log")" "$n0" \
+    "resume never resends a partial row"
+
 # -- 6. a full disk: exit 73, "disk full", the summary, the resume command
 start_smtpd full
 write_conf full.conf "$PORT"
