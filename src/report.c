@@ -760,6 +760,7 @@ struct compact {
 	size_t	 ordinal;
 	FILE	*out;
 	const char *path;
+	char	*roster, *roster_sum;	/* of the newest line */
 };
 
 static int
@@ -778,6 +779,20 @@ note_last(void *arg, const struct report_line *l)
 		c->nlast = n;
 	}
 	c->last[l->e.row] = (uint32_t)c->ordinal++;
+	if (c->roster_sum == NULL ||
+	    strcmp(c->roster_sum, l->meta.roster_sha256) != 0) {
+		free(c->roster);
+		free(c->roster_sum);
+		/* Written as cells are: a formula-like path keeps its '. */
+		if (l->meta.roster[0] != '\0' &&
+		    strchr(FORMULA_LEAD, l->meta.roster[0]) != NULL) {
+			c->roster = xmalloc(strlen(l->meta.roster) + 2);
+			c->roster[0] = '\'';
+			strcpy(c->roster + 1, l->meta.roster);
+		} else
+			c->roster = xstrdup(l->meta.roster);
+		c->roster_sum = xstrdup(l->meta.roster_sha256);
+	}
 	return 0;
 }
 
@@ -796,6 +811,13 @@ copy_last(struct compact *c, struct roster *rs, struct err *e)
 			/* A format-1 line gets an empty row_sha256. */
 			for (i = 0; i < REPORT_NCOLS; i++)
 				f[i] = i < rw.nfields ? rw.fields[i] : "";
+			/*
+			 * A resume checked that the rows of an older roster
+			 * are unchanged in the newest (rows appended): the
+			 * report is now of that roster.
+			 */
+			f[C_ROSTER] = c->roster;
+			f[C_ROSTER_SUM] = c->roster_sum;
 			if (roster_write(c->out, f, REPORT_NCOLS, e) == -1)
 				return -1;
 		}
@@ -860,7 +882,7 @@ int
 report_compact(const char *path, struct err *e)
 {
 	struct roster_params rp = { path, "UTF-8", ',', true };
-	struct compact c = { NULL, 0, 0, NULL, path };
+	struct compact c = { NULL, 0, 0, NULL, path, NULL, NULL };
 	struct roster *rs = NULL;
 	char tmp[PATH_MAX + 16];
 	int rc = -1;
@@ -876,6 +898,8 @@ report_compact(const char *path, struct err *e)
 out:
 	roster_free(rs);
 	free(c.last);
+	free(c.roster);
+	free(c.roster_sum);
 	return rc;
 }
 

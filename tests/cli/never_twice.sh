@@ -198,6 +198,39 @@ mm send -c ccbusy.conf -r ccbusy.csv --resume --yes -n 1 roster.csv cc.txt
 is "$(grep -c 'RCPT TO:<minjun.kim@example.com>' "$TMP/ccbusy.log")" "$n0" \
     "resume never resends a partial row"
 
+# -- issue 10 item 14: late enrolment (rows appended) ---------------------
+start_smtpd late
+write_conf late.conf "$PORT"
+head -4 roster.csv >late-roster.csv
+mm send -c late.conf -r late.csv --yes late-roster.csv "$T"
+is "$RC" 0 "setup: 3 rows sent"
+sed -n '5,6p' roster.csv >>late-roster.csv	# two students enrol late
+mm send -c late.conf -r late.csv --resume --yes late-roster.csv "$T"
+is "$RC" 0 "resume with rows appended to the roster: exit 0"
+is "$(stored late)" 5 "... only the 2 new rows were sent"
+is "$(twice late)" 0 "... nobody twice"
+mm report late.csv
+is "$RC" 0 "report reads the resumed report (exit 0)"
+like stdout '^  sent +5$' "... 5 rows sent"
+sed -i '3s/^[^,]*,/바뀐이름,/' late-roster.csv	# row 2 edited
+mm send -c late.conf -r late.csv --resume --yes late-roster.csv "$T"
+is "$RC" 65 "resume with a row changed: refused (65)"
+like stderr 'row 2 is not what it was' "... naming the first changed row"
+is "$(stored late)" 5 "... and nothing sent"
+
+# A format-1 report (no row_sha256) still resumes, and is upgraded.
+cp "$T" tpl.txt
+sed -e "s/@SHA@/$(sha256sum roster.csv | cut -c1-64)/" \
+    -e "s/@TSHA@/$(sha256sum tpl.txt | cut -c1-64)/" \
+    "$TOP/tests/data/reports/format1.csv" >old.csv
+start_smtpd old
+write_conf old.conf "$PORT"
+mm send -c old.conf -r old.csv --resume --yes roster.csv tpl.txt
+is "$RC" 0 "a format-1 report resumes (exit 0)"
+is "$(stored old)" 17 "... rows 1-3 it has as sent are not sent again"
+like old.csv '^row,.*,format,row_sha256' "... and it is now in format 2"
+is "$(R old.csv | awk '$2=="sent"' | wc -l)" 20 "... with all 20 rows sent"
+
 # -- 6. a full disk: exit 73, "disk full", the summary, the resume command
 start_smtpd full
 write_conf full.conf "$PORT"
