@@ -389,6 +389,24 @@ cell(const struct roster_row *rw, size_t c, bool plain)
 	return plain ? report_cell_plain(rw->fields[c]) : rw->fields[c];
 }
 
+/* The text cells of l, each read back as it was before writing. */
+static void
+text_cells(const struct roster_row *rw, struct report_line *l, bool plain)
+{
+	l->e.recipients = cell(rw, C_RCPT, plain);
+	l->e.provider = cell(rw, C_PROVIDER, plain);
+	l->e.enhanced = cell(rw, C_ENH, plain);
+	l->e.reply = cell(rw, C_REPLY, plain);
+	l->e.message_id = cell(rw, C_MSGID, plain);
+	l->e.account = cell(rw, C_ACCOUNT, plain);
+	l->e.stage = cell(rw, C_STAGE, plain);
+	l->e.row_sha256 = cell(rw, C_ROW_SUM, plain);
+	l->meta.roster = cell(rw, C_ROSTER, plain);
+	l->meta.roster_sha256 = cell(rw, C_ROSTER_SUM, plain);
+	l->meta.template = cell(rw, C_TEMPLATE, plain);
+	l->meta.template_sha256 = cell(rw, C_TEMPLATE_SUM, plain);
+}
+
 /* Fill l from one record; E_INPUT naming the line and column. */
 static int
 decode_line(const struct roster_row *rw, const char *path,
@@ -396,7 +414,6 @@ decode_line(const struct roster_row *rw, const char *path,
 {
 	const char *const *f = rw->fields;
 	unsigned long long v, fmt;
-	bool plain;
 	int col = C_FORMAT;
 
 	memset(l, 0, sizeof(*l));
@@ -436,22 +453,10 @@ decode_line(const struct roster_row *rw, const char *path,
 		    "2026/11/26 4:20:00 PM, 26.11.2026 16:20)", f[C_TIME]);
 		goto bad;
 	}
-	plain = fmt >= 2;	/* format 1 wrote cells as they were */
 	l->status_text = f[C_STATUS];
 	l->e.smtp_code = (int)strtol(f[C_CODE], NULL, 10);
 	l->e.attempts = (unsigned)strtoul(f[C_ATTEMPTS], NULL, 10);
-	l->e.recipients = cell(rw, C_RCPT, plain);
-	l->e.provider = cell(rw, C_PROVIDER, plain);
-	l->e.enhanced = cell(rw, C_ENH, plain);
-	l->e.reply = cell(rw, C_REPLY, plain);
-	l->e.message_id = cell(rw, C_MSGID, plain);
-	l->e.account = cell(rw, C_ACCOUNT, plain);
-	l->e.stage = cell(rw, C_STAGE, plain);
-	l->e.row_sha256 = cell(rw, C_ROW_SUM, plain);
-	l->meta.roster = cell(rw, C_ROSTER, plain);
-	l->meta.roster_sha256 = cell(rw, C_ROSTER_SUM, plain);
-	l->meta.template = cell(rw, C_TEMPLATE, plain);
-	l->meta.template_sha256 = cell(rw, C_TEMPLATE_SUM, plain);
+	text_cells(rw, l, fmt >= 2);	/* format 1 wrote cells as they were */
 	return 0;
 bad:
 	err_where(e, "%s:%zu:%d", path, rw->line, col + 1);
@@ -592,11 +597,14 @@ parse_zone(const char *p, long *off, bool *local)
 	if (*p != '+' && *p != '-')
 		return -1;
 	neg = *p++ == '-';
-	if ((zh = num(&p, 2)) < 0 || zh > 14)
+	/* Two digits each: +0900 has no separator to stop at. */
+	if (strspn(p, "0123456789") < 2)
 		return -1;
+	zh = (p[0] - '0') * 10 + (p[1] - '0');
+	p += 2;
 	if (*p == ':')
 		p++;
-	if ((zm = num(&p, 2)) < 0 || zm > 59 || *p != '\0')
+	if (zh > 14 || (zm = num(&p, 2)) < 0 || zm > 59 || *p != '\0')
 		return -1;
 	*off = (neg ? -1 : 1) * (zh * 3600L + zm * 60L);
 	return 0;
@@ -661,15 +669,25 @@ report_repair(const char *path, size_t *cut, struct err *e)
 {
 	struct stat st;
 	off_t keep;
-	int fd = open(path, O_RDWR | O_CLOEXEC), rc = -1;
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int rc = -1;
 
 	*cut = 0;
+	if (fd == -1 && errno == ELOOP) {
+		err_set(e, E_USAGE, path, "is a symbolic link: a report must "
+		    "be a regular file; name the file itself");
+		return -1;
+	}
 	if (fd == -1) {
 		err_set(e, E_NOINPUT, path, "cannot open the report: %s",
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || last_newline(fd, st.st_size, &keep) == -1)
+	if (fstat(fd, &st) == -1)
+		goto os;
+	if (regular(&st, path, e) == -1)
+		goto out;
+	if (last_newline(fd, st.st_size, &keep) == -1)
 		goto os;
 	if (keep < st.st_size) {
 		if (ftruncate(fd, keep) == -1 || fsync(fd) == -1)
@@ -950,10 +968,12 @@ take(struct report_lock *l, const char *report, struct err *e)
 	long pid;
 
 	if (flock(l->fd, LOCK_EX | LOCK_NB) == -1) {
+		int errnum = errno;
+
 		pid = holder(l->fd);
-		if (errno != EWOULDBLOCK)
+		if (errnum != EWOULDBLOCK)
 			err_set(e, E_OS, l->path, "cannot lock: %s",
-			    strerror(errno));
+			    strerror(errnum));
 		else
 			err_set(e, E_TEMP, report, "another mailmerge "
 			    "(process %ld) is sending with this report now: "

@@ -331,6 +331,12 @@ check_fresh(struct send *s, struct err *e)
 	if (lstat(path, &st) == -1 || (S_ISREG(st.st_mode) &&
 	    st.st_size == 0))
 		return 0;
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, E_USAGE, path, "is not a regular file (a symbolic "
+		    "link, a folder, a FIFO or a device): a report must be "
+		    "one; name another with -r");
+		return -1;
+	}
 	if (report_read(path, count_line, &f, &why) == -1) {
 		note_resume(s);
 		err_set(e, E_USAGE, path, "exists and is not an empty report, "
@@ -1531,10 +1537,18 @@ report_name(struct send *s, struct err *e)
 static int
 check_resumed_rows(struct send *s, struct err *e)
 {
-	if (s->max_row > s->j.rows) {
-		err_set(e, E_INPUT, NULL, "row %zu is beyond the roster's %zu "
-		    "rows: the report is damaged or from another roster",
-		    s->max_row, s->j.rows);
+	/* With -n the rows past N were not read: only a changed roster
+	 * needs them all. */
+	if (s->max_row > s->j.rows && (s->p->limit == 0 || s->roster_changed)) {
+		if (s->p->limit != 0)
+			err_set(e, E_USAGE, NULL, "row %zu is beyond the %zu "
+			    "rows -n reads, and the roster changed: a resume "
+			    "must check every row the report has; drop -n",
+			    s->max_row, s->j.rows);
+		else
+			err_set(e, E_INPUT, NULL, "row %zu is beyond the "
+			    "roster's %zu rows: the report is damaged or from "
+			    "another roster", s->max_row, s->j.rows);
 		err_where(e, "%s:%zu", s->report_path, s->max_row_line);
 		return -1;
 	}

@@ -68,6 +68,12 @@ ln -s victim link.csv
 mm send -c rerun.conf -r link.csv --yes -n 1 roster.csv "$T"
 is "$RC" 64 "a report path that is a symbolic link: refused (64)"
 is "$(cat victim)" precious "... its target untouched"
+printf 'row,x\r\n1,cut-off' >victim2	# a torn last line repair would cut
+cp victim2 victim2.before
+ln -s victim2 link2.csv
+mm send -c rerun.conf -r link2.csv --resume --yes -n 1 roster.csv "$T"
+is "$RC" 64 "--resume with a report that is a symbolic link: refused (64)"
+check_same victim2 victim2.before "... its target not repaired, not touched"
 mkfifo fifo.csv
 MAILMERGE_WRAP="timeout 20" mm send -c rerun.conf -r fifo.csv --yes -n 1 roster.csv "$T"
 is "$RC" 64 "a FIFO as report: refused at once (64)"
