@@ -405,6 +405,12 @@ make_resume_cmd(struct send *s)
 		buf_adds(&b, " --encoding");
 		add_word(&b, p->encoding);
 	}
+	if (p->delimiter != 0) {
+		char d[2] = { (char)p->delimiter, '\0' };
+
+		buf_adds(&b, " --delimiter");
+		add_word(&b, p->delimiter == '\t' ? "tab" : d);
+	}
 	buf_adds(&b, " --resume -r");
 	add_word(&b, s->report_path);
 	add_word(&b, p->roster);
