@@ -479,6 +479,21 @@ roster_unchanged(const struct send *s, struct err *e)
 	return -1;
 }
 
+/*
+ * The cheap half of roster_unchanged(), for every row a pass reads: a
+ * file rewritten in the middle of a pass is caught before the row read
+ * from it is sent.  E_INPUT.
+ */
+static int
+roster_same_stat(const struct send *s, struct err *e)
+{
+	struct stat st;
+
+	if (stat(s->p->roster, &st) == 0 && same_stat(&st, &s->roster_st))
+		return 0;
+	return roster_unchanged(s, e);
+}
+
 /* The roster's identity before validation, and again after it. */
 static int
 roster_stat(struct send *s, bool after, struct err *e)
@@ -1250,6 +1265,8 @@ next_mine(struct run *run, struct cursor *c, struct slot *sl, struct err *e)
 		c->seen++;
 		if (!wanted(run, c->rows, c->nrows, &c->next, &rw))
 			continue;
+		if (roster_same_stat(run->s, e) == -1)
+			return -1;
 		slot_copy(sl, &rw);
 		if (job_headers(&run->s->j, &sl->r, &sl->rw, e) == -1 ||
 		    route_row(run->s, &sl->r, &sl->rw, &idx, e) == -1)
