@@ -345,6 +345,12 @@ check_fresh(struct send *s, struct err *e)
 		    "or name a new report with -r", why.where, why.msg);
 		return -1;
 	}
+	/* A header alone holds nothing; an old one would not fit our lines. */
+	if (f.lines == 0 && report_is_old(path) && truncate(path, 0) == -1) {
+		err_set(e, E_OS, path, "cannot write the report: %s",
+		    strerror(errno));
+		return -1;
+	}
 	if (f.lines == 0)
 		return 0;
 	note_resume(s);

@@ -158,7 +158,9 @@ write_conf midpass.conf "$PORT"
 with open("mid.csv", "w", encoding="utf-8") as f:
     f.write("이름,학번,email,점수,비고\n")
     for i in range(1, 301):
-        f.write("학생%d,%d,s%03d@example.com,%d,\n" % (i, 20240000 + i, i, i % 100))
+        # 비고 padded: the rows past the reader's first 64 KiB read
+        f.write("학생%d,%d,s%03d@example.com,%d,%s\n"
+                % (i, 20240000 + i, i, i % 100, "x" * 500))
 PY
 "$MAILMERGE" send -c midpass.conf -r mid-report.csv --yes mid.csv "$T" >mid.out 2>mid.err &
 pid=$!
@@ -264,6 +266,12 @@ is "$RC" 0 "a format-1 report resumes (exit 0)"
 is "$(stored old)" 17 "... rows 1-3 it has as sent are not sent again"
 like old.csv '^row,.*,format,row_sha256' "... and it is now in format 2"
 is "$(R old.csv | awk '$2=="sent"' | wc -l)" 20 "... with all 20 rows sent"
+head -1 "$TOP/tests/data/reports/format1.csv" >hdr1.csv	# a format-1 header alone
+mm send -c old.conf -r hdr1.csv --yes -n 1 roster.csv tpl.txt
+is "$RC" 0 "a report holding a format-1 header alone is used (exit 0)"
+like hdr1.csv '^row,.*,format,row_sha256' "... in format 2"
+mm report hdr1.csv
+like stdout '^  sent +1$' "... and reads back"
 
 # -- 6. a full disk: exit 73, "disk full", the summary, the resume command
 start_smtpd full
