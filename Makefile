@@ -61,7 +61,7 @@ OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
 UNIT = attach buf codec config dupes html markdown message pipeline \
-	ratelimit roster smtp template utf8
+	ratelimit report roster smtp template utf8
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
 T_dupes = dupes xalloc
@@ -71,6 +71,7 @@ T_codec = codec buf err utf8 xalloc
 T_config = config provider message codec buf err utf8 xalloc
 T_ratelimit = ratelimit
 T_message = message codec buf err utf8 xalloc
+T_report = report roster buf err utf8 xalloc
 T_roster = roster buf err utf8 xalloc
 T_smtp = smtp conn codec buf err utf8 xalloc
 T_pipeline = smtp conn codec buf err utf8 xalloc

@@ -6,16 +6,19 @@
  * a crash the last line of each row is the truth.  Compaction keeps
  * those last lines, in the order they were written.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "report.h"
 #include "roster.h"
 #include "xalloc.h"
@@ -29,12 +32,16 @@ static const char *const columns[REPORT_NCOLS] = {
 	"row", "recipients", "status", "provider", "smtp_code",
 	"enhanced_code", "reply", "message_id", "attempts", "time",
 	"account", "stage", "roster", "roster_sha256", "template",
-	"template_sha256", "format"
+	"template_sha256", "format", "row_sha256"
 };
 
 enum { C_ROW, C_RCPT, C_STATUS, C_PROVIDER, C_CODE, C_ENH, C_REPLY,
     C_MSGID, C_ATTEMPTS, C_TIME, C_ACCOUNT, C_STAGE, C_ROSTER,
-    C_ROSTER_SUM, C_TEMPLATE, C_TEMPLATE_SUM, C_FORMAT };
+    C_ROSTER_SUM, C_TEMPLATE, C_TEMPLATE_SUM, C_FORMAT, C_ROW_SUM };
+
+/* Leading octets that make a spreadsheet run a cell (OWASP), and ' */
+#define FORMULA_LEAD	"=+-@\t\r'"
+#define CELL_MAX	(256 * 1024)	/* octets of one neutralised line */
 
 static const char *const status_name[] = {
 	[REPORT_NONE] = "",
@@ -44,6 +51,7 @@ static const char *const status_name[] = {
 	[REPORT_DEFERRED] = "deferred",
 	[REPORT_UNKNOWN] = "unknown",
 	[REPORT_SKIPPED] = "skipped",
+	[REPORT_PARTIAL] = "partial",
 };
 
 struct report {
@@ -54,7 +62,18 @@ struct report {
 	time_t		 when_t;	/* the time last formatted... */
 	bool		 when_ok;
 	char		 when[32];	/* ...as report_time() gave it */
+	struct buf	 cells;		/* neutralised cells of one line */
 };
+
+/* strerror(), and "disk full" said plainly (it needs the user). */
+static const char *
+os_why(int errnum)
+{
+	if (errnum == ENOSPC || errnum == EDQUOT)
+		return "disk full (no space left on the device): free some "
+		    "space";
+	return strerror(errnum);
+}
 
 const char *
 report_status_name(enum report_status s)
@@ -146,7 +165,7 @@ sync_file(struct report *r, struct err *e)
 {
 	if (fflush(r->f) == EOF || fsync(fileno(r->f)) == -1) {
 		err_set(e, E_OS, r->path, "cannot write the report: %s",
-		    strerror(errno));
+		    os_why(errno));
 		return -1;
 	}
 	return 0;
@@ -190,6 +209,53 @@ line_time(struct report *r, time_t t)
 	return r->when;
 }
 
+/* Is st a file we may write a report to?  E_USAGE naming path. */
+static int
+regular(const struct stat *st, const char *path, struct err *e)
+{
+	if (S_ISREG(st->st_mode))
+		return 0;
+	err_set(e, E_USAGE, path, "is not a regular file (%s): a report "
+	    "must be one; name another with -r",
+	    S_ISLNK(st->st_mode) ? "a symbolic link" :
+	    S_ISDIR(st->st_mode) ? "a folder" :
+	    S_ISFIFO(st->st_mode) ? "a FIFO" : "a device or socket");
+	return -1;
+}
+
+/*
+ * Open r->path never through a symbolic link (O_NOFOLLOW: its target
+ * would be clobbered), never a FIFO or device (O_NONBLOCK, then fstat).
+ */
+static int
+open_regular(struct report *r, bool append, struct err *e)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(r->path, &st) == 0 && regular(&st, r->path, e) == -1)
+		return -1;
+	fd = open(r->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC | (append ? O_APPEND : 0), 0666);
+	if (fd == -1) {
+		err_set(e, errno == ELOOP ? E_USAGE : E_OS, r->path,
+		    "cannot write the report: %s", errno == ELOOP ?
+		    "it is a symbolic link; name the file itself" :
+		    os_why(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || regular(&st, r->path, e) == -1 ||
+	    (!append && ftruncate(fd, 0) == -1) ||
+	    (r->f = fdopen(fd, append ? "a+" : "w+")) == NULL) {
+		if (e->kind != E_USAGE)
+			err_set(e, E_OS, r->path, "cannot write the report: "
+			    "%s", os_why(errno));
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * One line per roster row in a preview, so this runs per row: numbers
  * are formatted by hand and the time once per second, not through
@@ -203,14 +269,12 @@ report_open(struct report **rp, const char *path,
 
 	*rp = NULL;
 	r = xcalloc(1, sizeof(*r));
-	r->f = fopen(path, append ? "a+" : "w");
-	if (r->f == NULL) {
-		err_set(e, E_OS, path, "cannot write the report: %s",
-		    strerror(errno));
-		free(r);
+	buf_init(&r->cells, CELL_MAX);
+	r->path = xstrdup(path);
+	if (open_regular(r, append, e) == -1) {
+		report_close(r, NULL);
 		return -1;
 	}
-	r->path = xstrdup(path);
 	r->sync = sync;
 	r->meta.roster = dupmeta(meta->roster);
 	r->meta.roster_sha256 = dupmeta(meta->roster_sha256);
@@ -230,6 +294,7 @@ report_append(struct report *r, const struct report_entry *x,
 {
 	char row[24], code[24], attempts[24];
 	const char *f[REPORT_NCOLS];
+	size_t off[REPORT_NCOLS];
 
 	f[C_ROW] = utoa(x->row, row, sizeof(row));
 	f[C_RCPT] = x->recipients;
@@ -249,12 +314,34 @@ report_append(struct report *r, const struct report_entry *x,
 	f[C_TEMPLATE] = r->meta.template;
 	f[C_TEMPLATE_SUM] = r->meta.template_sha256;
 	f[C_FORMAT] = FORMAT_TEXT;
-	for (size_t i = 0; i < REPORT_NCOLS; i++)
+	f[C_ROW_SUM] = x->row_sha256;
+	/* OWASP CSV injection: a server reply "=cmd|..." must stay text. */
+	buf_reset(&r->cells);
+	for (size_t i = 0; i < REPORT_NCOLS; i++) {
 		if (f[i] == NULL)
 			f[i] = "";
-	if (roster_write(r->f, f, REPORT_NCOLS, e) == -1)
+		off[i] = r->cells.len;
+		if (f[i][0] != '\0' && strchr(FORMULA_LEAD, f[i][0]) != NULL)
+			buf_addc(&r->cells, '\'');
+		buf_adds(&r->cells, f[i]);
+		buf_addc(&r->cells, '\0');
+	}
+	for (size_t i = 0; i < REPORT_NCOLS; i++)
+		f[i] = r->cells.data + off[i];
+	if (roster_write(r->f, f, REPORT_NCOLS, e) == -1) {
+		err_set(e, E_OS, r->path, "cannot write the report: %s",
+		    os_why(errno));
 		return -1;
+	}
 	return r->sync ? sync_file(r, e) : 0;
+}
+
+const char *
+report_cell_plain(const char *s)
+{
+	if (s[0] == '\'' && s[1] != '\0' && strchr(FORMULA_LEAD, s[1]) != NULL)
+		return s + 1;
+	return s;
 }
 
 int
@@ -269,10 +356,11 @@ report_close(struct report *r, struct err *e)
 			rc = -1;
 		if (fclose(r->f) == EOF && rc == 0) {
 			err_set(e, E_OS, r->path, "cannot write the report: %s",
-			    strerror(errno));
+			    os_why(errno));
 			rc = -1;
 		}
 	}
+	buf_fini(&r->cells);
 	free(r->path);
 	free((char *)r->meta.roster);
 	free((char *)r->meta.roster_sha256);
@@ -282,21 +370,25 @@ report_close(struct report *r, struct err *e)
 	return rc;
 }
 
-/* The header must start with our columns; more (a newer format) are
- * judged by the format column of each line. */
+/*
+ * The header must start with our columns (format 1's, or all of them);
+ * more (a newer format) are judged by the format column of each line.
+ */
 static int
 check_header(struct roster *rs, const char *path, struct err *e)
 {
 	const char *const *cols = roster_cols(rs);
-	size_t i;
+	size_t i, n = roster_ncols(rs);
 
-	if (roster_ncols(rs) < REPORT_NCOLS) {
+	if (n < REPORT_NCOLS_V1) {
 		err_set(e, E_INPUT, path, "not a mailmerge report: it has "
 		    "%zu columns, a report has %d (row,recipients,status,...)",
-		    roster_ncols(rs), REPORT_NCOLS);
+		    n, REPORT_NCOLS);
 		return -1;
 	}
-	for (i = 0; i < REPORT_NCOLS; i++) {
+	if (n > REPORT_NCOLS)
+		n = REPORT_NCOLS;
+	for (i = 0; i < n; i++) {
 		if (strcmp(cols[i], columns[i]) != 0) {
 			err_set(e, E_INPUT, path, "not a mailmerge report: "
 			    "column %zu is '%s', expected '%s'", i + 1,
@@ -319,6 +411,33 @@ parse_uint(const char *s, unsigned long long max, unsigned long long *v)
 	return (errno != 0 || *end != '\0' || *v > max) ? -1 : 0;
 }
 
+/* A cell of a line: "" past the columns a format-1 file has. */
+static const char *
+cell(const struct roster_row *rw, size_t c, bool plain)
+{
+	if (c >= rw->nfields)
+		return "";
+	return plain ? report_cell_plain(rw->fields[c]) : rw->fields[c];
+}
+
+/* The text cells of l, each read back as it was before writing. */
+static void
+text_cells(const struct roster_row *rw, struct report_line *l, bool plain)
+{
+	l->e.recipients = cell(rw, C_RCPT, plain);
+	l->e.provider = cell(rw, C_PROVIDER, plain);
+	l->e.enhanced = cell(rw, C_ENH, plain);
+	l->e.reply = cell(rw, C_REPLY, plain);
+	l->e.message_id = cell(rw, C_MSGID, plain);
+	l->e.account = cell(rw, C_ACCOUNT, plain);
+	l->e.stage = cell(rw, C_STAGE, plain);
+	l->e.row_sha256 = cell(rw, C_ROW_SUM, plain);
+	l->meta.roster = cell(rw, C_ROSTER, plain);
+	l->meta.roster_sha256 = cell(rw, C_ROSTER_SUM, plain);
+	l->meta.template = cell(rw, C_TEMPLATE, plain);
+	l->meta.template_sha256 = cell(rw, C_TEMPLATE_SUM, plain);
+}
+
 /* Fill l from one record; E_INPUT naming the line and column. */
 static int
 decode_line(const struct roster_row *rw, const char *path,
@@ -326,6 +445,7 @@ decode_line(const struct roster_row *rw, const char *path,
 {
 	const char *const *f = rw->fields;
 	unsigned long long v, fmt;
+	int col = C_FORMAT;
 
 	memset(l, 0, sizeof(*l));
 	l->line = rw->line;
@@ -340,61 +460,213 @@ decode_line(const struct roster_row *rw, const char *path,
 		    "upgrade mailmerge", fmt, REPORT_FORMAT);
 		goto bad;
 	}
-	if (parse_uint(f[C_ROW], SIZE_MAX, &v) == -1 || v == 0) {
-		err_set(e, E_INPUT, NULL, "row '%s' is not a row number",
-		    f[C_ROW]);
+	col = C_ROW;
+	if (parse_uint(f[C_ROW], REPORT_ROW_MAX, &v) == -1 || v == 0) {
+		err_set(e, E_INPUT, NULL, "row '%.40s' is not a row number "
+		    "from 1 to %d: the report is damaged", f[C_ROW],
+		    REPORT_ROW_MAX);
 		goto bad;
 	}
 	l->e.row = (size_t)v;
+	col = C_STATUS;
 	l->e.status = report_status_parse(f[C_STATUS]);
 	if (l->e.status == REPORT_NONE) {
 		err_set(e, E_INPUT, NULL, "status '%s' is not one of "
-		    "previewed, sent, failed, deferred, unknown, skipped",
-		    f[C_STATUS]);
+		    "previewed, sent, failed, deferred, unknown, skipped, "
+		    "partial", f[C_STATUS]);
+		goto bad;
+	}
+	col = C_TIME;
+	if (report_parse_time(f[C_TIME], &l->e.time) == -1) {
+		err_set(e, E_INPUT, NULL, "time '%.60s' is not a date and "
+		    "time (expected 2026-11-26T16:20:00+09:00, or as a "
+		    "spreadsheet saves it: 2026-11-26 16:20, "
+		    "2026/11/26 4:20:00 PM, 26.11.2026 16:20)", f[C_TIME]);
 		goto bad;
 	}
 	l->status_text = f[C_STATUS];
 	l->e.smtp_code = (int)strtol(f[C_CODE], NULL, 10);
 	l->e.attempts = (unsigned)strtoul(f[C_ATTEMPTS], NULL, 10);
-	l->e.recipients = f[C_RCPT];
-	l->e.provider = f[C_PROVIDER];
-	l->e.enhanced = f[C_ENH];
-	l->e.reply = f[C_REPLY];
-	l->e.message_id = f[C_MSGID];
-	l->e.account = f[C_ACCOUNT];
-	l->e.stage = f[C_STAGE];
-	l->meta.roster = f[C_ROSTER];
-	l->meta.roster_sha256 = f[C_ROSTER_SUM];
-	l->meta.template = f[C_TEMPLATE];
-	l->meta.template_sha256 = f[C_TEMPLATE_SUM];
+	text_cells(rw, l, fmt >= 2);	/* format 1 wrote cells as they were */
 	return 0;
 bad:
-	err_where(e, "%s:%zu", path, rw->line);
+	err_where(e, "%s:%zu:%d", path, rw->line, col + 1);
+	{
+		char msg[ERR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		snprintf(e->msg, sizeof(e->msg), "column %d (%s): %.320s",
+		    col + 1, columns[col], msg);
+	}
 	return -1;
 }
 
+/* Digits at *pp as a number of at most maxd digits; -1 if none. */
 static int
-parse_time(const char *s, time_t *t)
+num(const char **pp, int maxd)
+{
+	const char *p = *pp;
+	int v = 0, d = 0;
+
+	while (*p >= '0' && *p <= '9' && d < maxd) {
+		v = v * 10 + (*p++ - '0');
+		d++;
+	}
+	if (d == 0 || (*p >= '0' && *p <= '9'))
+		return -1;
+	*pp = p;
+	return v;
+}
+
+/*
+ * The date: Y-M-D or Y/M/D (a year first), D.M.Y (German, Russian
+ * spreadsheets), M/D/Y (US; D/M/Y when the first is over 12).
+ */
+static int
+parse_date(const char **pp, struct tm *tm)
+{
+	const char *p = *pp, *start = p;
+	int a, b, c, sep;
+	bool year_first;
+
+	if ((a = num(&p, 4)) < 0 || (*p != '-' && *p != '/' && *p != '.'))
+		return -1;
+	year_first = p - start == 4;
+	sep = *p++;
+	if ((b = num(&p, 2)) < 0 || *p++ != sep || (c = num(&p, 4)) < 0)
+		return -1;
+	if (year_first) {	/* 2026-11-26, 2026/11/26 */
+		tm->tm_year = a, tm->tm_mon = b, tm->tm_mday = c;
+	} else if (sep == '.' || (sep == '/' && a > 12)) {
+		tm->tm_year = c, tm->tm_mon = b, tm->tm_mday = a;
+	} else if (sep == '/') {
+		tm->tm_year = c, tm->tm_mon = a, tm->tm_mday = b;
+	} else
+		return -1;
+	if (tm->tm_year < 1970 || tm->tm_mon < 1 || tm->tm_mon > 12 ||
+	    tm->tm_mday < 1 || tm->tm_mday > 31)
+		return -1;
+	tm->tm_year -= 1900;
+	tm->tm_mon -= 1;
+	*pp = p;
+	return 0;
+}
+
+/* AM/PM in English or Korean (오전/오후), before or after the time. */
+static int
+meridiem(const char **pp)
+{
+	static const struct { const char *s; int pm; } m[] = {
+		{ "AM", 0 }, { "am", 0 }, { "PM", 1 }, { "pm", 1 },
+		{ "\xEC\x98\xA4\xEC\xA0\x84", 0 },	/* 오전 */
+		{ "\xEC\x98\xA4\xED\x9B\x84", 1 },	/* 오후 */
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		n = strlen(m[i].s);
+		if (strncmp(*pp, m[i].s, n) == 0) {
+			*pp += n;
+			return m[i].pm;
+		}
+	}
+	return -1;
+}
+
+static void
+blanks(const char **pp)
+{
+	while (**pp == ' ')
+		(*pp)++;
+}
+
+/* H:MM[:SS[.fff]] with an AM/PM marker before or after; -1 if bad. */
+static int
+parse_clock(const char **pp, struct tm *tm)
+{
+	const char *p = *pp;
+	int pm, pm2;
+
+	pm = meridiem(&p);
+	blanks(&p);
+	if ((tm->tm_hour = num(&p, 2)) < 0 || *p++ != ':' ||
+	    (tm->tm_min = num(&p, 2)) < 0)
+		return -1;
+	if (*p == ':') {
+		p++;
+		if ((tm->tm_sec = num(&p, 2)) < 0)
+			return -1;
+		if (*p == '.' || *p == ',')	/* fractions: dropped */
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				;
+	}
+	blanks(&p);
+	if (pm < 0 && (pm2 = meridiem(&p)) >= 0)
+		pm = pm2;
+	if (pm >= 0) {
+		if (tm->tm_hour < 1 || tm->tm_hour > 12)
+			return -1;
+		tm->tm_hour = tm->tm_hour % 12 + (pm ? 12 : 0);
+	}
+	if (tm->tm_hour > 23 || tm->tm_min > 59 || tm->tm_sec > 60)
+		return -1;
+	*pp = p;
+	return 0;
+}
+
+/* Z, +09:00, +0900, or nothing (*local set); -1 if bad. */
+static int
+parse_zone(const char *p, long *off, bool *local)
+{
+	int zh, zm;
+	bool neg;
+
+	*off = 0;
+	*local = *p == '\0';
+	if (*p == '\0' || strcmp(p, "Z") == 0)
+		return 0;
+	if (*p != '+' && *p != '-')
+		return -1;
+	neg = *p++ == '-';
+	/* Two digits each: +0900 has no separator to stop at. */
+	if (strspn(p, "0123456789") < 2)
+		return -1;
+	zh = (p[0] - '0') * 10 + (p[1] - '0');
+	p += 2;
+	if (*p == ':')
+		p++;
+	if (zh > 14 || (zm = num(&p, 2)) < 0 || zm > 59 || *p != '\0')
+		return -1;
+	*off = (neg ? -1 : 1) * (zh * 3600L + zm * 60L);
+	return 0;
+}
+
+int
+report_parse_time(const char *s, time_t *t)
 {
 	struct tm tm;
-	int n = 0, off = 0, zh, zm;
-	const char *p;
+	const char *p = s;
+	long off;
+	bool local;
 
 	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+	blanks(&p);
+	if (parse_date(&p, &tm) == -1)
 		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	p = s + n;
-	if ((*p == '+' || *p == '-') &&
-	    sscanf(p + 1, "%2d:%2d", &zh, &zm) == 2 && strlen(p) == 6) {
-		off = zh * 3600 + zm * 60;
-		if (*p == '-')
-			off = -off;
-	} else if (*p != '\0' && strcmp(p, "Z") != 0)
+	if (*p == 'T' || *p == ' ') {
+		p++;
+		blanks(&p);
+		if (parse_clock(&p, &tm) == -1)
+			return -1;
+	}
+	blanks(&p);
+	if (parse_zone(p, &off, &local) == -1)
 		return -1;
-	*t = timegm(&tm) - off;
+	if (local) {
+		tm.tm_isdst = -1;
+		*t = mktime(&tm);
+	} else
+		*t = timegm(&tm) - off;
 	return 0;
 }
 
@@ -428,15 +700,25 @@ report_repair(const char *path, size_t *cut, struct err *e)
 {
 	struct stat st;
 	off_t keep;
-	int fd = open(path, O_RDWR | O_CLOEXEC), rc = -1;
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int rc = -1;
 
 	*cut = 0;
+	if (fd == -1 && errno == ELOOP) {
+		err_set(e, E_USAGE, path, "is a symbolic link: a report must "
+		    "be a regular file; name the file itself");
+		return -1;
+	}
 	if (fd == -1) {
 		err_set(e, E_NOINPUT, path, "cannot open the report: %s",
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || last_newline(fd, st.st_size, &keep) == -1)
+	if (fstat(fd, &st) == -1)
+		goto os;
+	if (regular(&st, path, e) == -1)
+		goto out;
+	if (last_newline(fd, st.st_size, &keep) == -1)
 		goto os;
 	if (keep < st.st_size) {
 		if (ftruncate(fd, keep) == -1 || fsync(fd) == -1)
@@ -476,11 +758,13 @@ open_report(const char *path, struct roster **rsp, struct err *e)
 	struct stat st;
 
 	*rsp = NULL;
-	if (stat(path, &st) == -1) {
+	if (lstat(path, &st) == -1) {
 		err_set(e, E_NOINPUT, path, "cannot open the report: %s",
 		    strerror(errno));
 		return -1;
 	}
+	if (!S_ISREG(st.st_mode))
+		return regular(&st, path, e);
 	if (st.st_size == 0)
 		return 0;	/* created, killed before its header */
 	rp.encoding = report_encoding(path);
@@ -512,13 +796,6 @@ report_read(const char *path, report_fn *fn, void *arg, struct err *e)
 			rc = -1;
 			break;
 		}
-		if (parse_time(rw.fields[C_TIME], &l.e.time) == -1) {
-			err_set(e, E_INPUT, NULL, "time '%s' is not ISO 8601",
-			    rw.fields[C_TIME]);
-			err_where(e, "%s:%zu", path, rw.line);
-			rc = -1;
-			break;
-		}
 		rc = fn(arg, &l);
 	}
 	roster_free(rs);
@@ -533,6 +810,7 @@ struct compact {
 	size_t	 ordinal;
 	FILE	*out;
 	const char *path;
+	char	*roster, *roster_sum;	/* of the newest line */
 };
 
 static int
@@ -551,6 +829,20 @@ note_last(void *arg, const struct report_line *l)
 		c->nlast = n;
 	}
 	c->last[l->e.row] = (uint32_t)c->ordinal++;
+	if (c->roster_sum == NULL ||
+	    strcmp(c->roster_sum, l->meta.roster_sha256) != 0) {
+		free(c->roster);
+		free(c->roster_sum);
+		/* Written as cells are: a formula-like path keeps its '. */
+		if (l->meta.roster[0] != '\0' &&
+		    strchr(FORMULA_LEAD, l->meta.roster[0]) != NULL) {
+			c->roster = xmalloc(strlen(l->meta.roster) + 2);
+			c->roster[0] = '\'';
+			strcpy(c->roster + 1, l->meta.roster);
+		} else
+			c->roster = xstrdup(l->meta.roster);
+		c->roster_sum = xstrdup(l->meta.roster_sha256);
+	}
 	return 0;
 }
 
@@ -558,63 +850,250 @@ static int
 copy_last(struct compact *c, struct roster *rs, struct err *e)
 {
 	struct roster_row rw;
-	size_t ordinal = 0;
+	const char *f[REPORT_NCOLS];
+	size_t ordinal = 0, i;
 	unsigned long long row;
 	int n;
 
 	while ((n = roster_next(rs, &rw, e)) == 1) {
 		if (parse_uint(rw.fields[C_ROW], SIZE_MAX, &row) == 0 &&
-		    row < c->nlast && c->last[row] == (uint32_t)ordinal &&
-		    roster_write(c->out, rw.fields, rw.nfields, e) == -1)
-			return -1;
+		    row < c->nlast && c->last[row] == (uint32_t)ordinal) {
+			/* A format-1 line gets an empty row_sha256. */
+			for (i = 0; i < REPORT_NCOLS; i++)
+				f[i] = i < rw.nfields ? rw.fields[i] : "";
+			/*
+			 * A resume checked that the rows of an older roster
+			 * are unchanged in the newest (rows appended): the
+			 * report is now of that roster.
+			 */
+			f[C_ROSTER] = c->roster;
+			f[C_ROSTER_SUM] = c->roster_sum;
+			if (roster_write(c->out, f, REPORT_NCOLS, e) == -1)
+				return -1;
+		}
 		ordinal++;
 	}
 	return n == 0 ? 0 : -1;
 }
 
-static int
-finish_tmp(FILE *f, const char *tmp, const char *path, struct err *e)
+FILE *
+report_tmp_open(const char *path, char *tmp, size_t size, struct err *e)
 {
-	if (fflush(f) == EOF || fsync(fileno(f)) == -1) {
-		err_set(e, E_OS, tmp, "cannot write: %s", strerror(errno));
-		fclose(f);
-		return -1;
+	struct stat st;
+	mode_t mask;
+	FILE *f;
+	int fd;
+
+	if (lstat(path, &st) == 0 && regular(&st, path, e) == -1)
+		return NULL;
+	if ((size_t)snprintf(tmp, size, "%s.XXXXXX", path) >= size) {
+		err_set(e, E_OS, path, "the path is too long");
+		return NULL;
 	}
-	if (fclose(f) == EOF || rename(tmp, path) == -1) {
-		err_set(e, E_OS, path, "cannot replace the report: %s",
-		    strerror(errno));
-		return -1;
+	if ((fd = mkstemp(tmp)) == -1) {
+		err_set(e, E_OS, path, "cannot create a file beside it: %s",
+		    os_why(errno));
+		return NULL;
 	}
-	return 0;
+	/* mkstemp() makes it 0600; give it the mode a new file gets. */
+	mask = umask(077);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		err_set(e, E_OS, tmp, "cannot write: %s", os_why(errno));
+		close(fd);
+		unlink(tmp);
+		return NULL;
+	}
+	return f;
+}
+
+int
+report_tmp_close(FILE *f, const char *tmp, const char *path, bool ok,
+    struct err *e)
+{
+	if (ok && (fflush(f) == EOF || ferror(f) || fsync(fileno(f)) == -1)) {
+		err_set(e, E_OS, path, "cannot write: %s", os_why(errno));
+		ok = false;
+	}
+	if (fclose(f) == EOF && ok) {
+		err_set(e, E_OS, path, "cannot write: %s", os_why(errno));
+		ok = false;
+	}
+	if (ok && rename(tmp, path) == -1) {
+		err_set(e, E_OS, path, "cannot replace it: %s", os_why(errno));
+		ok = false;
+	}
+	if (!ok)
+		unlink(tmp);
+	return ok ? 0 : -1;
 }
 
 int
 report_compact(const char *path, struct err *e)
 {
 	struct roster_params rp = { path, "UTF-8", ',', true };
-	struct compact c = { NULL, 0, 0, NULL, path };
+	struct compact c = { NULL, 0, 0, NULL, path, NULL, NULL };
 	struct roster *rs = NULL;
-	char tmp[4096];
+	char tmp[PATH_MAX + 16];
 	int rc = -1;
+	bool ok;
 
 	if (report_read(path, note_last, &c, e) == -1)
 		goto out;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((c.out = fopen(tmp, "w")) == NULL) {
-		err_set(e, E_OS, tmp, "cannot write: %s", strerror(errno));
+	if ((c.out = report_tmp_open(path, tmp, sizeof(tmp), e)) == NULL)
 		goto out;
-	}
 	rp.encoding = report_encoding(path);
-	if (write_bom(c.out, tmp, e) == -1 ||
-	    roster_write(c.out, columns, REPORT_NCOLS, e) == -1 ||
-	    roster_open(&rs, &rp, e) == -1 || copy_last(&c, rs, e) == -1) {
-		fclose(c.out);
-		unlink(tmp);
-		goto out;
-	}
-	rc = finish_tmp(c.out, tmp, path, e);
+	ok = write_bom(c.out, tmp, e) == 0 &&
+	    roster_write(c.out, columns, REPORT_NCOLS, e) == 0 &&
+	    roster_open(&rs, &rp, e) == 0 && copy_last(&c, rs, e) == 0;
+	rc = report_tmp_close(c.out, tmp, path, ok, e);
 out:
 	roster_free(rs);
 	free(c.last);
+	free(c.roster);
+	free(c.roster_sum);
 	return rc;
+}
+
+bool
+report_is_old(const char *path)
+{
+	struct roster_params rp = { path, "UTF-8", ',', true };
+	struct roster *rs;
+	struct err e;
+	bool old;
+
+	if (roster_open(&rs, &rp, &e) == -1)
+		return false;
+	old = roster_ncols(rs) == REPORT_NCOLS_V1;
+	roster_free(rs);
+	return old;
+}
+
+/* --- the lock -------------------------------------------------------- */
+
+struct report_lock {
+	int	 fd;
+	char	*path;		/* the lock file */
+};
+
+/* Who holds the lock file fd: the PID written in it, or 0. */
+static long
+holder(int fd)
+{
+	char b[32];
+	ssize_t n = pread(fd, b, sizeof(b) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	b[n] = '\0';
+	return strtol(b, NULL, 10);
+}
+
+/*
+ * flock() the open lock file; then make sure path still names it (a run
+ * ending unlinks it: a lock on the unlinked file would guard nothing).
+ * 1: locked; 0: try again; -1: error.
+ */
+static int
+take(struct report_lock *l, const char *report, struct err *e)
+{
+	struct stat a, b;
+	long pid;
+
+	if (flock(l->fd, LOCK_EX | LOCK_NB) == -1) {
+		int errnum = errno;
+
+		pid = holder(l->fd);
+		if (errnum != EWOULDBLOCK)
+			err_set(e, E_OS, l->path, "cannot lock: %s",
+			    strerror(errnum));
+		else
+			err_set(e, E_TEMP, report, "another mailmerge "
+			    "(process %ld) is sending with this report now: "
+			    "a second run could mail students twice; wait "
+			    "until it ends (or stop it), then resume", pid);
+		return -1;
+	}
+	if (fstat(l->fd, &a) == -1 || lstat(l->path, &b) == -1 ||
+	    a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+		return 0;
+	return 1;
+}
+
+int
+report_lock(struct report_lock **lp, const char *path, struct err *e)
+{
+	struct report_lock *l = xcalloc(1, sizeof(*l));
+	char pid[32];
+	int k, rc = -1;
+	size_t n;
+
+	*lp = NULL;
+	n = strlen(path) + sizeof(".lock");
+	l->path = xmalloc(n);
+	snprintf(l->path, n, "%s.lock", path);
+	for (k = 0; k < 10 && rc != 1; k++) {
+		if (k > 0)
+			close(l->fd);
+		l->fd = open(l->path, O_RDWR | O_CREAT | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC, 0666);
+		if (l->fd == -1) {
+			err_set(e, E_OS, l->path, "cannot create the lock "
+			    "file beside the report: %s", os_why(errno));
+			goto fail;
+		}
+		if ((rc = take(l, path, e)) == -1)
+			goto fail;
+	}
+	n = (size_t)snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (rc != 1 || ftruncate(l->fd, 0) == -1 ||
+	    pwrite(l->fd, pid, n, 0) != (ssize_t)n) {
+		err_set(e, E_OS, l->path, "cannot write the lock file: %s",
+		    os_why(errno));
+		goto fail;
+	}
+	*lp = l;
+	return 0;
+fail:
+	if (l->fd != -1)
+		close(l->fd);
+	free(l->path);
+	free(l);
+	return -1;
+}
+
+void
+report_unlock(struct report_lock *l)
+{
+	if (l == NULL)
+		return;
+	unlink(l->path);	/* while still locked: see take() */
+	close(l->fd);
+	free(l->path);
+	free(l);
+}
+
+int
+report_create_new(const char *base, char *out, size_t size, struct err *e)
+{
+	unsigned k;
+	int fd;
+
+	for (k = 1; k < 1000; k++) {
+		if (k == 1)
+			snprintf(out, size, "%s.csv", base);
+		else
+			snprintf(out, size, "%s-%u.csv", base, k);
+		fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0666);
+		if (fd != -1) {
+			close(fd);
+			return 0;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	err_set(e, E_OS, out, "cannot create the report: %s", os_why(errno));
+	return -1;
 }

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "err.h"
@@ -19,13 +20,18 @@
  * report; the rest let resume and report find the roster again):
  *   row,recipients,status,provider,smtp_code,enhanced_code,reply,
  *   message_id,attempts,time,account,stage,roster,roster_sha256,
- *   template,template_sha256,format
+ *   template,template_sha256,format,row_sha256
+ * Format 1 had no row_sha256; format 2 lines neutralise cells a
+ * spreadsheet would run as formulas (OWASP: a leading ' before = + - @
+ * TAB CR, and before a leading '), which the reader undoes.
  */
 
 #define REPORT_BOM	"\xEF\xBB\xBF"	/* a report's first octets (readers
 					   accept a report without) */
-#define REPORT_FORMAT	1	/* the "format" column; readers refuse newer */
-#define REPORT_NCOLS	17
+#define REPORT_FORMAT	2	/* the "format" column; readers refuse newer */
+#define REPORT_NCOLS	18
+#define REPORT_NCOLS_V1	17	/* format 1: no row_sha256 column */
+#define REPORT_ROW_MAX	10000000	/* a larger row number is corrupt */
 
 enum report_status {
 	REPORT_NONE = 0,	/* no outcome yet (reading only) */
@@ -34,7 +40,9 @@ enum report_status {
 	REPORT_FAILED,		/* refused permanently (5xx) */
 	REPORT_DEFERRED,	/* refused for now (4xx) or not tried: retry */
 	REPORT_UNKNOWN,		/* "." sent, no verdict: may have been taken */
-	REPORT_SKIPPED		/* not sent on purpose (account stopped...) */
+	REPORT_SKIPPED,		/* not sent on purpose (account stopped...) */
+	REPORT_PARTIAL		/* some recipients accepted, some refused
+				   for good: never resent */
 };
 
 /* Where the batch came from: the same for every line of one run. */
@@ -59,6 +67,7 @@ struct report_entry {
 	time_t		 time;
 	const char	*account;	/* config section, "" for preview */
 	const char	*stage;		/* "MAIL", "RCPT", "EOM", ... or "" */
+	const char	*row_sha256;	/* the row's fingerprint, or "" */
 };
 
 struct report;
@@ -66,7 +75,9 @@ struct report;
 /*
  * Create path (its folder must exist), truncating an old one unless
  * append; a new or empty file gets the header row.  sync: fsync after
- * every line (send); else stdio buffering (preview).  E_OS naming path.
+ * every line (send); else stdio buffering (preview).  A path that is a
+ * symbolic link or not a regular file is refused (E_USAGE).  E_OS
+ * naming path; "disk full" when the disk is.
  */
 int	report_open(struct report **rp, const char *path,
 	    const struct report_meta *meta, bool append, bool sync,
@@ -107,15 +118,64 @@ int	report_read(const char *path, report_fn *fn, void *arg,
 	    struct err *e);
 
 /*
- * Rewrite path in place keeping only the last line of each row, in row
- * order (tmp file + rename + fsync).  E_OS, E_INPUT.
+ * Rewrite path in place keeping only the last line of each row, in the
+ * order written (a private temporary file beside it, then rename), in
+ * the current format's columns.  E_OS, E_INPUT.
  */
 int	report_compact(const char *path, struct err *e);
+
+/* Does path's header lack the current format's columns (format 1)? */
+bool	report_is_old(const char *path);
+
+/*
+ * An output file written whole: a new private file beside path
+ * (mkstemp: never a fixed name a link could be planted at), then
+ * report_tmp_close() renames it over path.  path must not be a symbolic
+ * link or other than a regular file (E_USAGE).  tmp gets the temporary
+ * name (size >= strlen(path) + 8).  E_OS.
+ */
+FILE	*report_tmp_open(const char *path, char *tmp, size_t size,
+	    struct err *e);
+
+/* Flush, fsync, close; rename tmp to path if ok, else remove tmp. */
+int	report_tmp_close(FILE *f, const char *tmp, const char *path, bool ok,
+	    struct err *e);
+
+/*
+ * Lock path for a run: an flock()ed lock file "path.lock" holding our
+ * PID, removed by report_unlock().  A lock held by another process is
+ * E_TEMP naming its PID; a kill leaves the file but not the lock.
+ */
+struct report_lock;
+int	report_lock(struct report_lock **lp, const char *path, struct err *e);
+void	report_unlock(struct report_lock *l);
+
+/*
+ * A fresh report name: create "base.csv" with O_EXCL, or base-2.csv,
+ * base-3.csv ... if it exists; out (size >= strlen(base) + 12) gets it.
+ * E_OS.
+ */
+int	report_create_new(const char *base, char *out, size_t size,
+	    struct err *e);
+
+/*
+ * A cell as read from a format-2 file: s without the ' that neutralised
+ * a formula (OWASP CSV injection rule); s itself otherwise.
+ */
+const char *report_cell_plain(const char *s);
 
 const char *report_status_name(enum report_status s);
 enum report_status report_status_parse(const char *s);	/* NONE if bad */
 
 /* ISO 8601 with zone: "2026-11-26T16:20:00+09:00". */
 void	report_time(time_t t, char out[32]);
+
+/*
+ * Read a time as report_time() writes it or as a spreadsheet saves it:
+ * "2026-11-26 16:20", "2026/11/26 4:20:00 PM", "26.11.2026 16:20",
+ * "11/26/2026 16:20", seconds and zone optional (no zone: local time).
+ * 0 or -1.
+ */
+int	report_parse_time(const char *s, time_t *t);
 
 #endif /* REPORT_H */

@@ -34,10 +34,10 @@
 #include "xalloc.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define NSTATUS		(REPORT_SKIPPED + 1)
+#define NSTATUS		(REPORT_PARTIAL + 1)
 #define CELL_TMP	1024	/* a formatted table cell */
 #define TABLE_COLS_MAX	8
-#define PATH_TMP_MAX	4096
+#define PATH_TMP_MAX	(4096 + 16)
 
 /*
  * What a reply code means and what to do.  Looked up by enhanced code
@@ -118,6 +118,7 @@ static const char *const status_colour[NSTATUS] = {
 	[REPORT_PREVIEWED] = "#1565c0", [REPORT_SENT] = "#2e7d32",
 	[REPORT_FAILED] = "#c62828", [REPORT_DEFERRED] = "#ef6c00",
 	[REPORT_UNKNOWN] = "#6a1b9a", [REPORT_SKIPPED] = "#757575",
+	[REPORT_PARTIAL] = "#ad1457",
 };
 
 struct entry {				/* the latest line of one row */
@@ -1352,20 +1353,11 @@ html_remaining(const struct review *rv, FILE *f)
 
 /* ---- output files ------------------------------------------------ */
 
+/* A private temporary file beside path (report.c's rules). */
 static FILE *
 open_tmp(const char *path, char tmp[PATH_TMP_MAX], struct err *e)
 {
-	FILE *f;
-
-	if (snprintf(tmp, PATH_TMP_MAX, "%s.tmp", path) >= PATH_TMP_MAX) {
-		err_set(e, E_OS, path, "the path is too long");
-		return NULL;
-	}
-	f = fopen(tmp, "w");
-	if (f == NULL)
-		err_set(e, E_OS, path, "cannot write %s: %s", tmp,
-		    strerror(errno));
-	return f;
+	return report_tmp_open(path, tmp, PATH_TMP_MAX, e);
 }
 
 /* Close f and rename tmp to path; on any error remove tmp. */
@@ -1373,21 +1365,7 @@ static int
 close_tmp(FILE *f, const char *tmp, const char *path, bool ok,
     struct err *e)
 {
-	if (ok && (fflush(f) == EOF || ferror(f) || fsync(fileno(f)) == -1)) {
-		err_set(e, E_OS, path, "cannot write: %s", strerror(errno));
-		ok = false;
-	}
-	if (fclose(f) == EOF && ok) {
-		err_set(e, E_OS, path, "cannot write: %s", strerror(errno));
-		ok = false;
-	}
-	if (ok && rename(tmp, path) == -1) {
-		err_set(e, E_OS, path, "cannot write: %s", strerror(errno));
-		ok = false;
-	}
-	if (!ok)
-		unlink(tmp);
-	return ok ? 0 : -1;
+	return report_tmp_close(f, tmp, path, ok, e);
 }
 
 int

@@ -19,7 +19,10 @@
  * resent; refused credentials or a quota reply stop the account at
  * once, its remaining rows `skipped` with a hint.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -73,6 +76,19 @@ struct slot {
 	const char	*rcpt[MESSAGE_RCPT_MAX];
 	struct smtp_message m;
 	unsigned	 attempt;
+	char		 fp[CODEC_SHA256_HEX];	/* row_fingerprint() */
+};
+
+/*
+ * A row some recipients accepted while others refused it for now (4xx):
+ * the later rounds send it to those alone.  Never written as deferred,
+ * which a resume would send to everyone again.
+ */
+struct pending {
+	size_t		 row;
+	struct buf	 addrs;		/* still to send to, NUL-separated */
+	size_t		 n;
+	bool		 perm;		/* someone refused it for good */
 };
 
 /* One account's run: everything here belongs to its thread. */
@@ -98,6 +114,9 @@ struct run {
 	pthread_t	 tid;
 	bool		 started;
 	size_t		 sent, failed, deferred, unknown, skipped;
+	size_t		 partial, partial_temp;	/* some recipients refused */
+	struct pending	*pend;		/* partly sent rows being retried */
+	size_t		 npend;
 };
 
 struct send {
@@ -126,6 +145,17 @@ struct send {
 	size_t		 unknown_listed;
 	struct err	 meta_err;	/* why check_meta() refused */
 	char		 test_to[MESSAGE_ADDR_MAX + 1];	/* --test-to, or "" */
+	struct report_lock *lock_file;	/* held for the whole run */
+	bool		 made_report;	/* report_path created by this run */
+	bool		 delivering;	/* the report was opened to send */
+	char		 resume_cmd[8192];	/* how to resume this run */
+	struct err	 write_err;	/* the first report write that failed */
+	size_t		 max_row, max_row_line;	/* in the resumed report */
+	uint64_t	*fp;		/* row fingerprints the report has */
+	bool		 roster_changed;	/* ... and the roster differs */
+	size_t		 fp_missing;	/* lines with no fingerprint (fmt 1) */
+	size_t		 fp_changed;	/* first row whose fingerprint differs */
+	struct stat	 roster_st;	/* the roster as validated */
 };
 
 #define TEST_PREFIX	"[TEST] "
@@ -182,8 +212,10 @@ state_grow(struct send *s, size_t row)
 		n *= 2;
 	s->state = xrealloc(s->state, n);
 	s->attempts = xrealloc(s->attempts, n);
+	s->fp = xreallocarray(s->fp, n, sizeof(*s->fp));
 	memset(s->state + s->nstate, 0, n - s->nstate);
 	memset(s->attempts + s->nstate, 0, n - s->nstate);
+	memset(s->fp + s->nstate, 0, (n - s->nstate) * sizeof(*s->fp));
 	s->nstate = n;
 }
 
@@ -236,13 +268,38 @@ parse_test_to(struct send *s, struct err *e)
 	return 0;
 }
 
+/* The first 16 hex digits of a fingerprint as a number; 0 if none. */
+static uint64_t
+fp_value(const char *hex)
+{
+	uint64_t v = 0;
+	int i, d;
+
+	for (i = 0; i < 16; i++) {
+		d = hex[i] >= '0' && hex[i] <= '9' ? hex[i] - '0' :
+		    hex[i] >= 'a' && hex[i] <= 'f' ? hex[i] - 'a' + 10 : -1;
+		if (d < 0)
+			return 0;
+		v = v << 4 | (uint64_t)d;
+	}
+	return v | 1;	/* never 0 */
+}
+
 static int
 note_line(void *arg, const struct report_line *l)
 {
 	struct send *s = arg;
 
 	state_grow(s, l->e.row);
-	if (l->e.status == REPORT_SENT)
+	if (l->e.row > s->max_row) {
+		s->max_row = l->e.row;
+		s->max_row_line = l->line;
+	}
+	s->fp[l->e.row] = fp_value(l->e.row_sha256);
+	if (s->fp[l->e.row] == 0)
+		s->fp_missing++;
+	/* A partial row reached some recipients: never resend it. */
+	if (l->e.status == REPORT_SENT || l->e.status == REPORT_PARTIAL)
 		s->state[l->e.row] = ROW_SENT;
 	else if (l->e.status == REPORT_UNKNOWN)
 		s->state[l->e.row] = ROW_UNKNOWN;
@@ -260,13 +317,9 @@ check_meta(void *arg, const struct report_line *l)
 	struct send *s = arg;
 	struct err *e = &s->meta_err;
 
-	if (strcmp(l->meta.roster_sha256, s->j.roster_sum) != 0) {
-		err_set(e, E_INPUT, NULL, "the roster changed since the "
-		    "report was written (it was made from %s): resume only "
-		    "with the same roster, or start a new report",
-		    l->meta.roster);
-		return -1;
-	}
+	/* A roster with rows appended: judged row by row after validation. */
+	if (strcmp(l->meta.roster_sha256, s->j.roster_sum) != 0)
+		s->roster_changed = true;
 	if (strcmp(l->meta.template_sha256, s->j.template_sum) != 0) {
 		err_set(e, E_INPUT, NULL, "the template changed since the "
 		    "report was written (it was made from %s): resume only "
@@ -290,6 +343,10 @@ load_resume(struct send *s, struct err *e)
 	err_clear(&s->meta_err);
 	if (report_repair(s->p->report, &cut, e) == -1)
 		return -1;
+	/* Format 1: rewritten in today's columns before lines are added. */
+	if (report_is_old(s->p->report) &&
+	    report_compact(s->p->report, e) == -1)
+		return -1;
 	if (cut > 0) {
 		struct err w;
 
@@ -307,39 +364,242 @@ load_resume(struct send *s, struct err *e)
 	return 0;
 }
 
+struct fresh {
+	size_t	lines, sent;
+};
+
 static int
 count_line(void *arg, const struct report_line *l)
 {
-	(void)l;
-	(*(size_t *)arg)++;
+	struct fresh *f = arg;
+
+	f->lines++;
+	if (l->e.status == REPORT_SENT)
+		f->sent++;
 	return 0;
 }
 
+/* Tell the user how to resume: the command, as a note. */
+static void
+note_resume(const struct send *s)
+{
+	struct err w;
+
+	err_set(&w, E_NONE, NULL, "to resume that run (rows sent are never "
+	    "sent again): %.340s", s->resume_cmd);
+	job_diag(&s->j, BATCH_NOTE, &w);
+}
+
 /*
- * Without --resume, never overwrite a report that holds outcomes:
- * sending again would mail every student a second time.
+ * Without --resume, never overwrite a report that holds anything but a
+ * header -- not even one that cannot be read (a torn last line, a
+ * spreadsheet's rewrite): sending again would mail every student a
+ * second time.
  */
 static int
-check_fresh(const char *path, struct err *e)
+check_fresh(struct send *s, struct err *e)
 {
-	size_t lines = 0;
-	struct err ignored;
+	const char *path = s->report_path;
+	struct fresh f = { 0, 0 };
+	struct stat st;
+	struct err why;
 
-	if (access(path, F_OK) == -1 ||
-	    report_read(path, count_line, &lines, &ignored) == -1 ||
-	    lines == 0)
+	if (lstat(path, &st) == -1 || (S_ISREG(st.st_mode) &&
+	    st.st_size == 0))
 		return 0;
-	err_set(e, E_USAGE, path, "this report already holds the outcome of "
-	    "%zu lines of an earlier run: pass --resume to continue that run "
-	    "(rows sent are never sent again), or name a new report with -r",
-	    lines);
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, E_USAGE, path, "is not a regular file (a symbolic "
+		    "link, a folder, a FIFO or a device): a report must be "
+		    "one; name another with -r");
+		return -1;
+	}
+	if (report_read(path, count_line, &f, &why) == -1) {
+		note_resume(s);
+		err_set(e, E_USAGE, path, "exists and is not an empty report, "
+		    "so it is never overwritten; it cannot be read as one "
+		    "(%.40s: %.200s): resume with --resume (see the note), "
+		    "or name a new report with -r", why.where, why.msg);
+		return -1;
+	}
+	/* A header alone holds nothing; an old one would not fit our lines. */
+	if (f.lines == 0 && report_is_old(path) && truncate(path, 0) == -1) {
+		err_set(e, E_OS, path, "cannot write the report: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (f.lines == 0)
+		return 0;
+	note_resume(s);
+	err_set(e, E_USAGE, path, "holds the outcome of %zu lines of an "
+	    "earlier run (%zu sent), so it is never overwritten: pass "
+	    "--resume to continue that run (see the note), or name a new "
+	    "report with -r", f.lines, f.sent);
 	return -1;
+}
+
+/* Is c safe unquoted in a shell word? */
+static bool
+shell_plain(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("/._-+:,=@%", c) != NULL ||
+	    (unsigned char)c >= 0x80;
+}
+
+/* Append a shell word: as it is, or in '' quotes. */
+static void
+add_word(struct buf *b, const char *w)
+{
+	const char *p;
+	bool plain = *w != '\0';
+
+	for (p = w; *p != '\0'; p++)
+		if (!shell_plain((unsigned char)*p))
+			plain = false;
+	buf_addc(b, ' ');
+	if (plain) {
+		buf_adds(b, w);
+		return;
+	}
+	buf_addc(b, '\'');
+	for (p = w; *p != '\0'; p++)
+		if (*p == '\'')
+			buf_adds(b, "'\\''");
+		else
+			buf_addc(b, *p);
+	buf_addc(b, '\'');
+}
+
+/* The command that resumes this run, for messages. */
+static void
+make_resume_cmd(struct send *s)
+{
+	const struct batch_params *p = s->p;
+	struct buf b;
+
+	buf_init(&b, sizeof(s->resume_cmd) - 1);
+	buf_adds(&b, "mailmerge send");
+	if (p->config != NULL) {
+		buf_adds(&b, " -c");
+		add_word(&b, p->config);
+	}
+	if (p->encoding != NULL) {
+		buf_adds(&b, " --encoding");
+		add_word(&b, p->encoding);
+	}
+	if (p->delimiter != 0) {
+		char d[2] = { (char)p->delimiter, '\0' };
+
+		buf_adds(&b, " --delimiter");
+		add_word(&b, p->delimiter == '\t' ? "tab" : d);
+	}
+	buf_adds(&b, " --resume -r");
+	add_word(&b, s->report_path);
+	add_word(&b, p->roster);
+	add_word(&b, p->template);
+	snprintf(s->resume_cmd, sizeof(s->resume_cmd), "%s", buf_str(&b));
+	buf_fini(&b);
 }
 
 static enum row_state
 row_state(const struct send *s, size_t row)
 {
 	return row < s->nstate ? (enum row_state)s->state[row] : ROW_TODO;
+}
+
+/* --- the roster on disk --------------------------------------------- */
+
+/* SHA-256 of the file at path, as hex. */
+static int
+hash_file(const char *path, char out[CODEC_SHA256_HEX])
+{
+	struct codec_sha256 h;
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd == -1)
+		return -1;
+	codec_sha256_init(&h);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		codec_sha256_update(&h, chunk, (size_t)n);
+	close(fd);
+	if (n == -1)
+		return -1;
+	codec_sha256_hex(&h, out);
+	return 0;
+}
+
+static bool
+same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * Is the roster on disk still the file that was validated (device,
+ * inode, size, mtime, SHA-256)?  Checked before every pass over it, so
+ * no row of a file edited mid-run is ever sent.  E_INPUT.
+ */
+static int
+roster_unchanged(const struct send *s, struct err *e)
+{
+	char sum[CODEC_SHA256_HEX];
+	struct stat st;
+
+	if (stat(s->p->roster, &st) == 0 && same_stat(&st, &s->roster_st) &&
+	    hash_file(s->p->roster, sum) == 0 &&
+	    strcmp(sum, s->j.roster_sum) == 0)
+		return 0;
+	err_set(e, E_INPUT, s->p->roster, "the roster changed on disk "
+	    "during the run (it is not the file that was validated): "
+	    "stopped before reading it again, so no row of the changed "
+	    "file was sent");
+	return -1;
+}
+
+/*
+ * The cheap half of roster_unchanged(), for every row a pass reads: a
+ * file rewritten in the middle of a pass is caught before the row read
+ * from it is sent.  E_INPUT.
+ */
+static int
+roster_same_stat(const struct send *s, struct err *e)
+{
+	struct stat st;
+
+	if (stat(s->p->roster, &st) == 0 && same_stat(&st, &s->roster_st))
+		return 0;
+	return roster_unchanged(s, e);
+}
+
+/* The roster's identity before validation, and again after it. */
+static int
+roster_stat(struct send *s, bool after, struct err *e)
+{
+	struct stat st;
+
+	if (stat(s->p->roster, &st) == -1) {
+		err_set(e, E_NOINPUT, s->p->roster, "cannot open: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (!after) {
+		s->roster_st = st;
+		return 0;
+	}
+	if (!same_stat(&st, &s->roster_st))
+		s->roster_st.st_size = -1;	/* fails the check below */
+	if (roster_unchanged(s, e) == -1) {
+		err_set(e, E_INPUT, s->p->roster, "the roster changed on "
+		    "disk while it was being validated: nothing was sent; "
+		    "run again once it is saved");
+		return -1;
+	}
+	return 0;
 }
 
 /* --- routing and validation ------------------------------------------ */
@@ -380,6 +640,45 @@ account_from(const struct account *a)
 	return a->from != NULL ? a->from : a->from_addr;
 }
 
+/*
+ * A row's fingerprint: SHA-256 over the column names and the row's
+ * fields, each with its length, as hex.  In the report it lets a resume
+ * take a roster with rows appended (late enrolment).
+ */
+static void
+row_fingerprint(const struct send *s, const struct roster_row *rw,
+    char out[CODEC_SHA256_HEX])
+{
+	const char *const *cols = roster_cols(s->j.roster);
+	struct codec_sha256 h;
+	uint64_t n;
+	size_t i;
+
+	codec_sha256_init(&h);
+	for (i = 0; i < roster_ncols(s->j.roster); i++)
+		codec_sha256_update(&h, cols[i], strlen(cols[i]) + 1);
+	for (i = 0; i < rw->nfields; i++) {
+		n = rw->lens[i];
+		codec_sha256_update(&h, &n, sizeof(n));
+		codec_sha256_update(&h, rw->fields[i], rw->lens[i]);
+	}
+	codec_sha256_hex(&h, out);
+}
+
+/* With the roster changed, is this row the one the report knows? */
+static void
+compare_row(struct send *s, const struct roster_row *rw)
+{
+	char fp[CODEC_SHA256_HEX];
+
+	if (!s->roster_changed || rw->row >= s->nstate || s->fp[rw->row] == 0)
+		return;
+	row_fingerprint(s, rw, fp);
+	if (fp_value(fp) != s->fp[rw->row] &&
+	    (s->fp_changed == 0 || rw->row < s->fp_changed))
+		s->fp_changed = rw->row;
+}
+
 static int
 check_route(void *arg, struct job_row *r, const struct roster_row *rw,
     struct job_build_opts *o, struct err *e)
@@ -387,6 +686,7 @@ check_route(void *arg, struct job_row *r, const struct roster_row *rw,
 	struct send *s = arg;
 	size_t idx;
 
+	compare_row(s, rw);
 	if (r->first.len == 0)
 		return 0;	/* the message check says which field is bad */
 	if (route_row(s, r, rw, &idx, e) == -1)
@@ -505,8 +805,11 @@ record(struct slot *sl, const struct report_entry *x0, bool final,
 	x.account = run->a->name;
 	x.message_id = sl->r.msg.msgid;
 	x.time = time(NULL);
+	x.row_sha256 = sl->fp;
 	pthread_mutex_lock(&s->lock);
 	rc = s->rep != NULL ? report_append(s->rep, &x, e) : 0;  /* --test-to */
+	if (rc == -1 && s->write_err.kind == E_NONE)
+		s->write_err = *e;
 	if (final) {
 		s->pr.done++;
 		if (x.status == REPORT_SENT)
@@ -676,6 +979,119 @@ stop_for_quota(struct run *run, const struct smtp_reply *rp)
 	stop_account(run, &q, "resume tomorrow with --resume");
 }
 
+static struct pending *
+pending_find(struct run *run, size_t row)
+{
+	size_t i;
+
+	for (i = 0; i < run->npend; i++)
+		if (run->pend[i].row == row)
+			return &run->pend[i];
+	return NULL;
+}
+
+static struct pending *
+pending_new(struct run *run, size_t row)
+{
+	struct pending *pd;
+
+	run->pend = xreallocarray(run->pend, run->npend + 1,
+	    sizeof(*run->pend));
+	pd = &run->pend[run->npend++];
+	memset(pd, 0, sizeof(*pd));
+	pd->row = row;
+	buf_init(&pd->addrs, (size_t)MESSAGE_RCPT_MAX * 512);
+	return pd;
+}
+
+/*
+ * How the server answered addr's RCPT: 4 or 5 from its entry in
+ * o->refused ("addr: 450 4.2.1 ...; addr2: 550 ..."), 0 if it has none
+ * (accepted, or not listed: a long list is cut; never retried then).
+ */
+static int
+refusal_class(const struct smtp_outcome *o, const char *addr)
+{
+	size_t n = strlen(addr);
+	const char *p = o->refused;
+
+	while ((p = strstr(p, addr)) != NULL) {
+		if ((p == o->refused || (p >= o->refused + 2 &&
+		    p[-2] == ';' && p[-1] == ' ')) && strncmp(p + n, ": ", 2)
+		    == 0 && (p[n + 2] == '4' || p[n + 2] == '5'))
+			return p[n + 2] - '0';
+		p += n;
+	}
+	return 0;
+}
+
+/* Keep in sl's envelope only the recipients pd still waits for. */
+static void
+narrow(struct run *run, struct slot *sl)
+{
+	struct pending *pd = pending_find(run, sl->rw.row);
+	const char *a;
+	size_t i, k, j = 0;
+
+	if (pd == NULL)
+		return;
+	for (i = 0; i < sl->m.nrcpt; i++) {
+		for (a = pd->addrs.data, k = 0; k < pd->n; k++, a += strlen(a) + 1)
+			if (strcmp(a, sl->rcpt[i]) == 0) {
+				sl->rcpt[j++] = sl->rcpt[i];
+				break;
+			}
+	}
+	sl->m.nrcpt = j;
+}
+
+/*
+ * A row that reached some recipients and not others: `partial`, never
+ * resent to the ones who have it.  Those refused for now (4xx) are
+ * tried again, alone, in the later rounds.
+ */
+static int
+judge_partial(struct slot *sl, const struct smtp_outcome *o,
+    struct report_entry *x, struct err *e)
+{
+	struct run *run = sl->run;
+	struct pending *pd = pending_find(run, sl->rw.row);
+	bool whole_temp = !o->accepted && o->reply.code >= 400 &&
+	    o->reply.code < 500;
+	size_t i;
+	int c;
+
+	if (pd == NULL)
+		pd = pending_new(run, sl->rw.row);
+	buf_reset(&pd->addrs);
+	pd->n = 0;
+	for (i = 0; i < sl->m.nrcpt; i++) {
+		c = o->accepted || o->stage == SMTP_STAGE_RCPT ?
+		    refusal_class(o, sl->rcpt[i]) : whole_temp ? 4 : 5;
+		if (c == 5)
+			pd->perm = true;
+		if (c != 4)
+			continue;
+		buf_adds(&pd->addrs, sl->rcpt[i]);
+		buf_addc(&pd->addrs, '\0');
+		pd->n++;
+	}
+	if (pd->n == 0 && !pd->perm) {		/* the rest took it now */
+		x->status = REPORT_SENT;
+		run->sent++;
+		return record(sl, x, true, e);
+	}
+	x->status = REPORT_PARTIAL;
+	if (pd->n > 0 && run->round < SEND_ROUNDS) {
+		defer(run, sl->rw.row);
+		return record(sl, x, false, e);
+	}
+	run->partial++;
+	if (pd->n > 0)
+		run->partial_temp++;
+	return record(sl, x, true, e);
+}
+
 /*
  * Record what the server said of a message the session survived.  What
  * a refusal means (the row's, the account's quota, a full mailbox) is
@@ -693,6 +1109,9 @@ judge(struct slot *sl, const struct smtp_outcome *o, struct err *e)
 
 	outcome_entry(o, &x, reply, sizeof(reply));
 	x.attempts = sl->attempt;
+	if ((o->accepted && o->nrcpt_bad > 0) ||
+	    pending_find(run, sl->rw.row) != NULL)
+		return judge_partial(sl, o, &x, e);
 	if (!o->accepted)
 		cls = provider_classify(run->a->prov, o->stage, o->reply.enh,
 		    o->reply.text);
@@ -736,7 +1155,15 @@ skip_row(struct slot *sl, struct err *e)
 	x.status = REPORT_SKIPPED;
 	x.reply = reply;
 	x.attempts = sl->attempt;
-	sl->run->skipped++;
+	if (pending_find(sl->run, sl->rw.row) != NULL) {
+		/* Some recipients have it: skipped would resend to all. */
+		snprintf(reply, sizeof(reply), "not sent to the recipients "
+		    "who refused it for now: %.300s", sl->run->stop.msg);
+		x.status = REPORT_PARTIAL;
+		sl->run->partial++;
+		sl->run->partial_temp++;
+	} else
+		sl->run->skipped++;
 	return record(sl, &x, true, e);
 }
 
@@ -808,6 +1235,7 @@ slot_copy(struct slot *sl, const struct roster_row *rw)
 	sl->rw = *rw;
 	sl->rw.fields = sl->fields;
 	sl->rw.lens = sl->lens;
+	row_fingerprint(sl->run->s, &sl->rw, sl->fp);
 }
 
 /* Build the message; 8bit unless the open session lacks 8BITMIME. */
@@ -886,8 +1314,11 @@ try_once(struct slot *cur, struct slot *next, struct smtp_outcome *o,
 
 	/* Built 8bit before the session said it lacks 8BITMIME. */
 	if (cur->m.eightbit && !smtp_has(run->smtp, "8BITMIME") &&
-	    !smtp_owes(run->smtp) && slot_build(cur, why) == -1)
-		return -2;
+	    !smtp_owes(run->smtp)) {
+		if (slot_build(cur, why) == -1)
+			return -2;
+		narrow(run, cur);
+	}
 	memset(o, 0, sizeof(*o));
 	run->in_session++;
 	if (run->s->attempts[cur->rw.row] < UCHAR_MAX)
@@ -986,12 +1417,18 @@ next_mine(struct run *run, struct cursor *c, struct slot *sl, struct err *e)
 		c->seen++;
 		if (!wanted(run, c->rows, c->nrows, &c->next, &rw))
 			continue;
+		if (roster_same_stat(run->s, e) == -1)
+			return -1;
 		slot_copy(sl, &rw);
 		if (job_headers(&run->s->j, &sl->r, &sl->rw, e) == -1 ||
 		    route_row(run->s, &sl->r, &sl->rw, &idx, e) == -1)
 			return -1;
-		if (idx == run->idx)
-			return slot_build(sl, e) == -1 ? -1 : 1;
+		if (idx != run->idx)
+			continue;
+		if (slot_build(sl, e) == -1)
+			return -1;
+		narrow(run, sl);
+		return 1;
 	}
 	return 0;
 }
@@ -1008,7 +1445,8 @@ pass(struct run *run, const size_t *rows, size_t nrows, struct err *e)
 	bool have = false;
 	int n;
 
-	if (roster_rewind(run->rd, e) == -1)
+	if (roster_unchanged(run->s, e) == -1 ||
+	    roster_rewind(run->rd, e) == -1)
 		return -1;
 	while (!stopping(run->s) && (n = next_mine(run, &c, next, e)) == 1) {
 		if (have && deliver(cur, next, e) == -1)
@@ -1096,8 +1534,7 @@ setup(struct send *s, struct err *e)
 		return -1;
 	if (s->p->resume && load_resume(s, e) == -1)
 		return -1;
-	if (!s->p->resume && s->p->report != NULL && s->p->test_to == NULL &&
-	    check_fresh(s->p->report, e) == -1)
+	if (!s->p->resume && s->test_to[0] == '\0' && check_fresh(s, e) == -1)
 		return -1;
 	s->provider_col = find_column(s->j.roster, "provider");
 	s->nruns = s->cfg->nacct;
@@ -1311,10 +1748,15 @@ show_first(struct send *s)
 	roster_rewind(s->j.roster, &e);
 }
 
+/*
+ * The report's name (a default one is created at once, O_EXCL: two runs
+ * in the same second get report-...csv and report-...-2.csv), then its
+ * lock, held until the run ends: a second run on it is refused.
+ */
 static int
 report_name(struct send *s, struct err *e)
 {
-	char stamp[32];
+	char base[64];
 	struct tm tm;
 
 	if (s->test_to[0] != '\0') {	/* no report at all */
@@ -1324,13 +1766,60 @@ report_name(struct send *s, struct err *e)
 	if (s->p->report != NULL) {
 		snprintf(s->report_path, sizeof(s->report_path), "%s",
 		    s->p->report);
-		return 0;
+	} else {
+		localtime_r(&s->j.now, &tm);
+		strftime(base, sizeof(base), "out/report-%Y%m%d-%H%M%S", &tm);
+		if (outbox_mkdirs("out", e) == -1 ||
+		    report_create_new(base, s->report_path,
+		    sizeof(s->report_path), e) == -1)
+			return -1;
+		s->made_report = true;
 	}
-	localtime_r(&s->j.now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	snprintf(s->report_path, sizeof(s->report_path),
-	    "out/report-%s.csv", stamp);
-	return outbox_mkdirs("out", e);
+	make_resume_cmd(s);
+	return report_lock(&s->lock_file, s->report_path, e);
+}
+
+/*
+ * After validation: the resumed report's rows must all be in the
+ * roster; and if the roster differs from the report's, only by rows
+ * appended (late enrolment), every row the report knows unchanged.
+ */
+static int
+check_resumed_rows(struct send *s, struct err *e)
+{
+	/* With -n the rows past N were not read: only a changed roster
+	 * needs them all. */
+	if (s->max_row > s->j.rows && (s->p->limit == 0 || s->roster_changed)) {
+		if (s->p->limit != 0)
+			err_set(e, E_USAGE, NULL, "row %zu is beyond the %zu "
+			    "rows -n reads, and the roster changed: a resume "
+			    "must check every row the report has; drop -n",
+			    s->max_row, s->j.rows);
+		else
+			err_set(e, E_INPUT, NULL, "row %zu is beyond the "
+			    "roster's %zu rows: the report is damaged or from "
+			    "another roster", s->max_row, s->j.rows);
+		err_where(e, "%s:%zu", s->report_path, s->max_row_line);
+		return -1;
+	}
+	if (!s->roster_changed)
+		return 0;
+	if (s->fp_missing > 0 || s->fp_changed > 0) {
+		if (s->fp_changed > 0)
+			err_set(e, E_INPUT, s->p->roster, "the roster changed "
+			    "since the report was written: row %zu is not "
+			    "what it was; resume only with the same roster "
+			    "(rows may be added at the end), or start a new "
+			    "report", s->fp_changed);
+		else
+			err_set(e, E_INPUT, s->p->roster, "the roster changed "
+			    "since the report was written, and the report "
+			    "(format 1) has no row fingerprints to tell "
+			    "which rows: resume only with the same roster, "
+			    "or start a new report");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -1407,14 +1896,29 @@ list_unknown(void *arg, const struct report_line *l)
 /* What the run did, added up over the accounts and the resumed run. */
 struct tally {
 	size_t		sent, failed, later, unknown, earlier;
-	size_t		untried;	/* planned, never tried (interrupted) */
+	size_t		partial, partial_temp;
+	size_t		untried;	/* rows planned, never tried */
 	enum err_kind	stop;		/* the worst reason an account stopped */
 };
+
+/* Which stop reason the verdict names first. */
+static int
+stop_rank(enum err_kind k)
+{
+	static const enum err_kind order[] = { E_OS, E_INPUT, E_AUTH,
+	    E_NET, E_TLS, E_PROTO, E_INTERNAL };
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (order[i] == k)
+			return (int)(sizeof(order) / sizeof(order[0]) - i);
+	return 0;
+}
 
 static void
 add_up(const struct send *s, struct tally *t)
 {
-	size_t i, done;
+	size_t i;
 
 	memset(t, 0, sizeof(*t));
 	for (i = 1; i <= s->j.rows && i < s->nstate; i++) {
@@ -1426,17 +1930,22 @@ add_up(const struct send *s, struct tally *t)
 	for (i = 0; i < s->nruns; i++) {
 		const struct run *run = &s->runs[i];
 
+		size_t done = run->sent + run->failed + run->deferred +
+		    run->skipped + run->unknown + run->partial + run->nretry;
+
 		t->sent += run->sent;
 		t->failed += run->failed;
+		t->partial += run->partial;
+		t->partial_temp += run->partial_temp;
 		t->later += run->deferred + run->skipped + run->nretry;
 		t->unknown += run->unknown;
-		done = run->sent + run->failed + run->deferred + run->skipped +
-		    run->nretry + run->unknown;
 		t->untried += run->planned > done ? run->planned - done : 0;
 		if (run->stopped && (t->stop == E_NONE ||
-		    run->stop.kind == E_AUTH))
+		    stop_rank(run->stop.kind) > stop_rank(t->stop)))
 			t->stop = run->stop.kind;
 	}
+	if (s->write_err.kind != E_NONE)
+		t->stop = E_OS;
 }
 
 static void
@@ -1446,20 +1955,43 @@ summary(const struct send *s, const struct tally *t)
 
 	if (f == NULL)
 		return;
-	fprintf(f, "sent %zu, failed %zu, deferred or skipped %zu, unknown "
-	    "%zu", t->sent, t->failed, t->later, t->unknown);
-	if (t->untried > 0)
-		fprintf(f, ", not tried %zu", t->untried);
+	fprintf(f, "sent %zu, failed %zu, ", t->sent, t->failed);
+	if (t->partial > 0)
+		fprintf(f, "partly sent %zu, ", t->partial);
+	fprintf(f, "deferred or skipped %zu, not attempted %zu, unknown %zu",
+	    t->later, t->untried, t->unknown);
 	if (t->earlier > 0)
 		fprintf(f, " (and %zu sent by earlier runs)", t->earlier);
 	if (s->j.nbad > 0)
 		fprintf(f, ", skipped as invalid %zu", s->j.nbad);
 	fprintf(f, "; report %s\n", s->report_path);
-	if (t->untried > 0 || t->later > 0) {
-		fprintf(f, "to send the rest: ");
-		review_put_resume(f, s->p->config, s->report_path,
-		    s->p->roster, s->p->template);
-	}
+	if (t->later + t->untried > 0 || t->stop != E_NONE)
+		fprintf(f, "to resume: %s\n", s->resume_cmd);
+}
+
+/* The run stopped early: the report could not be written, the roster
+ * changed, or an account stopped; rows wait for a resume. */
+static int
+stopped_verdict(const struct send *s, const struct tally *t, struct err *e)
+{
+	const char *rp = s->report_path;
+	size_t left = t->later + t->untried;
+
+	if (t->stop == E_OS)
+		err_set(e, E_OS, rp, "%.120s; the run stopped (%zu rows not "
+		    "sent); the report holds every outcome up to then: fix "
+		    "it and resume (the command is above)", s->write_err.msg,
+		    left);
+	else if (t->stop == E_INPUT)
+		err_set(e, E_INPUT, rp, "the run stopped (see above), %zu "
+		    "rows not sent: restore the roster that was validated "
+		    "(or one with rows only appended) and resume (the "
+		    "command is above)", left);
+	else
+		err_set(e, t->stop, rp, "an account stopped (see above); %zu "
+		    "rows were not sent: fix it and resume (the command is "
+		    "above)", left);
+	return -1;
 }
 
 /* The outcome of the whole run as one error kind. */
@@ -1471,24 +2003,29 @@ verdict(const struct send *s, struct err *e)
 
 	add_up(s, &t);
 	summary(s, &t);
+	if (t.stop == E_OS || t.stop == E_INPUT)
+		return stopped_verdict(s, &t, e);
 	if (stopping(s))
-		err_set(e, E_TEMP, rp, "interrupted: %zu rows not tried%s; "
+		err_set(e, E_TEMP, rp, "interrupted: %zu rows not sent%s; "
 		    "the command above sends them (rows sent are never sent "
 		    "again)", t.untried + t.later,
 		    t.unknown ? ", and some unknown" : "");
 	else if (t.stop == E_AUTH || t.stop == E_NET || t.stop == E_TLS ||
-	    t.stop == E_PROTO)
-		err_set(e, t.stop, rp, "an account stopped (see above); its "
-		    "rows were not sent: fix it and run again with --resume "
-		    "-r %s", rp);
-	else if (t.failed > 0)
-		err_set(e, E_PERM, rp, "%zu %s refused permanently: "
-		    "see 'mailmerge report %s'", t.failed, t.failed == 1 ?
-		    "row was" : "rows were", rp);
-	else if (t.later > 0 || t.stop != E_NONE)
-		err_set(e, E_TEMP, rp, "%zu row%s deferred or skipped%s: run "
-		    "again with --resume -r %s", t.later, t.later == 1 ? "" :
-		    "s", t.unknown ? ", and some unknown" : "", rp);
+	    t.stop == E_PROTO || t.stop == E_INTERNAL)
+		return stopped_verdict(s, &t, e);
+	else if (t.failed > 0 || t.partial > t.partial_temp)
+		err_set(e, E_PERM, rp, "%zu rows were refused permanently, %zu "
+		    "partly (some recipients refused): see 'mailmerge report "
+		    "%s'", t.failed, t.partial, rp);
+	else if (t.later + t.untried > 0 || t.stop != E_NONE)
+		err_set(e, E_TEMP, rp, "%zu rows deferred, skipped or not "
+		    "attempted%s: resume (the command is above)",
+		    t.later + t.untried, t.unknown ? ", and some unknown" : "");
+	else if (t.partial > 0)
+		err_set(e, E_TEMP, rp, "%zu rows were partly sent: some "
+		    "recipients refused them for now (see 'mailmerge report "
+		    "%s'); resume never resends a row some recipients have: "
+		    "mail those recipients separately", t.partial, rp);
 	else if (t.unknown > 0)
 		err_set(e, E_TEMP, rp, "%zu %s unknown (the connection "
 		    "was lost after %s last byte): check the Sent folder; "
@@ -1555,13 +2092,15 @@ deliver_all(struct send *s, struct err *e)
 {
 	struct report_meta meta = { s->j.roster_abs, s->j.roster_sum,
 	    s->j.template_abs, s->j.template_sum };
+	struct err ce;
 	int rc;
 
 	if (s->test_to[0] != '\0')
 		return deliver_test(s, e);
-	if (report_open(&s->rep, s->report_path, &meta, s->p->resume, true,
-	    e) == -1)
+	/* Appended to, never truncated: check_fresh() saw it empty. */
+	if (report_open(&s->rep, s->report_path, &meta, true, true, e) == -1)
 		return -1;
+	s->delivering = true;
 	if (record_invalid(s, e) == -1) {
 		report_close(s->rep, NULL);
 		s->rep = NULL;
@@ -1570,11 +2109,13 @@ deliver_all(struct send *s, struct err *e)
 	s->start_ms = now_ms();
 	rc = start_threads(s, e);
 	join_threads(s);
-	if (report_close(s->rep, rc == 0 ? e : NULL) == -1)
-		rc = -1;
+	if (report_close(s->rep, &ce) == -1 && s->write_err.kind == E_NONE)
+		s->write_err = ce;
 	s->rep = NULL;
-	if (rc == 0 && report_compact(s->report_path, e) == -1)
-		rc = -1;
+	/* Compaction only tidies: the journal is as true without it. */
+	if (rc == 0 && s->write_err.kind == E_NONE &&
+	    report_compact(s->report_path, &ce) == -1)
+		job_diag(&s->j, BATCH_WARNING, &ce);
 	if (rc == 0 && s->p->show != NULL) {
 		struct err ignored;
 
@@ -1602,10 +2143,18 @@ teardown(struct send *s)
 		slot_free(run->slot[1]);
 		roster_free(run->rd);
 		free(run->retry);
+		for (size_t k = 0; k < run->npend; k++)
+			buf_fini(&run->pend[k].addrs);
+		free(run->pend);
 	}
 	free(s->runs);
 	free(s->state);
 	free(s->attempts);
+	free(s->fp);
+	/* A default report this run made and never sent with: no litter. */
+	if (s->made_report && !s->delivering)
+		unlink(s->report_path);
+	report_unlock(s->lock_file);
 	config_free(s->cfg);
 	job_fini(&s->j);
 	pthread_mutex_destroy(&s->lock);
@@ -1629,10 +2178,12 @@ batch_send(const struct batch_params *p, struct err *e)
 	checks.route = check_route;
 	checks.after = check_quirks;
 	checks.arg = &s;
-	if (parse_test_to(&s, e) == -1 ||
-	    conn_global_init(e) == -1 || setup(&s, e) == -1 ||
-	    job_validate(&s.j, &checks, e) == -1 || state_fit(&s) == -1 ||
-	    fetch_secrets(&s, e) == -1 || report_name(&s, e) == -1)
+	if (parse_test_to(&s, e) == -1 || conn_global_init(e) == -1 ||
+	    report_name(&s, e) == -1 || roster_stat(&s, false, e) == -1 ||
+	    setup(&s, e) == -1 || job_validate(&s.j, &checks, e) == -1 ||
+	    roster_stat(&s, true, e) == -1 ||
+	    check_resumed_rows(&s, e) == -1 || state_fit(&s) == -1 ||
+	    fetch_secrets(&s, e) == -1)
 		goto out;
 	show_first(&s);
 	if (plan(&s, e) == -1)

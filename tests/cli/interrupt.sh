@@ -23,8 +23,8 @@ like int.err '^mailmerge: row 1 minjun\.kim@example\.com: sent 250 2\.0\.0 \[lab
 kill -INT $pid
 wait $pid; RC=$?
 is "$RC" 75 "SIGINT: exit 75 (resumable)"
-like int.out '^sent [0-9]+, .*not tried [0-9]+' "SIGINT: the summary counts the rows not tried"
-like int.out "^to send the rest: mailmerge send -c slow\\.conf --resume -r int\\.csv $S/roster\\.csv $T\$" \
+like int.out '^sent [0-9]+, .*not attempted [0-9]+' "SIGINT: the summary counts the rows not tried"
+like int.out "^to resume: mailmerge send -c slow\\.conf --resume -r int\\.csv $S/roster\\.csv $T\$" \
     "SIGINT: the exact command that continues"
 sent=$(R int.csv | awk '$2=="sent"' | wc -l)
 ok "$([ "$sent" -ge 3 ] && [ "$sent" -lt 20 ]; echo $?)" "SIGINT: stopped mid-batch ($sent sent)"
@@ -33,7 +33,7 @@ is "$(stored slow)" "$sent" "SIGINT: the server stored exactly the rows reported
 is "$(count_rows int.err)" "$sent" "one line per row outcome"
 like "$TMP/slow.log" '^C: QUIT' "SIGINT: the session ended with QUIT"
 # The printed command continues the run: nobody gets a second copy.
-cmd=$(sed -n 's/^to send the rest: mailmerge //p' int.out)
+cmd=$(sed -n 's/^to resume: mailmerge //p' int.out)
 mm $cmd --yes
 is "$RC" 0 "the printed command sends the rest"
 is "$(stored slow)" 20 "20 messages in all, none twice"
@@ -47,7 +47,7 @@ for i in $(seq 100); do [ "$(count_rows term.err)" -ge 2 ] && break; sleep 0.1; 
 kill -TERM $pid
 wait $pid; RC=$?
 is "$RC" 75 "SIGTERM: exit 75"
-like term.out '^to send the rest: mailmerge send -c slow\.conf --resume -r term\.csv' "SIGTERM: the command that continues"
+like term.out '^to resume: mailmerge send -c slow\.conf --resume -r term\.csv' "SIGTERM: the command that continues"
 
 # -- paced at 1/min: one SIGINT ends the wait for the next slot --------
 ${MAILMERGE_WRAP:-} "$MAILMERGE" send -c slow.conf -r paced.csv --rate 1/min --yes \

@@ -87,7 +87,7 @@ is "$RC" 75 "--json exits 75 (rows left to send)"
 import json
 j = json.load(open("stdout", encoding="utf-8"))
 assert j["by_status"] == {"previewed": 0, "sent": 4, "failed": 3,
-    "deferred": 1, "unknown": 0, "skipped": 0}, j["by_status"]
+    "deferred": 1, "unknown": 0, "skipped": 0, "partial": 0}, j["by_status"]
 assert j["rows"] == 8 and j["not_delivered_rows"] == 4, j
 assert j["reports"] == ["run1.csv", "run2.csv"], j["reports"]
 assert j["roster"] == "roster.csv", j["roster"]
@@ -224,14 +224,14 @@ like stderr 'missing\.csv: error: cannot open the report' "... naming it"
 mm report roster.csv
 is "$RC" 65 "a file that is not a report exits 65"
 like stderr 'roster\.csv: error: not a mailmerge report' "... naming it"
-sed '3s/,1$/,2/' run1.csv >newer.csv
+sed '3s/,1$/,3/' run1.csv >newer.csv
 mm report newer.csv
-is "$RC" 65 "a format 2 report exits 65"
-like stderr 'newer\.csv:3: .*newer mailmerge' "... saying it is from a newer mailmerge"
+is "$RC" 65 "a format 3 report exits 65"
+like stderr 'newer\.csv:3:17: .*newer mailmerge' "... saying it is from a newer mailmerge"
 sed '4s/,unknown,/,bounced,/' run1.csv >badstatus.csv
 mm report badstatus.csv
 is "$RC" 65 "a bad status exits 65"
-like stderr "badstatus\\.csv:4: error: status 'bounced'" "... naming the line"
+like stderr "badstatus\\.csv:4:3: error: column 3 \\(status\\): status 'bounced'" "... naming the line"
 mm report run1.csv prev/report.csv
 is "$RC" 65 "reports of different rosters exit 65"
 like stderr 'prev/report\.csv:2: .*run1\.csv' "... naming both files"

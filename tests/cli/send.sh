@@ -89,7 +89,7 @@ is "$RC" 75 "resume still reports the unknown row: exit 75"
 cp "$S/roster.csv" changed.csv
 mm send -c ok.conf -r ch.csv --yes changed.csv "$T"
 is "$RC" 0 "setup: a report made from changed.csv's twin"
-printf '가,20249999,new@example.com,1,\r\n' >>changed.csv
+sed -i "4s/^[^,]*,/변경,/" changed.csv	# row 3 edited (rows appended are fine)
 mm send -c ok.conf -r ch.csv --resume --yes changed.csv "$T"
 is "$RC" 65 "resume with a changed roster: EX_DATAERR"
 like stderr 'roster changed' "the error says the roster changed"
@@ -170,7 +170,8 @@ start_smtpd cc 'REPLY RCPT:bad@example.org 550 5.1.1 no such user'
 write_conf cc.conf "$PORT"
 printf 'From: P <p@example.com>\nTo: {{이름}} <{{email}}>\nCc: bad@example.org, ta@example.com\nSubject: x\n\nhi\n' >cc.txt
 mm send -c cc.conf -r cc.csv --yes -n 2 "$S/roster.csv" cc.txt
-is "$RC" 0 "one refused Cc: the mail is still sent (exit 0)"
+is "$RC" 67 "one refused Cc (550): the others get it, the row is partial (exit 67)"
+like cc.csv ",partial," "... and reported partial, not sent"
 is "$(stored cc)" 2 "both rows delivered"
 like "$TMP/cc.store/index.tsv" 'minjun.kim@example.com,ta@example.com' "to the accepted recipients"
 like cc.csv 'refused: bad@example.org: 550' "the report names the refused recipient"
