@@ -44,7 +44,8 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = attach buf codec config html markdown message pipeline ratelimit \
+UNIT = attach buf codec config deadline html markdown message pipeline \
+	ratelimit \
 	roster smtp template utf8
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
@@ -57,6 +58,7 @@ T_message = message codec buf err utf8 xalloc
 T_roster = roster buf err utf8 xalloc
 T_smtp = smtp conn codec buf err utf8 xalloc
 T_pipeline = smtp conn codec buf err utf8 xalloc
+T_deadline = smtp conn codec buf err utf8 xalloc
 T_template = template buf err utf8 xalloc
 T_utf8 = utf8
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
