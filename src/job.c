@@ -16,6 +16,7 @@
  * reads them into one buffer per thread, reset per row.
  */
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,11 +64,19 @@ file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct err *e)
 {
 	struct codec_sha256 h;
 	char chunk[65536];
+	struct stat st;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must be refused, not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd == -1) {
 		err_set(e, E_NOINPUT, path, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		err_set(e, E_NOINPUT, path, "not a regular file (a folder, "
+		    "FIFO or device): give the roster and template as files");
 		return -1;
 	}
 	codec_sha256_init(&h);

@@ -159,18 +159,25 @@ static const char preview_help[] =
     "                      the header row)\n"
     "  -h, --help          this help\n\n";
 
+/* The delimiters README lists, and nothing else. */
+static const struct {
+	const char	*name;
+	int		 c;
+} delimiters[] = {
+	{ ",", ',' }, { ";", ';' }, { "tab", '\t' }, { "\t", '\t' },
+};
+
 static int
 parse_delimiter(const char *s, int *d)
 {
-	if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0 ||
-	    strcmp(s, "\t") == 0) {
-		*d = '\t';
-		return 0;
-	}
-	if (strlen(s) != 1 || strchr("\r\n\"", s[0]) != NULL)
-		return -1;
-	*d = (unsigned char)s[0];
-	return 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(delimiters) / sizeof(delimiters[0]); i++)
+		if (strcmp(s, delimiters[i].name) == 0) {
+			*d = delimiters[i].c;
+			return 0;
+		}
+	return -1;
 }
 
 static int
@@ -206,8 +213,8 @@ roster_option(const char *verb, int c, struct batch_params *p)
 		return 0;
 	case 'D':
 		if (parse_delimiter(optarg, &p->delimiter) == -1)
-			return usage_error(verb, "--delimiter takes one "
-			    "character or 'tab', not '%s'", optarg);
+			return usage_error(verb, "--delimiter takes ',' ';' "
+			    "or 'tab', not '%s'", optarg);
 		return 0;
 	}
 	return 1;

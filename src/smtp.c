@@ -781,15 +781,26 @@ ehlo(struct smtp *s, struct smtp_reply *last, struct err *e)
 	return 0;
 }
 
+/* Why going on without TLS is refused: only a password is "sent". */
+static const char *
+no_tls_why(const struct smtp_params *p)
+{
+	if (p->auth != SMTP_AUTH_NONE && p->secret != NULL)
+		return "refusing to send the password in the clear";
+	return "refusing to send mail in the clear: the messages and "
+	    "addresses would be readable on the way";
+}
+
 static int
-starttls(struct smtp *s, struct smtp_reply *last, struct err *e)
+starttls(struct smtp *s, const struct smtp_params *p,
+    struct smtp_reply *last, struct err *e)
 {
 	char rs[SMTP_REPLY_MAX + 32];
 
 	/* Never fall back to plain text: that is STARTTLS stripping. */
 	if (!(s->caps & CAP_STARTTLS)) {
 		err_set(e, E_TLS, NULL, "%s: server does not offer STARTTLS; "
-		    "refusing to send the password in the clear", s->name);
+		    "%s", s->name, no_tls_why(p));
 		return -1;
 	}
 	set_state(s, SMTP_ST_STARTTLS);
@@ -946,7 +957,7 @@ smtp_open(struct smtp **sp, const struct smtp_params *p,
 	s = session_new(p);
 	if (session_connect(s, p, e) == -1 || greet(s, last, e) == -1 ||
 	    ehlo(s, last, e) == -1 ||
-	    (!p->implicit_tls && starttls(s, last, e) == -1) ||
+	    (!p->implicit_tls && starttls(s, p, last, e) == -1) ||
 	    authenticate(s, p, last, e) == -1) {
 		session_end(s);
 		return -1;
