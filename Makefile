@@ -35,6 +35,7 @@ MODULES = \
 	report \
 	review \
 	roster \
+	secrets \
 	send \
 	smtp \
 	template \
@@ -52,7 +53,7 @@ T_buf = buf xalloc
 T_html = html buf xalloc
 T_markdown = markdown buf err utf8 xalloc
 T_codec = codec buf err utf8 xalloc
-T_config = config provider message codec buf err utf8 xalloc
+T_config = config secrets provider message codec buf err utf8 xalloc
 T_ratelimit = ratelimit
 T_message = message codec buf err utf8 xalloc
 T_roster = roster buf err utf8 xalloc
