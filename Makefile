@@ -38,6 +38,7 @@ MODULES = \
 	secrets \
 	send \
 	smtp \
+	term \
 	template \
 	utf8 \
 	xalloc
@@ -46,8 +47,7 @@ OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
 UNIT = attach buf codec config deadline html markdown message pipeline \
-	ratelimit \
-	roster smtp template utf8
+	ratelimit roster smtp template term utf8
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
 T_html = html buf xalloc
@@ -62,6 +62,7 @@ T_pipeline = smtp conn codec buf err utf8 xalloc
 T_deadline = smtp conn codec buf err utf8 xalloc
 T_template = template buf err utf8 xalloc
 T_utf8 = utf8
+T_term = term utf8
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 
 .PHONY: all test test-asan test-valgrind bench install uninstall clean preview \

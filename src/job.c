@@ -28,6 +28,7 @@
 #include "html.h"
 #include "job.h"
 #include "markdown.h"
+#include "term.h"
 #include "xalloc.h"
 
 #define HEADERS_CAP	(256 * 1024)		/* header text of one row */
@@ -163,12 +164,17 @@ job_show(FILE *f, const struct job *j, const struct job_row *r,
 
 	if (f == NULL)
 		return;
-	fprintf(f, "--- row %zu (%s line %zu) ---\n", rw->row, j->p->roster,
-	    rw->line);
-	for (i = 0; i < r->nhdr; i++)
-		fprintf(f, "%s: %s\n", r->hdr[i].name, r->hdr[i].value);
+	/* Fields are untrusted: no escape sequence reaches the terminal. */
+	fprintf(f, "--- row %zu (", rw->row);
+	term_puts(f, j->p->roster, false);
+	fprintf(f, " line %zu) ---\n", rw->line);
+	for (i = 0; i < r->nhdr; i++) {
+		fprintf(f, "%s: ", r->hdr[i].name);
+		term_puts(f, r->hdr[i].value, false);
+		fputc('\n', f);
+	}
 	fprintf(f, "Message-ID: %s\n\n", r->msg.msgid);
-	fwrite(buf_str(&r->body), 1, r->body.len, f);
+	term_write(f, buf_str(&r->body), r->body.len, true);
 	if (r->body.len > 0 && r->body.data[r->body.len - 1] != '\n')
 		fputc('\n', f);
 	fputs("---\n", f);

@@ -14,6 +14,7 @@
 #include "batch.h"
 #include "err.h"
 #include "review.h"
+#include "term.h"
 
 #define VERSION		"0.1.0"
 #define PREVIEW_DIR	"out/preview"
@@ -89,14 +90,18 @@ exit_code(enum err_kind kind)
 	return EX_SOFTWARE;
 }
 
+/* Messages may quote roster fields: escaped for the terminal. */
 static void
 print_err(const char *level, const struct err *e)
 {
-	if (e->where[0] != '\0')
-		fprintf(stderr, "mailmerge: %s: %s: %s\n", e->where, level,
-		    e->msg);
-	else
-		fprintf(stderr, "mailmerge: %s: %s\n", level, e->msg);
+	fputs("mailmerge: ", stderr);
+	if (e->where[0] != '\0') {
+		term_puts(stderr, e->where, false);
+		fputs(": ", stderr);
+	}
+	fprintf(stderr, "%s: ", level);
+	term_puts(stderr, e->msg, false);
+	fputc('\n', stderr);
 }
 
 static void

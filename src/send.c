@@ -37,6 +37,7 @@
 #include "ratelimit.h"
 #include "report.h"
 #include "smtp.h"
+#include "term.h"
 #include "xalloc.h"
 
 #define SEND_ROUNDS		4	/* tries of a deferred row, in all */
@@ -1153,11 +1154,15 @@ list_unknown(void *arg, const struct report_line *l)
 {
 	struct send *s = arg;
 
-	(void)s;
-	if (l->e.status == REPORT_UNKNOWN && s->p->show != NULL &&
-	    s->unknown_listed++ < 50)
-		fprintf(s->p->show, "  row %zu %s: %s\n", l->e.row,
-		    l->e.recipients, l->e.reply);
+	if (l->e.status != REPORT_UNKNOWN || s->p->show == NULL ||
+	    s->unknown_listed++ >= 50)
+		return 0;
+	/* Recipients come from the roster: escaped for the terminal. */
+	fprintf(s->p->show, "  row %zu ", l->e.row);
+	term_puts(s->p->show, l->e.recipients, false);
+	fputs(": ", s->p->show);
+	term_puts(s->p->show, l->e.reply, false);
+	fputc('\n', s->p->show);
 	return 0;
 }
 
