@@ -310,6 +310,8 @@ set_secret(struct parse *p, enum secrets_src src, const char *v)
 static int
 set_password(struct parse *p, char *v)
 {
+	/* The password is held from now on: keep it out of core dumps. */
+	secrets_protect();
 	p->has_password = true;
 	return set_secret(p, SECRETS_INLINE, v);
 }

@@ -412,23 +412,45 @@ test_hardening_child(void)
 	fflush(stdout);
 }
 
+/* 14.12: holding an inline password (config loaded) is enough. */
 static void
-test_hardening(void)
+test_inline_child(void)
+{
+	struct config *c;
+	bool before = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1;
+
+	c = load("[gmail]\nuser = a\npassword = s3cret\n");
+	ok(c != NULL && before && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0,
+	    "config with password =: dumpable before, not after loading");
+	config_free(c);
+	fflush(stdout);
+}
+
+/* Run fn (n tests) in a child: it changes the process for good. */
+static void
+in_child(void (*fn)(void), int n)
 {
 	pid_t pid;
-	int status, n = 4;
+	int status, failed = tap_failed;
 
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		test_hardening_child();
-		_exit(tap_failed);
+		fn();
+		_exit(tap_failed - failed);
 	}
 	if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
 		tap_failed += WEXITSTATUS(status);
 	else
-		ok(0, "hardening child ran");
+		ok(0, "child ran");
 	tap_n += n;
+}
+
+static void
+test_hardening(void)
+{
+	in_child(test_hardening_child, 4);
+	in_child(test_inline_child, 1);
 }
 
 static void
@@ -613,6 +635,8 @@ main(void)
 		printf("Bail out! mkdtemp\n");
 		return 1;
 	}
+	/* First: loading a password = makes the process undumpable. */
+	test_hardening();
 	test_provider();
 	test_full();
 	test_defaults();
@@ -620,7 +644,6 @@ main(void)
 	test_errors_values();
 	test_mode();
 	test_trust();
-	test_hardening();
 	test_secret();
 	test_no_tty();
 	test_route();
