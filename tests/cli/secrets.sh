@@ -59,4 +59,39 @@ like "$TMP/cmd.core" '^Max core file size +0 +0 ' \
     "while the password is held, the process has no core file limit"
 unset MM_SPARE_SECRET MM_UNRELATED
 
+# -- no source: the no-echo prompt (readpassphrase) on a terminal ----------
+grep -v '^password_env' "$TMP/gw.conf" >"$TMP/tty.conf"
+chmod 600 "$TMP/tty.conf"
+"$PYTHON" - "$MAILMERGE" "$TMP/tty.conf" "$S/roster.csv" "$T" \
+    "$TMP/tty.csv" >"$TMP/tty.out" 2>&1 <<'PY'
+import os, pty, select, sys, time
+mm, conf, roster, tmpl, report = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(mm, [mm, "send", "-c", conf, "--yes", "-n", "1", "-r", report,
+                  roster, tmpl])
+seen, sent, end = b"", False, time.time() + 30
+while time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.5)
+    if fd in r:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    if not sent and b"Password for [lab]" in seen:
+        time.sleep(0.2)
+        os.write(fd, b"demo-password\r")
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode("utf-8", "replace"))
+print("\nEXIT %d" % os.waitstatus_to_exitcode(status))
+PY
+like "$TMP/tty.out" 'Password for \[lab\] demo' \
+    "no password source: a prompt on the terminal names the account"
+like "$TMP/tty.out" '^EXIT 0$' "the password typed at the prompt was used (exit 0)"
+unlike "$TMP/tty.out" 'demo-password' "the typed password is not echoed"
+
 done_testing
