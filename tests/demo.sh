@@ -4,11 +4,14 @@
 # certificate made on the spot, AUTH), sends the sample roster through
 # it with mailmerge send, reviews the report, shows where the delivered
 # messages are, and stops the server.
+#
+#   tests/demo.sh [DIR]    everything goes into DIR (default out/demo;
+#                          the tests pass a temporary folder)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 MAILMERGE=${MAILMERGE:-build/mailmerge}
 SMTPD=${SMTPD:-build/smtpd}
-D=out/demo
+D=${1:-out/demo}
 ROSTER=${ROSTER:-samples/roster.csv}
 TEMPLATE=${TEMPLATE:-templates/announcement.txt}
 
