@@ -48,9 +48,6 @@
 #define CONFIG_RATE_N_MAX	1000000	/* mails in one rate window */
 #define CONFIG_SESSION_MAX	1000000	/* max_per_session */
 #define CONFIG_TIMEOUT_MS_MAX	(3600 * 1000)	/* one hour */
-#define CONNECT_MS		(30 * 1000)
-#define CMD_MS			(5 * 60 * 1000)	/* RFC 5321 §4.5.3.2 */
-#define DATA_MS			(10 * 60 * 1000) /* RFC 5321 §4.5.3.2.6 */
 #define LOCAL_CONF		"./mailmerge.conf"
 #define ADDR_MAX		254	/* RFC 5321 §4.5.3.1.3 */
 
@@ -640,9 +637,9 @@ new_account(struct parse *p, const char *name)
 	a->name = xstrdup(name);
 	a->line = p->line;
 	a->auth = SMTP_AUTH_AUTO;
-	a->connect_ms = CONNECT_MS;
-	a->cmd_ms = CMD_MS;
-	a->data_ms = DATA_MS;
+	a->connect_ms = SMTP_CONNECT_MS;
+	a->cmd_ms = SMTP_CMD_MS;
+	a->data_ms = SMTP_DATA_MS;
 	p->a = a;
 }
 

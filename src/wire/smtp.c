@@ -35,10 +35,6 @@
 #include "utf8.h"
 #include "xalloc.h"
 
-/* RFC 5321 §4.5.3.2: 5 min for a command's reply, 10 min after ".". */
-#define SMTP_CONNECT_MS		30000
-#define SMTP_CMD_MS		300000
-#define SMTP_DATA_MS		600000
 #define SMTP_QUIT_MS		5000	/* QUIT is a courtesy */
 #define SMTP_ADDR_MAX		254	/* RFC 5321 §4.5.3.1.3: path 256 */
 #define SMTP_AUTH_LINE_MAX	12288	/* RFC 4954 §4 */
