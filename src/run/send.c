@@ -1154,8 +1154,12 @@ plan_warnings(const struct send *s, FILE *f)
 	for (i = 0; i < s->nwarn; i++) {
 		const struct err *w = &s->warn[i];
 
-		fprintf(f, "  warning: %s%s%s\n", w->where,
-		    w->where[0] != '\0' ? ": " : "", w->msg);
+		/* They may quote roster fields: escaped for the terminal. */
+		fputs("  warning: ", f);
+		term_puts(f, w->where, false);
+		fputs(w->where[0] != '\0' ? ": " : "", f);
+		term_puts(f, w->msg, false);
+		fputc('\n', f);
 	}
 }
 

@@ -57,4 +57,13 @@ raw "$TMP/stderr"
 ok $((!$?)) "send's stderr holds no raw control"
 like "$TMP/stdout" 'Kim\\x1b\[2J' "send shows the name escaped"
 
+# The plan repeats the warnings above its question: a column name there.
+mm send -c "$TMP/mm.conf" --yes -r "$TMP/report2.csv" "$TMP/col.csv" \
+    "$TMP/col.txt"
+is "$RC" 0 "send with an unused control-laden column: exit 0"
+like "$TMP/stdout" "warning: .*x\\\\x1b\[2Jy" \
+    "the plan's repeated warning shows the column name escaped"
+raw "$TMP/stdout"
+ok $((!$?)) "the plan (stdout) holds no raw control"
+
 done_testing
