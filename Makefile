@@ -3,6 +3,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 PKG_CONFIG ?= pkg-config
 LOCALEDIR ?= $(PREFIX)/share/locale
 PYTHON ?= /usr/bin/python3
@@ -40,6 +41,7 @@ MODULES = \
 	err \
 	html \
 	i18n \
+	init \
 	job \
 	markdown \
 	message \
@@ -178,9 +180,12 @@ install: $(B)/mailmerge $(MO)
 	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
 	    install -m 644 $(B)/locale/$$l/LC_MESSAGES/mailmerge.mo \
 	        $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/mailmerge.mo; done
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 src/cli/mailmerge.bash $(DESTDIR)$(BASHCOMPDIR)/mailmerge
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailmerge $(DESTDIR)$(MANDIR)/man1/mailmerge.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/mailmerge \
 	    $(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/mailmerge.mo)
 
 # Every build folder: build, build-asan, and any B=build-* (fuzz builds

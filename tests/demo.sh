@@ -32,7 +32,7 @@ cat >"$D/mailmerge.conf" <<CONF
 provider = custom
 host = 127.0.0.1
 port = $(cat "$D/port")
-ca_file = $D/certs/ca.pem
+ca_file = certs/ca.pem
 user = demo
 password_env = MAILMERGE_DEMO_PASSWORD
 from = 홍길동 교수 <prof.hong@example.com>

@@ -274,10 +274,21 @@ set_tls(struct parse *p, char *v)
 	return 0;
 }
 
+/* A relative ca_file is found from the config file's folder. */
 static int
 set_ca_file(struct parse *p, char *v)
 {
-	p->a->ca_file = xstrdup(v);
+	const char *slash = strrchr(p->path, '/');
+	size_t dir, n;
+
+	if (v[0] == '/' || slash == NULL) {
+		p->a->ca_file = xstrdup(v);
+		return 0;
+	}
+	dir = (size_t)(slash - p->path) + 1;
+	n = dir + strlen(v) + 1;
+	p->a->ca_file = xmalloc(n);
+	snprintf(p->a->ca_file, n, "%.*s%s", (int)dir, p->path, v);
 	return 0;
 }
 
@@ -934,8 +945,9 @@ load_file(struct config **cp, const char *path, struct err *e)
 	*cp = NULL;
 	fp = fopen(path, "re");
 	if (fp == NULL) {
-		err_set(e, E_NOINPUT, path, "cannot open configuration: %s",
-		    strerror(errno));
+		err_set(e, E_NOINPUT, path, "cannot open configuration: %s%s",
+		    strerror(errno), errno == ENOENT ? "; 'mailmerge init' "
+		    "writes a commented one to start from" : "");
 		return -1;
 	}
 	memset(&p, 0, sizeof(p));
@@ -978,7 +990,8 @@ config_load(struct config **cp, const char *path, struct err *e)
 	if (xdg[0] != '\0' && access(xdg, F_OK) == 0)
 		return load_file(cp, xdg, e);
 	err_set(e, E_NOINPUT, NULL, "no configuration file: tried %s%s%s; "
-	    "create one as README's \"Configuration\" section shows",
+	    "run 'mailmerge init' to write a commented one, or see README's "
+	    "\"The config file\"",
 	    LOCAL_CONF, xdg[0] != '\0' ? " and " : "", xdg);
 	return -1;
 }

@@ -15,6 +15,7 @@
 #include "batch.h"
 #include "err.h"
 #include "i18n.h"
+#include "init.h"
 #include "review.h"
 #include "term.h"
 
@@ -25,23 +26,18 @@ struct verb {
 	const char	*name;
 	int		(*run)(int argc, char **argv);
 	const char	*summary;
+	const char	*help;		/* VERB --help, mailmerge help VERB */
 };
 
+static int	run_init(int, char **);
 static int	run_preview(int, char **);
 static int	run_send(int, char **);
 static int	run_check(int, char **);
 static int	run_report(int, char **);
 
-static const struct verb verbs[] = {
-	{ "preview", run_preview,
-	    "render every mail into a folder (or mbox); send nothing" },
-	{ "send", run_send,
-	    "deliver every mail through the configured accounts" },
-	{ "check", run_check,
-	    "log in to every account (STARTTLS, AUTH) and send nothing" },
-	{ "report", run_report,
-	    "summarise delivery reports; write the rows not sent as a roster" },
-};
+/* The verbs, in the order usage() lists them; the table is at the end. */
+#define NVERBS	5
+static const struct verb verbs[NVERBS];
 
 static const char exit_codes[] =
     "Exit status:\n"
@@ -123,13 +119,38 @@ fail(const struct err *e)
 	return exit_code(e->kind);
 }
 
+/* One line: what is wrong, and where the help is. */
 static int
 usage_error(const char *verb, const char *fmt, const char *arg)
 {
-	fprintf(stderr, "mailmerge: ");
+	fprintf(stderr, "mailmerge: %s%s", verb ? verb : "", verb ? ": " : "");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'mailmerge %s --help'.\n", verb ? verb : "");
+	fprintf(stderr, " (see 'mailmerge %s%s')\n", verb ? "help " : "--help",
+	    verb ? verb : "");
 	return EX_USAGE;
+}
+
+/*
+ * getopt_long's '?' or ':' (opterr is 0, so getopt itself prints
+ * nothing): name the option as the user wrote it.
+ */
+static int
+bad_option(const char *verb, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	char name[64];
+
+	if (strncmp(arg, "--", 2) == 0 || optopt == 0)
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="),
+		    arg);
+	else
+		snprintf(name, sizeof(name), "-%c", optopt);
+	if (c == ':')
+		return usage_error(verb, "option '%s' needs a value", name);
+	if (strchr(arg, '=') != NULL && strncmp(arg, "--", 2) == 0 &&
+	    optopt != 0)
+		return usage_error(verb, "option '%s' takes no value", name);
+	return usage_error(verb, "unknown option '%s'", name);
 }
 
 static void
@@ -138,16 +159,80 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: mailmerge COMMAND [OPTIONS] ...\n"
-	    "       mailmerge --help | --version\n\n"
+	    "       mailmerge help [COMMAND] | --help | -V | --version\n\n"
 	    "Send one personalised mail per roster row.\n\nCommands:\n");
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+	for (i = 0; i < NVERBS; i++)
 		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
-	fprintf(f, "\nRun 'mailmerge COMMAND --help' for its options.\n\n%s",
-	    exit_codes);
+	fprintf(f, "\nRun 'mailmerge help COMMAND' (or 'mailmerge COMMAND "
+	    "--help') for its options.\n\n%s", exit_codes);
+}
+
+static const struct verb *
+find_verb(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NVERBS; i++)
+		if (strcmp(name, verbs[i].name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+/* A verb's usage, its options, then the exit statuses. */
+static int
+verb_help(const char *name)
+{
+	fputs(find_verb(name)->help, stdout);
+	fputs(exit_codes, stdout);
+	return EX_OK;
+}
+
+static const char init_help[] =
+    "usage: mailmerge init [DIR]\n\n"
+    "Write a commented mailmerge.conf (mode 0600), a sample roster.csv and\n"
+    "a template.txt into DIR (default: the current folder) to start from.\n"
+    "A file that is already there is kept, never overwritten.\n\n"
+    "  -h, --help          this help\n\n";
+
+static int
+run_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct init_result res;
+	struct err e;
+	size_t i;
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return verb_help("init");
+		return bad_option("init", c, argv);
+	}
+	if (argc - optind > 1)
+		return usage_error("init", "%s", "init takes at most one "
+		    "argument: DIR");
+	if (init_write(argc > optind ? argv[optind] : ".", &res, &e) == -1)
+		return fail(&e);
+	for (i = 0; i < res.nfiles; i++)
+		printf("%s %s\n", res.file[i].created ? "wrote" : "kept ",
+		    res.file[i].path);
+	if (res.kept > 0)
+		printf("%zu file%s already there and %s kept unchanged\n",
+		    res.kept, res.kept == 1 ? " was" : "s were",
+		    res.kept == 1 ? "was" : "were");
+	printf("next: edit %s (your accounts), then\n"
+	    "  mailmerge preview -c %s %s %s\n  mailmerge check -c %s\n",
+	    res.file[0].path, res.file[0].path, res.file[1].path,
+	    res.file[2].path, res.file[0].path);
+	return EX_OK;
 }
 
 static const char preview_help[] =
-    "usage: mailmerge preview [-o DIR] [--mbox FILE] [-n N] [--encoding ENC]\n"
+    "usage: mailmerge preview [-o DIR] [--mbox FILE] [-c CONFIG] [-n N]\n"
+    "                         [--skip-invalid] [--encoding ENC]\n"
     "                         [--delimiter C] ROSTER.csv TEMPLATE\n\n"
     "Render the mail of every roster row without sending anything.\n\n"
     "  -o, --output DIR    where the .eml files and report.csv go\n"
@@ -157,7 +242,13 @@ static const char preview_help[] =
     "      --mbox FILE     write all messages into one mbox file instead "
     "of .eml\n"
     "                      files (the report still goes to DIR)\n"
+    "  -c, --config FILE   take From from the account a row would go\n"
+    "                      through, as send does (default: From must be in\n"
+    "                      the template)\n"
     "  -n, --limit N       only the first N rows (default: all)\n"
+    "      --skip-invalid  rows with errors are reported skipped, with the\n"
+    "                      reason, and the others previewed (default: any\n"
+    "                      error stops the run before anything is written)\n"
     "      --encoding ENC  the roster's encoding, e.g. CP949 (default: "
     "detect\n"
     "                      UTF-8, UTF-8 with BOM, UTF-16 with BOM, else "
@@ -234,9 +325,8 @@ batch_operands(const char *verb, int argc, char **argv,
     struct batch_params *p)
 {
 	if (argc - optind != 2) {
-		fprintf(stderr, "mailmerge: %s takes two arguments: ROSTER.csv "
-		    "TEMPLATE\nTry 'mailmerge %s --help'.\n", verb, verb);
-		return EX_USAGE;
+		return usage_error(verb, "%s", "takes two arguments: "
+		    "ROSTER.csv TEMPLATE");
 	}
 	p->roster = argv[optind];
 	p->template = argv[optind + 1];
@@ -249,6 +339,8 @@ run_preview(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "mbox", required_argument, NULL, 'M' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "skip-invalid", no_argument, NULL, 'S' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "encoding", required_argument, NULL, 'E' },
 		{ "delimiter", required_argument, NULL, 'D' },
@@ -260,7 +352,7 @@ run_preview(int argc, char **argv)
 	struct err e;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "o:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:n:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			p.outdir = optarg;
@@ -268,15 +360,19 @@ run_preview(int argc, char **argv)
 		case 'M':
 			p.mbox = optarg;
 			break;
+		case 'c':
+			p.config = optarg;
+			break;
+		case 'S':
+			p.skip_invalid = true;
+			break;
 		case 'h':
-			fputs(preview_help, stdout);
-			fputs(exit_codes, stdout);
-			return EX_OK;
+			return verb_help("preview");
 		default:
 			rc = roster_option("preview", c, &p);
 			if (rc != 0)
-				return rc == 1 ? usage_error("preview", "%s",
-				    "bad option") : rc;
+				return rc == 1 ? bad_option("preview", c,
+				    argv) : rc;
 		}
 	}
 	rc = batch_operands("preview", argc, argv, &p);
@@ -289,7 +385,8 @@ run_preview(int argc, char **argv)
 
 static const char send_help[] =
     "usage: mailmerge send [-c CONFIG] [-r REPORT] [--resume] [--rate N/UNIT]\n"
-    "                      [-n N] [--trace] [--yes] [--encoding ENC]\n"
+    "                      [-n N] [--trace] [--yes] [--test-to ADDRESS]\n"
+    "                      [--skip-invalid] [--encoding ENC]\n"
     "                      [--delimiter C] ROSTER.csv TEMPLATE\n\n"
     "Send one mail per roster row through the accounts of CONFIG.\n"
     "Every row and every password is checked before anything is sent.\n"
@@ -308,6 +405,14 @@ static const char send_help[] =
     "      --trace         print the SMTP dialogue on stderr (passwords and\n"
     "                      message bodies are never shown)\n"
     "  -y, --yes           send without asking (required off a terminal)\n"
+    "      --test-to ADDRESS\n"
+    "                      send row 1 (or the first N rows of -n N) only to\n"
+    "                      ADDRESS, Subject prefixed [TEST]; no student gets\n"
+    "                      anything, no report is written, nothing counts\n"
+    "                      as sent\n"
+    "      --skip-invalid  rows with errors are reported skipped, with the\n"
+    "                      reason, and the others sent (default: any error\n"
+    "                      stops the run before anything is sent)\n"
     "      --encoding ENC  the roster's encoding (default: detect)\n"
     "      --delimiter C   field delimiter: ',' ';' 'tab' (default: detect)\n"
     "  -h, --help          this help\n\n";
@@ -412,6 +517,21 @@ catch_stop(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Options that go together, or not; 0 or EX_USAGE. */
+static int
+send_options(struct batch_params *p)
+{
+	if (p->resume && p->report == NULL)
+		return usage_error("send", "%s", "--resume needs -r REPORT, "
+		    "the report of the run to continue");
+	if (p->test_to != NULL && (p->resume || p->report != NULL))
+		return usage_error("send", "%s", "--test-to writes no report: "
+		    "it takes neither --resume nor -r");
+	if (p->test_to != NULL && p->limit == 0)
+		p->limit = 1;	/* row 1 unless -n says more */
+	return 0;
+}
+
 static int
 run_send(int argc, char **argv)
 {
@@ -423,6 +543,8 @@ run_send(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'n' },
 		{ "trace", no_argument, NULL, 'v' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "test-to", required_argument, NULL, 't' },
+		{ "skip-invalid", no_argument, NULL, 'S' },
 		{ "encoding", required_argument, NULL, 'E' },
 		{ "delimiter", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
@@ -433,7 +555,7 @@ run_send(int argc, char **argv)
 	struct err e;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "c:r:n:yh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:r:n:yh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			p.config = optarg;
@@ -453,23 +575,27 @@ run_send(int argc, char **argv)
 		case 'y':
 			p.yes = true;
 			break;
+		case 't':
+			p.test_to = optarg;
+			break;
+		case 'S':
+			p.skip_invalid = true;
+			break;
 		case 'h':
-			fputs(send_help, stdout);
-			fputs(exit_codes, stdout);
-			return EX_OK;
+			return verb_help("send");
 		default:
 			rc = roster_option("send", c, &p);
 			if (rc != 0)
-				return rc == 1 ? usage_error("send", "%s",
-				    "bad option") : rc;
+				return rc == 1 ? bad_option("send", c,
+				    argv) : rc;
 		}
 	}
 	rc = batch_operands("send", argc, argv, &p);
 	if (rc != 0)
 		return rc;
-	if (p.resume && p.report == NULL)
-		return usage_error("send", "%s", "--resume needs -r REPORT, "
-		    "the report of the run to continue");
+	rc = send_options(&p);
+	if (rc != 0)
+		return rc;
 	p.roster = argv[optind];
 	p.template = argv[optind + 1];
 	if (isatty(STDERR_FILENO))
@@ -496,7 +622,7 @@ run_check(int argc, char **argv)
 	struct err e;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			p.config = optarg;
@@ -505,11 +631,9 @@ run_check(int argc, char **argv)
 			p.trace = stderr;
 			break;
 		case 'h':
-			fputs(check_help, stdout);
-			fputs(exit_codes, stdout);
-			return EX_OK;
+			return verb_help("check");
 		default:
-			return usage_error("check", "%s", "bad option");
+			return bad_option("check", c, argv);
 		}
 	}
 	if (argc != optind)
@@ -533,11 +657,13 @@ static const char report_help[] =
     "to be sent the summary ends with the command that continues, and the\n"
     "exit status is 75.\n\n"
     "      --failed-csv FILE  write the roster rows whose latest status is\n"
-    "                         not sent (header included, UTF-8) to FILE, as\n"
-    "                         the roster of a retry batch (default: none);\n"
-    "                         the roster is found by the path in the report,\n"
-    "                         so run this where the batch ran; refused if\n"
-    "                         the roster changed since.  Rows no report\n"
+    "                         not sent (header included, in the roster's\n"
+    "                         own encoding and delimiter) to FILE, as the\n"
+    "                         roster of a retry batch (default: none); the\n"
+    "                         roster is found by the path in the report\n"
+    "                         (an old relative one: from here, or beside\n"
+    "                         the report); refused if the roster changed\n"
+    "                         since.  Rows no report\n"
     "                         mentions are included; so are rows left\n"
     "                         unknown, with a warning: check the Sent\n"
     "                         folder before sending them again\n"
@@ -603,7 +729,7 @@ run_report(int argc, char **argv)
 	size_t left;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
 			failed = optarg;
@@ -615,11 +741,9 @@ run_report(int argc, char **argv)
 			html = optarg;
 			break;
 		case 'h':
-			fputs(report_help, stdout);
-			fputs(exit_codes, stdout);
-			return EX_OK;
+			return verb_help("report");
 		default:
-			return usage_error("report", "%s", "bad option");
+			return bad_option("report", c, argv);
 		}
 	}
 	if (argc == optind)
@@ -635,12 +759,44 @@ run_report(int argc, char **argv)
 	return left > 0 ? EX_TEMPFAIL : EX_OK;	/* rows remain: resume */
 }
 
+static const struct verb verbs[NVERBS] = {
+	{ "init", run_init,
+	    "write a commented config, a sample roster and a template",
+	    init_help },
+	{ "preview", run_preview,
+	    "render every mail into a folder (or mbox); send nothing",
+	    preview_help },
+	{ "send", run_send,
+	    "deliver every mail through the configured accounts", send_help },
+	{ "check", run_check,
+	    "log in to every account (STARTTLS, AUTH) and send nothing",
+	    check_help },
+	{ "report", run_report,
+	    "summarise delivery reports; write the rows not sent as a roster",
+	    report_help },
+};
+
+
+/* mailmerge help [VERB] */
+static int
+run_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stdout);
+		return EX_OK;
+	}
+	if (argc > 2 || find_verb(argv[1]) == NULL)
+		return usage_error(NULL, "help: no command '%s'", argv[1]);
+	return verb_help(argv[1]);
+}
+
 int
 main(int argc, char **argv)
 {
-	size_t i;
+	const struct verb *v;
 
 	i18n_init();
+	opterr = 0;	/* bad_option() says it, in one line */
 	if (argc < 2) {
 		usage(stderr);
 		return EX_USAGE;
@@ -649,12 +805,14 @@ main(int argc, char **argv)
 		usage(stdout);
 		return EX_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("mailmerge " VERSION "\n");
 		return EX_OK;
 	}
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(argv[1], verbs[i].name) == 0)
-			return verbs[i].run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "help") == 0)
+		return run_help(argc - 1, argv + 1);
+	v = find_verb(argv[1]);
+	if (v != NULL)
+		return v->run(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown command '%s'", argv[1]);
 }

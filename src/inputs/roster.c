@@ -461,6 +461,26 @@ utf8_only(struct roster *r, const char *name, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
+/*
+ * A ZIP file (XLSX, ODS: "PK\3\4") given as the roster.  The one place
+ * that says what to do with a spreadsheet, so that direct spreadsheet
+ * reading can replace it.
+ */
+static bool
+is_spreadsheet(const unsigned char *head, size_t n)
+{
+	return n >= 3 && memcmp(head, "PK\3", 3) == 0;
+}
+
+static int
+spreadsheet(struct roster *r, struct err *e)
+{
+	fail(r, e, 0, SIZE_MAX, "this is a spreadsheet (XLSX/ODS): save it "
+	    "as CSV UTF-8 (Excel: File > Save As > CSV UTF-8; LibreOffice: "
+	    "File > Save As > Text CSV, UTF-8) and give that file");
+	return -1;
+}
+
 static bool
 is_utf8_name(const char *enc)
 {
@@ -480,6 +500,8 @@ detect_encoding(struct roster *r, const char *forced, struct err *e)
 	}
 	if (stream_reset(r, e) == -1)
 		return -1;
+	if (is_spreadsheet(bom, n))
+		return spreadsheet(r, e);
 	if (forced != NULL && is_utf8_name(forced))
 		return utf8_only(r, forced, e);
 	if (forced != NULL)
@@ -1158,4 +1180,140 @@ roster_write(FILE *f, const char *const *fields, size_t n, struct err *e)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Writing a roster back in its own encoding and delimiter (the retry
+ * roster): each record is quoted into one UTF-8 line, then converted
+ * with iconv, so Korean Excel opens a CP949 ';' file it gave us as it
+ * was.  UTF-16LE/BE (detected from their BOM) get that BOM back.
+ */
+struct roster_out {
+	FILE		*f;
+	iconv_t		 cd;		/* NOCONV: write UTF-8 as it is */
+	int		 delim;
+	struct buf	 line;
+	char		 conv[CONV_SIZE];
+};
+
+static int
+out_fail(struct err *e, const char *what)
+{
+	err_set(e, E_OS, NULL, "cannot write a CSV record: %s", what);
+	return -1;
+}
+
+int
+roster_out_open(struct roster_out **op, FILE *f, const char *encoding,
+    int delim, struct err *e)
+{
+	struct roster_out *o;
+	const char *bom = NULL;
+
+	*op = NULL;
+	o = xcalloc(1, sizeof(*o));
+	o->f = f;
+	o->cd = NOCONV;
+	o->delim = delim != 0 ? delim : ',';
+	buf_init(&o->line, ROW_MAX);
+	if (encoding != NULL && !is_utf8_name(encoding)) {
+		o->cd = iconv_open(encoding, "UTF-8");
+		if (o->cd == NOCONV) {
+			err_set(e, E_INPUT, NULL, "cannot write encoding "
+			    "'%s': not known to iconv", encoding);
+			roster_out_free(o);
+			return -1;
+		}
+		if (strcasecmp(encoding, "UTF-16LE") == 0)
+			bom = "\xFF\xFE";
+		else if (strcasecmp(encoding, "UTF-16BE") == 0)
+			bom = "\xFE\xFF";
+	}
+	if (bom != NULL && fwrite(bom, 1, 2, f) != 2) {
+		roster_out_free(o);
+		return out_fail(e, strerror(errno));
+	}
+	*op = o;
+	return 0;
+}
+
+/* One field, quoted when it holds the delimiter, a quote or a break. */
+static int
+out_field(struct roster_out *o, const char *s, bool alone)
+{
+	char special[5] = { (char)o->delim, '"', '\r', '\n', '\0' };
+	int rc = 0;
+
+	if (strpbrk(s, special) == NULL && !(alone && *s == '\0'))
+		return buf_adds(&o->line, s);
+	rc |= buf_addc(&o->line, '"');
+	for (; *s != '\0' && rc == 0; s++) {
+		if (*s == '"')
+			rc |= buf_addc(&o->line, '"');
+		rc |= buf_addc(&o->line, *s);
+	}
+	return rc | buf_addc(&o->line, '"');
+}
+
+/* o->line, converted, to o->f. */
+static int
+out_flush(struct roster_out *o, struct err *e)
+{
+	char *in = o->line.data, *out;
+	size_t inleft = o->line.len, outleft;
+
+	if (o->cd == NOCONV) {
+		if (fwrite(in, 1, inleft, o->f) != inleft)
+			return out_fail(e, strerror(errno));
+		return 0;
+	}
+	while (inleft > 0) {
+		out = o->conv;
+		outleft = sizeof(o->conv);
+		if (iconv(o->cd, &in, &inleft, &out, &outleft) == (size_t)-1 &&
+		    errno != E2BIG) {
+			err_set(e, E_INPUT, NULL, "a value cannot be written "
+			    "in the roster's encoding: %s", strerror(errno));
+			return -1;
+		}
+		if (fwrite(o->conv, 1, sizeof(o->conv) - outleft, o->f) !=
+		    sizeof(o->conv) - outleft)
+			return out_fail(e, strerror(errno));
+	}
+	return 0;
+}
+
+int
+roster_out_row(struct roster_out *o, const char *const *fields, size_t n,
+    struct err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	buf_reset(&o->line);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (i > 0)
+			rc = buf_addc(&o->line, (char)o->delim);
+		if (rc == 0)
+			rc = out_field(o, fields[i] ? fields[i] : "", n == 1);
+	}
+	if (rc == 0)
+		rc = buf_add(&o->line, "\r\n", 2);
+	if (rc != 0) {
+		err_set(e, E_INPUT, NULL, "a record is longer than %d bytes",
+		    ROW_MAX);
+		return -1;
+	}
+	return out_flush(o, e);
+}
+
+void
+roster_out_free(struct roster_out *o)
+{
+	if (o == NULL)
+		return;
+	if (o->cd != NOCONV)
+		iconv_close(o->cd);
+	buf_fini(&o->line);
+	free(o);
 }

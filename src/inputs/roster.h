@@ -85,4 +85,19 @@ int	roster_rewind(struct roster *r, struct err *e);
 int	roster_write(FILE *f, const char *const *fields, size_t n,
 	    struct err *e);
 
+/*
+ * A roster writer in a given encoding (an iconv name, as
+ * roster_encoding() says; NULL: UTF-8) and delimiter (0: ','): fields
+ * come as UTF-8, records go out RFC 4180-quoted with CRLF.  UTF-16LE and
+ * UTF-16BE start with their BOM.  E_INPUT: an unknown encoding, a value
+ * the encoding cannot hold; E_OS: a write error.
+ */
+struct roster_out;
+
+int	roster_out_open(struct roster_out **op, FILE *f, const char *encoding,
+	    int delim, struct err *e);
+int	roster_out_row(struct roster_out *o, const char *const *fields,
+	    size_t n, struct err *e);
+void	roster_out_free(struct roster_out *o);
+
 #endif /* ROSTER_H */

@@ -1180,7 +1180,8 @@ headers_put(struct build *b)
 		return 0;
 	if (p->from_default == NULL) {
 		err_set(b->e, E_INPUT, "From", "no sender: add \"From: Name "
-		    "<you@example.com>\" to the template");
+		    "<you@example.com>\" to the template, or (preview) "
+		    "pass -c CONFIG to take the account's");
 		return -1;
 	}
 	why = value_check(p->from_default, strlen(p->from_default));

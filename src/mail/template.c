@@ -1402,8 +1402,16 @@ int
 template_bind(struct template *t, const char *const *cols, size_t ncols,
     struct err *e)
 {
+	return template_bind_all(t, cols, ncols, NULL, NULL, e) == 0 ? 0 : -1;
+}
+
+size_t
+template_bind_all(struct template *t, const char *const *cols, size_t ncols,
+    void (*each)(void *arg, const struct err *e), void *arg, struct err *e)
+{
+	struct err one;
 	struct tag *g;
-	size_t i;
+	size_t i, bad = 0;
 
 	free(t->use);
 	t->use = xcalloc(ncols ? ncols : 1, sizeof(*t->use));
@@ -1413,10 +1421,17 @@ template_bind(struct template *t, const char *const *cols, size_t ncols,
 		g = &t->tags[i];
 		g->column = find_col(t->arena.data + g->off, g->len, cols,
 		    ncols);
-		if (g->column == SIZE_MAX)
-			return bind_fail(t, g, cols, ncols, e);
+		if (g->column == SIZE_MAX) {
+			bind_fail(t, g, cols, ncols, bad == 0 ? e : &one);
+			if (each != NULL)
+				each(arg, bad == 0 ? e : &one);
+			bad++;
+			continue;
+		}
 		t->use[g->column] |= g->use;
 	}
+	if (bad > 0)
+		return bad;
 	for (i = 0; i < t->nops; i++)
 		if (t->ops[i].kind != OP_TEXT)
 			t->ops[i].col = t->tags[t->ops[i].tag].column;
@@ -1609,6 +1624,27 @@ render(const struct template *t, size_t i, size_t end, const struct row *r,
 		i++;
 	}
 	return 0;
+}
+
+size_t
+template_header_cols(const struct template *t, size_t i, size_t *cols,
+    size_t max)
+{
+	const struct op *o;
+	size_t k, j, n = 0;
+
+	if (!t->bound || i >= t->nhdr)
+		return 0;
+	for (k = t->hdr[i].first; k < t->hdr[i].end; k++) {
+		o = &t->ops[k];
+		if (o->kind != OP_VALUE)
+			continue;
+		for (j = 0; j < n && cols[j] != o->col; j++)
+			continue;
+		if (j == n && n < max)
+			cols[n++] = o->col;
+	}
+	return n;
 }
 
 int

@@ -63,6 +63,22 @@ const char *template_path(const struct template *t);
 int	template_bind(struct template *t, const char *const *cols,
 	    size_t ncols, struct err *e);
 
+/*
+ * The same, going on past a tag naming no column: each such tag's
+ * error goes to each(arg, e) (if not NULL), and e holds the first.
+ * Returns how many tags failed (0: bound).
+ */
+size_t	template_bind_all(struct template *t, const char *const *cols,
+	    size_t ncols, void (*each)(void *arg, const struct err *e),
+	    void *arg, struct err *e);
+
+/*
+ * After bind: the columns whose values header i shows (value tags, not
+ * section tests), at most max of them into cols; how many.
+ */
+size_t	template_header_cols(const struct template *t, size_t i,
+	    size_t *cols, size_t max);
+
 /* After bind: how column col is used (0 if not at all). */
 unsigned template_use(const struct template *t, size_t col);
 

@@ -96,6 +96,36 @@ dupmeta(const char *s)
 	return xstrdup(s ? s : "");
 }
 
+/*
+ * A report starts with a UTF-8 BOM, so Excel (Korean Excel above all)
+ * opens it as UTF-8; readers take it with or without.
+ */
+static int
+write_bom(FILE *f, const char *path, struct err *e)
+{
+	if (fwrite(REPORT_BOM, 1, 3, f) != 3) {
+		err_set(e, E_OS, path, "cannot write the report: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* NULL (detect: the BOM says UTF-8) if path starts with one, else UTF-8. */
+static const char *
+report_encoding(const char *path)
+{
+	char head[3] = { 0 };
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return "UTF-8";
+	if (fread(head, 1, 3, f) != 3)
+		head[0] = '\0';
+	fclose(f);
+	return memcmp(head, REPORT_BOM, 3) == 0 ? NULL : "UTF-8";
+}
+
 static int
 write_header(struct report *r, struct err *e)
 {
@@ -107,7 +137,8 @@ write_header(struct report *r, struct err *e)
 	}
 	if (end > 0)
 		return 0;
-	return roster_write(r->f, columns, REPORT_NCOLS, e);
+	return write_bom(r->f, r->path, e) == -1 ? -1 :
+	    roster_write(r->f, columns, REPORT_NCOLS, e);
 }
 
 static int
@@ -452,6 +483,7 @@ open_report(const char *path, struct roster **rsp, struct err *e)
 	}
 	if (st.st_size == 0)
 		return 0;	/* created, killed before its header */
+	rp.encoding = report_encoding(path);
 	if (torn(path, st.st_size)) {
 		err_set(e, E_INPUT, path, "the last line is cut off: a run "
 		    "was killed while writing it; 'mailmerge send --resume -r "
@@ -572,7 +604,9 @@ report_compact(const char *path, struct err *e)
 		err_set(e, E_OS, tmp, "cannot write: %s", strerror(errno));
 		goto out;
 	}
-	if (roster_write(c.out, columns, REPORT_NCOLS, e) == -1 ||
+	rp.encoding = report_encoding(path);
+	if (write_bom(c.out, tmp, e) == -1 ||
+	    roster_write(c.out, columns, REPORT_NCOLS, e) == -1 ||
 	    roster_open(&rs, &rp, e) == -1 || copy_last(&c, rs, e) == -1) {
 		fclose(c.out);
 		unlink(tmp);

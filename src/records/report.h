@@ -22,6 +22,8 @@
  *   template,template_sha256,format
  */
 
+#define REPORT_BOM	"\xEF\xBB\xBF"	/* a report's first octets (readers
+					   accept a report without) */
 #define REPORT_FORMAT	1	/* the "format" column; readers refuse newer */
 #define REPORT_NCOLS	17
 

@@ -380,7 +380,8 @@ tally_all(struct review *rv)
 		qsort(rv->codes, rv->ncodes, sizeof(*rv->codes), by_code);
 }
 
-static int	roster_check(const struct review *, struct err *);
+static int	roster_find(const struct review *, char *, size_t,
+		    struct err *);
 static const struct entry *find_row(const struct review *, size_t);
 
 /*
@@ -391,7 +392,8 @@ static const struct entry *find_row(const struct review *, size_t);
 static void
 count_roster(struct review *rv)
 {
-	struct roster_params rp = { .path = review_roster(rv) };
+	char found[PATH_MAX];
+	struct roster_params rp = { .path = found };
 	struct roster *rs = NULL;
 	struct roster_row rw;
 	struct err e;
@@ -402,7 +404,8 @@ count_roster(struct review *rv)
 		if (rv->rows[i].x.status != REPORT_PREVIEWED)
 			rv->sent_any = true;
 	if (rv->roster == NULL || rv->roster[0] == '\0' ||
-	    roster_check(rv, &e) == -1 || roster_open(&rs, &rp, &e) == -1)
+	    roster_find(rv, found, sizeof(found), &e) == -1 ||
+	    roster_open(&rs, &rp, &e) == -1)
 		return;
 	while ((n = roster_next(rs, &rw, &e)) == 1) {
 		rv->roster_rows++;
@@ -1414,18 +1417,17 @@ review_write_html(const struct review *rv, const char *path,
 
 /* ---- the retry roster -------------------------------------------- */
 
+/* 0: path has the reports' checksum; 1: it differs; -1: unreadable. */
 static int
-roster_check(const struct review *rv, struct err *e)
+roster_sum_is(const struct review *rv, const char *path, int *err)
 {
 	struct codec_sha256 h;
 	char chunk[65536], hex[CODEC_SHA256_HEX];
 	ssize_t n;
-	int fd = open(rv->roster, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd == -1) {
-		err_set(e, E_NOINPUT, rv->roster, "cannot open the roster the "
-		    "report names (%s): run mailmerge report from the "
-		    "directory the batch ran in", strerror(errno));
+		*err = errno;
 		return -1;
 	}
 	codec_sha256_init(&h);
@@ -1435,32 +1437,84 @@ roster_check(const struct review *rv, struct err *e)
 			break;
 		codec_sha256_update(&h, chunk, (size_t)n);
 	}
+	*err = errno;
 	close(fd);
-	if (n == -1) {
-		err_set(e, E_NOINPUT, rv->roster, "cannot read the roster: %s",
-		    strerror(errno));
+	if (n == -1)
 		return -1;
-	}
 	codec_sha256_hex(&h, hex);
-	if (strcmp(hex, rv->roster_sum) != 0) {
+	return strcmp(hex, rv->roster_sum) == 0 ? 0 : 1;
+}
+
+/*
+ * Candidate k for the roster: its path as the report has it (absolute
+ * since reports record absolute paths; an older report's relative path
+ * is from where the batch ran: the current folder), then for a relative
+ * one each report's folder and the folder above it (out/report.csv).
+ * False when there are no more.
+ */
+static bool
+roster_candidate(const struct review *rv, size_t k, char *out, size_t size)
+{
+	const char *rp, *slash;
+	size_t i = (k - 1) / 2;
+	int dir;
+
+	if (k == 0)
+		return snprintf(out, size, "%s", rv->roster) < (int)size;
+	if (rv->roster[0] == '/' || i >= rv->npaths)
+		return false;
+	rp = rv->paths[i];
+	slash = strrchr(rp, '/');
+	dir = slash == NULL ? 0 : (int)(slash - rp + 1);
+	if (k % 2 == 1)
+		snprintf(out, size, "%.*s%s", dir, rp, rv->roster);
+	else
+		snprintf(out, size, "%.*s%s../%s", dir, rp, dir ? "" : "./",
+		    rv->roster);
+	return true;
+}
+
+/* Find the roster the reports were made from, unchanged, into found. */
+static int
+roster_find(const struct review *rv, char *found, size_t size,
+    struct err *e)
+{
+	int rc, err = 0, first_err = 0, first = -1;
+	size_t k;
+
+	for (k = 0; roster_candidate(rv, k, found, size); k++) {
+		rc = roster_sum_is(rv, found, &err);
+		if (rc == 0)
+			return 0;
+		if (k == 0) {
+			first = rc;
+			first_err = err;
+		} else if (rc == 1 && first == -1)
+			first = 1;
+	}
+	if (first == 1)
 		err_set(e, E_INPUT, rv->roster, "the roster changed since the "
 		    "report was written; refusing to write a retry roster "
 		    "from it");
-		return -1;
-	}
-	return 0;
+	else
+		err_set(e, E_NOINPUT, rv->roster, "cannot open the roster the "
+		    "report names (%s), nor find it beside the report: run "
+		    "mailmerge report from the directory the batch ran in",
+		    strerror(first_err));
+	return -1;
 }
 
 /* Refuse to replace the roster or a report with the retry roster. */
 static int
-not_clobber(const struct review *rv, const char *path, struct err *e)
+not_clobber(const struct review *rv, const char *roster, const char *path,
+    struct err *e)
 {
 	struct stat out, in;
 	size_t i;
 
 	if (stat(path, &out) == -1)
 		return 0;
-	if (stat(rv->roster, &in) == 0 && in.st_dev == out.st_dev &&
+	if (stat(roster, &in) == 0 && in.st_dev == out.st_dev &&
 	    in.st_ino == out.st_ino) {
 		err_set(e, E_USAGE, path, "this is the roster itself: write "
 		    "the retry roster to another file");
@@ -1489,7 +1543,7 @@ find_row(const struct review *rv, size_t row)
 }
 
 static int
-copy_rows(const struct review *rv, struct roster *rs, FILE *out,
+copy_rows(const struct review *rv, struct roster *rs, struct roster_out *out,
     struct review_retry *rt, struct err *e)
 {
 	struct roster_row rw;
@@ -1503,7 +1557,7 @@ copy_rows(const struct review *rv, struct roster *rs, FILE *out,
 		en = find_row(rv, rw.row);
 		if (en != NULL && en->x.status == REPORT_SENT)
 			continue;
-		if (roster_write(out, rw.fields, rw.nfields, e) == -1)
+		if (roster_out_row(out, rw.fields, rw.nfields, e) == -1)
 			return -1;
 		rt->rows++;
 		if (en == NULL)
@@ -1518,8 +1572,10 @@ int
 review_write_retry(const struct review *rv, const char *path,
     struct review_retry *rt, struct err *e)
 {
-	struct roster_params rp = { .path = review_roster(rv) };
+	char found[PATH_MAX];
+	struct roster_params rp = { .path = found };
 	struct roster *rs = NULL;
+	struct roster_out *out = NULL;
 	char tmp[PATH_TMP_MAX];
 	FILE *f;
 	bool ok;
@@ -1529,7 +1585,8 @@ review_write_retry(const struct review *rv, const char *path,
 		err_set(e, E_INPUT, rv->paths[0], "the report names no roster");
 		return -1;
 	}
-	if (roster_check(rv, e) == -1 || not_clobber(rv, path, e) == -1 ||
+	if (roster_find(rv, found, sizeof(found), e) == -1 ||
+	    not_clobber(rv, found, path, e) == -1 ||
 	    roster_open(&rs, &rp, e) == -1)
 		return -1;
 	f = open_tmp(path, tmp, e);
@@ -1537,8 +1594,12 @@ review_write_retry(const struct review *rv, const char *path,
 		roster_free(rs);
 		return -1;
 	}
-	ok = roster_write(f, roster_cols(rs), roster_ncols(rs), e) == 0 &&
-	    copy_rows(rv, rs, f, rt, e) == 0;
+	/* In the roster's own encoding and delimiter, as re-detected. */
+	ok = roster_out_open(&out, f, roster_encoding(rs),
+	    roster_delimiter(rs), e) == 0 &&
+	    roster_out_row(out, roster_cols(rs), roster_ncols(rs), e) == 0 &&
+	    copy_rows(rv, rs, out, rt, e) == 0;
+	roster_out_free(out);
 	roster_free(rs);
 	return close_tmp(f, tmp, path, ok, e);
 }

@@ -54,11 +54,14 @@ struct batch_params {
 	size_t		 limit;		/* first N rows only; 0: all */
 	const char	*outdir;	/* preview: .eml folder and report */
 	const char	*mbox;		/* preview: one mbox instead, or NULL */
+	bool		 skip_invalid;	/* rows with errors are skipped, not
+					   fatal */
 	FILE		*show;		/* the first message, plan, summary */
 	batch_diag_fn	*diag;		/* errors and warnings */
 	void		*diag_arg;
-	/* send and check */
-	const char	*config;	/* or NULL: the default places */
+	/* send and check (and preview, for From) */
+	const char	*config;	/* or NULL: the default places (send) */
+	const char	*test_to;	/* send only to this address, or NULL */
 	const char	*report;	/* or NULL: out/report-DATE-TIME.csv */
 	bool		 resume;	/* skip rows the report has as done */
 	const char	*rate;		/* "N/UNIT" for every account, or NULL */

@@ -20,6 +20,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -38,6 +40,11 @@
 #define ATTACH_HEADER	"Attachment"
 
 enum warn_kind { W_EMPTY, W_DUP, W_UNUSED };
+
+/* Column names that hold the student's name, for row errors. */
+static const char *const name_cols[] = { "이름", "성명", "성함", "학생",
+    "학생명", "name", "full name", "student", "student name", "名前",
+    "姓名" };
 
 void
 job_diag(const struct job *j, enum batch_level level, const struct err *e)
@@ -112,6 +119,11 @@ job_fini(struct job *j)
 	roster_free(j->roster);
 	template_free(j->tmpl);
 	free(j->dir);
+	free(j->roster_abs);
+	free(j->template_abs);
+	for (size_t i = 0; i < j->nbad; i++)
+		free(j->bad[i].why);
+	free(j->bad);
 	free(j->seen.hash);
 	free(j->seen.row);
 }
@@ -125,6 +137,7 @@ job_row_init(struct job_row *r)
 	buf_init(&r->body, BODY_CAP);
 	buf_init(&r->rcpts, RCPTS_CAP);
 	buf_init(&r->first, MESSAGE_ADDR_MAX + 1);
+	buf_init(&r->subject, HEADERS_CAP);
 	buf_init(&r->html, BODY_CAP);
 	buf_init(&r->src, BODY_CAP);
 	buf_init(&r->mvals, MVALS_CAP);
@@ -140,6 +153,7 @@ job_row_fini(struct job_row *r)
 	buf_fini(&r->body);
 	buf_fini(&r->rcpts);
 	buf_fini(&r->first);
+	buf_fini(&r->subject);
 	buf_fini(&r->html);
 	buf_fini(&r->src);
 	buf_fini(&r->mvals);
@@ -207,6 +221,54 @@ job_reader(const struct job *j, struct roster **rp, struct err *e)
 	return roster_open(rp, &rp_, e);
 }
 
+/* The column of the students' names, or SIZE_MAX. */
+static size_t
+find_name_col(const struct roster *r)
+{
+	const char *const *cols = roster_cols(r);
+	size_t k, i;
+
+	for (k = 0; k < sizeof(name_cols) / sizeof(name_cols[0]); k++)
+		for (i = 0; i < roster_ncols(r); i++)
+			if (strcasecmp(cols[i], name_cols[k]) == 0)
+				return i;
+	return SIZE_MAX;
+}
+
+/* The absolute path, for the report (so it is found from anywhere). */
+static char *
+absolute(const char *path)
+{
+	char buf[PATH_MAX];
+
+	return xstrdup(realpath(path, buf) != NULL ? buf : path);
+}
+
+static void
+bind_error(void *arg, const struct err *e)
+{
+	job_diag(arg, BATCH_ERROR, e);
+}
+
+/* Every tag naming no column is reported, not just the first. */
+static int
+bind_all(struct job *j, struct err *e)
+{
+	size_t bad;
+
+	bad = template_bind_all(j->tmpl, roster_cols(j->roster),
+	    roster_ncols(j->roster), j->p->diag != NULL ? bind_error : NULL,
+	    j, e);
+	if (bad == 0)
+		return 0;
+	if (j->p->diag == NULL)
+		return -1;
+	err_set(e, E_INPUT, j->p->template, "%zu tag%s name%s no column of "
+	    "%s (see above): nothing was written or sent", bad,
+	    bad == 1 ? "" : "s", bad == 1 ? "s" : "", j->p->roster);
+	return -1;
+}
+
 int
 job_open(struct job *j, struct err *e)
 {
@@ -216,12 +278,14 @@ job_open(struct job *j, struct err *e)
 	if (file_sha256(p->roster, j->roster_sum, e) == -1 ||
 	    file_sha256(p->template, j->template_sum, e) == -1)
 		return -1;
+	j->roster_abs = absolute(p->roster);
+	j->template_abs = absolute(p->template);
 	if (job_reader(j, &j->roster, e) == -1 ||
 	    template_load(&j->tmpl, p->template, e) == -1)
 		return -1;
-	if (template_bind(j->tmpl, roster_cols(j->roster),
-	    roster_ncols(j->roster), e) == -1)
+	if (bind_all(j, e) == -1)
 		return -1;
+	j->name_col = find_name_col(j->roster);
 	slash = strrchr(p->template, '/');
 	j->dir = slash == NULL ? xstrdup("") : slash == p->template ?
 	    xstrdup("/") : xstrndup(p->template, (size_t)(slash - p->template));
@@ -229,21 +293,93 @@ job_open(struct job *j, struct err *e)
 	return 0;
 }
 
-/* Put a row's position in front of an error: "roster.csv:5: row 4,". */
+/*
+ * The column behind a bad value in header name: of the columns the
+ * header shows, the one whose value the message quotes ('' for an
+ * empty one).  NULL if none or several fit.
+ */
+static const char *
+blame_col(const struct job *j, const struct roster_row *rw,
+    const char *name, const char *msg)
+{
+	size_t cols[16], n = 0, i, k, hit = SIZE_MAX, empty = SIZE_MAX,
+	    nempty = 0;
+	char quoted[ERR_MSG_MAX];
+
+	for (i = 0; i < template_nheaders(j->tmpl); i++)
+		if (strcasecmp(template_header_name(j->tmpl, i), name) == 0)
+			n = template_header_cols(j->tmpl, i, cols, 16);
+	for (k = 0; k < n; k++)
+		if (rw->lens[cols[k]] == 0) {
+			empty = cols[k];
+			nempty++;
+		}
+	/* "no recipient" quotes nothing: the one empty field is to blame. */
+	if (nempty == 1 && strstr(msg, "'") == NULL)
+		return roster_cols(j->roster)[empty];
+	for (k = 0; k < n; k++) {
+		if (rw->lens[cols[k]] >= sizeof(quoted) - 2)
+			continue;
+		snprintf(quoted, sizeof(quoted), "'%s'", rw->fields[cols[k]]);
+		if (strstr(msg, quoted) == NULL)
+			continue;
+		if (hit != SIZE_MAX)
+			return NULL;
+		hit = cols[k];
+	}
+	return hit == SIZE_MAX ? NULL : roster_cols(j->roster)[hit];
+}
+
+/* "student NAME", control characters blanked: the name is roster data. */
+static void
+student(char *out, size_t size, const char *name)
+{
+	size_t n, k;
+	unsigned char lead;
+
+	snprintf(out, size, "student %.100s", name);
+	for (n = 0; out[n] != '\0'; n++)
+		if ((unsigned char)out[n] < ' ' || out[n] == 0x7f)
+			out[n] = ' ';
+	/* The cut may have split a UTF-8 sequence: drop what is left. */
+	for (k = n; k > 8 && ((unsigned char)out[k - 1] & 0xC0) == 0x80; k--)
+		continue;
+	lead = k > 8 ? (unsigned char)out[k - 1] : 0;
+	if (lead >= 0xC0 && n - (k - 1) < (size_t)(lead >= 0xF0 ? 4 :
+	    lead >= 0xE0 ? 3 : 2))
+		out[k - 1] = '\0';
+}
+
+/*
+ * Put a row's position in front of an error and, after it, who the row
+ * is and which column gave the bad value: "roster.csv:5: row 4, header
+ * 'To': ... (student 김민준, column 'email')".  The prefix stays as it
+ * was, for scripts that match it.
+ */
 static void
 row_error(const struct job *j, const struct roster_row *rw, struct err *e,
     const char *what)
 {
-	char msg[ERR_MSG_MAX], field[ERR_WHERE_MAX];
+	char msg[ERR_MSG_MAX], field[ERR_WHERE_MAX], who[128] = "",
+	    tail[300] = "";
+	const char *c = NULL;
 
 	/* Copies: err_set() rewrites e->where and e->msg first. */
 	snprintf(msg, sizeof(msg), "%s", e->msg);
 	snprintf(field, sizeof(field), "%s", e->where);
+	if (j->name_col != SIZE_MAX && rw->lens[j->name_col] > 0)
+		student(who, sizeof(who), rw->fields[j->name_col]);
+	if (strcmp(what, "header") == 0 && field[0] != '\0')
+		c = blame_col(j, rw, field, msg);
+	if (who[0] != '\0' || c != NULL)
+		snprintf(tail, sizeof(tail), " (%s%s%s%.100s%s)", who,
+		    who[0] && c ? ", " : "", c ? "column '" : "", c ? c : "",
+		    c ? "'" : "");
 	if (field[0] != '\0')
-		err_set(e, e->kind, NULL, "row %zu, %s '%s': %s", rw->row,
-		    what, field, msg);
+		err_set(e, e->kind, NULL, "row %zu, %s '%s': %s%s", rw->row,
+		    what, field, msg, tail);
 	else
-		err_set(e, e->kind, NULL, "row %zu: %s", rw->row, msg);
+		err_set(e, e->kind, NULL, "row %zu: %s%s", rw->row, msg, tail);
 	job_where(j, rw, e);
 }
 
@@ -553,6 +689,41 @@ fail:
 	return -1;
 }
 
+/*
+ * --test-to: Subject becomes "[TEST] " and the rendered one (or just
+ * the prefix, trimmed, when the template has none).
+ */
+static int
+prefix_subject(struct job_row *r, const char *prefix, struct err *e)
+{
+	struct message_header *h = NULL;
+	size_t i;
+
+	if (prefix == NULL)
+		return 0;
+	for (i = 0; i < r->nhdr && h == NULL; i++)
+		if (strcasecmp(r->hdr[i].name, "Subject") == 0)
+			h = &r->hdr[i];
+	if (h == NULL && r->nhdr < TEMPLATE_HEADERS_MAX) {
+		h = &r->hdr[r->nhdr++];
+		h->name = "Subject";
+		h->value = "";
+		h->len = 0;
+	}
+	buf_reset(&r->subject);
+	if (h == NULL || buf_adds(&r->subject, prefix) == -1 ||
+	    buf_add(&r->subject, h->value, h->len) == -1) {
+		err_set(e, E_INPUT, NULL, "the Subject is too long");
+		return -1;
+	}
+	while (h->len == 0 && r->subject.len > 0 &&
+	    r->subject.data[r->subject.len - 1] == ' ')
+		r->subject.len--;
+	h->value = buf_str(&r->subject);
+	h->len = r->subject.len;
+	return 0;
+}
+
 /* Render the body, find the files and fill mp for the row; E_INPUT. */
 static int
 row_params(const struct job *j, struct job_row *r,
@@ -560,7 +731,8 @@ row_params(const struct job *j, struct job_row *r,
     struct message_params *mp, bool read, struct err *e)
 {
 	if (body_render(j, r, rw, e) == -1 ||
-	    files_resolve(j, r, rw, read, e) == -1)
+	    files_resolve(j, r, rw, read, e) == -1 ||
+	    prefix_subject(r, o->subject_prefix, e) == -1)
 		return -1;
 	msgid_left(j, rw->row, r->msgid);
 	memset(mp, 0, sizeof(*mp));
@@ -746,7 +918,7 @@ static int
 check_row(struct job *j, struct job_row *r, const struct roster_row *rw,
     const struct job_checks *c, struct err *e)
 {
-	struct job_build_opts o = { j->now, true, NULL };
+	struct job_build_opts o = { j->now, true, NULL, NULL };
 
 	if (job_headers(j, r, rw, e) == -1)
 		return -1;
@@ -763,11 +935,73 @@ check_row(struct job *j, struct job_row *r, const struct roster_row *rw,
 	return 0;
 }
 
+/* --skip-invalid: remember row and why, in row order. */
 static void
-row_failed(struct job *j, const struct err *e)
+bad_add(struct job *j, size_t row, const struct err *e)
 {
+	char why[ERR_WHERE_MAX + ERR_MSG_MAX + 2];
+
+	if (j->nbad == j->sizebad) {
+		j->sizebad = j->sizebad ? j->sizebad * 2 : 16;
+		j->bad = xreallocarray(j->bad, j->sizebad, sizeof(*j->bad));
+	}
+	snprintf(why, sizeof(why), "%s%s%s", e->where, e->where[0] ? ": " :
+	    "", e->msg);
+	j->bad[j->nbad].row = row;
+	j->bad[j->nbad].why = xstrdup(why);
+	j->nbad++;
+}
+
+static void
+row_failed(struct job *j, size_t row, const struct err *e)
+{
+	if (j->p->skip_invalid)
+		bad_add(j, row, e);
 	if (j->errors++ < BATCH_ERRORS_MAX)
-		job_diag(j, BATCH_ERROR, e);
+		job_diag(j, j->p->skip_invalid ? BATCH_WARNING : BATCH_ERROR,
+		    e);
+}
+
+const char *
+job_skipped(const struct job *j, size_t row)
+{
+	size_t lo = 0, hi = j->nbad, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (j->bad[mid].row == row)
+			return j->bad[mid].why;
+		if (j->bad[mid].row < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The end of the pass: errors stop the batch, unless skipped. */
+static int
+validate_end(struct job *j, struct err *e)
+{
+	struct err w;
+
+	if (j->errors > 0 && j->p->skip_invalid) {
+		err_set(&w, E_INPUT, j->p->roster, "%zu of %zu row%s ha%s "
+		    "errors and will be skipped (--skip-invalid)", j->errors,
+		    j->rows, j->rows == 1 ? "" : "s", j->errors == 1 ? "s" :
+		    "ve");
+		job_diag(j, BATCH_WARNING, &w);
+	} else if (j->errors > 0) {
+		err_set(e, E_INPUT, j->p->roster, "%zu of %zu row%s ha%s "
+		    "errors%s; nothing was written or sent: fix %s and run "
+		    "again (or pass --skip-invalid to leave %s out)",
+		    j->errors, j->rows, j->rows == 1 ? "" : "s",
+		    j->errors == 1 ? "s" : "ve", j->errors > BATCH_ERRORS_MAX ?
+		    " (the first ones are shown)" : "", j->errors == 1 ?
+		    "it" : "them", j->errors == 1 ? "it" : "them");
+		return -1;
+	}
+	return roster_rewind(j->roster, e);
 }
 
 int
@@ -785,23 +1019,16 @@ job_validate(struct job *j, const struct job_checks *c, struct err *e)
 			break;
 		if (n == -2) {
 			j->rows++;
-			row_failed(j, e);
+			row_failed(j, rw.row, e);
 		} else if (n == 1) {
 			j->rows++;
 			if (check_row(j, &r, &rw, c, &re) == -1)
-				row_failed(j, &re);
+				row_failed(j, rw.row, &re);
 		}
 	}
 	job_row_fini(&r);
 	if (n == -1)
 		return -1;
 	summarize_warnings(j);
-	if (j->errors > 0) {
-		err_set(e, E_INPUT, j->p->roster, "%zu of %zu rows have errors"
-		    "%s; nothing was written or sent: fix them and run again",
-		    j->errors, j->rows, j->errors > BATCH_ERRORS_MAX ?
-		    " (the first ones are shown)" : "");
-		return -1;
-	}
-	return roster_rewind(j->roster, e);
+	return validate_end(j, e);
 }

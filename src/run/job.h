@@ -31,6 +31,12 @@ struct job_seen {
 	size_t		 used;
 };
 
+/* A row --skip-invalid leaves out, and why. */
+struct job_bad {
+	size_t		 row;
+	char		*why;		/* "roster.csv:5: row 4 (...): ..." */
+};
+
 struct job {
 	const struct batch_params *p;
 	struct roster	*roster;	/* the main thread's reader */
@@ -46,6 +52,13 @@ struct job {
 	size_t		 rows;		/* rows validated */
 	size_t		 nrcpt;		/* recipients in them */
 	size_t		 errors;	/* rows with errors */
+	size_t		 name_col;	/* the students' name column, or
+					   SIZE_MAX: named in row errors */
+	char		*roster_abs;	/* absolute paths, for the report */
+	char		*template_abs;
+	struct job_bad	*bad;		/* --skip-invalid: rows left out, in
+					   row order */
+	size_t		 nbad, sizebad;
 	size_t		 warned[3];	/* warnings given, per kind */
 	struct job_seen	 seen;
 };
@@ -87,6 +100,7 @@ struct job_row {
 	struct attach	*magic;		/* libmagic, made at the first read */
 	struct buf	 rcpts;		/* "a@x;b@y", after job_build */
 	struct buf	 first;		/* first recipient, after job_headers */
+	struct buf	 subject;	/* a prefixed Subject, when asked */
 	char		 msgid[96];
 };
 
@@ -95,6 +109,7 @@ struct job_build_opts {
 	time_t		 date;
 	bool		 allow_8bit;
 	const char	*from_default;	/* From when the template has none */
+	const char	*subject_prefix;	/* "[TEST] ", or NULL */
 };
 
 void	job_init(struct job *j, const struct batch_params *p);
@@ -145,11 +160,20 @@ struct job_checks {
 /*
  * Pass 1: render and check every row (attachments must exist, be
  * readable regular files within their folder and size limits), give
- * warnings, then rewind the roster.  -1 with e set when any row failed (each went to diag first)
- * or the roster is unreadable.
+ * warnings, then rewind the roster.  -1 with e set when any row failed
+ * (each went to diag first) or the roster is unreadable; with
+ * p->skip_invalid a failed row is a warning instead, kept in j->bad
+ * (job_skipped()), and the pass succeeds.
  */
 int	job_validate(struct job *j, const struct job_checks *c,
 	    struct err *e);
+
+/*
+ * --skip-invalid: why row was left out by the validation pass (the
+ * error, with where it is), or NULL if it was not.  Valid until
+ * job_fini().
+ */
+const char *job_skipped(const struct job *j, size_t row);
 
 /* Print a rendered row as a person reads it: decoded headers, text. */
 void	job_show(FILE *f, const struct job *j, const struct job_row *r,

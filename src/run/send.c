@@ -51,7 +51,8 @@
 #define PLAN_WARNINGS_MAX	8	/* warnings repeated above the question */
 
 /* What the report and resume know of a row before this run. */
-enum row_state { ROW_TODO = 0, ROW_SENT, ROW_UNKNOWN };
+enum row_state { ROW_TODO = 0, ROW_SENT, ROW_UNKNOWN,
+	ROW_INVALID };		/* --skip-invalid left it out */
 
 struct send;
 struct run;
@@ -125,7 +126,10 @@ struct send {
 	size_t		 nwarn;
 	size_t		 unknown_listed;
 	struct err	 meta_err;	/* why check_meta() refused */
+	char		 test_to[MESSAGE_ADDR_MAX + 1];	/* --test-to, or "" */
 };
+
+#define TEST_PREFIX	"[TEST] "
 
 static uint64_t
 now_ms(void)
@@ -184,11 +188,52 @@ state_grow(struct send *s, size_t row)
 	s->nstate = n;
 }
 
-/* Room for every row before the threads start: they index by row. */
+/*
+ * Room for every row before the threads start: they index by row.  The
+ * rows --skip-invalid left out are marked, so no thread takes them.
+ */
 static int
 state_fit(struct send *s)
 {
+	size_t i;
+
 	state_grow(s, s->j.rows + 1);
+	for (i = 0; i < s->j.nbad; i++) {
+		state_grow(s, s->j.bad[i].row);
+		s->state[s->j.bad[i].row] = ROW_INVALID;
+	}
+	return 0;
+}
+
+static int
+test_addr(void *arg, const char *name, size_t nlen, const char *addr,
+    size_t alen)
+{
+	struct send *s = arg;
+
+	(void)name;
+	(void)nlen;
+	if (s->test_to[0] != '\0' || alen >= sizeof(s->test_to))
+		return -1;
+	memcpy(s->test_to, addr, alen);
+	s->test_to[alen] = '\0';
+	return 0;
+}
+
+/* --test-to: exactly one valid address. */
+static int
+parse_test_to(struct send *s, struct err *e)
+{
+	const char *a = s->p->test_to;
+
+	if (a == NULL)
+		return 0;
+	if (message_parse_addrs(a, strlen(a), test_addr, s, e) == -1 ||
+	    s->test_to[0] == '\0') {
+		err_set(e, E_USAGE, NULL, "--test-to takes one mail address "
+		    "(name@domain), not '%s'", a);
+		return -1;
+	}
 	return 0;
 }
 
@@ -343,11 +388,11 @@ check_route(void *arg, struct job_row *r, const struct roster_row *rw,
 	struct send *s = arg;
 	size_t idx;
 
+	if (r->first.len == 0)
+		return 0;	/* the message check says which field is bad */
 	if (route_row(s, r, rw, &idx, e) == -1)
 		return -1;
 	o->from_default = account_from(&s->cfg->acct[idx]);
-	if (row_state(s, rw->row) == ROW_TODO)
-		s->runs[idx].planned++;
 	return 0;
 }
 
@@ -393,6 +438,9 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 		    "the provider rewrites From to the account's address");
 		job_diag(&s->j, BATCH_WARNING, &w);
 	}
+	/* Counted last, so a row failing a check is not planned. */
+	if (row_state(s, rw->row) == ROW_TODO)
+		run->planned++;
 	return 0;
 }
 
@@ -459,7 +507,7 @@ record(struct slot *sl, const struct report_entry *x0, bool final,
 	x.message_id = sl->r.msg.msgid;
 	x.time = time(NULL);
 	pthread_mutex_lock(&s->lock);
-	rc = report_append(s->rep, &x, e);
+	rc = s->rep != NULL ? report_append(s->rep, &x, e) : 0;  /* --test-to */
 	if (final) {
 		s->pr.done++;
 		if (x.status == REPORT_SENT)
@@ -768,12 +816,16 @@ static int
 slot_build(struct slot *sl, struct err *e)
 {
 	struct run *run = sl->run;
-	struct job_build_opts bo = { time(NULL), true, account_from(run->a) };
+	struct job_build_opts bo = { time(NULL), true, account_from(run->a),
+	    NULL };
 	struct message *msg = &sl->r.msg;
+	const char *test_to = run->s->test_to;
 	size_t i;
 
 	if (run->smtp != NULL)
 		bo.allow_8bit = smtp_has(run->smtp, "8BITMIME");
+	if (test_to[0] != '\0')
+		bo.subject_prefix = TEST_PREFIX;
 	if (job_build(&run->s->j, &sl->r, &sl->rw, &bo, e) == -1)
 		return -1;
 	for (i = 0; i < msg->nrcpt && i < MESSAGE_RCPT_MAX; i++)
@@ -782,6 +834,10 @@ slot_build(struct slot *sl, struct err *e)
 	sl->m.from = run->a->envelope;
 	sl->m.rcpt = sl->rcpt;
 	sl->m.nrcpt = msg->nrcpt;
+	if (test_to[0] != '\0') {	/* the envelope: nobody else, ever */
+		sl->rcpt[0] = test_to;
+		sl->m.nrcpt = 1;
+	}
 	sl->m.data = msg->text.data;
 	sl->m.len = msg->text.len;
 	sl->m.eightbit = msg->eightbit;
@@ -922,6 +978,10 @@ next_mine(struct run *run, struct cursor *c, struct slot *sl, struct err *e)
 
 	while (c->seen < run->s->j.rows) {
 		n = roster_next(run->rd, &rw, e);
+		if (n == -2) {	/* a bad record --skip-invalid left out */
+			c->seen++;
+			continue;
+		}
 		if (n <= 0)
 			return n == 0 ? 0 : -1;
 		c->seen++;
@@ -1037,7 +1097,7 @@ setup(struct send *s, struct err *e)
 		return -1;
 	if (s->p->resume && load_resume(s, e) == -1)
 		return -1;
-	if (!s->p->resume && s->p->report != NULL &&
+	if (!s->p->resume && s->p->report != NULL && s->p->test_to == NULL &&
 	    check_fresh(s->p->report, e) == -1)
 		return -1;
 	s->provider_col = find_column(s->j.roster, "provider");
@@ -1128,8 +1188,9 @@ plan_account(struct send *s, const struct run *run, double *longest)
 	if (sec > *longest)
 		*longest = sec;
 	fmt_duration(sec, dur, sizeof(dur));
-	fprintf(f, "  [%s] %zu mails via %s:%s (%s) as %s, ", a->name,
-	    run->planned, a->host, a->port, a->prov->name, a->from_addr);
+	fprintf(f, "  [%s] %zu mail%s via %s:%s (%s) as %s, ", a->name,
+	    run->planned, run->planned == 1 ? "" : "s", a->host, a->port,
+	    a->prov->name, a->from_addr);
 	if (n)
 		fprintf(f, "%u per %u s: about %s\n", n, ms / 1000, dur);
 	else
@@ -1163,6 +1224,27 @@ plan_warnings(const struct send *s, FILE *f)
 	}
 }
 
+static void
+plan_head(const struct send *s, size_t total)
+{
+	FILE *f = s->p->show;
+
+	if (s->test_to[0] != '\0')
+		fprintf(f, "About to send %zu TEST mail%s, the message%s of the "
+		    "first %zu row%s, only to <%s> (Subject prefixed %s; no "
+		    "student gets anything, no report is written):\n", total,
+		    total == 1 ? "" : "s", total == 1 ? "" : "s", s->j.rows,
+		    s->j.rows == 1 ? "" : "s", s->test_to, TEST_PREFIX);
+	else
+		fprintf(f, "About to send %zu mail%s (%zu row%s%s):\n", total,
+		    total == 1 ? "" : "s", s->j.rows, s->j.rows == 1 ? "" : "s",
+		    s->p->resume ? ", resuming" : "");
+	if (s->j.nbad > 0)
+		fprintf(f, "  %zu row%s with errors will be skipped "
+		    "(--skip-invalid) and recorded as skipped\n", s->j.nbad,
+		    s->j.nbad == 1 ? "" : "s");
+}
+
 /* Show what is about to happen; 0 to go on. */
 static int
 plan(struct send *s, struct err *e)
@@ -1181,8 +1263,7 @@ plan(struct send *s, struct err *e)
 		return -1;
 	}
 	if (f != NULL) {
-		fprintf(f, "About to send %zu mails (%zu rows%s):\n", total,
-		    s->j.rows, s->p->resume ? ", resuming" : "");
+		plan_head(s, total);
 		for (i = 0; i < s->nruns; i++)
 			if (s->runs[i].planned > 0)
 				plan_account(s, &s->runs[i], &longest);
@@ -1210,13 +1291,15 @@ static void
 show_first(struct send *s)
 {
 	struct roster_row rw;
-	struct job_build_opts o = { time(NULL), true, NULL };
+	struct job_build_opts o = { time(NULL), true, NULL, NULL };
 	struct err e;
 	struct job_row r;
 	size_t idx;
 
 	if (s->p->show == NULL)
 		return;
+	if (s->test_to[0] != '\0')
+		o.subject_prefix = TEST_PREFIX;
 	job_row_init(&r);
 	while (roster_next(s->j.roster, &rw, &e) == 1) {
 		if (row_state(s, rw.row) != ROW_TODO)
@@ -1239,6 +1322,10 @@ report_name(struct send *s, struct err *e)
 	char stamp[32];
 	struct tm tm;
 
+	if (s->test_to[0] != '\0') {	/* no report at all */
+		snprintf(s->report_path, sizeof(s->report_path), "(none)");
+		return 0;
+	}
 	if (s->p->report != NULL) {
 		snprintf(s->report_path, sizeof(s->report_path), "%s",
 		    s->p->report);
@@ -1374,6 +1461,8 @@ summary(const struct send *s, const struct tally *t)
 		fprintf(f, ", not tried %zu", t->untried);
 	if (t->earlier > 0)
 		fprintf(f, " (and %zu sent by earlier runs)", t->earlier);
+	if (s->j.nbad > 0)
+		fprintf(f, ", skipped as invalid %zu", s->j.nbad);
 	fprintf(f, "; report %s\n", s->report_path);
 	if (t->untried > 0 || t->later > 0) {
 		fprintf(f, "to send the rest: ");
@@ -1402,31 +1491,91 @@ verdict(const struct send *s, struct err *e)
 		    "rows were not sent: fix it and run again with --resume "
 		    "-r %s", rp);
 	else if (t.failed > 0)
-		err_set(e, E_PERM, rp, "%zu rows were refused permanently: "
-		    "see 'mailmerge report %s'", t.failed, rp);
+		err_set(e, E_PERM, rp, "%zu %s refused permanently: "
+		    "see 'mailmerge report %s'", t.failed, t.failed == 1 ?
+		    "row was" : "rows were", rp);
 	else if (t.later > 0 || t.stop != E_NONE)
-		err_set(e, E_TEMP, rp, "%zu rows deferred or skipped%s: run "
-		    "again with --resume -r %s", t.later,
-		    t.unknown ? ", and some unknown" : "", rp);
+		err_set(e, E_TEMP, rp, "%zu row%s deferred or skipped%s: run "
+		    "again with --resume -r %s", t.later, t.later == 1 ? "" :
+		    "s", t.unknown ? ", and some unknown" : "", rp);
 	else if (t.unknown > 0)
-		err_set(e, E_TEMP, rp, "%zu rows are unknown (the connection "
-		    "was lost after their last byte): check the Sent folder; "
-		    "--resume never sends them again", t.unknown);
+		err_set(e, E_TEMP, rp, "%zu %s unknown (the connection "
+		    "was lost after %s last byte): check the Sent folder; "
+		    "--resume never sends %s again", t.unknown, t.unknown == 1 ?
+		    "row is" : "rows are", t.unknown == 1 ? "its" : "their",
+		    t.unknown == 1 ? "it" : "them");
 	else
 		return 0;
 	return -1;
 }
 
+/* --skip-invalid: each row left out gets its line, with the reason. */
+static int
+record_invalid(struct send *s, struct err *e)
+{
+	struct report_entry x;
+	size_t i;
+
+	for (i = 0; i < s->j.nbad; i++) {
+		memset(&x, 0, sizeof(x));
+		x.row = s->j.bad[i].row;
+		x.status = REPORT_SKIPPED;
+		x.reply = s->j.bad[i].why;
+		x.time = time(NULL);
+		if (report_append(s->rep, &x, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* --test-to: no report; the outcome said plainly. */
+static int
+test_verdict(const struct send *s, struct err *e)
+{
+	struct tally t;
+
+	add_up(s, &t);
+	if (s->p->show != NULL)
+		fprintf(s->p->show, "test: %zu of %zu mail%s accepted for <%s>;"
+		    " no report was written and nothing counts as sent\n",
+		    t.sent, s->pr.total, s->pr.total == 1 ? "" : "s",
+		    s->test_to);
+	if (t.sent == s->pr.total)
+		return 0;
+	err_set(e, t.stop != E_NONE ? t.stop : t.failed > 0 ? E_PERM :
+	    E_TEMP, NULL, "the test mail was not accepted for <%s> (see "
+	    "above); no student was sent anything", s->test_to);
+	return -1;
+}
+
+static int
+deliver_test(struct send *s, struct err *e)
+{
+	int rc;
+
+	s->start_ms = now_ms();
+	rc = start_threads(s, e);
+	join_threads(s);
+	return rc == 0 ? test_verdict(s, e) : -1;
+}
+
 static int
 deliver_all(struct send *s, struct err *e)
 {
-	struct report_meta meta = { s->p->roster, s->j.roster_sum,
-	    s->p->template, s->j.template_sum };
+	struct report_meta meta = { s->j.roster_abs, s->j.roster_sum,
+	    s->j.template_abs, s->j.template_sum };
 	int rc;
 
+	if (s->test_to[0] != '\0')
+		return deliver_test(s, e);
 	if (report_open(&s->rep, s->report_path, &meta, s->p->resume, true,
 	    e) == -1)
 		return -1;
+	if (record_invalid(s, e) == -1) {
+		report_close(s->rep, NULL);
+		s->rep = NULL;
+		return -1;
+	}
 	s->start_ms = now_ms();
 	rc = start_threads(s, e);
 	join_threads(s);
@@ -1489,7 +1638,8 @@ batch_send(const struct batch_params *p, struct err *e)
 	checks.route = check_route;
 	checks.after = check_quirks;
 	checks.arg = &s;
-	if (conn_global_init(e) == -1 || setup(&s, e) == -1 ||
+	if (parse_test_to(&s, e) == -1 ||
+	    conn_global_init(e) == -1 || setup(&s, e) == -1 ||
 	    job_validate(&s.j, &checks, e) == -1 || state_fit(&s) == -1 ||
 	    fetch_secrets(&s, e) == -1 || report_name(&s, e) == -1)
 		goto out;

@@ -166,8 +166,11 @@ is "$(sha256sum <roster.csv | cut -d' ' -f1)" "$SUM" "the roster is untouched"
 mm report --failed-csv nodir/retry.csv run1.csv
 is "$RC" 73 "an unwritable --failed-csv exits 73"
 
-mkdir elsewhere
-cd elsewhere && mm report --failed-csv retry.csv ../run1.csv
+mkdir elsewhere elsewhere/deep
+# A relative roster path is also tried from the report's folder (issue 10
+# item 8): here ../roster.csv; from a report copied away it is missing.
+cp run1.csv elsewhere/deep/run1.csv
+cd elsewhere && mm report --failed-csv retry.csv deep/run1.csv
 cd "$TMP" || exit 1
 is "$RC" 66 "roster not found from another directory: 66"
 like stderr 'roster\.csv: .*run mailmerge report from the directory the batch ran in' \
