@@ -106,6 +106,7 @@ job_init(struct job *j, const struct batch_params *p)
 
 	memset(j, 0, sizeof(*j));
 	j->p = p;
+	dupes_init(&j->dupes);
 	j->now = time(NULL);
 	gmtime_r(&j->now, &tm);
 	strftime(j->stamp, sizeof(j->stamp), "%Y%m%d%H%M%S", &tm);
@@ -124,8 +125,7 @@ job_fini(struct job *j)
 	for (size_t i = 0; i < j->nbad; i++)
 		free(j->bad[i].why);
 	free(j->bad);
-	free(j->seen.hash);
-	free(j->seen.row);
+	dupes_fini(&j->dupes);
 }
 
 void
@@ -800,71 +800,25 @@ row_check(const struct job *j, struct job_row *r,
 	return 0;
 }
 
-static uint64_t
-addr_hash(const char *s)
+/* Pass 1 notes every recipient; dup_pass() names the rows. */
+static void
+note_rcpts(struct job *j, const struct job_row *r)
 {
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+	size_t i;
 
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		h = (h ^ c) * 1099511628211ULL;
-	}
-	return h ? h : 1;
+	for (i = 0; i < r->msg.nrcpt; i++)
+		dupes_add(&j->dupes, message_rcpt(&r->msg, i));
 }
 
 static void
-seen_grow(struct job_seen *s)
-{
-	struct job_seen n = { NULL, NULL, s->size ? s->size * 2 : 1024, 0 };
-	size_t i, k;
-
-	n.hash = xcalloc(n.size, sizeof(*n.hash));
-	n.row = xcalloc(n.size, sizeof(*n.row));
-	for (i = 0; i < s->size; i++) {
-		if (s->hash[i] == 0)
-			continue;
-		k = s->hash[i] & (n.size - 1);
-		while (n.hash[k] != 0)
-			k = (k + 1) & (n.size - 1);
-		n.hash[k] = s->hash[i];
-		n.row[k] = s->row[i];
-		n.used++;
-	}
-	free(s->hash);
-	free(s->row);
-	*s = n;
-}
-
-/* Record addr for row: the earlier row that had it, else 0. */
-static size_t
-seen_add(struct job_seen *s, const char *addr, size_t row)
-{
-	uint64_t h = addr_hash(addr);
-	size_t k;
-
-	if (2 * (s->used + 1) > s->size)
-		seen_grow(s);
-	for (k = h & (s->size - 1); s->hash[k] != 0; k = (k + 1) & (s->size - 1))
-		if (s->hash[k] == h)
-			return s->row[k] != row ? s->row[k] : 0;
-	s->hash[k] = h;
-	s->row[k] = (uint32_t)row;
-	s->used++;
-	return 0;
-}
-
-static void
-check_dups(struct job *j, const struct job_row *r,
-    const struct roster_row *rw)
+warn_dups(struct job *j, const struct job_row *r, const struct roster_row *rw)
 {
 	struct err w;
 	size_t i, first;
 
 	for (i = 0; i < r->msg.nrcpt; i++) {
-		first = seen_add(&j->seen, message_rcpt(&r->msg, i), rw->row);
+		first = dupes_first(&j->dupes, message_rcpt(&r->msg, i),
+		    rw->row);
 		if (first == 0)
 			continue;
 		err_set(&w, E_INPUT, NULL, "row %zu: %s also gets the mail of "
@@ -873,6 +827,38 @@ check_dups(struct job *j, const struct job_row *r,
 		job_where(j, rw, &w);
 		warn(j, W_DUP, &w);
 	}
+}
+
+/*
+ * Only when pass 1 found an address on two rows: read the rows again,
+ * up to their recipients, to say which rows (see dupes.h).  Rows with
+ * errors were reported already and are passed over.
+ */
+static int
+dup_pass(struct job *j, struct err *e)
+{
+	struct job_build_opts o = { j->now, true, NULL, NULL };
+	struct job_row r;
+	struct roster_row rw;
+	struct err re;
+	size_t rows = 0;
+	int n = 1;
+
+	if (roster_rewind(j->roster, e) == -1)
+		return -1;
+	job_row_init(&r);
+	while (n != 0 && (j->p->limit == 0 || rows < j->p->limit)) {
+		n = roster_next(j->roster, &rw, e);
+		if (n == -1)
+			break;
+		if (n != 0)
+			rows++;
+		if (n == 1 && job_headers(j, &r, &rw, &re) == 0 &&
+		    row_check(j, &r, &rw, &o, &re) == 0)
+			warn_dups(j, &r, &rw);
+	}
+	job_row_fini(&r);
+	return n == -1 ? -1 : 0;
 }
 
 /* Fields used in a header or the text (outside a section) but empty. */
@@ -930,7 +916,7 @@ check_row(struct job *j, struct job_row *r, const struct roster_row *rw,
 	if (c != NULL && c->after != NULL && c->after(c->arg, r, rw, e) == -1)
 		return -1;
 	j->nrcpt += r->msg.nrcpt;
-	check_dups(j, r, rw);
+	note_rcpts(j, r);
 	check_empty(j, rw);
 	return 0;
 }
@@ -1028,6 +1014,8 @@ job_validate(struct job *j, const struct job_checks *c, struct err *e)
 	}
 	job_row_fini(&r);
 	if (n == -1)
+		return -1;
+	if (dupes_seal(&j->dupes) > 0 && dup_pass(j, e) == -1)
 		return -1;
 	summarize_warnings(j);
 	return validate_end(j, e);

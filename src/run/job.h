@@ -11,6 +11,7 @@
 #include "batch.h"
 #include "buf.h"
 #include "codec.h"
+#include "dupes.h"
 #include "err.h"
 #include "message.h"
 #include "roster.h"
@@ -22,14 +23,6 @@
  * template is read-only once bound, so sender threads share it; each
  * thread renders into its own struct job_row with its own roster reader.
  */
-
-/* Recipients seen, for the duplicate warning (open addressing). */
-struct job_seen {
-	uint64_t	*hash;		/* 0: empty slot */
-	uint32_t	*row;		/* the row that had it */
-	size_t		 size;		/* power of two */
-	size_t		 used;
-};
 
 /* A row --skip-invalid leaves out, and why. */
 struct job_bad {
@@ -60,7 +53,7 @@ struct job {
 					   row order */
 	size_t		 nbad, sizebad;
 	size_t		 warned[3];	/* warnings given, per kind */
-	struct job_seen	 seen;
+	struct dupes	 dupes;		/* recipients, for the duplicate warning */
 };
 
 /*

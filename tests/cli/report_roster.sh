@@ -14,21 +14,22 @@ is "$RC" 0 "send -n 10: the 10 rows are sent"
 mm report part.csv
 cp "$TMP/stdout" text.out
 is "$RC" 75 "report: exit 75 while rows remain to be sent"
-like text.out '^Roster: +roster\.csv \(20 rows\)' "the roster's rows are counted"
+like text.out "^Roster: +$TMP/roster\\.csv \\(20 rows\\)" "the roster's rows are counted"
 like text.out '^  not tried +10 ' "10 rows shown as not tried"
 unlike text.out 'Every row was accepted' "never 'Every row was accepted'"
 like text.out '^Not sent yet: 10 rows of the roster never tried' "says what is not sent yet"
-like text.out '^  mailmerge send --resume -r part\.csv roster\.csv tpl\.txt$' \
+like text.out "^  mailmerge send --resume -r part\\.csv $TMP/roster\\.csv $TMP/tpl\\.txt\$" \
     "the exact command that continues"
 
 mm report --json part.csv
-"$PYTHON" - "$TMP/stdout" <<'PY' >json.out 2>&1
+"$PYTHON" - "$TMP/stdout" "$TMP" <<'PY' >json.out 2>&1
 import json, sys
 d = json.load(open(sys.argv[1]))
+tmp = sys.argv[2]
 assert d["roster_rows"] == 20, d["roster_rows"]
 assert d["not_tried"] == 10, d["not_tried"]
 assert d["remaining"] == 10, d["remaining"]
-assert d["resume_command"] == "mailmerge send --resume -r part.csv roster.csv tpl.txt", d["resume_command"]
+assert d["resume_command"] == "mailmerge send --resume -r part.csv %s/roster.csv %s/tpl.txt" % (tmp, tmp), d["resume_command"]
 PY
 ok $? "--json: roster_rows 20, not_tried 10, the resume command"
 sed 's/^/#   /' json.out | tail -3
@@ -37,7 +38,7 @@ is "$RC" 75 "--json: exit 75 too"
 mm report --html part.html part.csv
 is "$RC" 75 "--html: exit 75 too"
 like part.html 'Not tried \(10\)' "--html: the rows not tried"
-like part.html 'mailmerge send --resume -r part\.csv roster\.csv tpl\.txt' "--html: the command"
+like part.html "mailmerge send --resume -r part\\.csv $TMP/roster\\.csv $TMP/tpl\\.txt" "--html: the command"
 
 # The printed command (with this run's -c) sends the rest.
 cmd=$(sed -n 's/^  mailmerge send //p' text.out)
