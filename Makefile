@@ -51,8 +51,10 @@ MODULES = \
 	report \
 	review \
 	roster \
+	secrets \
 	send \
 	smtp \
+	term \
 	template \
 	utf8 \
 	xalloc
@@ -60,23 +62,25 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = attach buf codec config dupes html markdown message pipeline \
-	ratelimit report roster smtp template utf8
+UNIT = attach buf codec config deadline dupes html markdown message \
+	pipeline ratelimit report roster smtp template term utf8
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
 T_dupes = dupes xalloc
 T_html = html buf xalloc
 T_markdown = markdown buf err utf8 xalloc
 T_codec = codec buf err utf8 xalloc
-T_config = config provider message codec buf err utf8 xalloc
+T_config = config secrets provider message codec buf err utf8 xalloc
 T_ratelimit = ratelimit
 T_message = message codec buf err utf8 xalloc
 T_report = report roster buf err utf8 xalloc
 T_roster = roster buf err utf8 xalloc
 T_smtp = smtp conn codec buf err utf8 xalloc
 T_pipeline = smtp conn codec buf err utf8 xalloc
+T_deadline = smtp conn codec buf err utf8 xalloc
 T_template = template buf err utf8 xalloc
 T_utf8 = utf8
+T_term = term utf8
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 
 .DEFAULT_GOAL := all

@@ -15,23 +15,21 @@
  * exact names, and an exact rule never sends a row through an account
  * the user did not name; "*" takes the rest.
  *
- * Secrets are fetched only on demand (config_secret) and never enter an
- * error message; the buffers they pass through are wiped.
+ * Passwords are fetched on demand by the secrets module.  Since the file
+ * can name a command to run, a file others can write (group or world
+ * writable, or owned by someone other than the caller or root) is
+ * refused whatever it holds, as ssh and msmtp refuse theirs.
  */
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -39,6 +37,7 @@
 #include "err.h"
 #include "message.h"
 #include "provider.h"
+#include "secrets.h"
 #include "smtp.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -49,9 +48,6 @@
 #define CONFIG_RATE_N_MAX	1000000	/* mails in one rate window */
 #define CONFIG_SESSION_MAX	1000000	/* max_per_session */
 #define CONFIG_TIMEOUT_MS_MAX	(3600 * 1000)	/* one hour */
-#define CONNECT_MS		(30 * 1000)
-#define CMD_MS			(5 * 60 * 1000)	/* RFC 5321 §4.5.3.2 */
-#define DATA_MS			(10 * 60 * 1000) /* RFC 5321 §4.5.3.2.6 */
 #define LOCAL_CONF		"./mailmerge.conf"
 #define ADDR_MAX		254	/* RFC 5321 §4.5.3.1.3 */
 
@@ -308,9 +304,9 @@ set_user(struct parse *p, char *v)
 
 /* Each account has at most one password source. */
 static int
-set_secret(struct parse *p, enum config_secret_src src, const char *v)
+set_secret(struct parse *p, enum secrets_src src, const char *v)
 {
-	if (p->a->secret_src != CONFIG_SECRET_NONE)
+	if (p->a->secret_src != SECRETS_PROMPT)
 		return fail(p, p->line, "[%s] has more than one of password, "
 		    "password_env and password_command: keep one",
 		    p->a->name);
@@ -322,8 +318,10 @@ set_secret(struct parse *p, enum config_secret_src src, const char *v)
 static int
 set_password(struct parse *p, char *v)
 {
+	/* The password is held from now on: keep it out of core dumps. */
+	secrets_protect();
 	p->has_password = true;
-	return set_secret(p, CONFIG_SECRET_INLINE, v);
+	return set_secret(p, SECRETS_INLINE, v);
 }
 
 static int
@@ -336,13 +334,13 @@ set_password_env(struct parse *p, char *v)
 			return fail(p, p->line, "bad password_env \"%s\": "
 			    "expected an environment variable name such as "
 			    "GMAIL_APP_PASSWORD", v);
-	return set_secret(p, CONFIG_SECRET_ENV, v);
+	return set_secret(p, SECRETS_ENV, v);
 }
 
 static int
 set_password_command(struct parse *p, char *v)
 {
-	return set_secret(p, CONFIG_SECRET_COMMAND, v);
+	return set_secret(p, SECRETS_COMMAND, v);
 }
 
 /* message_parse_addrs callback: count mailboxes, keep the first. */
@@ -650,9 +648,9 @@ new_account(struct parse *p, const char *name)
 	a->name = xstrdup(name);
 	a->line = p->line;
 	a->auth = SMTP_AUTH_AUTO;
-	a->connect_ms = CONNECT_MS;
-	a->cmd_ms = CMD_MS;
-	a->data_ms = DATA_MS;
+	a->connect_ms = SMTP_CONNECT_MS;
+	a->cmd_ms = SMTP_CMD_MS;
+	a->data_ms = SMTP_DATA_MS;
 	p->a = a;
 }
 
@@ -915,6 +913,27 @@ parse_file(struct parse *p, FILE *fp, mode_t mode)
 	return rc;
 }
 
+/*
+ * The file names commands to run (password_command) and servers to
+ * trust: refuse it, whatever it holds, if anyone but the caller (or
+ * root) owns it or can write it, as ssh and msmtp do.
+ */
+static int
+trusted(struct parse *p, const struct stat *st)
+{
+	if (st->st_uid != getuid() && st->st_uid != 0)
+		return fail(p, 0, "is owned by another user (uid %u), who "
+		    "could make it run any command as you; use a file of "
+		    "your own and run chmod 600 %s", (unsigned)st->st_uid,
+		    p->path);
+	if ((st->st_mode & 022) != 0)
+		return fail(p, 0, "is writable by %s (mode %04o), who could "
+		    "make it run any command as you; run chmod 600 %s",
+		    st->st_mode & 002 ? "everyone" : "its group",
+		    (unsigned)(st->st_mode & 07777), p->path);
+	return 0;
+}
+
 static int
 load_file(struct config **cp, const char *path, struct err *e)
 {
@@ -938,6 +957,8 @@ load_file(struct config **cp, const char *path, struct err *e)
 	p.c->path = xstrdup(path);
 	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode))
 		rc = fail(&p, 0, "not a regular file");
+	else if (trusted(&p, &st) == -1)
+		rc = -1;
 	else
 		rc = parse_file(&p, fp, st.st_mode);
 	fclose(fp);
@@ -1019,261 +1040,13 @@ config_from_foreign(const struct account *a)
 	    strcasecmp(a->user_addr, a->from_addr) != 0;
 }
 
-/* Undo whatever a failed fetch left in out after start. */
-static void
-wipe_from(struct buf *out, size_t start)
-{
-	if (out->data != NULL && out->len > start)
-		explicit_bzero(out->data + start, out->len - start);
-	buf_truncate(out, start);
-}
-
-static int
-too_long(const struct account *a, const struct buf *out, struct err *e)
-{
-	err_set(e, E_CONFIG, NULL, "the password for account [%s] is longer "
-	    "than %zu bytes", a->name, out->cap);
-	return -1;
-}
-
-static int
-secret_inline(const struct account *a, struct buf *out, struct err *e)
-{
-	if (buf_adds(out, a->secret_arg) == -1)
-		return too_long(a, out, e);
-	return 0;
-}
-
-static int
-secret_env(const struct account *a, struct buf *out, struct err *e)
-{
-	const char *v = getenv(a->secret_arg);
-
-	if (v == NULL || v[0] == '\0') {
-		err_set(e, E_CONFIG, NULL, "environment variable %s is not "
-		    "set (account [%s])", a->secret_arg, a->name);
-		return -1;
-	}
-	if (buf_adds(out, v) == -1)
-		return too_long(a, out, e);
-	return 0;
-}
-
-/*
- * Keep the command's output up to the first newline, and read the rest
- * to its end so that the command never dies of SIGPIPE.
- */
-static void
-read_first_line(FILE *fp, struct buf *out, bool *toolong)
-{
-	char tmp[256];
-	const char *nl;
-	size_t n, keep;
-	bool done = false;
-
-	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0) {
-		if (done)
-			continue;
-		nl = memchr(tmp, '\n', n);
-		keep = nl != NULL ? (size_t)(nl - tmp) : n;
-		if (buf_add(out, tmp, keep) == -1)
-			*toolong = true;
-		done = nl != NULL || *toolong;
-	}
-	explicit_bzero(tmp, sizeof(tmp));
-}
-
-/* "exit status 1" or "killed by signal 9" of a pclose() status. */
-static void
-describe_status(int status, char *s, size_t size)
-{
-	if (WIFEXITED(status))
-		snprintf(s, size, "exit status %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(s, size, "killed by signal %d", WTERMSIG(status));
-	else
-		snprintf(s, size, "status %d", status);
-}
-
-static int
-secret_command(const struct account *a, struct buf *out, struct err *e)
-{
-	char how[64];
-	size_t start = out->len;
-	bool toolong = false;
-	FILE *fp;
-	int status;
-
-	fp = popen(a->secret_arg, "r");	/* runs /bin/sh -c */
-	if (fp == NULL) {
-		err_set(e, E_CONFIG, NULL, "cannot run password_command for "
-		    "account [%s]: %s", a->name, strerror(errno));
-		return -1;
-	}
-	read_first_line(fp, out, &toolong);
-	status = pclose(fp);
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		describe_status(status, how, sizeof(how));
-		err_set(e, E_CONFIG, NULL, "password_command for account [%s] "
-		    "failed (%s)", a->name, status == -1 ? strerror(errno) :
-		    how);
-		return -1;
-	}
-	if (toolong)
-		return too_long(a, out, e);
-	if (out->len > start && out->data[out->len - 1] == '\r')
-		buf_truncate(out, out->len - 1);
-	if (out->len == start) {
-		err_set(e, E_CONFIG, NULL, "password_command for account [%s] "
-		    "printed nothing", a->name);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * The prompt's signal handling, as readpassphrase(3) does it: a signal
- * that arrives while echo is off is noted, the terminal restored, and
- * only then is the signal delivered with its old disposition.
- */
-static const int tty_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
-#define TTY_NSIGS	(sizeof(tty_sigs) / sizeof(tty_sigs[0]))
-
-static volatile sig_atomic_t caught;
-
-static void
-on_signal(int sig)
-{
-	caught = sig;
-}
-
-static void
-catch_signals(struct sigaction *saved)
-{
-	struct sigaction sa;
-	size_t i;
-
-	caught = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART: read() ends */
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < TTY_NSIGS; i++)
-		sigaction(tty_sigs[i], &sa, &saved[i]);
-}
-
-static void
-release_signals(const struct sigaction *saved)
-{
-	size_t i;
-
-	for (i = 0; i < TTY_NSIGS; i++)
-		sigaction(tty_sigs[i], &saved[i], NULL);
-	if (caught != 0)
-		raise(caught);
-}
-
-enum tty_result { TTY_OK, TTY_EOF, TTY_LONG, TTY_INTR, TTY_ERR };
-
-static const char *const tty_msg[] = {
-	[TTY_EOF] = "no password entered",
-	[TTY_LONG] = "the password is too long",
-	[TTY_INTR] = "the password prompt was interrupted",
-	[TTY_ERR] = "cannot read the password from the terminal",
-};
-
-/* One line from the terminal into out, without its newline. */
-static enum tty_result
-tty_read(int fd, struct buf *out)
-{
-	enum tty_result r = TTY_OK;
-	size_t start = out->len;
-	ssize_t n;
-	char ch = 0;
-
-	for (;;) {
-		n = read(fd, &ch, 1);
-		if (caught != 0)
-			return TTY_INTR;
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return TTY_ERR;
-		if (n == 0 || ch == '\n' || ch == '\r')
-			break;
-		if (buf_addc(out, ch) == -1)
-			r = TTY_LONG;
-	}
-	explicit_bzero(&ch, sizeof(ch));
-	if (r == TTY_OK && n == 0 && out->len == start)
-		r = TTY_EOF;
-	return r;
-}
-
-/* Echo off, prompt, read, and restore the terminal whatever happened. */
-static enum tty_result
-tty_ask(int fd, const struct account *a, struct buf *out)
-{
-	struct sigaction saved[TTY_NSIGS];
-	struct termios old, quiet;
-	enum tty_result r = TTY_ERR;
-
-	if (tcgetattr(fd, &old) == -1)
-		return TTY_ERR;
-	catch_signals(saved);
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	quiet.c_lflag |= ECHONL;	/* the user still sees the Enter */
-	if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0 &&
-	    dprintf(fd, "Password for [%s] %s: ", a->name,
-	    a->user_addr != NULL ? a->user_addr : a->user) > 0)
-		r = tty_read(fd, out);
-	while (tcsetattr(fd, TCSAFLUSH, &old) == -1 && errno == EINTR)
-		continue;
-	release_signals(saved);
-	return r;
-}
-
-static int
-secret_tty(const struct account *a, struct buf *out, struct err *e)
-{
-	enum tty_result r;
-	int fd;
-
-	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd == -1 || !isatty(fd)) {
-		if (fd != -1)
-			close(fd);
-		err_set(e, E_CONFIG, NULL, "no password source for account "
-		    "[%s]: set password_env or password_command", a->name);
-		return -1;
-	}
-	r = tty_ask(fd, a, out);
-	close(fd);
-	if (r != TTY_OK) {
-		err_set(e, E_CONFIG, NULL, "%s (account [%s])", tty_msg[r],
-		    a->name);
-		return -1;
-	}
-	return 0;
-}
-
-static int (*const fetch[])(const struct account *, struct buf *,
-    struct err *) = {
-	[CONFIG_SECRET_NONE] = secret_tty,
-	[CONFIG_SECRET_INLINE] = secret_inline,
-	[CONFIG_SECRET_ENV] = secret_env,
-	[CONFIG_SECRET_COMMAND] = secret_command,
-};
-
 int
 config_secret(const struct account *a, struct buf *out, struct err *e)
 {
-	size_t start = out->len;
+	const struct secrets_ref r = { a->secret_src, a->secret_arg, a->name,
+	    a->user_addr != NULL ? a->user_addr : a->user };
 
-	if (fetch[a->secret_src](a, out, e) == 0)
-		return 0;
-	wipe_from(out, start);
-	return -1;
+	return secrets_fetch(&r, out, e);
 }
 
 int

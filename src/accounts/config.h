@@ -7,24 +7,20 @@
 #include "buf.h"
 #include "err.h"
 #include "provider.h"
+#include "secrets.h"
 #include "smtp.h"
 
 /*
  * The configuration file: INI, one section per sending account.
  * Unknown keys and sections are errors with their line.  Passwords are
- * never read from argv; a file holding a password key must be 0600.
+ * never read from argv; a file holding a password key must be 0600, and
+ * a file others can write is refused whatever it holds.
  * Keys: provider host port tls ca_file user password password_env
  * password_command from route rate max_per_session auth envelope_sender
  * helo, and for tests timeout (cmd and data) and connect_timeout, in
  * seconds or "Nms".  rate = none turns a profile's pacing off.
  */
 
-enum config_secret_src {
-	CONFIG_SECRET_NONE = 0,	/* ask on the terminal (no echo) */
-	CONFIG_SECRET_INLINE,	/* password = ... (file must be 0600) */
-	CONFIG_SECRET_ENV,	/* password_env = NAME */
-	CONFIG_SECRET_COMMAND	/* password_command = shell command */
-};
 
 struct account {
 	char		*name;		/* section name */
@@ -53,7 +49,7 @@ struct account {
 	int		 connect_ms;	/* connect_timeout; default 30 s */
 	int		 cmd_ms;	/* timeout; default 5 min */
 	int		 data_ms;	/* timeout; default 10 min */
-	enum config_secret_src secret_src;
+	enum secrets_src secret_src;
 	char		*secret_arg;	/* the env name / command / password */
 };
 
@@ -77,13 +73,7 @@ void	config_free(struct config *c);
  */
 bool	config_from_foreign(const struct account *a);
 
-/*
- * Fetch account a's secret into out (cap it small; the caller wipes it
- * with explicit_bzero): the environment variable, the first line of the
- * command's output (run by /bin/sh -c), the inline value, or a no-echo
- * prompt on /dev/tty.  E_CONFIG naming the account and source, never
- * the secret or the command's output.
- */
+/* secrets_fetch() for account a's password source (see secrets.h). */
 int	config_secret(const struct account *a, struct buf *out,
 	    struct err *e);
 

@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "init.h"
 #include "review.h"
+#include "term.h"
 
 #define VERSION		"0.1.0"
 #define PREVIEW_DIR	"out/preview"
@@ -92,14 +93,18 @@ exit_code(enum err_kind kind)
 	return EX_SOFTWARE;
 }
 
+/* Messages may quote roster fields: escaped for the terminal. */
 static void
 print_err(const char *level, const struct err *e)
 {
-	if (e->where[0] != '\0')
-		fprintf(stderr, "mailmerge: %s: %s: %s\n", e->where, level,
-		    e->msg);
-	else
-		fprintf(stderr, "mailmerge: %s: %s\n", level, e->msg);
+	fputs("mailmerge: ", stderr);
+	if (e->where[0] != '\0') {
+		term_puts(stderr, e->where, false);
+		fputs(": ", stderr);
+	}
+	fprintf(stderr, "%s: ", level);
+	term_puts(stderr, e->msg, false);
+	fputc('\n', stderr);
 }
 
 static void
@@ -257,18 +262,25 @@ static const char preview_help[] =
     "                      the header row)\n"
     "  -h, --help          this help\n\n";
 
+/* The delimiters README lists, and nothing else. */
+static const struct {
+	const char	*name;
+	int		 c;
+} delimiters[] = {
+	{ ",", ',' }, { ";", ';' }, { "tab", '\t' }, { "\t", '\t' },
+};
+
 static int
 parse_delimiter(const char *s, int *d)
 {
-	if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0 ||
-	    strcmp(s, "\t") == 0) {
-		*d = '\t';
-		return 0;
-	}
-	if (strlen(s) != 1 || strchr("\r\n\"", s[0]) != NULL)
-		return -1;
-	*d = (unsigned char)s[0];
-	return 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(delimiters) / sizeof(delimiters[0]); i++)
+		if (strcmp(s, delimiters[i].name) == 0) {
+			*d = delimiters[i].c;
+			return 0;
+		}
+	return -1;
 }
 
 static int
@@ -304,8 +316,8 @@ roster_option(const char *verb, int c, struct batch_params *p)
 		return 0;
 	case 'D':
 		if (parse_delimiter(optarg, &p->delimiter) == -1)
-			return usage_error(verb, "--delimiter takes one "
-			    "character or 'tab', not '%s'", optarg);
+			return usage_error(verb, "--delimiter takes ',' ';' "
+			    "or 'tab', not '%s'", optarg);
 		return 0;
 	}
 	return 1;
@@ -454,15 +466,25 @@ progress(void *arg, const struct batch_progress *pr)
 static void
 outcome_line(void *arg, const struct batch_outcome *o)
 {
-	char code[32] = "";
+	char code[32] = "", *line = NULL;
+	size_t len = 0;
+	FILE *f;
 
 	(void)arg;
 	if (o->code != 0)
 		snprintf(code, sizeof(code), " %d%s%s", o->code,
 		    o->enhanced[0] ? " " : "", o->enhanced);
 	/* One write per line: stderr is unbuffered. */
-	fprintf(stderr, "mailmerge: row %zu %s: %s%s [%s]\n", o->row,
-	    o->recipients, o->status, code, o->account);
+	f = open_memstream(&line, &len);
+	if (f == NULL)
+		return;
+	fprintf(f, "mailmerge: row %zu ", o->row);
+	/* Recipients come from the roster: escaped for the terminal. */
+	term_puts(f, o->recipients, false);
+	fprintf(f, ": %s%s [%s]\n", o->status, code, o->account);
+	if (fclose(f) == 0)
+		fwrite(line, 1, len, stderr);
+	free(line);
 }
 
 /*

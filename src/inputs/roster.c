@@ -16,7 +16,10 @@
  * libcsv runs in strict mode (a stray quote is an error, not guessed
  * at) with no space trimming: RFC 4180 §2.4 says spaces are data.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <csv.h>
 #include <iconv.h>
@@ -264,7 +268,9 @@ fill(struct roster *r, struct err *e)
 	} while (rc == 1 && r->winlen == 0);
 	if (rc == 1 && r->at_start) {
 		r->at_start = false;
-		if (r->winlen >= 3 && memcmp(r->win, "\xEF\xBB\xBF", 3) == 0) {
+		/* A file saved twice with a BOM has two: strip them all. */
+		while (r->winlen >= 3 &&
+		    memcmp(r->win, "\xEF\xBB\xBF", 3) == 0) {
 			r->win += 3;
 			r->winlen -= 3;
 		}
@@ -958,6 +964,35 @@ sniff_delim(const char *s, size_t n)
 	return cand[best];
 }
 
+/*
+ * Open the roster as a stream, refusing anything but a regular file:
+ * O_NONBLOCK so that opening a FIFO does not wait for a writer.
+ */
+static int
+open_regular(struct roster *r, struct err *e)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(r->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		fail_os(r, e, "open");
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		err_set(e, E_NOINPUT, r->path, "the roster is not a regular "
+		    "file (a folder, FIFO or device): give a CSV file");
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, 0) == -1 || (r->f = fdopen(fd, "rb")) == NULL) {
+		fail_os(r, e, "open");
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 open_file(struct roster *r, const struct roster_params *p, struct err *e)
 {
@@ -968,11 +1003,8 @@ open_file(struct roster *r, const struct roster_params *p, struct err *e)
 		    "ASCII character other than a quote or line break");
 		return -1;
 	}
-	r->f = fopen(r->path, "rb");
-	if (r->f == NULL) {
-		fail_os(r, e, "open");
+	if (open_regular(r, e) == -1)
 		return -1;
-	}
 	if (detect_encoding(r, p->encoding, e) == -1 ||
 	    stream_reset(r, e) == -1)
 		return -1;

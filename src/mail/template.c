@@ -32,14 +32,18 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
+#include <sys/stat.h>
+
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <pcre2.h>
 
@@ -1141,14 +1145,23 @@ static int
 slurp(struct buf *b, const char *path, struct err *e)
 {
 	char chunk[8192];
+	struct stat st;
 	FILE *fp;
 	size_t n;
-	int rc = 0;
+	int rc = 0, fd;
 
-	fp = fopen(path, "rb");
-	if (fp == NULL) {
+	/* O_NONBLOCK: a FIFO must be refused, not wait for a writer. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
 		err_set(e, E_NOINPUT, path, "cannot open the template: %s",
 		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    fcntl(fd, F_SETFL, 0) == -1 || (fp = fdopen(fd, "rb")) == NULL) {
+		close(fd);
+		err_set(e, E_NOINPUT, path, "the template is not a regular "
+		    "file (a folder, FIFO or device): give a text file");
 		return -1;
 	}
 	do {

@@ -16,6 +16,7 @@
  * reads them into one buffer per thread, reset per row.
  */
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,7 @@
 #include "html.h"
 #include "job.h"
 #include "markdown.h"
+#include "term.h"
 #include "xalloc.h"
 
 #define HEADERS_CAP	(256 * 1024)		/* header text of one row */
@@ -70,11 +72,19 @@ file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct err *e)
 {
 	struct codec_sha256 h;
 	char chunk[65536];
+	struct stat st;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must be refused, not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd == -1) {
 		err_set(e, E_NOINPUT, path, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		err_set(e, E_NOINPUT, path, "not a regular file (a folder, "
+		    "FIFO or device): give the roster and template as files");
 		return -1;
 	}
 	codec_sha256_init(&h);
@@ -168,12 +178,17 @@ job_show(FILE *f, const struct job *j, const struct job_row *r,
 
 	if (f == NULL)
 		return;
-	fprintf(f, "--- row %zu (%s line %zu) ---\n", rw->row, j->p->roster,
-	    rw->line);
-	for (i = 0; i < r->nhdr; i++)
-		fprintf(f, "%s: %s\n", r->hdr[i].name, r->hdr[i].value);
+	/* Fields are untrusted: no escape sequence reaches the terminal. */
+	fprintf(f, "--- row %zu (", rw->row);
+	term_puts(f, j->p->roster, false);
+	fprintf(f, " line %zu) ---\n", rw->line);
+	for (i = 0; i < r->nhdr; i++) {
+		fprintf(f, "%s: ", r->hdr[i].name);
+		term_puts(f, r->hdr[i].value, false);
+		fputc('\n', f);
+	}
 	fprintf(f, "Message-ID: %s\n\n", r->msg.msgid);
-	fwrite(buf_str(&r->body), 1, r->body.len, f);
+	term_write(f, buf_str(&r->body), r->body.len, true);
 	if (r->body.len > 0 && r->body.data[r->body.len - 1] != '\n')
 		fputc('\n', f);
 	fputs("---\n", f);

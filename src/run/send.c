@@ -42,6 +42,7 @@
 #include "report.h"
 #include "review.h"
 #include "smtp.h"
+#include "term.h"
 #include "xalloc.h"
 
 #define SEND_ROUNDS		4	/* tries of a deferred row, in all */
@@ -1651,8 +1652,12 @@ plan_warnings(const struct send *s, FILE *f)
 	for (i = 0; i < s->nwarn; i++) {
 		const struct err *w = &s->warn[i];
 
-		fprintf(f, "  warning: %s%s%s\n", w->where,
-		    w->where[0] != '\0' ? ": " : "", w->msg);
+		/* They may quote roster fields: escaped for the terminal. */
+		fputs("  warning: ", f);
+		term_puts(f, w->where, false);
+		fputs(w->where[0] != '\0' ? ": " : "", f);
+		term_puts(f, w->msg, false);
+		fputc('\n', f);
 	}
 }
 
@@ -1885,11 +1890,15 @@ list_unknown(void *arg, const struct report_line *l)
 {
 	struct send *s = arg;
 
-	(void)s;
-	if (l->e.status == REPORT_UNKNOWN && s->p->show != NULL &&
-	    s->unknown_listed++ < 50)
-		fprintf(s->p->show, "  row %zu %s: %s\n", l->e.row,
-		    l->e.recipients, l->e.reply);
+	if (l->e.status != REPORT_UNKNOWN || s->p->show == NULL ||
+	    s->unknown_listed++ >= 50)
+		return 0;
+	/* Recipients come from the roster: escaped for the terminal. */
+	fprintf(s->p->show, "  row %zu ", l->e.row);
+	term_puts(s->p->show, l->e.recipients, false);
+	fputs(": ", s->p->show);
+	term_puts(s->p->show, l->e.reply, false);
+	fputc('\n', s->p->show);
 	return 0;
 }
 

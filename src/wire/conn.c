@@ -1,9 +1,14 @@
 /*
  * One TCP connection, plain or TLS, for the SMTP client.  The socket is
- * non-blocking from the start and every wait is a poll() with the
- * connection's timeout, so a silent server costs at most io_ms per
- * step, plain or TLS alike (GnuTLS reads the same fd through
- * gnutls_transport_set_int and reports GNUTLS_E_AGAIN).
+ * non-blocking from the start and every wait is a poll(), plain or TLS
+ * alike (GnuTLS reads the same fd through gnutls_transport_set_int and
+ * reports GNUTLS_E_AGAIN).  Reads, the TLS handshake and connect are
+ * bounded by a deadline, not an idle timer: a server dripping one octet
+ * a second cannot stretch a 5 s timeout into minutes.  The reads of one
+ * reply share the budget set by conn_set_timeout(), counted from the
+ * first read; a handshake gets its own; connect gets one for all the
+ * addresses of the name.  Writes wait at most io_ms for each step of
+ * progress (RFC 5321 §4.5.3.2.5 bounds each TCP SEND of a data block).
  *
  * Input goes through one capped line reader over a fixed buffer.
  * Output is queued and goes out on conn_flush(), before any read, or
@@ -53,7 +58,8 @@
 
 struct conn {
 	int		 fd;
-	int		 io_ms;		/* timeout of each wait */
+	int		 io_ms;		/* budget of a reply or handshake */
+	long long	 deadline;	/* reads end by then; 0: not armed */
 	char		*host;		/* for SNI and the name check */
 	char		*ca_file;	/* or NULL */
 	char		 name[CONN_NAME_MAX];	/* "host:port" */
@@ -103,19 +109,39 @@ wait_fd(int fd, short events, int ms)
 	}
 }
 
-/* Wait in the direction dir (POLLIN/POLLOUT), naming what for in e. */
+/* Milliseconds left before the deadline (0 when past it). */
 static int
-wait_io(struct conn *c, short dir, struct err *e)
+left_ms(long long deadline)
+{
+	long long ms = deadline - now_ms();
+
+	return ms > 0 ? (int)ms : 0;
+}
+
+/* Arm the read deadline io_ms from now unless it is armed. */
+static void
+arm(struct conn *c)
+{
+	if (c->deadline == 0)
+		c->deadline = now_ms() + c->io_ms;
+}
+
+/*
+ * Wait in the direction dir (POLLIN/POLLOUT), naming what for in e:
+ * reading (and handshaking) until the deadline, writing at most io_ms.
+ */
+static int
+wait_io(struct conn *c, short dir, bool reading, struct err *e)
 {
 	char why[CONN_REASON_MAX];
 	int r;
 
-	r = wait_fd(c->fd, dir, c->io_ms);
+	r = wait_fd(c->fd, dir, reading ? left_ms(c->deadline) : c->io_ms);
 	if (r == 1)
 		return 0;
 	if (r == 0)
 		err_set(e, E_NET, NULL, "%s: timed out after %d s %s", c->name,
-		    (c->io_ms + 999) / 1000, dir == POLLIN ?
+		    (c->io_ms + 999) / 1000, reading ?
 		    "waiting for the server" : "sending to the server");
 	else {
 		reason(errno, why, sizeof(why));
@@ -133,12 +159,12 @@ tls_dir(const struct conn *c)
 
 /* Wait for a non-blocking connect to finish: 0, or -1 with why. */
 static int
-connect_wait(int fd, int ms, char *why, size_t size)
+connect_wait(int fd, long long deadline, int ms, char *why, size_t size)
 {
 	int r, soerr = 0;
 	socklen_t sl = sizeof(soerr);
 
-	r = wait_fd(fd, POLLOUT, ms);
+	r = wait_fd(fd, POLLOUT, left_ms(deadline));
 	if (r == 0) {
 		snprintf(why, size, "connect timed out after %d s",
 		    (ms + 999) / 1000);
@@ -158,7 +184,8 @@ connect_wait(int fd, int ms, char *why, size_t size)
 
 /* Try one address; the connected fd, or -1 with why filled. */
 static int
-connect_one(const struct addrinfo *ai, int ms, char *why, size_t size)
+connect_one(const struct addrinfo *ai, long long deadline, int ms, char *why,
+    size_t size)
 {
 	int fd, r, on = 1;
 
@@ -170,7 +197,7 @@ connect_one(const struct addrinfo *ai, int ms, char *why, size_t size)
 	}
 	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
 	if (r == -1 && errno == EINPROGRESS)
-		r = connect_wait(fd, ms, why, size);
+		r = connect_wait(fd, deadline, ms, why, size);
 	else if (r == -1)
 		reason(errno, why, size);
 	if (r == -1) {
@@ -189,6 +216,7 @@ dial(struct conn *c, const struct conn_params *p, struct err *e)
 	char why[CONN_REASON_MAX] = "no address";
 	char sys[CONN_REASON_MAX];
 	int r, ms = p->connect_ms > 0 ? p->connect_ms : 30000;
+	long long deadline;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -202,8 +230,10 @@ dial(struct conn *c, const struct conn_params *p, struct err *e)
 		return -1;
 	}
 	c->fd = -1;
+	/* One budget for all the name's addresses, not one each. */
+	deadline = now_ms() + ms;
 	for (ai = res; ai != NULL && c->fd == -1; ai = ai->ai_next)
-		c->fd = connect_one(ai, ms, why, sizeof(why));
+		c->fd = connect_one(ai, deadline, ms, why, sizeof(why));
 	freeaddrinfo(res);
 	if (c->fd == -1) {
 		err_set(e, E_NET, NULL, "%s: %s", c->name, why);
@@ -253,7 +283,7 @@ recv_some(struct conn *c, char *p, size_t n, struct err *e)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			break;
-		if (wait_io(c, POLLIN, e) == -1)
+		if (wait_io(c, POLLIN, true, e) == -1)
 			return -1;
 	}
 	reason(errno, why, sizeof(why));
@@ -279,7 +309,7 @@ tls_recv_some(struct conn *c, char *p, size_t n, struct err *e)
 			break;
 		/* Records GnuTLS already decrypted need no poll. */
 		if (gnutls_record_check_pending(c->tls) == 0 &&
-		    wait_io(c, tls_dir(c), e) == -1)
+		    wait_io(c, tls_dir(c), true, e) == -1)
 			return -1;
 	}
 	err_set(e, E_NET, NULL, "%s: TLS receive: %s", c->name,
@@ -318,6 +348,7 @@ conn_readline(struct conn *c, const char **line, size_t *len, struct err *e)
 
 	if (conn_flush(c, e) == -1)
 		return -1;
+	arm(c);
 	for (;;) {
 		start = c->in + c->ipos;
 		lf = memchr(start, '\n', c->ilen - c->ipos);
@@ -367,7 +398,7 @@ send_plain(struct conn *c, const char *p, size_t n, struct err *e)
 			p += r;
 			n -= (size_t)r;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (wait_io(c, POLLOUT, e) == -1)
+			if (wait_io(c, POLLOUT, false, e) == -1)
 				return -1;
 		} else if (errno != EINTR) {
 			reason(errno, why, sizeof(why));
@@ -390,7 +421,7 @@ send_tls(struct conn *c, const char *p, size_t n, struct err *e)
 			p += r;
 			n -= (size_t)r;
 		} else if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
-			if (wait_io(c, tls_dir(c), e) == -1)
+			if (wait_io(c, tls_dir(c), false, e) == -1)
 				return -1;
 		} else {
 			err_set(e, E_NET, NULL, "%s: TLS send: %s", c->name,
@@ -445,6 +476,7 @@ void
 conn_set_timeout(struct conn *c, int io_ms)
 {
 	c->io_ms = io_ms > 0 ? io_ms : 300000;
+	c->deadline = 0;
 }
 
 static bool
@@ -509,7 +541,11 @@ tls_setup(struct conn *c, struct err *e)
 	/* The handshake itself fails on a bad chain or a wrong name. */
 	gnutls_session_set_verify_cert(c->tls, c->host, 0);
 	gnutls_transport_set_int(c->tls, c->fd);
-	gnutls_handshake_set_timeout(c->tls, (unsigned)c->io_ms);
+	/*
+	 * No GnuTLS timeout: with one it waits inside its own reads and
+	 * restarts the wait on each octet.  Our deadline bounds it.
+	 */
+	gnutls_handshake_set_timeout(c->tls, 0);
 	return 0;
 }
 
@@ -544,7 +580,7 @@ handshake(struct conn *c, struct err *e)
 	do {
 		r = gnutls_handshake(c->tls);
 		if ((r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) &&
-		    wait_io(c, tls_dir(c), e) == -1)
+		    wait_io(c, tls_dir(c), true, e) == -1)
 			return -1;
 	} while (r < 0 && gnutls_error_is_fatal(r) == 0);
 	if (r >= 0)
@@ -590,6 +626,7 @@ int
 conn_starttls(struct conn *c, struct err *e)
 {
 	char *desc;
+	int r;
 
 	/* RFC 3207 §5, CVE-2021-22947: nothing may precede the handshake. */
 	if (conn_pending(c) > 0) {
@@ -604,8 +641,12 @@ conn_starttls(struct conn *c, struct err *e)
 	}
 	if (conn_flush(c, e) == -1)
 		return -1;
-	if (tls_setup(c, e) == -1 || handshake(c, e) == -1 ||
-	    check_peer(c, e) == -1) {
+	/* The whole handshake within io_ms, however the server drips it. */
+	c->deadline = now_ms() + c->io_ms;
+	r = tls_setup(c, e) == -1 || handshake(c, e) == -1 ||
+	    check_peer(c, e) == -1 ? -1 : 0;
+	c->deadline = 0;
+	if (r == -1) {
 		/* Nothing may go on in the clear after a failed attempt. */
 		shutdown(c->fd, SHUT_RDWR);
 		return -1;

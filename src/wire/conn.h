@@ -7,8 +7,8 @@
 #include "err.h"
 
 /*
- * One TCP connection, plain or TLS, with a timeout on every read and
- * write, a capped line reader and buffered writes.  Callers never know
+ * One TCP connection, plain or TLS, with deadlines on reads, connect and
+ * the TLS handshake, a capped line reader and buffered writes.  Callers never know
  * whether TLS is on: conn_readline() and conn_write() are the same
  * either way.  The only module that includes gnutls.
  */
@@ -20,8 +20,9 @@ struct conn;
 struct conn_params {
 	const char	*host;		/* name or address; also TLS SNI/check */
 	const char	*port;		/* service, e.g. "587" */
-	int		 connect_ms;	/* connect timeout */
-	int		 io_ms;		/* timeout of each read or write */
+	int		 connect_ms;	/* connect deadline, all addresses */
+	int		 io_ms;		/* read budget, handshake deadline,
+					   write idle timeout */
 	const char	*ca_file;	/* PEM trusted besides the system store, or NULL */
 };
 
@@ -66,7 +67,12 @@ size_t	conn_pending(const struct conn *c);
 int	conn_write(struct conn *c, const void *p, size_t n, struct err *e);
 int	conn_flush(struct conn *c, struct err *e);
 
-/* Change the read/write timeout (ms). */
+/*
+ * Set the timeout (ms): the reads that follow, until the next call,
+ * share one deadline io_ms after the first of them starts waiting (a
+ * whole reply, not each read); a write waits at most io_ms for progress;
+ * conn_starttls() gets io_ms for the whole handshake.
+ */
 void	conn_set_timeout(struct conn *c, int io_ms);
 
 /* Close (TLS close_notify best effort) and free; NULL is a no-op. */

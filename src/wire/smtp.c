@@ -35,10 +35,6 @@
 #include "utf8.h"
 #include "xalloc.h"
 
-/* RFC 5321 §4.5.3.2: 5 min for a command's reply, 10 min after ".". */
-#define SMTP_CONNECT_MS		30000
-#define SMTP_CMD_MS		300000
-#define SMTP_DATA_MS		600000
 #define SMTP_QUIT_MS		5000	/* QUIT is a courtesy */
 #define SMTP_ADDR_MAX		254	/* RFC 5321 §4.5.3.1.3: path 256 */
 #define SMTP_AUTH_LINE_MAX	12288	/* RFC 4954 §4 */
@@ -781,15 +777,26 @@ ehlo(struct smtp *s, struct smtp_reply *last, struct err *e)
 	return 0;
 }
 
+/* Why going on without TLS is refused: only a password is "sent". */
+static const char *
+no_tls_why(const struct smtp_params *p)
+{
+	if (p->auth != SMTP_AUTH_NONE && p->secret != NULL)
+		return "refusing to send the password in the clear";
+	return "refusing to send mail in the clear: the messages and "
+	    "addresses would be readable on the way";
+}
+
 static int
-starttls(struct smtp *s, struct smtp_reply *last, struct err *e)
+starttls(struct smtp *s, const struct smtp_params *p,
+    struct smtp_reply *last, struct err *e)
 {
 	char rs[SMTP_REPLY_MAX + 32];
 
 	/* Never fall back to plain text: that is STARTTLS stripping. */
 	if (!(s->caps & CAP_STARTTLS)) {
 		err_set(e, E_TLS, NULL, "%s: server does not offer STARTTLS; "
-		    "refusing to send the password in the clear", s->name);
+		    "%s", s->name, no_tls_why(p));
 		return -1;
 	}
 	set_state(s, SMTP_ST_STARTTLS);
@@ -946,7 +953,7 @@ smtp_open(struct smtp **sp, const struct smtp_params *p,
 	s = session_new(p);
 	if (session_connect(s, p, e) == -1 || greet(s, last, e) == -1 ||
 	    ehlo(s, last, e) == -1 ||
-	    (!p->implicit_tls && starttls(s, last, e) == -1) ||
+	    (!p->implicit_tls && starttls(s, p, last, e) == -1) ||
 	    authenticate(s, p, last, e) == -1) {
 		session_end(s);
 		return -1;

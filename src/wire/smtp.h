@@ -23,6 +23,15 @@
 #define SMTP_REPLY_LINES_MAX	100	/* lines in one multi-line reply */
 #define SMTP_CMD_MAX		1024	/* one command line */
 
+/*
+ * Default timeouts, each a deadline (conn.h): RFC 5321 §4.5.3.2, 5 min
+ * for a command's reply, 10 min for the reply after "."; connecting to
+ * all of a host's addresses, 30 s.
+ */
+#define SMTP_CONNECT_MS		(30 * 1000)
+#define SMTP_CMD_MS		(5 * 60 * 1000)
+#define SMTP_DATA_MS		(10 * 60 * 1000)
+
 enum smtp_stage {
 	SMTP_STAGE_NONE = 0,
 	SMTP_STAGE_CONNECT,	/* greeting */

@@ -81,7 +81,7 @@ static const char *const stage_name[ST_NUM] = {
 
 enum rule_kind {
 	R_REPLY, R_BAD_REPLY, R_DROP, R_DROP_AFTER_STORE, R_DROP_AFTER_REPLY,
-	R_DELAY, R_SILENT, R_STOP_READING, R_HUGE_REPLY, R_LONG_LINE
+	R_DELAY, R_SILENT, R_STOP_READING, R_HUGE_REPLY, R_LONG_LINE, R_DRIP
 };
 
 /* One staged directive of the fault script. */
@@ -94,7 +94,7 @@ struct rule {
 	char		*text;		/* REPLY text, BAD_REPLY bytes */
 	size_t		 textlen;
 	char		*source;	/* BAD_REPLY as written, for the log */
-	long		 num;		/* DELAY ms, HUGE lines, LONG bytes */
+	long		 num;		/* DELAY/DRIP ms, HUGE lines, LONG bytes */
 };
 
 /* What the script asks for at one stage event. */
@@ -108,6 +108,7 @@ struct action {
 	const struct rule	*reply;		/* R_REPLY or R_BAD_REPLY */
 	const struct rule	*huge;
 	const struct rule	*longline;
+	const struct rule	*drip;
 	enum stage		 stage;
 };
 
@@ -138,6 +139,7 @@ struct server {
 	bool		 starttls_refuse;
 	bool		 auth_before_tls;
 	bool		 split;
+	long		 drip_handshake_ms;	/* DRIP_HANDSHAKE, 0 = off */
 	bool		 chunking;		/* CHUNKING: offer BDAT */
 	bool		 mark_pipelined;	/* MARK_PIPELINED */
 	unsigned long	 close421_after;	/* 0 = off */
@@ -172,6 +174,7 @@ struct session {
 	char		 in[IN_BUF_MAX];
 	size_t		 start;
 	size_t		 end;
+	long		 drip_ms;	/* pause after each octet written */
 	bool		 greeted;
 	bool		 refused;	/* greeting was 4xx/5xx */
 	bool		 authed;
@@ -489,18 +492,25 @@ write_some(struct session *s, const char *p, size_t n, size_t *done)
 	return -1;
 }
 
-/* Write all bytes, one byte per write under SPLIT_REPLIES; 0 or -1. */
+/*
+ * Write all bytes, one byte per write under SPLIT_REPLIES or DRIP (which
+ * also pauses after each); 0 or -1.
+ */
 static int
 write_all(struct session *s, const char *p, size_t n)
 {
 	size_t done, chunk;
 
 	while (n > 0) {
-		chunk = s->srv->split ? 1 : n;
+		chunk = s->srv->split || s->drip_ms > 0 ? 1 : n;
 		if (write_some(s, p, chunk, &done) == -1)
 			return -1;
 		p += done;
 		n -= done;
+		if (s->drip_ms > 0 && done > 0)
+			nap(s->srv, s->drip_ms);
+		if (must_stop(s->srv))
+			return -1;
 	}
 	return 0;
 }
@@ -652,6 +662,9 @@ action_add(struct action *act, const struct rule *ru)
 	case R_LONG_LINE:
 		slot = &act->longline;
 		break;
+	case R_DRIP:
+		slot = &act->drip;
+		break;
 	}
 	/* The first matching rule of each kind wins. */
 	if (*slot == NULL)
@@ -736,6 +749,10 @@ answer(struct session *s, const struct action *act, const struct reply *normal)
 		return -1;
 	}
 	buf_init(&out, SIZE_MAX);
+	s->drip_ms = act->drip != NULL ? act->drip->num : 0;
+	if (act->drip != NULL)
+		note(s, "drip %s reply, %ld ms an octet",
+		    stage_name[act->stage], s->drip_ms);
 	if (ru != NULL && ru->kind == R_BAD_REPLY) {
 		buf_add(&out, ru->text, ru->textlen);
 		buf_add(&out, "\r\n", 2);
@@ -750,6 +767,7 @@ answer(struct session *s, const struct action *act, const struct reply *normal)
 		render(&out, r, act);
 		ret = send_logged(s, out.p, out.len, NULL);
 	}
+	s->drip_ms = 0;
 	buf_fini(&out);
 	if (ret == -1)
 		return -1;
@@ -1079,6 +1097,29 @@ starttls_check(struct session *s, const char *arg, struct reply *r)
 		reply_set(r, 220, "2.0.0 Ready to start TLS");
 }
 
+/* DRIP_HANDSHAKE: the server's handshake records, one octet a pause. */
+static ssize_t
+drip_push(gnutls_transport_ptr_t ptr, const void *p, size_t n)
+{
+	struct session *s = ptr;
+	ssize_t r;
+
+	if (s->tls_on)
+		return send(s->fd, p, n, MSG_NOSIGNAL);
+	r = send(s->fd, p, 1, MSG_NOSIGNAL);
+	if (r > 0)
+		nap(s->srv, s->srv->drip_handshake_ms);
+	return r;
+}
+
+static ssize_t
+drip_pull(gnutls_transport_ptr_t ptr, void *p, size_t n)
+{
+	struct session *s = ptr;
+
+	return recv(s->fd, p, n, 0);
+}
+
 static int
 handshake(struct session *s)
 {
@@ -1092,9 +1133,17 @@ handshake(struct session *s)
 	gnutls_certificate_server_set_request(s->tls, GNUTLS_CERT_IGNORE);
 	gnutls_transport_set_int(s->tls, s->fd);
 	gnutls_handshake_set_timeout(s->tls, HANDSHAKE_MS);
+	if (srv->drip_handshake_ms > 0) {
+		note(s, "drip handshake, %ld ms an octet",
+		    srv->drip_handshake_ms);
+		gnutls_transport_set_ptr(s->tls, s);
+		gnutls_transport_set_push_function(s->tls, drip_push);
+		gnutls_transport_set_pull_function(s->tls, drip_pull);
+		gnutls_handshake_set_timeout(s->tls, 0);
+	}
 	do {
 		r = gnutls_handshake(s->tls);
-	} while (r < 0 && !gnutls_error_is_fatal(r) && !stopping);
+	} while (r < 0 && !gnutls_error_is_fatal(r) && !must_stop(srv));
 	if (r < 0) {
 		note(s, "STARTTLS handshake failed: %s", gnutls_strerror(r));
 		return -1;
@@ -2103,7 +2152,7 @@ parse_staged(struct script_line *sl, struct server *srv, enum rule_kind kind)
 		ru.text = xstrdup(sl->rest);
 		ru.textlen = unescape(sl, ru.text);
 		sl->rest = "";
-	} else if (kind == R_DELAY)
+	} else if (kind == R_DELAY || kind == R_DRIP)
 		ru.num = parse_ms(sl, next_word(sl));
 	else if (kind == R_HUGE_REPLY)
 		ru.num = parse_num(sl, next_word(sl), 1, HUGE_LINES_MAX);
@@ -2153,6 +2202,8 @@ parse_global(struct script_line *sl, struct server *srv, const char *name)
 		srv->inject = xstrdup(sl->rest);
 		srv->injectlen = unescape(sl, srv->inject);
 		sl->rest = "";
+	} else if (strcmp(name, "DRIP_HANDSHAKE") == 0) {
+		srv->drip_handshake_ms = parse_ms(sl, next_word(sl));
 	} else if (strcmp(name, "TLS_CERT") == 0) {
 		free(srv->cert);
 		free(srv->key);
@@ -2182,6 +2233,7 @@ static const struct {
 	{ "STOP_READING", R_STOP_READING },
 	{ "HUGE_REPLY", R_HUGE_REPLY },
 	{ "LONG_LINE", R_LONG_LINE },
+	{ "DRIP", R_DRIP },
 };
 
 static void

@@ -552,6 +552,42 @@ def t_reply_shapes(tmp, certs):
         srv.stop()
 
 
+def t_drip(tmp, certs):
+    """DRIP: a reply one octet at a time, with a pause after each;
+    DRIP_HANDSHAKE: the same for the server's side of the handshake."""
+    srv = Server(tmp, certs, "drip", "DRIP CONNECT 50ms\n"
+                 "DRIP_HANDSHAKE 1ms\n")
+    try:
+        sock = raw_conn(srv)
+        sock.settimeout(60)  # a 2 kB handshake flight, an octet a ms
+        t0 = time.time()
+        first = sock.recv(100)
+        rest = b""
+        while not rest.endswith(b"\r\n"):
+            rest += sock.recv(100)
+        took = time.time() - t0
+        greeting = first + rest
+        ok(len(first) <= 2 and greeting.startswith(b"220 ") and
+           took >= 0.04 * (len(greeting) - 1),
+           "DRIP CONNECT: the greeting comes an octet at a time",
+           (first, took))
+        sock.sendall(b"EHLO x\r\n")
+        read_reply(sock)
+        sock.sendall(b"STARTTLS\r\n")
+        read_reply(sock)
+        tls = tls_context(certs).wrap_socket(sock,
+                                             server_hostname="localhost")
+        tls.sendall(b"NOOP\r\n")
+        ok(read_reply(tls)[0].startswith(b"250"),
+           "DRIP_HANDSHAKE: the dripped handshake completes")
+        tls.close()
+        ok("-- drip handshake, 1 ms an octet" in srv.log() and
+           "-- drip CONNECT reply, 50 ms an octet" in srv.log(),
+           "DRIP notes in the transcript")
+    finally:
+        srv.stop()
+
+
 def t_silent_and_stop_reading(tmp, certs):
     srv = Server(tmp, certs, "silent", "SILENT CONNECT#1\n"
                  "STOP_READING DATA#1\nDROP DATA#2\n")
@@ -691,7 +727,7 @@ def main():
         for t in (t_send_plain, t_auth, t_pipelining, t_chunking,
                   t_reply_rcpt, t_drops,
                   t_close421, t_nostarttls, t_inject, t_garbage,
-                  t_restart_and_stop, t_script_error, t_reply_shapes,
+                  t_restart_and_stop, t_script_error, t_reply_shapes, t_drip,
                   t_silent_and_stop_reading, t_tls_variants, t_limits,
                   t_concurrent):
             try:

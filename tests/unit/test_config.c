@@ -4,6 +4,8 @@
  * sources and routing.  Files are written into a fresh temporary
  * directory, which is removed at the end.
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -104,7 +106,7 @@ test_full_naver(struct account *a)
 	is_str(a->from_addr, "vo0v0000@naver.com", "naver: from_addr");
 	is_str(a->envelope, "vo0v0000@naver.com", "naver: envelope default");
 	is_int(a->rate_n, 10, "naver: 10/min");
-	is_int(a->secret_src, CONFIG_SECRET_COMMAND, "naver: command");
+	is_int(a->secret_src, SECRETS_COMMAND, "naver: command");
 	is_str(a->secret_arg, "pass show naver-smtp", "naver: command text");
 	is_int(a->nroute, 3, "naver: three routes");
 	is_str(a->route[1], "naver.net", "naver: route lowercased");
@@ -124,7 +126,7 @@ test_full_lab(struct account *a)
 	is_str(a->ca_file, want, "lab: ca_file, comment cut, from the "
 	    "config's folder");
 	is_str(a->secret_arg, "pa;ss # \"q\"", "lab: quoted password");
-	is_int(a->secret_src, CONFIG_SECRET_INLINE, "lab: inline");
+	is_int(a->secret_src, SECRETS_INLINE, "lab: inline");
 	is_str(a->from, "\"Lab; Robot\" <robot@lab.example>",
 	    "lab: quoted from kept");
 	is_str(a->from_addr, "robot@lab.example", "lab: from_addr");
@@ -165,7 +167,7 @@ test_full(void)
 	is_str(a->from, "홍길동 <someone@gmail.com>", "gmail: Korean from");
 	is_str(a->from_addr, "someone@gmail.com", "gmail: from_addr");
 	is_str(a->envelope, "someone@gmail.com", "gmail: envelope");
-	is_int(a->secret_src, CONFIG_SECRET_ENV, "gmail: password_env");
+	is_int(a->secret_src, SECRETS_ENV, "gmail: password_env");
 	is_str(a->secret_arg, "GMAIL_APP_PASSWORD", "gmail: env name");
 	is_int(a->nroute, 1, "gmail: one route");
 	is_str(a->route[0], "*", "gmail: route *");
@@ -189,7 +191,7 @@ test_defaults(void)
 		return;
 	is_str(c->acct[0].route[0], "*", "lone account takes *");
 	is_str(c->acct[0].envelope, "vo0v0000", "naver: bare id as sender");
-	is_int(c->acct[0].secret_src, CONFIG_SECRET_NONE, "no source: prompt");
+	is_int(c->acct[0].secret_src, SECRETS_PROMPT, "no source: prompt");
 	config_free(c);
 
 	c = load("[work]\nprovider = gmail\nuser = me@corp.example\n"
@@ -309,6 +311,40 @@ test_mode(void)
 	config_free(c);
 }
 
+/*
+ * 14.12: a config others could write is refused whatever it holds: it
+ * names commands to run.  Owned by another user (not root): refused.
+ */
+static void
+test_trust(void)
+{
+	static const char text[] = "[gmail]\nuser = a\npassword_env = X\n";
+	struct config *c = NULL;
+	char want[1024];
+
+	put("trust.conf", text, 0664);
+	ok(config_load(&c, path, &e) == -1 && e.kind == E_CONFIG,
+	    "0664 without a password refused");
+	snprintf(want, sizeof(want), "is writable by its group (mode 0664), "
+	    "who could make it run any command as you; run chmod 600 %s",
+	    path);
+	is_str(e.msg, want, "0664: names the file, says chmod 600");
+	put("trust.conf", text, 0646);
+	ok(config_load(&c, path, &e) == -1 && strstr(e.msg, "everyone"),
+	    "0646 refused: writable by everyone");
+	put("trust.conf", text, 0600);
+	if (getuid() == 0) {
+		/* Only root can give a file away: test the owner rule then. */
+		ok(chown(path, 65534, 65534) == 0 &&
+		    config_load(&c, path, &e) == -1 &&
+		    strstr(e.msg, "owned by another user (uid 65534)") &&
+		    strstr(e.msg, "chmod 600"), "another user's file refused");
+	} else {
+		ok(config_load(&c, path, &e) == 0, "own 0600 file accepted");
+		config_free(c);
+	}
+}
+
 /* config_secret of the first account of text; rc, secret in out. */
 static int
 secret(const char *text, struct buf *out)
@@ -346,6 +382,79 @@ test_no_tty(void)
 	ok(pid > 0 && waitpid(pid, &status, 0) == pid &&
 	    WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "no source, no terminal: says how to set one");
+}
+
+/*
+ * 14.12, in a child (it changes the process): fetching a secret makes
+ * the process undumpable with no core file, and password_command sees
+ * a minimal environment: not another account's password variable.
+ */
+static void
+test_hardening_child(void)
+{
+	struct rlimit rl;
+	struct buf out;
+	bool before;
+
+	buf_init(&out, 256);
+	before = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1;
+	setenv("MM_OTHER_ACCOUNT_PW", "other-secret", 1);
+	setenv("HOME", "/home/test", 1);
+	setenv("GNUPGHOME", "/home/test/.gnupg", 1);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	ok(secret("[gmail]\nuser = a\npassword_command = echo "
+	    "\"n=$(env | grep -c MM_OTHER_ACCOUNT_PW) $HOME $GNUPGHOME "
+	    "$LC_ALL\"\n", &out) == 0, "password_command ran");
+	is_str(buf_str(&out), "n=0 /home/test /home/test/.gnupg C.UTF-8",
+	    "password_command: no other account's variable; HOME, "
+	    "GNUPGHOME, LC_* kept");
+	ok(before && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0,
+	    "dumpable before, not dumpable once a secret was fetched");
+	ok(getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur == 0 &&
+	    rl.rlim_max == 0, "no core file once a secret was fetched");
+	buf_fini(&out);
+	fflush(stdout);
+}
+
+/* 14.12: holding an inline password (config loaded) is enough. */
+static void
+test_inline_child(void)
+{
+	struct config *c;
+	bool before = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1;
+
+	c = load("[gmail]\nuser = a\npassword = s3cret\n");
+	ok(c != NULL && before && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0,
+	    "config with password =: dumpable before, not after loading");
+	config_free(c);
+	fflush(stdout);
+}
+
+/* Run fn (n tests) in a child: it changes the process for good. */
+static void
+in_child(void (*fn)(void), int n)
+{
+	pid_t pid;
+	int status, failed = tap_failed;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		fn();
+		_exit(tap_failed - failed);
+	}
+	if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+		tap_failed += WEXITSTATUS(status);
+	else
+		ok(0, "child ran");
+	tap_n += n;
+}
+
+static void
+test_hardening(void)
+{
+	in_child(test_hardening_child, 4);
+	in_child(test_inline_child, 1);
 }
 
 static void
@@ -530,12 +639,15 @@ main(void)
 		printf("Bail out! mkdtemp\n");
 		return 1;
 	}
+	/* First: loading a password = makes the process undumpable. */
+	test_hardening();
 	test_provider();
 	test_full();
 	test_defaults();
 	test_errors();
 	test_errors_values();
 	test_mode();
+	test_trust();
 	test_secret();
 	test_no_tty();
 	test_route();

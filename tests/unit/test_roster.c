@@ -3,6 +3,8 @@
  * temporary directory; CP949 and UTF-16 bytes are spelled out (or
  * encoded here from UTF-8) so that the test needs no iconv of its own.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -612,8 +614,16 @@ t_header_errors(void)
 	    "stray quote in header");
 	snprintf(w, sizeof(w), "%s/nonexistent.csv", tmpdir);
 	open_fails(w, NULL, E_NOINPUT, w, "No such file", "missing file");
-	open_fails(tmpdir, NULL, E_NOINPUT, tmpdir, "Is a directory",
+	open_fails(tmpdir, NULL, E_NOINPUT, tmpdir, "not a regular file",
 	    "directory");
+	/* Opened without O_NONBLOCK, a FIFO would wait for a writer. */
+	snprintf(w, sizeof(w), "%s/fifo.csv", tmpdir);
+	if (mkfifo(w, 0600) == 0)
+		open_fails(w, NULL, E_NOINPUT, w, "not a regular file",
+		    "FIFO");
+	else
+		ok(0, "FIFO: mkfifo %s", w);
+	unlink(w);
 }
 
 static void
