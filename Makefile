@@ -5,7 +5,8 @@ MANDIR ?= $(PREFIX)/share/man
 PKG_CONFIG ?= pkg-config
 PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
-LIBS_PC = gnutls libpcre2-8 nettle gmime-3.0 libcurl libzip expat libidn2 libbsd
+LIBS_PC = gnutls libpcre2-8 nettle gmime-3.0 libcurl libzip expat libidn2 libbsd \
+	freexl
 # cmark ships libcmark.pc; libmagic's .pc file is not in every release.
 CMARK_LIBS := $(shell $(PKG_CONFIG) --libs libcmark 2>/dev/null || echo -lcmark)
 CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark 2>/dev/null)
@@ -36,6 +37,7 @@ MODULES = \
 	review \
 	roster \
 	send \
+	sheet \
 	smtp \
 	template \
 	utf8 \
@@ -54,7 +56,7 @@ T_codec = codec buf err utf8 xalloc
 T_config = config provider message codec buf err utf8 xalloc
 T_ratelimit = ratelimit
 T_message = message codec buf err utf8 xalloc
-T_roster = roster buf err utf8 xalloc
+T_roster = roster sheet buf err utf8 xalloc
 T_smtp = smtp conn codec buf err utf8 xalloc
 T_pipeline = smtp conn codec buf err utf8 xalloc
 T_template = template buf err utf8 xalloc

@@ -27,6 +27,7 @@
 #include "html.h"
 #include "job.h"
 #include "markdown.h"
+#include "sheet.h"
 #include "xalloc.h"
 
 #define HEADERS_CAP	(256 * 1024)		/* header text of one row */
@@ -47,7 +48,14 @@ job_diag(const struct job *j, enum batch_level level, const struct err *e)
 void
 job_where(const struct job *j, const struct roster_row *rw, struct err *e)
 {
-	err_where(e, "%s:%zu", j->p->roster, rw->line);
+	char ref[128];
+
+	if (rw->sheet != NULL) {
+		/* A spreadsheet row is named as the spreadsheet does. */
+		sheet_ref(ref, sizeof(ref), rw->sheet, rw->line, 0);
+		err_where(e, "%s:%s", j->p->roster, ref);
+	} else
+		err_where(e, "%s:%zu", j->p->roster, rw->line);
 }
 
 /* A warning of one kind, the first BATCH_WARNINGS_MAX shown. */
@@ -154,8 +162,12 @@ job_show(FILE *f, const struct job *j, const struct job_row *r,
 
 	if (f == NULL)
 		return;
-	fprintf(f, "--- row %zu (%s line %zu) ---\n", rw->row, j->p->roster,
-	    rw->line);
+	if (rw->sheet != NULL)
+		fprintf(f, "--- row %zu (%s sheet %s row %zu) ---\n", rw->row,
+		    j->p->roster, rw->sheet, rw->line);
+	else
+		fprintf(f, "--- row %zu (%s line %zu) ---\n", rw->row,
+		    j->p->roster, rw->line);
 	for (i = 0; i < r->nhdr; i++)
 		fprintf(f, "%s: %s\n", r->hdr[i].name, r->hdr[i].value);
 	fprintf(f, "Message-ID: %s\n\n", r->msg.msgid);
@@ -187,7 +199,7 @@ int
 job_reader(const struct job *j, struct roster **rp, struct err *e)
 {
 	struct roster_params rp_ = { j->p->roster, j->p->encoding,
-	    j->p->delimiter, false };
+	    j->p->delimiter, false, j->p->sheet };
 
 	return roster_open(rp, &rp_, e);
 }

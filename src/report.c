@@ -441,7 +441,7 @@ torn(const char *path, off_t size)
 static int
 open_report(const char *path, struct roster **rsp, struct err *e)
 {
-	struct roster_params rp = { path, "UTF-8", ',', true };
+	struct roster_params rp = { path, "UTF-8", ',', true, NULL };
 	struct stat st;
 
 	*rsp = NULL;
@@ -559,7 +559,7 @@ finish_tmp(FILE *f, const char *tmp, const char *path, struct err *e)
 int
 report_compact(const char *path, struct err *e)
 {
-	struct roster_params rp = { path, "UTF-8", ',', true };
+	struct roster_params rp = { path, "UTF-8", ',', true, NULL };
 	struct compact c = { NULL, 0, 0, NULL, path };
 	struct roster *rs = NULL;
 	char tmp[4096];
