@@ -74,7 +74,7 @@ open_outputs(struct job *j, struct outbox **ob, struct report **rep,
 {
 	const struct batch_params *p = j->p;
 	struct report_meta meta = { p->roster, j->roster_sum, p->template,
-	    j->template_sum };
+	    j->template_sum, roster_sheet(j->roster) };
 	char path[4096];
 
 	if (outbox_open(ob, p->outdir, p->mbox, width_for(j->rows), e) == -1)

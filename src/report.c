@@ -29,12 +29,12 @@ static const char *const columns[REPORT_NCOLS] = {
 	"row", "recipients", "status", "provider", "smtp_code",
 	"enhanced_code", "reply", "message_id", "attempts", "time",
 	"account", "stage", "roster", "roster_sha256", "template",
-	"template_sha256", "format"
+	"template_sha256", "format", "roster_sheet"
 };
 
 enum { C_ROW, C_RCPT, C_STATUS, C_PROVIDER, C_CODE, C_ENH, C_REPLY,
     C_MSGID, C_ATTEMPTS, C_TIME, C_ACCOUNT, C_STAGE, C_ROSTER,
-    C_ROSTER_SUM, C_TEMPLATE, C_TEMPLATE_SUM, C_FORMAT };
+    C_ROSTER_SUM, C_TEMPLATE, C_TEMPLATE_SUM, C_FORMAT, C_SHEET };
 
 static const char *const status_name[] = {
 	[REPORT_NONE] = "",
@@ -185,6 +185,7 @@ report_open(struct report **rp, const char *path,
 	r->meta.roster_sha256 = dupmeta(meta->roster_sha256);
 	r->meta.template = dupmeta(meta->template);
 	r->meta.template_sha256 = dupmeta(meta->template_sha256);
+	r->meta.roster_sheet = dupmeta(meta->roster_sheet);
 	if (write_header(r, e) == -1 || (sync && sync_file(r, e) == -1)) {
 		report_close(r, NULL);
 		return -1;
@@ -218,6 +219,7 @@ report_append(struct report *r, const struct report_entry *x,
 	f[C_TEMPLATE] = r->meta.template;
 	f[C_TEMPLATE_SUM] = r->meta.template_sha256;
 	f[C_FORMAT] = FORMAT_TEXT;
+	f[C_SHEET] = r->meta.roster_sheet;
 	for (size_t i = 0; i < REPORT_NCOLS; i++)
 		if (f[i] == NULL)
 			f[i] = "";
@@ -247,6 +249,7 @@ report_close(struct report *r, struct err *e)
 	free((char *)r->meta.roster_sha256);
 	free((char *)r->meta.template);
 	free((char *)r->meta.template_sha256);
+	free((char *)r->meta.roster_sheet);
 	free(r);
 	return rc;
 }
@@ -259,13 +262,13 @@ check_header(struct roster *rs, const char *path, struct err *e)
 	const char *const *cols = roster_cols(rs);
 	size_t i;
 
-	if (roster_ncols(rs) < REPORT_NCOLS) {
+	if (roster_ncols(rs) < REPORT_NCOLS_MIN) {
 		err_set(e, E_INPUT, path, "not a mailmerge report: it has "
 		    "%zu columns, a report has %d (row,recipients,status,...)",
 		    roster_ncols(rs), REPORT_NCOLS);
 		return -1;
 	}
-	for (i = 0; i < REPORT_NCOLS; i++) {
+	for (i = 0; i < REPORT_NCOLS && i < roster_ncols(rs); i++) {
 		if (strcmp(cols[i], columns[i]) != 0) {
 			err_set(e, E_INPUT, path, "not a mailmerge report: "
 			    "column %zu is '%s', expected '%s'", i + 1,
@@ -336,6 +339,7 @@ decode_line(const struct roster_row *rw, const char *path,
 	l->meta.roster_sha256 = f[C_ROSTER_SUM];
 	l->meta.template = f[C_TEMPLATE];
 	l->meta.template_sha256 = f[C_TEMPLATE_SUM];
+	l->meta.roster_sheet = rw->nfields > C_SHEET ? f[C_SHEET] : "";
 	return 0;
 bad:
 	err_where(e, "%s:%zu", path, rw->line);

@@ -19,11 +19,15 @@
  * report; the rest let resume and report find the roster again):
  *   row,recipients,status,provider,smtp_code,enhanced_code,reply,
  *   message_id,attempts,time,account,stage,roster,roster_sha256,
- *   template,template_sha256,format
+ *   template,template_sha256,format,roster_sheet
+ * roster_sheet (the sheet of a spreadsheet roster, so that resume and
+ * --failed-csv read the same one) came later: reports without it read
+ * as CSV rosters.
  */
 
 #define REPORT_FORMAT	1	/* the "format" column; readers refuse newer */
-#define REPORT_NCOLS	17
+#define REPORT_NCOLS	18
+#define REPORT_NCOLS_MIN 17	/* reports before roster_sheet */
 
 enum report_status {
 	REPORT_NONE = 0,	/* no outcome yet (reading only) */
@@ -41,6 +45,8 @@ struct report_meta {
 	const char	*roster_sha256;		/* hex */
 	const char	*template;
 	const char	*template_sha256;
+	const char	*roster_sheet;		/* spreadsheet: the sheet read;
+						   NULL or "" for CSV */
 };
 
 /* One line.  Strings are borrowed; NULL is written as "". */

@@ -140,6 +140,7 @@ struct review {
 	size_t		 npaths;
 	char		*roster;	/* path and checksum, from line one */
 	char		*roster_sum;
+	char		*roster_sheet;	/* spreadsheet: the sheet, or "" */
 	size_t		 roster_from;	/* the report they came from */
 	struct entry	*rows;		/* sorted by row once loaded */
 	size_t		 nrows, rows_size;
@@ -251,6 +252,7 @@ same_roster(struct load *ld, const struct report_line *l)
 	if (rv->roster == NULL) {
 		rv->roster = xstrdup(l->meta.roster);
 		rv->roster_sum = xstrdup(l->meta.roster_sha256);
+		rv->roster_sheet = xstrdup(l->meta.roster_sheet);
 		rv->roster_from = ld->report;
 		return 0;
 	}
@@ -436,6 +438,7 @@ review_free(struct review *rv)
 	free(rv->codes);
 	free(rv->roster);
 	free(rv->roster_sum);
+	free(rv->roster_sheet);
 	if (rv->utf8 != (locale_t)0)
 		freelocale(rv->utf8);
 	free(rv);
@@ -1353,6 +1356,9 @@ review_write_retry(const struct review *rv, const char *path,
 		err_set(e, E_INPUT, rv->paths[0], "the report names no roster");
 		return -1;
 	}
+	/* The sheet the batch read; "" for CSV and older reports. */
+	if (rv->roster_sheet != NULL && rv->roster_sheet[0] != '\0')
+		rp.sheet = rv->roster_sheet;
 	if (roster_check(rv, e) == -1 || not_clobber(rv, path, e) == -1 ||
 	    roster_open(&rs, &rp, e) == -1)
 		return -1;
@@ -1361,7 +1367,10 @@ review_write_retry(const struct review *rv, const char *path,
 		roster_free(rs);
 		return -1;
 	}
-	ok = roster_write(f, roster_cols(rs), roster_ncols(rs), e) == 0 &&
+	/* A spreadsheet's rows come out as CSV UTF-8 with a BOM, which is
+	 * what Excel needs to open Korean text as UTF-8. */
+	ok = (roster_sheet(rs) == NULL || fputs("\xEF\xBB\xBF", f) != EOF) &&
+	    roster_write(f, roster_cols(rs), roster_ncols(rs), e) == 0 &&
 	    copy_rows(rv, rs, f, rt, e) == 0;
 	roster_free(rs);
 	return close_tmp(f, tmp, path, ok, e);

@@ -183,12 +183,20 @@ check_meta(void *arg, const struct report_line *l)
 {
 	struct send *s = arg;
 	struct err *e = &s->meta_err;
+	const char *sheet = roster_sheet(s->j.roster);
 
 	if (strcmp(l->meta.roster_sha256, s->j.roster_sum) != 0) {
 		err_set(e, E_INPUT, NULL, "the roster changed since the "
 		    "report was written (it was made from %s): resume only "
 		    "with the same roster, or start a new report",
 		    l->meta.roster);
+		return -1;
+	}
+	if (strcmp(l->meta.roster_sheet, sheet ? sheet : "") != 0) {
+		err_set(e, E_INPUT, NULL, "the report was made from sheet "
+		    "'%s' of %s, this run reads sheet '%s': resume with "
+		    "--sheet '%s'", l->meta.roster_sheet, l->meta.roster,
+		    sheet ? sheet : "", l->meta.roster_sheet);
 		return -1;
 	}
 	if (strcmp(l->meta.template_sha256, s->j.template_sum) != 0) {
@@ -1240,7 +1248,7 @@ static int
 deliver_all(struct send *s, struct err *e)
 {
 	struct report_meta meta = { s->p->roster, s->j.roster_sum,
-	    s->p->template, s->j.template_sum };
+	    s->p->template, s->j.template_sum, roster_sheet(s->j.roster) };
 	int rc;
 
 	if (report_open(&s->rep, s->report_path, &meta, s->p->resume, true,
