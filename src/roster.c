@@ -948,9 +948,13 @@ read_header(struct roster *r, struct err *e)
 	if (rc == -1)
 		return -1;
 	if (rc == 0) {
-		fail(r, e, r->sh ? 0 : 1, SIZE_MAX, "the %s is empty; its "
-		    "first row must name the columns", r->sh ? "sheet" :
-		    "file");
+		if (r->sh != NULL)
+			fail(r, e, 0, SIZE_MAX, "sheet '%s' is empty; its "
+			    "first non-empty row must name the columns",
+			    sheet_name(r->sh));
+		else
+			fail(r, e, 1, SIZE_MAX, "the file is empty; its first "
+			    "row must name the columns");
 		return -1;
 	}
 	if (r->bad != BAD_NONE) {

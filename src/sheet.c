@@ -266,6 +266,8 @@ cells_sort(struct sheet *s)
 {
 	size_t i, n = 0;
 
+	if (s->ncells == 0)
+		return;
 	qsort(s->cells, s->ncells, sizeof(*s->cells), cell_cmp);
 	for (i = 0; i < s->ncells; i++) {
 		if (n > 0 && s->cells[n - 1].row == s->cells[i].row &&

@@ -121,6 +121,7 @@ wb.save("dup.xlsx")
 wb = openpyxl.Workbook(); ws = wb.active; ws.title = "명단"
 ws.append(["이름", "email"]); ws.append(["가", "ga@example.com"])
 ws.append(["나", "na@example.com", None, "메모"]); wb.save("extra.xlsx")
+wb = openpyxl.Workbook(); wb.active.title = "빈칸"; wb.save("empty.xlsx")
 EOF
 "$PYTHON" bad.py
 mm preview -o o-bad badaddr.xlsx t3.txt
@@ -133,7 +134,11 @@ like stderr "^mailmerge: dup.xlsx:명단!C1: error: columns 1 and 3 are both nam
 mm preview -o o-extra extra.xlsx t3.txt
 like stderr "^mailmerge: extra.xlsx:명단!D3: error: row 2: a value right of the header" \
     "a value right of the header names its cell"
-[ ! -e o-bad ] && [ ! -e o-dup ] && [ ! -e o-extra ]
+mm preview -o o-empty empty.xlsx t3.txt
+is "$RC" 65 "an empty sheet exits 65"
+like stderr "^mailmerge: empty.xlsx: error: sheet '빈칸' is empty" \
+    "an empty sheet says so"
+[ ! -e o-bad ] && [ ! -e o-dup ] && [ ! -e o-extra ] && [ ! -e o-empty ]
 ok $? "nothing written for a spreadsheet with errors"
 
 # --- send, --failed-csv and resume through a spreadsheet ----------------
