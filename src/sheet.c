@@ -1179,6 +1179,7 @@ struct ods_state {
 	int		 depth_table;	/* inside the picked table:table */
 	size_t		 ntables;
 	bool		 done;		/* the picked table was read */
+	bool		 names_only;	/* --sheet N: a later sheet is named N */
 	size_t		 row;		/* 1-based row being read */
 	size_t		 rows_rep;
 	size_t		 col;
@@ -1255,7 +1256,7 @@ ods_table(struct xp *x, struct ods_state *os, const char **atts)
 	if (b->pick >= 0 || os->done || x->failed)
 		return;
 	if (b->want == NULL ? !hidden : strcmp(b->ent[i].name, b->want) == 0 ||
-	    sheet_number(b->want) == i + 1) {
+	    (!os->names_only && sheet_number(b->want) == i + 1)) {
 		b->pick = (int)i;
 		os->depth_table = 1;
 		os->row = 1;
@@ -1442,21 +1443,56 @@ ods_mime(zip_t *za)
 	return strcmp(mime, ODS_MIME) == 0;
 }
 
+/* One pass over content.xml, from a clean slate. */
 static int
-ods_read(struct book *b, struct err *e)
+ods_parse(struct book *b, bool names_only, struct err *e)
 {
 	struct ods_state os;
-	char names[256];
-	int rc;
 	size_t i;
+	int rc;
 
+	for (i = 0; i < b->nent; i++)
+		free(b->ent[i].name);
+	b->nent = 0;
+	b->pick = -1;
+	b->s->ncells = 0;
+	buf_reset(&b->s->text);
 	memset(&os, 0, sizeof(os));
+	os.names_only = names_only;
 	rc = parse_part(b, "content.xml", false, ods_start, ods_end, &os, e);
 	for (i = 0; i < os.nhidden; i++)
 		free(os.hidden[i]);
 	free(os.hidden);
 	free(os.style);
 	free(os.value);
+	return rc;
+}
+
+/* Did --sheet N pick the N-th sheet while a later one is named N? */
+static bool
+named_later(const struct book *b)
+{
+	size_t i;
+
+	if (b->want == NULL || b->pick < 0 ||
+	    strcmp(b->ent[b->pick].name, b->want) == 0)
+		return false;
+	for (i = (size_t)b->pick + 1; i < b->nent; i++)
+		if (strcmp(b->ent[i].name, b->want) == 0)
+			return true;
+	return false;
+}
+
+/* Tables stream by, so a name given as a number may need a second pass. */
+static int
+ods_read(struct book *b, struct err *e)
+{
+	char names[256];
+	int rc;
+
+	rc = ods_parse(b, false, e);
+	if (rc == 0 && named_later(b))
+		rc = ods_parse(b, true, e);
 	if (rc == 0 && b->pick < 0) {
 		list_names(b, names, sizeof(names));
 		if (b->want == NULL)

@@ -106,6 +106,35 @@ for f in xlsx ods; do
 	[ ! -e "o-x-$f" ]
 	ok $? ".$f: nothing written for a sheet that is not there"
 done
+# A sheet named "2" wins over the second sheet.
+cat >named.py <<'EOF'
+import openpyxl
+from odf.opendocument import OpenDocumentSpreadsheet
+from odf.table import Table, TableRow, TableCell
+from odf.text import P
+sheets = [("x", "a"), ("y", "b"), ("2", "c")]
+wb = openpyxl.Workbook(); wb.remove(wb.active)
+doc = OpenDocumentSpreadsheet()
+for name, who in sheets:
+    ws = wb.create_sheet(name)
+    ws.append(["이름", "email"]); ws.append([who, who + "@example.com"])
+    t = Table(name=name)
+    for r in (["이름", "email"], [who, who + "@example.com"]):
+        tr = TableRow()
+        for v in r:
+            c = TableCell(valuetype="string"); c.addElement(P(text=v))
+            tr.addElement(c)
+        t.addElement(tr)
+    doc.spreadsheet.addElement(t)
+wb.save("named.xlsx"); doc.save("named.ods")
+EOF
+"$PYTHON" named.py
+for f in xlsx ods; do
+	mm preview -o "o-named-$f" --sheet 2 "named.$f" t3.txt
+	[ -f "o-named-$f/0001-c@example.com.eml" ]
+	ok $? ".$f: --sheet 2 takes the sheet named 2 (the third), not the second"
+done
+
 mm preview -o o-csvsheet --sheet 2 g/roster.csv t.txt
 is "$RC" 64 "--sheet with a CSV roster is a usage error"
 

