@@ -187,6 +187,17 @@ is "$RC" 0 "report --failed-csv with an .xlsx roster"
 printf '\357\273\277이름,학번,email,점수,생일,합격,비고,코드,합계,반\r\n이하나,2026000002,hana@example.com,88,2008-12-31,FALSE,,00456,176,2반\r\n' >retry.want
 check_same retry.want retry.csv "the retry roster is CSV UTF-8 with a BOM, the cells as shown"
 
+mm send -c s.conf -r run.csv --resume --yes g/roster.xlsx t.txt
+is "$RC" 67 "resume from the .xlsx with the sheet of the report: hana refused again (67)"
+unlike stderr "made from sheet" "resume with the same sheet is accepted"
+is "$(stored rcpt)" 2 "resume never resends the rows sent"
+
+# The sheet the report names is the one --failed-csv reads: Sheet3's row.
+mm report --failed-csv retry3.csv o-s3-xlsx/report.csv
+is "$RC" 0 "report --failed-csv of a --sheet Sheet3 preview"
+printf '\357\273\277이름,email\r\n최유진,yujin@example.com\r\n' >retry3.want
+check_same retry3.want retry3.csv "--failed-csv reads the sheet the report names"
+
 mm send -c s.conf -r run.csv --resume --yes --sheet Sheet3 g/roster.xlsx t3.txt
 is "$RC" 65 "resume with another sheet exits 65"
 like stderr "made from sheet '명단'.*--sheet '명단'" \
