@@ -1298,9 +1298,9 @@ ods_text(struct xp *x, struct ods_state *os, const char *n,
 	} else if (os->in_annot) {
 		return;
 	} else if (strcmp(n, NS_TEXT "p") == 0) {
-		if (os->np++ > 0)
-			on_chars(x, "\n", 1);
 		x->collect = true;
+		if (os->np++ > 0)
+			on_chars(x, "\n", 1);	/* paragraphs are lines */
 	} else if (strcmp(n, NS_TEXT "s") == 0) {
 		c = attr_ns(atts, NS_TEXT "c");
 		k = c != NULL ? strtoul(c, NULL, 10) : 1;
