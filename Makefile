@@ -8,7 +8,8 @@ PKG_CONFIG ?= pkg-config
 LOCALEDIR ?= $(PREFIX)/share/locale
 PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
-LIBS_PC = gnutls libpcre2-8 nettle gmime-3.0 libcurl libzip expat libidn2 libbsd
+LIBS_PC = gnutls libpcre2-8 nettle gmime-3.0 libcurl libzip expat libidn2 libbsd \
+	freexl
 # cmark ships libcmark.pc; libmagic's .pc file is not in every release.
 CMARK_LIBS := $(shell $(PKG_CONFIG) --libs libcmark 2>/dev/null || echo -lcmark)
 CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark 2>/dev/null)
@@ -53,6 +54,7 @@ MODULES = \
 	roster \
 	secrets \
 	send \
+	sheet \
 	smtp \
 	term \
 	template \
@@ -63,7 +65,7 @@ OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
 UNIT = attach buf codec config deadline dupes html markdown message \
-	pipeline ratelimit report roster smtp template term utf8
+	pipeline ratelimit report roster sheet smtp template term utf8
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
 T_dupes = dupes xalloc
@@ -73,8 +75,9 @@ T_codec = codec buf err utf8 xalloc
 T_config = config secrets provider message codec buf err utf8 xalloc
 T_ratelimit = ratelimit
 T_message = message codec buf err utf8 xalloc
-T_report = report roster buf err utf8 xalloc
-T_roster = roster buf err utf8 xalloc
+T_report = report roster sheet buf err utf8 xalloc
+T_roster = roster sheet buf err utf8 xalloc
+T_sheet = sheet buf err utf8 xalloc
 T_smtp = smtp conn codec buf err utf8 xalloc
 T_pipeline = smtp conn codec buf err utf8 xalloc
 T_deadline = smtp conn codec buf err utf8 xalloc

@@ -260,6 +260,9 @@ static const char preview_help[] =
     "      --delimiter C   field delimiter: ',' ';' 'tab' (default: "
     "detect from\n"
     "                      the header row)\n"
+    "      --sheet NAME|N  the sheet of an .xlsx, .ods or .xls roster, by "
+    "name or\n"
+    "                      number (default: the first visible one)\n"
     "  -h, --help          this help\n\n";
 
 /* The delimiters README lists, and nothing else. */
@@ -314,6 +317,9 @@ roster_option(const char *verb, int c, struct batch_params *p)
 	case 'E':
 		p->encoding = optarg;
 		return 0;
+	case 'H':
+		p->sheet = optarg;
+		return 0;
 	case 'D':
 		if (parse_delimiter(optarg, &p->delimiter) == -1)
 			return usage_error(verb, "--delimiter takes ',' ';' "
@@ -348,6 +354,7 @@ run_preview(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'n' },
 		{ "encoding", required_argument, NULL, 'E' },
 		{ "delimiter", required_argument, NULL, 'D' },
+		{ "sheet", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -419,6 +426,9 @@ static const char send_help[] =
     "                      stops the run before anything is sent)\n"
     "      --encoding ENC  the roster's encoding (default: detect)\n"
     "      --delimiter C   field delimiter: ',' ';' 'tab' (default: detect)\n"
+    "      --sheet NAME|N  the sheet of a spreadsheet roster (default: the "
+    "first\n"
+    "                      visible one); a resume must use the same\n"
     "  -h, --help          this help\n\n";
 
 static const char check_help[] =
@@ -551,6 +561,7 @@ run_send(int argc, char **argv)
 		{ "skip-invalid", no_argument, NULL, 'S' },
 		{ "encoding", required_argument, NULL, 'E' },
 		{ "delimiter", required_argument, NULL, 'D' },
+		{ "sheet", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};

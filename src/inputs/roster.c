@@ -35,6 +35,7 @@
 #include "buf.h"
 #include "err.h"
 #include "roster.h"
+#include "sheet.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -55,7 +56,8 @@ enum bad {
 	BAD_QUOTE,	/* quote inside an unquoted field */
 	BAD_AFTERQ,	/* something other than a delimiter after a quote */
 	BAD_FIELD,	/* field longer than ROSTER_FIELD_MAX */
-	BAD_ROW		/* record longer than ROW_MAX */
+	BAD_ROW,	/* record longer than ROW_MAX */
+	BAD_CELL	/* spreadsheet: a value right of the header */
 };
 
 /* Where the encoding broke, for the message. */
@@ -69,6 +71,7 @@ struct roster {
 	char		*path;
 	char		*encname;	/* what roster_encoding() says */
 	FILE		*f;
+	struct sheet	*sh;		/* a spreadsheet instead of f */
 	iconv_t		 cd;		/* NOCONV: the input is UTF-8 */
 	int		 delim;
 	struct csv_parser parser;
@@ -128,10 +131,14 @@ static void __attribute__((format(printf, 5, 6)))
 fail(const struct roster *r, struct err *e, size_t line, size_t col,
     const char *fmt, ...)
 {
-	char where[ERR_WHERE_MAX], msg[ERR_MSG_MAX];
+	char where[ERR_WHERE_MAX], msg[ERR_MSG_MAX], ref[128];
 	va_list ap;
 
-	if (col < r->ncols)
+	if (r->sh != NULL && line > 0) {
+		sheet_ref(ref, sizeof(ref), sheet_name(r->sh), line,
+		    col == SIZE_MAX ? 0 : col);
+		snprintf(where, sizeof(where), "%s:%s", r->path, ref);
+	} else if (col < r->ncols)
 		snprintf(where, sizeof(where), "%s:%zu:%s", r->path, line,
 		    r->cols[col]);
 	else if (line > 0)
@@ -674,12 +681,56 @@ finish(struct roster *r, struct err *e)
 	return r->rec_done ? 1 : 0;
 }
 
+/* Lay the next sheet row out as a record: 1, or 0 after the last. */
+static int
+read_sheet_row(struct roster *r)
+{
+	struct sheet_row sr;
+	size_t c, k = 0, width, len;
+	const char *t;
+
+	r->nf = 0;
+	buf_reset(&r->rec);
+	r->bad = BAD_NONE;
+	if (sheet_next(r->sh, &sr) == 0)
+		return 0;
+	r->rec_line = r->line = sr.row;
+	width = sr.cells[sr.ncells - 1].col + 1;
+	if (r->ncols > 0 && width > r->ncols) {
+		for (k = 0; sr.cells[k].col < r->ncols; k++)
+			;
+		r->bad = BAD_CELL;
+		r->bad_col = sr.cells[k].col;
+		r->bad_line = sr.row;
+		k = 0;
+	}
+	if (r->ncols > 0)
+		width = r->ncols;
+	for (c = 0; c < width && c < ROSTER_COLS_MAX; c++) {
+		t = k < sr.ncells && sr.cells[k].col == c ? sr.cells[k].text :
+		    "";
+		len = k < sr.ncells && sr.cells[k].col == c ? sr.cells[k++].len :
+		    0;
+		r->offs[c] = r->rec.len;
+		r->lens[c] = len;
+		r->nf = c;
+		if (len > ROSTER_FIELD_MAX)
+			mark_bad(r, BAD_FIELD);
+		else if (buf_add(&r->rec, t, len + 1) == -1)
+			mark_bad(r, BAD_ROW);
+	}
+	r->nf = width;
+	return 1;
+}
+
 /* Parse until a record is complete: 1, 0 at the end of the file, -1. */
 static int
 read_record(struct roster *r, struct err *e)
 {
 	int rc;
 
+	if (r->sh != NULL)
+		return read_sheet_row(r);
 	r->nf = 0;
 	buf_reset(&r->rec);
 	r->rec_done = false;
@@ -763,6 +814,10 @@ bad_message(const struct roster *r, struct err *e)
 	else if (r->bad == BAD_FIELD)
 		fail(r, e, r->bad_line, r->bad_col, "%sthe field is longer "
 		    "than %d bytes", pre, ROSTER_FIELD_MAX);
+	else if (r->bad == BAD_CELL)
+		fail(r, e, r->bad_line, r->bad_col, "%sa value right of the "
+		    "header's last column (%zu columns); name its column in "
+		    "the header row or clear the cell", pre, r->ncols);
 	else
 		fail(r, e, r->bad_line, SIZE_MAX, "%sthe row is longer than "
 		    "%d bytes", pre, ROW_MAX);
@@ -840,6 +895,7 @@ next_data(struct roster *r, struct roster_row *row, struct err *e)
 	r->row++;
 	row->row = r->row;
 	row->line = r->rec_line;
+	row->sheet = r->sh != NULL ? sheet_name(r->sh) : NULL;
 	row->nfields = 0;
 	row->fields = NULL;
 	row->lens = NULL;
@@ -864,7 +920,8 @@ header_check(struct roster *r, struct err *e)
 
 	for (i = 0; i < r->ncols; i++) {
 		if (r->cols[i][0] == '\0') {
-			fail(r, e, r->rec_line, SIZE_MAX, "column %zu of the "
+			fail(r, e, r->rec_line, r->sh ? i : SIZE_MAX,
+			    "column %zu of the "
 			    "header has no name; name it or delete the column",
 			    i + 1);
 			return -1;
@@ -919,8 +976,13 @@ read_header(struct roster *r, struct err *e)
 	if (rc == -1)
 		return -1;
 	if (rc == 0) {
-		fail(r, e, 1, SIZE_MAX, "the file is empty; its first "
-		    "row must name the columns");
+		if (r->sh != NULL)
+			fail(r, e, 0, SIZE_MAX, "sheet '%s' is empty; its "
+			    "first non-empty row must name the columns",
+			    sheet_name(r->sh));
+		else
+			fail(r, e, 1, SIZE_MAX, "the file is empty; its first "
+			    "row must name the columns");
 		return -1;
 	}
 	if (r->bad != BAD_NONE) {
@@ -929,8 +991,8 @@ read_header(struct roster *r, struct err *e)
 	}
 	if (r->nf > ROSTER_COLS_MAX) {
 		fail(r, e, r->rec_line, SIZE_MAX, "the header has %zu "
-		    "columns, more than %d; is the delimiter right?", r->nf,
-		    ROSTER_COLS_MAX);
+		    "columns, more than %d%s", r->nf, ROSTER_COLS_MAX,
+		    r->sh ? "" : "; is the delimiter right?");
 		return -1;
 	}
 	r->hdr_line = r->rec_line;
@@ -1015,6 +1077,28 @@ open_file(struct roster *r, const struct roster_params *p, struct err *e)
 	return 0;
 }
 
+/* A spreadsheet is read through sheet.h; r->sh stays NULL for CSV. */
+static int
+open_sheet(struct roster *r, const struct roster_params *p, struct err *e)
+{
+	enum sheet_kind kind;
+
+	if (sheet_probe(r->path, &kind, e) == -1)
+		return -1;
+	if (kind == SHEET_NONE && p->sheet != NULL) {
+		err_set(e, E_USAGE, r->path, "--sheet is for spreadsheet "
+		    "rosters (.xlsx, .ods, .xls); this one is not");
+		return -1;
+	}
+	if (kind == SHEET_NONE)
+		return 0;
+	if (sheet_open(&r->sh, r->path, kind, p->sheet, e) == -1)
+		return -1;
+	r->encname = xstrdup(sheet_format(r->sh));
+	r->delim = ',';
+	return 0;
+}
+
 int
 roster_open(struct roster **rp, const struct roster_params *p,
     struct err *e)
@@ -1034,7 +1118,9 @@ roster_open(struct roster **rp, const struct roster_params *p,
 	r->lens = xreallocarray(NULL, ROSTER_COLS_MAX, sizeof(*r->lens));
 	buf_init(&r->rec, ROW_MAX);
 	buf_init(&r->hdr, ROW_MAX);
-	if (open_file(r, p, e) == -1 || read_header(r, e) == -1)
+	if (open_sheet(r, p, e) == -1 ||
+	    (r->sh == NULL && open_file(r, p, e) == -1) ||
+	    read_header(r, e) == -1)
 		goto fail;
 	r->pend = next_data(r, &r->pend_row, &r->pend_err);
 	if (r->pend == -1) {
@@ -1061,6 +1147,7 @@ roster_free(struct roster *r)
 		return;
 	if (r->parser_live)
 		csv_free(&r->parser);
+	sheet_free(r->sh);
 	if (r->cd != NOCONV)
 		iconv_close(r->cd);
 	if (r->f != NULL)
@@ -1108,6 +1195,12 @@ roster_path(const struct roster *r)
 	return r->path;
 }
 
+const char *
+roster_sheet(const struct roster *r)
+{
+	return r->sh != NULL ? sheet_name(r->sh) : NULL;
+}
+
 int
 roster_next(struct roster *r, struct roster_row *row, struct err *e)
 {
@@ -1140,9 +1233,12 @@ roster_rewind(struct roster *r, struct err *e)
 	r->has_pend = false;
 	r->failed = false;
 	r->row = 0;
-	if (stream_reset(r, e) == -1)
+	if (r->sh != NULL)
+		sheet_rewind(r->sh);
+	else if (stream_reset(r, e) == -1)
 		return -1;
-	parser_reset(r);
+	else
+		parser_reset(r);
 	rc = read_header(r, e);
 	if (rc == -1) {
 		r->failed = true;

@@ -24,6 +24,8 @@ struct roster_params {
 	const char	*encoding;	/* iconv name, or NULL to detect */
 	int		 delimiter;	/* ',' ';' '\t' ..., or 0: detect */
 	bool		 allow_empty;	/* a header and no rows is no error */
+	const char	*sheet;		/* a spreadsheet's sheet (name or
+					   number), NULL: the first visible */
 };
 
 /*
@@ -39,6 +41,8 @@ struct roster_row {
 	size_t		 nfields;	/* always roster_ncols() */
 	const char *const *fields;	/* UTF-8, NUL-terminated */
 	const size_t	*lens;		/* byte length of each field */
+	const char	*sheet;		/* spreadsheet: the sheet's name, and
+					   line is its row; NULL for CSV */
 };
 
 /*
@@ -58,7 +62,16 @@ void	roster_free(struct roster *r);
 size_t	roster_ncols(const struct roster *r);
 const char *const *roster_cols(const struct roster *r);
 
-/* What was read: "UTF-8", "CP949", "UTF-16LE", ... and the delimiter. */
+/*
+ * A spreadsheet (.xlsx, .ods, .xls, told by content) is read through
+ * sheet.h: its header is the first non-empty row, a value right of the
+ * header's last column is a bad row (-2), and errors are "path:Sheet!C7".
+ * roster_sheet() is the sheet's name, NULL for a CSV roster.
+ */
+const char *roster_sheet(const struct roster *r);
+
+/* What was read: "UTF-8", "CP949", "UTF-16LE", "XLSX", ... and the
+ * delimiter. */
 const char *roster_encoding(const struct roster *r);
 int	roster_delimiter(const struct roster *r);
 const char *roster_path(const struct roster *r);

@@ -32,12 +32,13 @@ static const char *const columns[REPORT_NCOLS] = {
 	"row", "recipients", "status", "provider", "smtp_code",
 	"enhanced_code", "reply", "message_id", "attempts", "time",
 	"account", "stage", "roster", "roster_sha256", "template",
-	"template_sha256", "format", "row_sha256"
+	"template_sha256", "format", "row_sha256", "roster_sheet"
 };
 
 enum { C_ROW, C_RCPT, C_STATUS, C_PROVIDER, C_CODE, C_ENH, C_REPLY,
     C_MSGID, C_ATTEMPTS, C_TIME, C_ACCOUNT, C_STAGE, C_ROSTER,
-    C_ROSTER_SUM, C_TEMPLATE, C_TEMPLATE_SUM, C_FORMAT, C_ROW_SUM };
+    C_ROSTER_SUM, C_TEMPLATE, C_TEMPLATE_SUM, C_FORMAT, C_ROW_SUM,
+    C_SHEET };
 
 /* Leading octets that make a spreadsheet run a cell (OWASP), and ' */
 #define FORMULA_LEAD	"=+-@\t\r'"
@@ -280,6 +281,7 @@ report_open(struct report **rp, const char *path,
 	r->meta.roster_sha256 = dupmeta(meta->roster_sha256);
 	r->meta.template = dupmeta(meta->template);
 	r->meta.template_sha256 = dupmeta(meta->template_sha256);
+	r->meta.roster_sheet = dupmeta(meta->roster_sheet);
 	if (write_header(r, e) == -1 || (sync && sync_file(r, e) == -1)) {
 		report_close(r, NULL);
 		return -1;
@@ -314,6 +316,7 @@ report_append(struct report *r, const struct report_entry *x,
 	f[C_TEMPLATE] = r->meta.template;
 	f[C_TEMPLATE_SUM] = r->meta.template_sha256;
 	f[C_FORMAT] = FORMAT_TEXT;
+	f[C_SHEET] = r->meta.roster_sheet;
 	f[C_ROW_SUM] = x->row_sha256;
 	/* OWASP CSV injection: a server reply "=cmd|..." must stay text. */
 	buf_reset(&r->cells);
@@ -366,6 +369,7 @@ report_close(struct report *r, struct err *e)
 	free((char *)r->meta.roster_sha256);
 	free((char *)r->meta.template);
 	free((char *)r->meta.template_sha256);
+	free((char *)r->meta.roster_sheet);
 	free(r);
 	return rc;
 }
@@ -436,6 +440,7 @@ text_cells(const struct roster_row *rw, struct report_line *l, bool plain)
 	l->meta.roster_sha256 = cell(rw, C_ROSTER_SUM, plain);
 	l->meta.template = cell(rw, C_TEMPLATE, plain);
 	l->meta.template_sha256 = cell(rw, C_TEMPLATE_SUM, plain);
+	l->meta.roster_sheet = cell(rw, C_SHEET, plain);
 }
 
 /* Fill l from one record; E_INPUT naming the line and column. */
@@ -754,7 +759,7 @@ torn(const char *path, off_t size)
 static int
 open_report(const char *path, struct roster **rsp, struct err *e)
 {
-	struct roster_params rp = { path, "UTF-8", ',', true };
+	struct roster_params rp = { path, "UTF-8", ',', true, NULL };
 	struct stat st;
 
 	*rsp = NULL;
@@ -931,7 +936,7 @@ report_tmp_close(FILE *f, const char *tmp, const char *path, bool ok,
 int
 report_compact(const char *path, struct err *e)
 {
-	struct roster_params rp = { path, "UTF-8", ',', true };
+	struct roster_params rp = { path, "UTF-8", ',', true, NULL };
 	struct compact c = { NULL, 0, 0, NULL, path, NULL, NULL };
 	struct roster *rs = NULL;
 	char tmp[PATH_MAX + 16];
@@ -958,7 +963,7 @@ out:
 bool
 report_is_old(const char *path)
 {
-	struct roster_params rp = { path, "UTF-8", ',', true };
+	struct roster_params rp = { path, "UTF-8", ',', true, NULL };
 	struct roster *rs;
 	struct err e;
 	bool old;

@@ -20,17 +20,19 @@
  * report; the rest let resume and report find the roster again):
  *   row,recipients,status,provider,smtp_code,enhanced_code,reply,
  *   message_id,attempts,time,account,stage,roster,roster_sha256,
- *   template,template_sha256,format,row_sha256
- * Format 1 had no row_sha256; format 2 lines neutralise cells a
- * spreadsheet would run as formulas (OWASP: a leading ' before = + - @
- * TAB CR, and before a leading '), which the reader undoes.
+ *   template,template_sha256,format,row_sha256,roster_sheet
+ * Format 1 had neither row_sha256 nor roster_sheet (its rosters were
+ * CSV); format 2 lines neutralise cells a spreadsheet would run as
+ * formulas (OWASP: a leading ' before = + - @ TAB CR, and before a
+ * leading '), which the reader undoes.  roster_sheet names the sheet of
+ * a spreadsheet roster, so that resume and --failed-csv read that one.
  */
 
 #define REPORT_BOM	"\xEF\xBB\xBF"	/* a report's first octets (readers
 					   accept a report without) */
 #define REPORT_FORMAT	2	/* the "format" column; readers refuse newer */
-#define REPORT_NCOLS	18
-#define REPORT_NCOLS_V1	17	/* format 1: no row_sha256 column */
+#define REPORT_NCOLS	19
+#define REPORT_NCOLS_V1	17	/* format 1: no row_sha256, roster_sheet */
 #define REPORT_ROW_MAX	10000000	/* a larger row number is corrupt */
 
 enum report_status {
@@ -51,6 +53,8 @@ struct report_meta {
 	const char	*roster_sha256;		/* hex */
 	const char	*template;
 	const char	*template_sha256;
+	const char	*roster_sheet;		/* spreadsheet: the sheet read;
+						   NULL or "" for CSV */
 };
 
 /* One line.  Strings are borrowed; NULL is written as "". */

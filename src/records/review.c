@@ -147,6 +147,7 @@ struct review {
 	size_t		 roster_rows;	/* its data rows */
 	size_t		 untried;	/* of which no report has a line */
 	bool		 sent_any;	/* a send's report, not a preview's */
+	char		*roster_sheet;	/* spreadsheet: the sheet, or "" */
 	size_t		 roster_from;	/* the report they came from */
 	struct entry	*rows;		/* sorted by row once loaded */
 	size_t		 nrows, rows_size;
@@ -259,6 +260,7 @@ same_roster(struct load *ld, const struct report_line *l)
 		rv->roster = xstrdup(l->meta.roster);
 		rv->roster_sum = xstrdup(l->meta.roster_sha256);
 		rv->template = xstrdup(l->meta.template);
+		rv->roster_sheet = xstrdup(l->meta.roster_sheet);
 		rv->roster_from = ld->report;
 		return 0;
 	}
@@ -502,6 +504,7 @@ review_free(struct review *rv)
 	free(rv->roster);
 	free(rv->roster_sum);
 	free(rv->template);
+	free(rv->roster_sheet);
 	if (rv->utf8 != (locale_t)0)
 		freelocale(rv->utf8);
 	free(rv);
@@ -1563,6 +1566,9 @@ review_write_retry(const struct review *rv, const char *path,
 		err_set(e, E_INPUT, rv->paths[0], "the report names no roster");
 		return -1;
 	}
+	/* The sheet the batch read; "" for CSV and older reports. */
+	if (rv->roster_sheet != NULL && rv->roster_sheet[0] != '\0')
+		rp.sheet = rv->roster_sheet;
 	if (roster_find(rv, found, sizeof(found), e) == -1 ||
 	    not_clobber(rv, found, path, e) == -1 ||
 	    roster_open(&rs, &rp, e) == -1)
@@ -1572,8 +1578,14 @@ review_write_retry(const struct review *rv, const char *path,
 		roster_free(rs);
 		return -1;
 	}
-	/* In the roster's own encoding and delimiter, as re-detected. */
-	ok = roster_out_open(&out, f, roster_encoding(rs),
+	/*
+	 * In the roster's own encoding and delimiter, as re-detected; a
+	 * spreadsheet's rows as CSV UTF-8 with a BOM, which is what Excel
+	 * needs to open Korean text as UTF-8.
+	 */
+	ok = (roster_sheet(rs) == NULL || fputs(REPORT_BOM, f) != EOF) &&
+	    roster_out_open(&out, f, roster_sheet(rs) ? "UTF-8" :
+	    roster_encoding(rs), roster_sheet(rs) ? ',' :
 	    roster_delimiter(rs), e) == 0 &&
 	    roster_out_row(out, roster_cols(rs), roster_ncols(rs), e) == 0 &&
 	    copy_rows(rv, rs, out, rt, e) == 0;

@@ -54,9 +54,11 @@ struct review_retry {
  * Write to path (replacing it) the roster rows whose latest status is
  * not sent, or that no report mentions, with the roster's header, in
  * the roster's own encoding and delimiter (as roster_open() detects
- * them).  The roster is found by the path in the reports (absolute; an
- * older relative one from the current directory, else from each
- * report's folder or the one above) and must still match its checksum.
+ * them), or as UTF-8 CSV with a BOM when the roster is a spreadsheet
+ * (read from the sheet the reports name).  The roster is found by the
+ * path in the reports (absolute; an older relative one from the current
+ * directory, else from each report's folder or the one above) and must
+ * still match its checksum.
  * Nothing is written on error.  E_NOINPUT: roster missing; E_INPUT:
  * roster changed or unreadable; E_USAGE: path is the roster or a
  * report; E_OS: cannot write path.

@@ -156,7 +156,7 @@ open_outputs(struct job *j, struct outbox **ob, struct report **rep,
 {
 	const struct batch_params *p = j->p;
 	struct report_meta meta = { j->roster_abs, j->roster_sum,
-	    j->template_abs, j->template_sum };
+	    j->template_abs, j->template_sum, roster_sheet(j->roster) };
 	char path[4096];
 
 	if (outbox_open(ob, p->outdir, p->mbox, width_for(j->rows), e) == -1)

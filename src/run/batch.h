@@ -51,6 +51,8 @@ struct batch_params {
 	const char	*template;	/* template path */
 	const char	*encoding;	/* roster encoding, or NULL: detect */
 	int		 delimiter;	/* or 0: detect */
+	const char	*sheet;		/* spreadsheet roster: --sheet, or
+					   NULL: the first visible sheet */
 	size_t		 limit;		/* first N rows only; 0: all */
 	const char	*outdir;	/* preview: .eml folder and report */
 	const char	*mbox;		/* preview: one mbox instead, or NULL */

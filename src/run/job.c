@@ -31,6 +31,7 @@
 #include "job.h"
 #include "markdown.h"
 #include "term.h"
+#include "sheet.h"
 #include "xalloc.h"
 
 #define HEADERS_CAP	(256 * 1024)		/* header text of one row */
@@ -56,7 +57,14 @@ job_diag(const struct job *j, enum batch_level level, const struct err *e)
 void
 job_where(const struct job *j, const struct roster_row *rw, struct err *e)
 {
-	err_where(e, "%s:%zu", j->p->roster, rw->line);
+	char ref[128];
+
+	if (rw->sheet != NULL) {
+		/* A spreadsheet row is named as the spreadsheet does. */
+		sheet_ref(ref, sizeof(ref), rw->sheet, rw->line, 0);
+		err_where(e, "%s:%s", j->p->roster, ref);
+	} else
+		err_where(e, "%s:%zu", j->p->roster, rw->line);
 }
 
 /* A warning of one kind, the first BATCH_WARNINGS_MAX shown. */
@@ -181,7 +189,12 @@ job_show(FILE *f, const struct job *j, const struct job_row *r,
 	/* Fields are untrusted: no escape sequence reaches the terminal. */
 	fprintf(f, "--- row %zu (", rw->row);
 	term_puts(f, j->p->roster, false);
-	fprintf(f, " line %zu) ---\n", rw->line);
+	if (rw->sheet != NULL) {
+		fputs(" sheet ", f);
+		term_puts(f, rw->sheet, false);
+		fprintf(f, " row %zu) ---\n", rw->line);
+	} else
+		fprintf(f, " line %zu) ---\n", rw->line);
 	for (i = 0; i < r->nhdr; i++) {
 		fprintf(f, "%s: ", r->hdr[i].name);
 		term_puts(f, r->hdr[i].value, false);
@@ -216,7 +229,7 @@ int
 job_reader(const struct job *j, struct roster **rp, struct err *e)
 {
 	struct roster_params rp_ = { j->p->roster, j->p->encoding,
-	    j->p->delimiter, false };
+	    j->p->delimiter, false, j->p->sheet };
 
 	return roster_open(rp, &rp_, e);
 }

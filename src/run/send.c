@@ -317,10 +317,18 @@ check_meta(void *arg, const struct report_line *l)
 {
 	struct send *s = arg;
 	struct err *e = &s->meta_err;
+	const char *sheet = roster_sheet(s->j.roster);
 
 	/* A roster with rows appended: judged row by row after validation. */
 	if (strcmp(l->meta.roster_sha256, s->j.roster_sum) != 0)
 		s->roster_changed = true;
+	if (strcmp(l->meta.roster_sheet, sheet ? sheet : "") != 0) {
+		err_set(e, E_INPUT, NULL, "the report was made from sheet "
+		    "'%s' of %s, this run reads sheet '%s': resume with "
+		    "--sheet '%s'", l->meta.roster_sheet, l->meta.roster,
+		    sheet ? sheet : "", l->meta.roster_sheet);
+		return -1;
+	}
 	if (strcmp(l->meta.template_sha256, s->j.template_sum) != 0) {
 		err_set(e, E_INPUT, NULL, "the template changed since the "
 		    "report was written (it was made from %s): resume only "
@@ -2022,10 +2030,15 @@ verdict(const struct send *s, struct err *e)
 	else if (t.stop == E_AUTH || t.stop == E_NET || t.stop == E_TLS ||
 	    t.stop == E_PROTO || t.stop == E_INTERNAL)
 		return stopped_verdict(s, &t, e);
-	else if (t.failed > 0 || t.partial > t.partial_temp)
-		err_set(e, E_PERM, rp, "%zu rows were refused permanently, %zu "
-		    "partly (some recipients refused): see 'mailmerge report "
-		    "%s'", t.failed, t.partial, rp);
+	else if (t.partial > t.partial_temp)
+		err_set(e, E_PERM, rp, "%zu %s refused permanently, %zu partly "
+		    "(some recipients refused): see 'mailmerge report %s'",
+		    t.failed, t.failed == 1 ? "row was" : "rows were",
+		    t.partial, rp);
+	else if (t.failed > 0)
+		err_set(e, E_PERM, rp, "%zu %s refused permanently: see "
+		    "'mailmerge report %s'", t.failed, t.failed == 1 ?
+		    "row was" : "rows were", rp);
 	else if (t.later + t.untried > 0 || t.stop != E_NONE)
 		err_set(e, E_TEMP, rp, "%zu rows deferred, skipped or not "
 		    "attempted%s: resume (the command is above)",
@@ -2100,7 +2113,7 @@ static int
 deliver_all(struct send *s, struct err *e)
 {
 	struct report_meta meta = { s->j.roster_abs, s->j.roster_sum,
-	    s->j.template_abs, s->j.template_sum };
+	    s->j.template_abs, s->j.template_sum, roster_sheet(s->j.roster) };
 	struct err ce;
 	int rc;
 

@@ -72,7 +72,7 @@ with zipfile.ZipFile("class.xlsx", "w") as z:
 PY
 mm preview -o px class.xlsx "$T"
 is "$RC" 65 "an XLSX roster: exit 65"
-like stderr "class\.xlsx: error: this is a spreadsheet \(XLSX/ODS\): save it as CSV UTF-8" \
+like stderr "class\\.xlsx: error: .*(spreadsheet)" \
     "it is named a spreadsheet, with what to do"
 unlike stderr "pass --encoding|not valid UTF-8" "not an encoding error"
 

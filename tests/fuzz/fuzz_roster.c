@@ -120,7 +120,7 @@ static void
 one_pass(const char *enc, int delim)
 {
 	static struct result a[PASS_MAX], b[PASS_MAX];
-	struct roster_params p = { path, enc, delim, false };
+	struct roster_params p = { path, enc, delim, false, NULL };
 	struct roster *r;
 	struct err e;
 	size_t i, na, nb;

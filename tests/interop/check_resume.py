@@ -54,7 +54,7 @@ from collections import Counter, defaultdict
 
 HEADER = ("row,recipients,status,provider,smtp_code,enhanced_code,reply,"
           "message_id,attempts,time,account,stage,roster,roster_sha256,"
-          "template,template_sha256,format,row_sha256")
+          "template,template_sha256,format,row_sha256,roster_sheet")
 
 
 def check(cond, desc, detail=()):

@@ -47,7 +47,7 @@ mkfile_s(const char *name, const char *s)
 static struct roster *
 ropen(const char *path, const char *enc, int delim, struct err *e)
 {
-	struct roster_params p = { path, enc, delim, false };
+	struct roster_params p = { path, enc, delim, false, NULL };
 	struct roster *r = NULL;
 
 	err_clear(e);
