@@ -44,6 +44,7 @@ static const char *const status_name[] = {
 	[REPORT_DEFERRED] = "deferred",
 	[REPORT_UNKNOWN] = "unknown",
 	[REPORT_SKIPPED] = "skipped",
+	[REPORT_BOUNCED] = "bounced",
 };
 
 struct report {
@@ -318,7 +319,8 @@ decode_line(const struct roster_row *rw, const char *path,
 	l->e.status = report_status_parse(f[C_STATUS]);
 	if (l->e.status == REPORT_NONE) {
 		err_set(e, E_INPUT, NULL, "status '%s' is not one of "
-		    "previewed, sent, failed, deferred, unknown, skipped",
+		    "previewed, sent, failed, deferred, unknown, skipped, "
+		    "bounced",
 		    f[C_STATUS]);
 		goto bad;
 	}

@@ -32,7 +32,8 @@ enum report_status {
 	REPORT_FAILED,		/* refused permanently (5xx) */
 	REPORT_DEFERRED,	/* refused for now (4xx) or not tried: retry */
 	REPORT_UNKNOWN,		/* "." sent, no verdict: may have been taken */
-	REPORT_SKIPPED		/* not sent on purpose (account stopped...) */
+	REPORT_SKIPPED,		/* not sent on purpose (account stopped...) */
+	REPORT_BOUNCED		/* sent, then a bounce came back (bounces) */
 };
 
 /* Where the batch came from: the same for every line of one run. */
