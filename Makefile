@@ -20,12 +20,15 @@ B ?= build
 MODULES = \
 	attach \
 	batch \
+	bounce \
+	bounces \
 	buf \
 	codec \
 	config \
 	conn \
 	err \
 	html \
+	imap \
 	job \
 	markdown \
 	message \

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "bounces.h"
 #include "err.h"
 #include "review.h"
 
@@ -28,6 +29,7 @@ static int	run_preview(int, char **);
 static int	run_send(int, char **);
 static int	run_check(int, char **);
 static int	run_report(int, char **);
+static int	run_bounces(int, char **);
 
 static const struct verb verbs[] = {
 	{ "preview", run_preview,
@@ -38,6 +40,8 @@ static const struct verb verbs[] = {
 	    "log in to every account (STARTTLS, AUTH) and send nothing" },
 	{ "report", run_report,
 	    "summarise delivery reports; write the rows not sent as a roster" },
+	{ "bounces", run_bounces,
+	    "read bounces (IMAP, Maildir, mbox) back into the report" },
 };
 
 static const char exit_codes[] =
@@ -543,6 +547,89 @@ run_report(int argc, char **argv)
 	rc = report_outputs(rv, json, html, failed, &e);
 	review_free(rv);
 	return rc == -1 ? fail(&e) : EX_OK;
+}
+
+static const char bounces_help[] =
+    "usage: mailmerge bounces [-c CONFIG] [-r REPORT] [--account NAME]\n"
+    "                         [--since DATE] [--json] [--dry-run] "
+    "[SOURCE ...]\n\n"
+    "Find the bounces of a batch and mark their rows 'bounced' in the\n"
+    "report.  Without SOURCE, read each account's IMAP mailbox read-only\n"
+    "(EXAMINE, BODY.PEEK: nothing is marked, moved or deleted), the mail\n"
+    "since the report's first send.  SOURCE: a Maildir folder, an mbox\n"
+    "file or .eml files.  Running it again adds nothing twice.\n\n"
+    "  -c, --config FILE   the accounts (default: ./mailmerge.conf, then\n"
+    "                      ~/.config/mailmerge/config)\n"
+    "  -r, --report FILE   the send's report (default: the newest\n"
+    "                      out/report-*.csv)\n"
+    "      --account NAME  only this account's mailbox\n"
+    "      --since DATE    mail since this day (YYYY-MM-DD)\n"
+    "      --json          one JSON object per recipient of each bounce\n"
+    "      --dry-run       show what would change; write nothing\n"
+    "  -h, --help          this help\n\n";
+
+static void
+note(void *arg, const struct err *e)
+{
+	(void)arg;
+	print_err("note", e);
+}
+
+static int
+run_bounces(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "account", required_argument, NULL, 'A' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "dry-run", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bounces_params p = { .out = stdout, .note = note };
+	struct bounces_result res;
+	struct review *rv;
+	char report[4096], *paths[1] = { report };
+	struct err e;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': p.config = optarg; break;
+		case 'r': p.report = optarg; break;
+		case 'A': p.account = optarg; break;
+		case 'S': p.since = optarg; break;
+		case 'J': p.json = true; break;
+		case 'N': p.dry_run = true; break;
+		case 'h':
+			fputs(bounces_help, stdout);
+			fputs(exit_codes, stdout);
+			return EX_OK;
+		default:
+			return usage_error("bounces", "%s", "bad option");
+		}
+	}
+	p.sources = argv + optind;
+	p.nsources = (size_t)(argc - optind);
+	if (bounces_run(&p, &res, report, sizeof(report), &e) == -1)
+		return fail(&e);
+	if (p.json)
+		return EX_OK;
+	printf("\n%zu message%s read: %zu bounce%s, %zu auto-repl%s, %zu "
+	    "skipped; %zu row%s %s bounced, %zu unmatched.%s\n\n",
+	    res.messages, res.messages == 1 ? "" : "s", res.bounces,
+	    res.bounces == 1 ? "" : "s", res.autoreplies,
+	    res.autoreplies == 1 ? "y" : "ies", res.skipped, res.marked,
+	    res.marked == 1 ? "" : "s", p.dry_run ? "would be marked" :
+	    "marked", res.unmatched, p.dry_run ? " (dry run: nothing "
+	    "written)" : "");
+	if (review_load(&rv, paths, 1, &e) == -1)
+		return fail(&e);
+	c = review_print_text(rv, stdout, &e);
+	review_free(rv);
+	return c == -1 ? fail(&e) : EX_OK;
 }
 
 int
