@@ -22,6 +22,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -796,28 +797,31 @@ static void
 text_rcpts(struct bounce *b, const char *s, size_t from, size_t to,
     enum bounce_action action, const char *const *self, size_t nself)
 {
-	struct bounce_rcpt *r = NULL, *nr;
-	size_t at = from, a, len, rstart = 0;
+	struct bounce_rcpt *nr;
+	size_t at = from, a, len, rstart = 0, cur = SIZE_MAX, k;
 
 	while (next_addr(s, to, &at, &a, &len)) {
 		if (is_self(s + a, len, self, nself))
 			continue;
-		nr = rcpt_add(b, s + a, len);
+		nr = rcpt_add(b, s + a, len);	/* may move b->rcpt */
 		if (nr == NULL)
-			return;
-		if (nr == r)
+			break;
+		k = (size_t)(nr - b->rcpt);
+		if (k == cur)
 			continue;	/* "a@b<mailto:a@b>": the same one */
-		if (r != NULL && a > rstart && r->diagnostic[0] == '\0') {
-			free(r->diagnostic);
-			r->diagnostic = clean_reason(s + rstart, a - rstart);
+		if (cur != SIZE_MAX && a > rstart &&
+		    b->rcpt[cur].diagnostic[0] == '\0') {
+			free(b->rcpt[cur].diagnostic);
+			b->rcpt[cur].diagnostic = clean_reason(s + rstart,
+			    a - rstart);
 		}
-		r = nr;
-		r->action = action;
+		cur = k;
+		b->rcpt[cur].action = action;
 		rstart = at;
 	}
-	if (r != NULL && r->diagnostic[0] == '\0') {
-		free(r->diagnostic);
-		r->diagnostic = clean_reason(s + rstart, to - rstart);
+	if (cur != SIZE_MAX && b->rcpt[cur].diagnostic[0] == '\0') {
+		free(b->rcpt[cur].diagnostic);
+		b->rcpt[cur].diagnostic = clean_reason(s + rstart, to - rstart);
 	}
 }
 
