@@ -825,6 +825,26 @@ text_rcpts(struct bounce *b, const char *s, size_t from, size_t to,
 	}
 }
 
+/* Where recipient i's reason ends: at the next other recipient. */
+static size_t
+reason_end(const struct bounce *b, size_t i, const char *s, size_t from,
+    size_t to)
+{
+	const char *p;
+	size_t k, skip = from + strlen(b->rcpt[i].addr), end = to;
+
+	if (skip >= to)
+		return to;
+	for (k = 0; k < b->nrcpt; k++) {
+		if (k == i)
+			continue;
+		p = find_ci(s + skip, to - skip, b->rcpt[k].addr);
+		if (p != NULL && (size_t)(p - s) < end)
+			end = (size_t)(p - s);
+	}
+	return end;
+}
+
 static void
 text_bounce(struct bounce *b, const char *s, size_t n, const char *const
     *self, size_t nself, const char *failed_hdr)
@@ -855,11 +875,42 @@ text_bounce(struct bounce *b, const char *s, size_t n, const char *const
 		r->action = action;
 		if (r->diagnostic[0] == '\0') {
 			free(r->diagnostic);
-			r->diagnostic = clean_reason(s + from, to - from);
+			r->diagnostic = clean_reason(s + from, reason_end(b, i, s,
+			    from, to) - from);
 		}
 		rcpt_status(r, r->diagnostic, strlen(r->diagnostic));
 		rcpt_status(r, s + at, to - at);
 		rcpt_default(r);
+	}
+}
+
+/*
+ * A DSN recipient without a Diagnostic-Code (Exim writes none): the
+ * reason the human-readable part gives after its address, to the next
+ * blank line or the next recipient.
+ */
+static void
+text_reasons(struct bounce *b, const char *s, size_t n)
+{
+	const char *p, *blank;
+	size_t i, from, to;
+
+	for (i = 0; i < b->nrcpt; i++) {
+		if (b->rcpt[i].diagnostic[0] != '\0' ||
+		    (p = find_ci(s, n, b->rcpt[i].addr)) == NULL)
+			continue;
+		from = (size_t)(p - s) + strlen(b->rcpt[i].addr);
+		from += strspn(s + from, ">:; \t\r\n");
+		to = reason_end(b, i, s, (size_t)(p - s), n);
+		blank = from < to ? strstr(s + from, "\n\n") : NULL;
+		if (blank == NULL || (size_t)(blank - s) > to)
+			blank = strstr(s + from, "\n\r\n");
+		if (blank != NULL && (size_t)(blank - s) < to)
+			to = (size_t)(blank - s);
+		if (from >= to)
+			continue;
+		free(b->rcpt[i].diagnostic);
+		b->rcpt[i].diagnostic = clean_reason(s + from, to - from);
 	}
 }
 
@@ -956,6 +1007,8 @@ classify(GMimeMessage *m, struct bounce *b, struct scan *s)
 		b->kind = BOUNCE_DSN;
 		b->format = xstrdup("rfc3464");
 		parse_dsn(b, s->dsn.data, s->dsn.len);
+		if (s->text.len > 0)
+			text_reasons(b, s->text.data, s->text.len);
 	}
 	if (b->nrcpt == 0 && (b->kind == BOUNCE_DSN || looks_bounced(m, b,
 	    subject, s))) {

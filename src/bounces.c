@@ -474,7 +474,9 @@ message(struct run *run, const char *source, const char *data, size_t len)
 		note(run, source, "%s", pe.msg);
 		return 0;
 	}
-	if (run->since != 0 && b->date != 0 && b->date < run->since) {
+	/* IMAP searched by arrival already; files are filtered here. */
+	if (run->account == NULL && run->since != 0 && b->date != 0 &&
+	    b->date < run->since) {
 		bounce_free(b);
 		return 0;
 	}
