@@ -112,7 +112,7 @@ static const char *const bounce_subject[] = {
 
 /* RFC 3834 §5 and the headers vacation programs set. */
 static const char *const autoreply_subject[] = {
-	"Auto:", "Automatic reply", "Autoreply", "Auto-Reply",
+	"Auto:", "Automatic reply", "Autoreply", "Auto-Reply", "Auto reply",
 	"Out of Office", "Out of the Office", "Vacation", "On vacation",
 	"자동 회신", "자동응답", "자동 응답", "부재",
 };
@@ -327,18 +327,22 @@ rcpt_add(struct bounce *b, const char *addr, size_t n)
 }
 
 /*
- * Status and code from the text: an x.y.z, else one implied by the
- * SMTP code (550 → 5.0.0, 4xx → 4.0.0), else the class the action
- * implies.  The status wins over the action when they disagree in
- * class only if the action was guessed (never for RFC 3464).
+ * Status and code from the text about one recipient (seg), else from
+ * the whole report (all): an x.y.z first, else the one the SMTP code
+ * implies (550 → 5.0.0); a status already set (RFC 3464) stays.
  */
 static void
-rcpt_status(struct bounce_rcpt *r, const char *s, size_t n)
+rcpt_status(struct bounce_rcpt *r, const char *seg, size_t nseg,
+    const char *all, size_t nall)
 {
 	if (r->smtp_code == 0)
-		r->smtp_code = find_code(s, n);
-	if (r->status[0] == '\0' && !find_status(s, n, r->status) &&
-	    r->smtp_code != 0)
+		r->smtp_code = find_code(seg, nseg);
+	if (r->smtp_code == 0)
+		r->smtp_code = find_code(all, nall);
+	if (r->status[0] != '\0' || find_status(seg, nseg, r->status) ||
+	    find_status(all, nall, r->status))
+		return;
+	if (r->smtp_code != 0)
 		snprintf(r->status, sizeof(r->status), "%d.0.0",
 		    r->smtp_code / 100);
 }
@@ -354,8 +358,8 @@ rcpt_default(struct bounce_rcpt *r)
 /* ---- RFC 3464 message/delivery-status ------------------------------ */
 
 struct dsn_block {
-	char	*recipient;		/* Final- or Original-Recipient */
-	bool	 final;
+	char	*recipient;		/* Final-Recipient */
+	char	*original;		/* Original-Recipient: as we sent it */
 	char	*action;
 	char	*status;
 	char	*diag;
@@ -366,6 +370,7 @@ static void
 dsn_block_free(struct dsn_block *d)
 {
 	free(d->recipient);
+	free(d->original);
 	free(d->action);
 	free(d->status);
 	free(d->diag);
@@ -407,16 +412,16 @@ dsn_field(struct bounce *b, struct dsn_block *d, const char *f, size_t n)
 	k = (size_t)(colon - f);
 	colon++;
 	n -= k + 1;
-	if (k == 15 && strncasecmp(f, "Final-Recipient", k) == 0) {
-		if (d->final) {
-			dsn_take(b, d);
-			dsn_block_free(d);
-		}
+	if ((k == 15 && strncasecmp(f, "Final-Recipient", k) == 0 &&
+	    d->recipient != NULL) || (k == 18 && strncasecmp(f,
+	    "Original-Recipient", k) == 0 && d->original != NULL)) {
+		dsn_take(b, d);
+		dsn_block_free(d);
+	}
+	if (k == 15 && strncasecmp(f, "Final-Recipient", k) == 0)
 		set_field(&d->recipient, colon, n);
-		d->final = true;
-	} else if (k == 18 && strncasecmp(f, "Original-Recipient", k) == 0 &&
-	    !d->final)
-		set_field(&d->recipient, colon, n);
+	else if (k == 18 && strncasecmp(f, "Original-Recipient", k) == 0)
+		set_field(&d->original, colon, n);
 	else if (k == 6 && strncasecmp(f, "Action", k) == 0)
 		set_field(&d->action, colon, n);
 	else if (k == 6 && strncasecmp(f, "Status", k) == 0)
@@ -438,6 +443,10 @@ dsn_take(struct bounce *b, struct dsn_block *d)
 		free(b->mta);
 		b->mta = xstrdup(after_type(d->mta));
 	}
+	if (d->recipient == NULL && d->original != NULL) {
+		d->recipient = d->original;
+		d->original = NULL;
+	}
 	if (d->recipient == NULL)
 		return;
 	/* Only failures and delays: "delivered", "relayed" and
@@ -451,7 +460,11 @@ dsn_take(struct bounce *b, struct dsn_block *d)
 		return;
 	if (d->action == NULL && d->status != NULL && d->status[0] == '4')
 		delayed = true;
-	addr = after_type(d->recipient);
+	/* RFC 3464 §2.3.1: Original-Recipient is the address as given in
+	 * RCPT TO, the one our report knows; Final-Recipient may be an
+	 * alias it led to.  Only an rfc822 one is an address. */
+	addr = d->original != NULL && strncasecmp(d->original, "rfc822", 6)
+	    == 0 ? after_type(d->original) : after_type(d->recipient);
 	end = addr + strcspn(addr, "> \t;");
 	r = rcpt_add(b, addr, (size_t)(end - addr));
 	if (r == NULL)
@@ -463,7 +476,7 @@ dsn_take(struct bounce *b, struct dsn_block *d)
 		free(r->diagnostic);
 		r->diagnostic = clean(after_type(d->diag), strlen(after_type(
 		    d->diag)), BOUNCE_DIAG_MAX);
-		rcpt_status(r, r->diagnostic, strlen(r->diagnostic));
+		rcpt_status(r, d->diag, strlen(d->diag), "", 0);
 	}
 	rcpt_default(r);
 }
@@ -474,11 +487,12 @@ dsn_take(struct bounce *b, struct dsn_block *d)
 static void
 dsn_blank(struct bounce *b, struct dsn_block *d)
 {
-	if (d->recipient != NULL && (d->action != NULL || d->status !=
-	    NULL)) {
+	if ((d->recipient != NULL || d->original != NULL) && (d->action !=
+	    NULL || d->status != NULL)) {
 		dsn_take(b, d);
 		dsn_block_free(d);
-	} else if (d->recipient == NULL && d->mta != NULL) {
+	} else if (d->recipient == NULL && d->original == NULL &&
+	    d->mta != NULL) {
 		dsn_take(b, d);
 		dsn_block_free(d);
 	}
@@ -872,14 +886,14 @@ text_bounce(struct bounce *b, const char *s, size_t n, const char *const
 		const char *p = find_ci(s + at, to - at, r->addr);
 		size_t from = p != NULL ? (size_t)(p - s) : at;
 
+		size_t end = reason_end(b, i, s, from, to);
+
 		r->action = action;
 		if (r->diagnostic[0] == '\0') {
 			free(r->diagnostic);
-			r->diagnostic = clean_reason(s + from, reason_end(b, i, s,
-			    from, to) - from);
+			r->diagnostic = clean_reason(s + from, end - from);
 		}
-		rcpt_status(r, r->diagnostic, strlen(r->diagnostic));
-		rcpt_status(r, s + at, to - at);
+		rcpt_status(r, s + from, end - from, s + at, to - at);
 		rcpt_default(r);
 	}
 }
