@@ -28,12 +28,13 @@
 #include "config.h"
 #include "imap.h"
 #include "report.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define SECRET_MAX	1024
 #define DEFAULT_REPORTS	"out/report-*.csv"
-#define DIAG_COLS	60
+#define DIAG_MAX	120	/* octets of a reason shown in the table */
 
 struct row {
 	size_t		 row;		/* 0: no line for this index */
@@ -341,6 +342,7 @@ list_text(struct run *run, const struct item *it)
 {
 	FILE *f = run->p->out;
 	char row[24] = "-";
+	size_t n, cut;
 
 	if (run->listed == 0)
 		fprintf(f, "%-5s  %-32s  %-8s  %-7s  %-22s  %s\n", "ROW",
@@ -351,9 +353,12 @@ list_text(struct run *run, const struct item *it)
 	    it->addr[0] != '\0' ? it->addr : "-", it->action != NULL ?
 	    it->action : "-", it->status[0] != '\0' ? it->status : "-",
 	    outcome_text[it->out], it->source);
-	if (it->diagnostic != NULL && it->diagnostic[0] != '\0')
-		fprintf(f, "%7s%.*s%s\n", "", DIAG_COLS, it->diagnostic,
-		    strlen(it->diagnostic) > DIAG_COLS ? "..." : "");
+	if (it->diagnostic != NULL && it->diagnostic[0] != '\0') {
+		n = strlen(it->diagnostic);
+		cut = n > DIAG_MAX ? utf8_cut(it->diagnostic, DIAG_MAX) : n;
+		fprintf(f, "%7s%.*s%s\n", "", (int)cut, it->diagnostic,
+		    cut < n ? "..." : "");
+	}
 }
 
 static void
