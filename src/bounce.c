@@ -466,6 +466,10 @@ dsn_take(struct bounce *b, struct dsn_block *d)
 	addr = d->original != NULL && strncasecmp(d->original, "rfc822", 6)
 	    == 0 ? after_type(d->original) : after_type(d->recipient);
 	end = addr + strcspn(addr, "> \t;");
+	/* "Final-Recipient: rfc822" alone, or junk: not an address. */
+	if (memchr(addr, '@', (size_t)(end - addr)) == NULL ||
+	    end - addr > ADDR_CAP)
+		return;
 	r = rcpt_add(b, addr, (size_t)(end - addr));
 	if (r == NULL)
 		return;
