@@ -47,14 +47,15 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = attach buf codec config html markdown message pipeline ratelimit \
-	roster smtp template utf8
+UNIT = attach buf codec config html imapconf markdown message pipeline \
+	ratelimit roster smtp template utf8
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
 T_html = html buf xalloc
 T_markdown = markdown buf err utf8 xalloc
 T_codec = codec buf err utf8 xalloc
 T_config = config provider message codec buf err utf8 xalloc
+T_imapconf = config provider message codec buf err utf8 xalloc
 T_ratelimit = ratelimit
 T_message = message codec buf err utf8 xalloc
 T_roster = roster buf err utf8 xalloc
