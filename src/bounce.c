@@ -70,8 +70,6 @@ static const struct marker markers[] = {
 	    BOUNCE_FAILED },
 	{ "ses", "An error occurred while trying to deliver the mail",
 	    BOUNCE_FAILED },
-	{ "naver", "메일이 정상적으로 발송되지 않았습니다", BOUNCE_FAILED },
-	{ "daum", "메일 발송에 실패하였습니다", BOUNCE_FAILED },
 	{ "generic", "could not be delivered to", BOUNCE_FAILED },
 	{ "generic", "Delivery to the following recipients failed",
 	    BOUNCE_FAILED },
@@ -107,7 +105,8 @@ static const char *const bounce_subject[] = {
 	"Undelivered Mail", "Undeliverable", "Delivery Status Notification",
 	"Mail delivery failed", "failure notice", "Returned mail",
 	"Delivery Failure", "Mail System Error", "Delivery failed",
-	"Nondeliverable", "Warning: message", "발송 실패", "전송 실패",
+	"Nondeliverable", "Warning: message",
+	"발송 실패", "전송 실패",	/* Korean wording; no public sample */
 };
 
 /* RFC 3834 §5 and the headers vacation programs set. */

@@ -814,7 +814,8 @@ print_verdict(const struct review *rv, FILE *f)
 		fputs("\nA preview: nothing was sent.\n", f);
 	else
 		fputs("\nEvery row was accepted by the server (accepted is "
-		    "not delivered: bounces come\nlater by mail).\n", f);
+		    "not delivered: bounces come\nlater by mail; 'mailmerge "
+		    "bounces' reads them into the report).\n", f);
 }
 
 int
@@ -1245,7 +1246,9 @@ review_write_html(const struct review *rv, const char *path,
 	html_bar(rv, f);
 	if (rv->count[REPORT_SENT] > 0)
 		fputs("<p>Sent means accepted by the server (250), not "
-		    "delivered: bounces come later by mail.</p>\n", f);
+		    "delivered: bounces come later by mail; "
+		    "<code>mailmerge bounces</code> reads them into the "
+		    "report.</p>\n", f);
 	if (rv->nacct > 0)
 		html_accounts(rv, f);
 	if (rv->ncodes > 0)
