@@ -256,6 +256,8 @@ match(struct run *run, const struct bounce *b, const char *addr,
 {
 	struct book *bk = &run->book;
 	struct row *found = NULL, *r;
+	const char *acct = run->account != NULL ? run->account :
+	    run->p->account;	/* the mailbox read, or --account */
 	size_t i, n = 0;
 
 	*by_id = false;
@@ -269,8 +271,7 @@ match(struct run *run, const struct bounce *b, const char *addr,
 		r = &bk->rows[i];
 		if (r->row == 0 || !has_recipient(r->recipients, addr))
 			continue;
-		if (run->account != NULL && strcmp(r->account, run->account)
-		    != 0)
+		if (acct != NULL && strcmp(r->account, acct) != 0)
 			continue;
 		found = r;
 		n++;

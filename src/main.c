@@ -30,6 +30,7 @@ static int	run_send(int, char **);
 static int	run_check(int, char **);
 static int	run_report(int, char **);
 static int	run_bounces(int, char **);
+static int	bounces_summary(const struct bounces_result *, bool, char *);
 
 static const struct verb verbs[] = {
 	{ "preview", run_preview,
@@ -590,19 +591,30 @@ run_bounces(int argc, char **argv)
 	};
 	struct bounces_params p = { .out = stdout, .note = note };
 	struct bounces_result res;
-	struct review *rv;
-	char report[4096], *paths[1] = { report };
+	char report[4096];
 	struct err e;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:r:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': p.config = optarg; break;
-		case 'r': p.report = optarg; break;
-		case 'A': p.account = optarg; break;
-		case 'S': p.since = optarg; break;
-		case 'J': p.json = true; break;
-		case 'N': p.dry_run = true; break;
+		case 'c':
+			p.config = optarg;
+			break;
+		case 'r':
+			p.report = optarg;
+			break;
+		case 'A':
+			p.account = optarg;
+			break;
+		case 'S':
+			p.since = optarg;
+			break;
+		case 'J':
+			p.json = true;
+			break;
+		case 'N':
+			p.dry_run = true;
+			break;
 		case 'h':
 			fputs(bounces_help, stdout);
 			fputs(exit_codes, stdout);
@@ -615,21 +627,31 @@ run_bounces(int argc, char **argv)
 	p.nsources = (size_t)(argc - optind);
 	if (bounces_run(&p, &res, report, sizeof(report), &e) == -1)
 		return fail(&e);
-	if (p.json)
-		return EX_OK;
+	return p.json ? EX_OK : bounces_summary(&res, p.dry_run, report);
+}
+
+/* After the table: what the run did, then the report's summary. */
+static int
+bounces_summary(const struct bounces_result *r, bool dry_run, char *report)
+{
+	char *paths[1] = { report };
+	struct review *rv;
+	struct err e;
+	int rc;
+
 	printf("\n%zu message%s read: %zu bounce%s, %zu auto-repl%s, %zu "
 	    "skipped; %zu row%s %s bounced, %zu unmatched.%s\n\n",
-	    res.messages, res.messages == 1 ? "" : "s", res.bounces,
-	    res.bounces == 1 ? "" : "s", res.autoreplies,
-	    res.autoreplies == 1 ? "y" : "ies", res.skipped, res.marked,
-	    res.marked == 1 ? "" : "s", p.dry_run ? "would be marked" :
-	    "marked", res.unmatched, p.dry_run ? " (dry run: nothing "
+	    r->messages, r->messages == 1 ? "" : "s", r->bounces,
+	    r->bounces == 1 ? "" : "s", r->autoreplies,
+	    r->autoreplies == 1 ? "y" : "ies", r->skipped, r->marked,
+	    r->marked == 1 ? "" : "s", dry_run ? "would be marked" :
+	    "marked", r->unmatched, dry_run ? " (dry run: nothing "
 	    "written)" : "");
 	if (review_load(&rv, paths, 1, &e) == -1)
 		return fail(&e);
-	c = review_print_text(rv, stdout, &e);
+	rc = review_print_text(rv, stdout, &e);
 	review_free(rv);
-	return c == -1 ? fail(&e) : EX_OK;
+	return rc == -1 ? fail(&e) : EX_OK;
 }
 
 int

@@ -238,6 +238,14 @@ mm bounces -r report.csv box/new/1 box/new/2
 like stdout '2 messages read' ".eml files as sources"
 check_same report.after report.csv "... and nothing twice"
 
+# --account: the address fallback only among that account's rows.
+cp report.orig acct.csv
+mm bounces -r acct.csv --account other box/new/2
+like stdout '^- +bob@school.test .*no matching row' \
+    "--account other: bob's row (account lab) is not matched by address"
+mm bounces -r acct.csv --account lab box/new/2
+like stdout '^2 +bob@school.test .*bounced' "--account lab: it is"
+
 # --- report learns bounced --------------------------------------------
 mm report report.csv
 like stdout '^  bounced +2$' "report: bounced counted"
