@@ -166,7 +166,8 @@ read_line(struct session *s, char **line, size_t *n, struct err *e)
 	char *nl;
 
 	for (;;) {
-		nl = memchr(s->in + s->off, '\n', s->len - s->off);
+		nl = s->len > s->off ? memchr(s->in + s->off, '\n', s->len -
+		    s->off) : NULL;
 		if (nl != NULL)
 			break;
 		if (s->len - s->off > LINE_MAX_IMAP) {
