@@ -35,7 +35,8 @@ wait_port() {
 }
 
 # start_dovecot PASSWORD: user "teacher" with that password
-# (SHA512-CRYPT), TLS with the test certificate; sets IMAP_PORT, and
+# (SHA512-CRYPT), TLS with the test certificate; sets IMAP_PORT (implicit
+# TLS), IMAP_STARTTLS_PORT (plain, STARTTLS required to log in) and
 # IMAP_RAWLOG (the sessions after login, as Dovecot saw them).
 start_dovecot() {
 	local d=$TMP/dovecot
@@ -46,6 +47,7 @@ start_dovecot() {
 	chown "$MAIL_UID:$MAIL_GID" "$d/rawlog"
 	IMAP_RAWLOG=$d/rawlog
 	IMAP_PORT=$(free_port)
+	IMAP_STARTTLS_PORT=$(free_port)
 	printf 'teacher:%s:%s:%s::%s::\n' "$(doveadm pw -s SHA512-CRYPT -p "$1")" \
 	    "$MAIL_UID" "$MAIL_GID" "$TMP/mail" >"$d/passwd"
 	cat >"$d/dovecot.conf" <<CONF
@@ -78,7 +80,8 @@ protocol imap {
 service imap-login {
   chroot =
   inet_listener imap {
-    port = 0
+    address = 127.0.0.1
+    port = $IMAP_STARTTLS_PORT
   }
   inet_listener imaps {
     address = 127.0.0.1
