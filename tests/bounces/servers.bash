@@ -24,11 +24,12 @@ mail_dirs() {
 	chown -R "$MAIL_UID:$MAIL_GID" "$TMP/mail"
 }
 
-# wait_port PORT: until something listens there (10 s).
+# wait_port PORT: until something takes a connection there (10 s);
+# bash's /dev/tcp, not ss(8): iproute2 is not on every minimal system.
 wait_port() {
 	local i
 	for i in $(seq 100); do
-		ss -ltn "sport = :$1" 2>/dev/null | grep -q LISTEN && return 0
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
