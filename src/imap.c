@@ -335,6 +335,7 @@ static int
 connect_login(struct session *s, const struct imap_params *p,
     char *errbuf, struct err *e)
 {
+	const curl_version_info_data *vi;
 	char url[600];
 	CURLcode rc;
 
@@ -347,8 +348,14 @@ connect_login(struct session *s, const struct imap_params *p,
 	curl_easy_setopt(s->c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	curl_easy_setopt(s->c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(s->c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (p->ca_file != NULL)
+	if (p->ca_file != NULL) {
+		/* As conn.c does for SMTP: ca_file besides the system's CAs,
+		 * not instead of them (CAINFO alone would replace them). */
+		vi = curl_version_info(CURLVERSION_NOW);
 		curl_easy_setopt(s->c, CURLOPT_CAINFO, p->ca_file);
+		if (vi->capath != NULL)
+			curl_easy_setopt(s->c, CURLOPT_CAPATH, vi->capath);
+	}
 	curl_easy_setopt(s->c, CURLOPT_CONNECT_ONLY, 1L);
 	curl_easy_setopt(s->c, CURLOPT_CONNECTTIMEOUT_MS, s->timeout_ms);
 	curl_easy_setopt(s->c, CURLOPT_ERRORBUFFER, errbuf);
