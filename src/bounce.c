@@ -431,6 +431,24 @@ dsn_field(struct bounce *b, struct dsn_block *d, const char *f, size_t n)
 		set_field(&d->mta, colon, n);
 }
 
+/*
+ * Only failures and delays count: "delivered", "relayed" and
+ * "expanded" (RFC 3464 §2.3.3) are good news.  Without an Action, the
+ * status class decides.
+ */
+static bool
+dsn_bad_news(const struct dsn_block *d, bool *delayed)
+{
+	*delayed = d->action != NULL && strncasecmp(d->action, "delayed", 7)
+	    == 0;
+	if (d->action != NULL)
+		return *delayed || strncasecmp(d->action, "failed", 6) == 0;
+	if (d->status != NULL && d->status[0] == '2')
+		return false;
+	*delayed = d->status != NULL && d->status[0] == '4';
+	return true;
+}
+
 static void
 dsn_take(struct bounce *b, struct dsn_block *d)
 {
@@ -446,19 +464,8 @@ dsn_take(struct bounce *b, struct dsn_block *d)
 		d->recipient = d->original;
 		d->original = NULL;
 	}
-	if (d->recipient == NULL)
+	if (d->recipient == NULL || !dsn_bad_news(d, &delayed))
 		return;
-	/* Only failures and delays: "delivered", "relayed" and
-	 * "expanded" (RFC 3464 §2.3.3) are good news. */
-	delayed = d->action != NULL && strncasecmp(d->action, "delayed", 7)
-	    == 0;
-	if (d->action != NULL && !delayed && strncasecmp(d->action,
-	    "failed", 6) != 0)
-		return;
-	if (d->action == NULL && d->status != NULL && d->status[0] == '2')
-		return;
-	if (d->action == NULL && d->status != NULL && d->status[0] == '4')
-		delayed = true;
 	/* RFC 3464 §2.3.1: Original-Recipient is the address as given in
 	 * RCPT TO, the one our report knows; Final-Recipient may be an
 	 * alias it led to.  Only an rfc822 one is an address. */
