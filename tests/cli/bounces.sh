@@ -262,6 +262,21 @@ like stdout '^- +bob@school.test .*no matching row' \
 mm bounces -r acct.csv --account lab box/new/2
 like stdout '^2 +bob@school.test .*bounced' "--account lab: it is"
 
+# --since: files dated before the day are left out; bad dates refused.
+cp report.orig since.csv
+mm bounces -r since.csv --since 2026-12-05 box
+like stdout '8 messages read: 0 bounces, 0 auto-replies' \
+    "--since after the bounces' Date: read, none taken"
+mm bounces -r since.csv --since 2026-12-04 box
+like stdout '8 messages read: 6 bounces, 1 auto-reply' "--since their day: all taken"
+mm bounces -r since.csv --since 12/04/2026 box
+is "$RC" 64 "--since 12/04/2026: exit 64"
+like stderr 'ISO date such as 2026-11-26' "... saying what is expected"
+mm bounces -r missing.csv box
+is "$RC" 66 "a missing report: exit 66"
+mm bounces -r report.csv box/nonexistent
+is "$RC" 66 "a missing SOURCE: exit 66"
+
 # --- report learns bounced --------------------------------------------
 mm report report.csv
 like stdout '^  bounced +2$' "report: bounced counted"
