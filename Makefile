@@ -34,6 +34,8 @@ B ?= build
 MODULES = \
 	attach \
 	batch \
+	bounce \
+	bounces \
 	buf \
 	codec \
 	config \
@@ -43,6 +45,7 @@ MODULES = \
 	html \
 	i18n \
 	init \
+	imap \
 	job \
 	markdown \
 	message \
@@ -64,8 +67,8 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = attach buf codec config deadline dupes html markdown message \
-	pipeline ratelimit report roster sheet smtp template term utf8
+UNIT = attach buf codec config deadline dupes html imapconf markdown \
+	message pipeline ratelimit report roster sheet smtp template term utf8
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
 T_dupes = dupes xalloc
@@ -73,6 +76,7 @@ T_html = html buf xalloc
 T_markdown = markdown buf err utf8 xalloc
 T_codec = codec buf err utf8 xalloc
 T_config = config secrets provider message codec buf err utf8 xalloc
+T_imapconf = config secrets provider message codec buf err utf8 xalloc
 T_ratelimit = ratelimit
 T_message = message codec buf err utf8 xalloc
 T_report = report roster sheet buf err utf8 xalloc

@@ -55,7 +55,8 @@ enum key {
 	K_PROVIDER, K_HOST, K_PORT, K_TLS, K_CA_FILE, K_USER, K_PASSWORD,
 	K_PASSWORD_ENV, K_PASSWORD_COMMAND, K_FROM, K_ROUTE, K_RATE,
 	K_MAX_PER_SESSION, K_AUTH, K_ENVELOPE_SENDER, K_HELO, K_TIMEOUT,
-	K_CONNECT_TIMEOUT, K_N
+	K_CONNECT_TIMEOUT, K_IMAP_HOST, K_IMAP_PORT, K_IMAP_TLS, K_IMAP_FOLDER,
+	K_IMAP_USER, K_N
 };
 
 struct parse {
@@ -475,6 +476,61 @@ set_helo(struct parse *p, char *v)
 	return 0;
 }
 
+/* The IMAP mailbox bounces reads (issue 9). */
+static int
+set_imap_host(struct parse *p, char *v)
+{
+	if (!is_token(v))
+		return fail(p, p->line, "bad imap_host \"%s\": expected a "
+		    "host name or address", v);
+	p->a->imap_host = xstrdup(v);
+	return 0;
+}
+
+static int
+set_imap_port(struct parse *p, char *v)
+{
+	unsigned port;
+
+	if (parse_uint(v, 65535, &port) == -1 || port == 0)
+		return fail(p, p->line, "bad imap_port \"%s\": expected a "
+		    "number from 1 to 65535 (993 for TLS, 143 for "
+		    "STARTTLS)", v);
+	p->a->imap_port = xstrdup(v);
+	return 0;
+}
+
+static int
+set_imap_tls(struct parse *p, char *v)
+{
+	int val;
+
+	if (set_choice(p, "imap_tls", tls_choice, v, &val) == -1)
+		return -1;
+	p->a->imap_tls = (enum provider_tls)val;
+	return 0;
+}
+
+static int
+set_imap_folder(struct parse *p, char *v)
+{
+	if (strpbrk(v, "\"\\\r\n") != NULL || v[0] == '\0')
+		return fail(p, p->line, "bad imap_folder \"%s\": expected a "
+		    "folder name without quotes or backslashes", v);
+	p->a->imap_folder = xstrdup(v);
+	return 0;
+}
+
+static int
+set_imap_user(struct parse *p, char *v)
+{
+	if (strpbrk(v, " \t<>\"") != NULL)
+		return fail(p, p->line, "bad imap_user \"%s\": expected the "
+		    "mailbox's login id, without spaces or <>", v);
+	p->a->imap_user = xstrdup(v);
+	return 0;
+}
+
 /* "30" seconds or "500ms", positive, at most an hour. */
 static int
 parse_timeout(struct parse *p, const char *key, char *v, int *ms)
@@ -528,6 +584,11 @@ static const struct key_def keys[K_N] = {
 	[K_HELO] = { "helo", set_helo },
 	[K_TIMEOUT] = { "timeout", set_timeout },
 	[K_CONNECT_TIMEOUT] = { "connect_timeout", set_connect_timeout },
+	[K_IMAP_HOST] = { "imap_host", set_imap_host },
+	[K_IMAP_PORT] = { "imap_port", set_imap_port },
+	[K_IMAP_TLS] = { "imap_tls", set_imap_tls },
+	[K_IMAP_FOLDER] = { "imap_folder", set_imap_folder },
+	[K_IMAP_USER] = { "imap_user", set_imap_user },
 };
 
 static bool
@@ -559,6 +620,23 @@ apply_server(struct parse *p, struct account *a)
 	if (!is_set(p, K_ENVELOPE_SENDER))
 		a->sender = a->prov->sender;
 	return 0;
+}
+
+/* The IMAP mailbox: the profile's server, implicit TLS, INBOX, user. */
+static void
+apply_imap(struct parse *p, struct account *a)
+{
+	if (a->imap_host == NULL && a->prov->imap_host != NULL)
+		a->imap_host = xstrdup(a->prov->imap_host);
+	if (!is_set(p, K_IMAP_TLS))
+		a->imap_tls = PROVIDER_TLS;
+	if (a->imap_port == NULL)
+		a->imap_port = xstrdup(a->imap_tls == PROVIDER_TLS ? "993" :
+		    "143");
+	if (a->imap_folder == NULL)
+		a->imap_folder = xstrdup("INBOX");
+	if (a->imap_user == NULL && a->user != NULL)
+		a->imap_user = xstrdup(a->user);
 }
 
 /* user_addr: user, or user@domain for a profile with a mail domain. */
@@ -620,6 +698,7 @@ finish_section(struct parse *p)
 		a->prov = provider_find("custom");
 	if (apply_server(p, a) == -1 || apply_identity(p, a) == -1)
 		return -1;
+	apply_imap(p, a);
 	p->a = NULL;
 	memset(p->key_line, 0, sizeof(p->key_line));
 	return 0;
@@ -1014,6 +1093,10 @@ free_account(struct account *a)
 		free(a->route[i]);
 	free(a->route);
 	free(a->helo);
+	free(a->imap_host);
+	free(a->imap_port);
+	free(a->imap_folder);
+	free(a->imap_user);
 	if (a->secret_arg != NULL)
 		explicit_bzero(a->secret_arg, strlen(a->secret_arg));
 	free(a->secret_arg);

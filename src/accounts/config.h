@@ -17,7 +17,8 @@
  * a file others can write is refused whatever it holds.
  * Keys: provider host port tls ca_file user password password_env
  * password_command from route rate max_per_session auth envelope_sender
- * helo, and for tests timeout (cmd and data) and connect_timeout, in
+ * helo imap_host imap_port imap_tls imap_folder imap_user, and for
+ * tests timeout (cmd and data) and connect_timeout, in
  * seconds or "Nms".  rate = none turns a profile's pacing off.
  */
 
@@ -49,6 +50,11 @@ struct account {
 	int		 connect_ms;	/* connect_timeout; default 30 s */
 	int		 cmd_ms;	/* timeout; default 5 min */
 	int		 data_ms;	/* timeout; default 10 min */
+	char		*imap_host;	/* bounces' mailbox, or NULL */
+	char		*imap_port;	/* 993 (tls), 143 (starttls) */
+	enum provider_tls imap_tls;	/* default implicit TLS */
+	char		*imap_folder;	/* default INBOX */
+	char		*imap_user;	/* default user */
 	enum secrets_src secret_src;
 	char		*secret_arg;	/* the env name / command / password */
 };

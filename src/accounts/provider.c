@@ -28,11 +28,12 @@ static const struct provider table[] = {
 		.sender = PROVIDER_SENDER_ADDRESS,
 		.from = PROVIDER_FROM_REWRITTEN,
 		.needs_from_to = false,
+		.imap_host = "imap.gmail.com",
 		.domain = "gmail.com",
 		.auth_hint = "Gmail needs an app password: turn on 2-Step "
 		    "Verification, then create one at Google Account → "
 		    "Security → App passwords; use it as the password",
-		.source = "server, port: Google's \"Set up other mail "
+		.source = "server, port (and imap.gmail.com:993): Google's \"Set up other mail "
 		    "clients\" help; daily_quota 500 recipients/day for "
 		    "personal accounts (2,000 for Workspace) and max_rcpt 100 "
 		    "(POP/IMAP clients): Google's \"Gmail sending limits\" "
@@ -53,11 +54,13 @@ static const struct provider table[] = {
 		.sender = PROVIDER_SENDER_ADDRESS,
 		.from = PROVIDER_FROM_REFUSED,
 		.needs_from_to = true,
+		.imap_host = "imap.naver.com",
 		.domain = "naver.com",
 		.auth_hint = "Naver: enable POP3/SMTP in Naver Mail → "
 		    "Settings → POP3/IMAP, and with 2-step "
 		    "verification create an application password",
-		.source = "server, port, SMTP switch: Naver Mail's POP3/IMAP "
+		.source = "server, port (and imap.naver.com:993), SMTP "
+		    "switch: Naver Mail's POP3/IMAP "
 		    "settings page; needs From/To and the account id as "
 		    "envelope sender: the seed's 2022 trace (the full "
 		    "address is accepted too, so it is our default; "

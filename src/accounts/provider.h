@@ -42,6 +42,7 @@ struct provider {
 	enum provider_sender sender;
 	enum provider_from from;
 	bool		 needs_from_to;	/* refuses mail without From/To headers */
+	const char	*imap_host;	/* bounces' mailbox (993, TLS), or NULL */
 	const char	*domain;	/* address domain for a bare user id */
 	const char	*auth_hint;	/* what to do when AUTH is refused */
 	const char	*source;	/* where these numbers come from */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "bounces.h"
 #include "err.h"
 #include "i18n.h"
 #include "init.h"
@@ -34,9 +35,11 @@ static int	run_preview(int, char **);
 static int	run_send(int, char **);
 static int	run_check(int, char **);
 static int	run_report(int, char **);
+static int	run_bounces(int, char **);
+static int	bounces_summary(const struct bounces_result *, bool, char *);
 
 /* The verbs, in the order usage() lists them; the table is at the end. */
-#define NVERBS	5
+#define NVERBS	6
 static const struct verb verbs[NVERBS];
 
 static const char exit_codes[] =
@@ -774,22 +777,6 @@ run_report(int argc, char **argv)
 	return left > 0 ? EX_TEMPFAIL : EX_OK;	/* rows remain: resume */
 }
 
-static const struct verb verbs[NVERBS] = {
-	{ "init", run_init,
-	    "write a commented config, a sample roster and a template",
-	    init_help },
-	{ "preview", run_preview,
-	    "render every mail into a folder (or mbox); send nothing",
-	    preview_help },
-	{ "send", run_send,
-	    "deliver every mail through the configured accounts", send_help },
-	{ "check", run_check,
-	    "log in to every account (STARTTLS, AUTH) and send nothing",
-	    check_help },
-	{ "report", run_report,
-	    "summarise delivery reports; write the rows not sent as a roster",
-	    report_help },
-};
 
 
 /* mailmerge help [VERB] */
@@ -803,6 +790,110 @@ run_help(int argc, char **argv)
 	if (argc > 2 || find_verb(argv[1]) == NULL)
 		return usage_error(NULL, "help: no command '%s'", argv[1]);
 	return verb_help(argv[1]);
+}
+
+static const char bounces_help[] =
+    "usage: mailmerge bounces [-c CONFIG] [-r REPORT] [--account NAME]\n"
+    "                         [--since DATE] [--json] [--dry-run] "
+    "[SOURCE ...]\n\n"
+    "Find the bounces of a batch and mark their rows 'bounced' in the\n"
+    "report.  Without SOURCE, read each account's IMAP mailbox read-only\n"
+    "(EXAMINE, BODY.PEEK: nothing is marked, moved or deleted), the mail\n"
+    "since the report's first send.  SOURCE: a Maildir folder, an mbox\n"
+    "file or .eml files.  Running it again adds nothing twice.\n\n"
+    "  -c, --config FILE   the accounts (default: ./mailmerge.conf, then\n"
+    "                      ~/.config/mailmerge/config)\n"
+    "  -r, --report FILE   the send's report (default: the newest\n"
+    "                      out/report-*.csv)\n"
+    "      --account NAME  only this account's mailbox\n"
+    "      --since DATE    mail since this day (YYYY-MM-DD)\n"
+    "      --json          one JSON object per recipient of each bounce\n"
+    "      --dry-run       show what would change; write nothing\n"
+    "  -h, --help          this help\n\n";
+
+static void
+note(void *arg, const struct err *e)
+{
+	(void)arg;
+	print_err("note", e);
+}
+
+static int
+run_bounces(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "account", required_argument, NULL, 'A' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "dry-run", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bounces_params p = { .out = stdout, .note = note };
+	struct bounces_result res;
+	char report[4096];
+	struct err e;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			p.config = optarg;
+			break;
+		case 'r':
+			p.report = optarg;
+			break;
+		case 'A':
+			p.account = optarg;
+			break;
+		case 'S':
+			p.since = optarg;
+			break;
+		case 'J':
+			p.json = true;
+			break;
+		case 'N':
+			p.dry_run = true;
+			break;
+		case 'h':
+			fputs(bounces_help, stdout);
+			fputs(exit_codes, stdout);
+			return EX_OK;
+		default:
+			return usage_error("bounces", "%s", "bad option");
+		}
+	}
+	p.sources = argv + optind;
+	p.nsources = (size_t)(argc - optind);
+	if (bounces_run(&p, &res, report, sizeof(report), &e) == -1)
+		return fail(&e);
+	return p.json ? EX_OK : bounces_summary(&res, p.dry_run, report);
+}
+
+/* After the table: what the run did, then the report's summary. */
+static int
+bounces_summary(const struct bounces_result *r, bool dry_run, char *report)
+{
+	char *paths[1] = { report };
+	struct review *rv;
+	struct err e;
+	int rc;
+
+	printf("\n%zu message%s read: %zu bounce%s, %zu auto-repl%s, %zu "
+	    "skipped; %zu row%s %s bounced, %zu unmatched.%s\n\n",
+	    r->messages, r->messages == 1 ? "" : "s", r->bounces,
+	    r->bounces == 1 ? "" : "s", r->autoreplies,
+	    r->autoreplies == 1 ? "y" : "ies", r->skipped, r->marked,
+	    r->marked == 1 ? "" : "s", dry_run ? "would be marked" :
+	    "marked", r->unmatched, dry_run ? " (dry run: nothing "
+	    "written)" : "");
+	if (review_load(&rv, paths, 1, &e) == -1)
+		return fail(&e);
+	rc = review_print_text(rv, stdout, &e);
+	review_free(rv);
+	return rc == -1 ? fail(&e) : EX_OK;
 }
 
 int
@@ -831,3 +922,23 @@ main(int argc, char **argv)
 		return v->run(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown command '%s'", argv[1]);
 }
+
+static const struct verb verbs[NVERBS] = {
+	{ "init", run_init,
+	    "write a commented config, a sample roster and a template",
+	    init_help },
+	{ "preview", run_preview,
+	    "render every mail into a folder (or mbox); send nothing",
+	    preview_help },
+	{ "send", run_send,
+	    "deliver every mail through the configured accounts", send_help },
+	{ "check", run_check,
+	    "log in to every account (STARTTLS, AUTH) and send nothing",
+	    check_help },
+	{ "report", run_report,
+	    "summarise delivery reports; write the rows not sent as a roster",
+	    report_help },
+	{ "bounces", run_bounces,
+	    "read bounces (IMAP, Maildir, mbox) back into the report",
+	    bounces_help },
+};

@@ -53,6 +53,7 @@ static const char *const status_name[] = {
 	[REPORT_UNKNOWN] = "unknown",
 	[REPORT_SKIPPED] = "skipped",
 	[REPORT_PARTIAL] = "partial",
+	[REPORT_BOUNCED] = "bounced",
 };
 
 struct report {
@@ -478,7 +479,7 @@ decode_line(const struct roster_row *rw, const char *path,
 	if (l->e.status == REPORT_NONE) {
 		err_set(e, E_INPUT, NULL, "status '%s' is not one of "
 		    "previewed, sent, failed, deferred, unknown, skipped, "
-		    "partial", f[C_STATUS]);
+		    "partial, bounced", f[C_STATUS]);
 		goto bad;
 	}
 	col = C_TIME;

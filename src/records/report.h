@@ -43,8 +43,9 @@ enum report_status {
 	REPORT_DEFERRED,	/* refused for now (4xx) or not tried: retry */
 	REPORT_UNKNOWN,		/* "." sent, no verdict: may have been taken */
 	REPORT_SKIPPED,		/* not sent on purpose (account stopped...) */
-	REPORT_PARTIAL		/* some recipients accepted, some refused
+	REPORT_PARTIAL,		/* some recipients accepted, some refused
 				   for good: never resent */
+	REPORT_BOUNCED		/* sent, then a bounce came back (bounces) */
 };
 
 /* Where the batch came from: the same for every line of one run. */

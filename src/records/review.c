@@ -34,9 +34,9 @@
 #include "xalloc.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-#define NSTATUS		(REPORT_PARTIAL + 1)
+#define NSTATUS		(REPORT_BOUNCED + 1)
 #define CELL_TMP	1024	/* a formatted table cell */
-#define TABLE_COLS_MAX	8
+#define TABLE_COLS_MAX	10
 #define PATH_TMP_MAX	(4096 + 16)
 
 /*
@@ -61,10 +61,20 @@ static const struct explain explains[] = {
 	    "fix the row or drop it" },
 	{ "5.1.2", 0, 0, "bad domain", "the part after @ does not exist "
 	    "or takes no mail: fix the address" },
+	{ "5.1.0", 0, 0, "bad address", "check the address for typos; "
+	    "fix the row or drop it" },
+	{ "5.1.6", 0, 0, "the mailbox has moved", "ask the student for "
+	    "the new address" },
+	{ "5.1.10", 0, 0, "no such mailbox (null MX)", "the domain takes "
+	    "no mail: ask for another address" },
+	{ "5.2.0", 0, 0, "mailbox unavailable", "the mailbox exists but "
+	    "takes no mail now: ask for another address" },
 	{ "5.2.1", 0, 0, "mailbox disabled", "the account is closed or "
 	    "suspended: ask for another address" },
 	{ "5.2.2", 0, 0, "mailbox full", "the recipient must make room; "
 	    "send again later or elsewhere" },
+	{ "5.2.3", 0, 0, "message too big for the mailbox", "make the "
+	    "message smaller (attachments: send a link instead)" },
 	{ "5.3.4", 0, 0, "message too big", "make the message smaller "
 	    "(attachments: send a link instead)" },
 	{ "5.4.5", 0, 0, "daily sending quota reached", "Gmail: wait 24 h, "
@@ -79,6 +89,13 @@ static const struct explain explains[] = {
 	    "account's login password" },
 	{ "5.7.9", 0, 0, "app password required (Gmail)", "turn on 2-step "
 	    "verification and create an app password" },
+	{ "5.4.x", 0, 0, "could not be routed (domain, DNS, loop)",
+	    "check the part after @; the receiving side may be down" },
+	{ "5.7.x", 0, 0, "refused by the receiving side's policy",
+	    "the bounce's text says why; the school's domain may refuse "
+	    "outside mail: ask for another address" },
+	{ "5.0.0", 0, 0, "permanent failure (no detail)", "read the "
+	    "bounce's text; check the address" },
 	{ "4.2.2", 0, 0, "mailbox full (temporary)", "resume later" },
 	{ "4.3.0", 0, 0, "temporary server error", "resume later" },
 	{ "4.4.x", 0, 0, "network or routing trouble", "resume later; if "
@@ -118,7 +135,8 @@ static const char *const status_colour[NSTATUS] = {
 	[REPORT_PREVIEWED] = "#1565c0", [REPORT_SENT] = "#2e7d32",
 	[REPORT_FAILED] = "#c62828", [REPORT_DEFERRED] = "#ef6c00",
 	[REPORT_UNKNOWN] = "#6a1b9a", [REPORT_SKIPPED] = "#757575",
-	[REPORT_PARTIAL] = "#ad1457",
+	[REPORT_PARTIAL] = "#ef6c00",
+	[REPORT_BOUNCED] = "#ad1457",
 };
 
 struct entry {				/* the latest line of one row */
@@ -728,7 +746,7 @@ account_cell(const void *arg, size_t r, size_t c, char tmp[CELL_TMP])
 	const struct tally *t = &((const struct review *)arg)->acct[r];
 	static const enum report_status col[] = { REPORT_NONE, REPORT_NONE,
 	    REPORT_NONE, REPORT_SENT, REPORT_FAILED, REPORT_DEFERRED,
-	    REPORT_UNKNOWN, REPORT_SKIPPED };
+	    REPORT_UNKNOWN, REPORT_SKIPPED, REPORT_BOUNCED };
 
 	if (c == 0)
 		return t->a[0] != '\0' ? t->a : "-";
@@ -745,7 +763,8 @@ print_accounts(const struct review *rv, FILE *f)
 	    REVIEW_ACCOUNT_COLS, false }, { "PROVIDER", REVIEW_ACCOUNT_COLS,
 	    false }, { "ROWS", 12, true }, { "SENT", 12, true },
 	    { "FAILED", 12, true }, { "DEFERRED", 12, true },
-	    { "UNKNOWN", 12, true }, { "SKIPPED", 12, true } };
+	    { "UNKNOWN", 12, true }, { "SKIPPED", 12, true },
+	    { "BOUNCED", 12, true } };
 	struct table t = { cols, NELEM(cols), rv->nacct, account_cell, NULL,
 	    rv };
 
@@ -916,7 +935,8 @@ print_verdict(const struct review *rv, FILE *f)
 		    "tried.\n", rv->untried, rv->untried == 1 ? "" : "s");
 	else if (rv->counted)
 		fputs("\nEvery row was accepted by the server (accepted is "
-		    "not delivered: bounces come\nlater by mail).\n", f);
+		    "not delivered: bounces come\nlater by mail; 'mailmerge "
+		    "bounces' reads them into the report).\n", f);
 	else
 		fputs("\nEvery row in the reports was accepted by the server; "
 		    "whether the roster has more\nrows could not be "
@@ -1385,7 +1405,9 @@ review_write_html(const struct review *rv, const char *path,
 	html_bar(rv, f);
 	if (rv->count[REPORT_SENT] > 0)
 		fputs("<p>Sent means accepted by the server (250), not "
-		    "delivered: bounces come later by mail.</p>\n", f);
+		    "delivered: bounces come later by mail; "
+		    "<code>mailmerge bounces</code> reads them into the "
+		    "report.</p>\n", f);
 	if (rv->nacct > 0)
 		html_accounts(rv, f);
 	if (rv->ncodes > 0)

@@ -299,8 +299,13 @@ note_line(void *arg, const struct report_line *l)
 	s->fp[l->e.row] = fp_value(l->e.row_sha256);
 	if (s->fp[l->e.row] == 0)
 		s->fp_missing++;
-	/* A partial row reached some recipients: never resend it. */
-	if (l->e.status == REPORT_SENT || l->e.status == REPORT_PARTIAL)
+	/*
+	 * A partial row reached some recipients: never resend it.  Nor a
+	 * bounced one: the server took it; fix the address and mail that
+	 * student through report --failed-csv.
+	 */
+	if (l->e.status == REPORT_SENT || l->e.status == REPORT_PARTIAL ||
+	    l->e.status == REPORT_BOUNCED)
 		s->state[l->e.row] = ROW_SENT;
 	else if (l->e.status == REPORT_UNKNOWN)
 		s->state[l->e.row] = ROW_UNKNOWN;

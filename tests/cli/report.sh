@@ -17,8 +17,8 @@ like stdout '^  failed +3$' "failed 3"
 like stdout '^  deferred +1$' "deferred 1"
 like stdout '^  unknown +1$' "unknown 1 (row 4, no verdict)"
 like stdout '^  skipped +1$' "skipped 1"
-like stdout '^  gmail1 +gmail +5 +2 +3 +0 +0 +0$' "by account: gmail1"
-like stdout '^  naver1 +naver +3 +0 +0 +1 +1 +1$' "by account: naver1"
+like stdout '^  gmail1 +gmail +5 +2 +3 +0 +0 +0 +0$' "by account: gmail1"
+like stdout '^  naver1 +naver +3 +0 +0 +1 +1 +1 +0$' "by account: naver1"
 like stdout '^  250 2\.0\.0 +2 +accepted' "by code: 250 2.0.0 accepted, twice"
 like stdout 'accepted, not delivered: bounces come later by mail' \
     "250 explained as accepted, not delivered"
@@ -87,7 +87,8 @@ is "$RC" 75 "--json exits 75 (rows left to send)"
 import json
 j = json.load(open("stdout", encoding="utf-8"))
 assert j["by_status"] == {"previewed": 0, "sent": 4, "failed": 3,
-    "deferred": 1, "unknown": 0, "skipped": 0, "partial": 0}, j["by_status"]
+    "deferred": 1, "unknown": 0, "skipped": 0, "partial": 0,
+    "bounced": 0}, j["by_status"]
 assert j["rows"] == 8 and j["not_delivered_rows"] == 4, j
 assert j["reports"] == ["run1.csv", "run2.csv"], j["reports"]
 assert j["roster"] == "roster.csv", j["roster"]
@@ -228,10 +229,10 @@ sed '3s/,1$/,3/' run1.csv >newer.csv
 mm report newer.csv
 is "$RC" 65 "a format 3 report exits 65"
 like stderr 'newer\.csv:3:17: .*newer mailmerge' "... saying it is from a newer mailmerge"
-sed '4s/,unknown,/,bounced,/' run1.csv >badstatus.csv
+sed '4s/,unknown,/,returned,/' run1.csv >badstatus.csv
 mm report badstatus.csv
 is "$RC" 65 "a bad status exits 65"
-like stderr "badstatus\\.csv:4:3: error: column 3 \\(status\\): status 'bounced'" "... naming the line"
+like stderr "badstatus\\.csv:4:3: error: column 3 \\(status\\): status 'returned'" "... naming the line"
 mm report run1.csv prev/report.csv
 is "$RC" 65 "reports of different rosters exit 65"
 like stderr 'prev/report\.csv:2: .*run1\.csv' "... naming both files"
