@@ -32,11 +32,13 @@ MODULES = \
 	outbox \
 	provider \
 	ratelimit \
+	relay \
 	report \
 	review \
 	roster \
 	send \
 	smtp \
+	smtpserver \
 	template \
 	utf8 \
 	xalloc

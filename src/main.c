@@ -4,6 +4,7 @@
  * to an exit code (one switch, sysexits.h) and calls exit().
  */
 #include <getopt.h>
+#include <signal.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "batch.h"
 #include "err.h"
+#include "relay.h"
 #include "review.h"
 
 #define VERSION		"0.1.0"
@@ -28,6 +30,7 @@ static int	run_preview(int, char **);
 static int	run_send(int, char **);
 static int	run_check(int, char **);
 static int	run_report(int, char **);
+static int	run_relay(int, char **);
 
 static const struct verb verbs[] = {
 	{ "preview", run_preview,
@@ -38,6 +41,8 @@ static const struct verb verbs[] = {
 	    "log in to every account (STARTTLS, AUTH) and send nothing" },
 	{ "report", run_report,
 	    "summarise delivery reports; write the rows not sent as a roster" },
+	{ "relay", run_relay,
+	    "a local SMTP server relaying through the accounts, paced" },
 };
 
 static const char exit_codes[] =
@@ -543,6 +548,84 @@ run_report(int argc, char **argv)
 	rc = report_outputs(rv, json, html, failed, &e);
 	review_free(rv);
 	return rc == -1 ? fail(&e) : EX_OK;
+}
+
+static const char relay_help[] =
+    "usage: mailmerge relay [-c CONFIG] [-r REPORT] [--listen ADDR:PORT] "
+    "[--once]\n                       [--trace]\n\n"
+    "Serve SMTP to local programs and relay each message through the "
+    "account\nthat routes its recipients (pacing, TLS, AUTH as send); the "
+    "reply to the\nend of data is the provider's.  See README \"Relay\".\n\n"
+    "  -c, --config FILE   the configuration ([relay] and the accounts)\n"
+    "  -r, --report FILE   the journal (default: out/relay-YYYYmmdd.csv)\n"
+    "      --listen A:P    default [relay] listen, else " RELAY_LISTEN_DEFAULT
+    "\n                      ([::1]:2525 for IPv6); not loopback only with\n"
+    "                      cert, key and credentials in [relay]\n"
+    "      --once          serve one connection, then exit\n"
+    "      --trace         both dialogues on stderr (AUTH redacted)\n"
+    "  -h, --help          this help\n\n"
+    "SIGINT or SIGTERM: stop accepting, finish the messages in flight, "
+    "exit 0.\n\n";
+
+static volatile sig_atomic_t relay_stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	relay_stop = 1;
+}
+
+static int
+run_relay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "trace", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct relay_params p = { .diag = diag, .stop = &relay_stop };
+	struct sigaction sa;
+	struct err e;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			p.config = optarg;
+			break;
+		case 'r':
+			p.report = optarg;
+			break;
+		case 'l':
+			p.listen = optarg;
+			break;
+		case 'o':
+			p.once = true;
+			break;
+		case 'v':
+			p.trace = stderr;
+			break;
+		case 'h':
+			fputs(relay_help, stdout);
+			fputs(exit_codes, stdout);
+			return EX_OK;
+		default:
+			return usage_error("relay", "%s", "bad option");
+		}
+	}
+	if (argc != optind)
+		return usage_error("relay", "%s", "relay takes no arguments");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;	/* no SA_RESTART: accept wakes up */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return relay_run(&p, &e) == -1 ? fail(&e) : EX_OK;
 }
 
 int
