@@ -222,6 +222,11 @@ read_line(struct client *cl, const char **p, size_t *n)
 	int rc;
 
 	for (;;) {
+		if (*r->p->stop && !cl->mail && conn_pending(cl->c) == 0) {
+			say(cl, 421, false, "4.3.2", "%s shutting down",
+			    r->name);
+			return -1;
+		}
 		t = now_ms();
 		if (t >= end) {
 			trace_client(cl, "--", "command deadline passed");
@@ -235,11 +240,6 @@ read_line(struct client *cl, const char **p, size_t *n)
 			return 0;
 		if (rc == -1) {
 			trace_client(cl, "--", e.msg);
-			return -1;
-		}
-		if (*r->p->stop && !cl->mail) {
-			say(cl, 421, false, "4.3.2", "%s shutting down",
-			    r->name);
 			return -1;
 		}
 	}
