@@ -222,7 +222,7 @@ read_line(struct client *cl, const char **p, size_t *n)
 	int rc;
 
 	for (;;) {
-		if (*r->p->stop && !cl->mail && conn_pending(cl->c) == 0) {
+		if (*r->p->stop && !cl->mail) {
 			say(cl, 421, false, "4.3.2", "%s shutting down",
 			    r->name);
 			return -1;
@@ -372,15 +372,19 @@ up_ready(struct relay *r, struct upstream *u, struct smtp_reply *why)
 	return -1;
 }
 
-/* Wait out the account's pace, holding its lock: the reply waits too. */
+/*
+ * Wait out the account's pace, holding its lock: the reply waits too.
+ * The mail counts at its slot, not when the sleep ended, so a late
+ * wake-up does not slow every later mail (the average rate holds).
+ */
 static void
 up_pace(struct upstream *u)
 {
-	uint64_t w = ratelimit_wait(&u->rl, now_ms());
+	uint64_t t = now_ms(), w = ratelimit_wait(&u->rl, t);
 
 	if (w > 0)
 		sleep_ms(w);
-	ratelimit_take(&u->rl, now_ms());
+	ratelimit_take(&u->rl, t + w);
 }
 
 /* --- the transaction ------------------------------------------------- */
