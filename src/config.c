@@ -525,7 +525,8 @@ static const struct key_def keys[K_N] = {
 
 /* --- [relay]: what `mailmerge relay` serves, not an account ---------- */
 
-#define RELAY_SIZE_MAX	((size_t)1 << 30)	/* max_size ceiling */
+/* max_size: even dot-stuffed, a message fits smtp.c's 128 MiB. */
+#define RELAY_SIZE_MAX	((size_t)60 << 20)
 #define RELAY_CLIENTS_MAX	1000
 #define RELAY_NKEYS		(sizeof(relay_keys) / sizeof(relay_keys[0]) - 1)
 

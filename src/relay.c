@@ -426,38 +426,63 @@ tx_broken(struct client *cl, const struct smtp_reply *rp,
 	tx_reset(cl);
 }
 
+static void
+warn_from(struct client *cl, const struct account *a)
+{
+	if (cl->from[0] == '\0' || strcasecmp(cl->from, a->envelope) == 0)
+		return;
+	note(cl->r, BATCH_WARNING, "[%s] client #%u gave MAIL FROM:<%s>; the "
+	    "envelope sender is the account's <%s>%s", a->name, cl->id,
+	    cl->from, a->envelope, a->prov->from == PROVIDER_FROM_ANY ? "" :
+	    a->prov->from == PROVIDER_FROM_REFUSED ?
+	    " (the provider refuses a From: that is not the account's)" :
+	    " (the provider rewrites From: to the account's)");
+}
+
+/*
+ * MAIL upstream; a kept session the provider closed while idle (a drop
+ * or a 421 now) is reopened once: nothing of the message went yet.
+ */
+static int
+up_mail(struct client *cl, struct upstream *u, struct smtp_reply *rp,
+    struct err *e)
+{
+	bool kept = u->smtp != NULL;
+
+	if (up_ready(cl->r, u, rp) == -1)
+		return 1;
+	up_pace(u);
+	if (smtp_mail(u->smtp, u->a->envelope, cl->size, cl->eightbit,
+	    cl->smtputf8, rp, e) == 0)
+		return 0;
+	if (!kept || u->in_session == 0)
+		return -1;
+	trace_client(cl, "--", "the kept session was closed: reconnecting");
+	up_drop(u);
+	if (up_ready(cl->r, u, rp) == -1)
+		return 1;
+	return smtp_mail(u->smtp, u->a->envelope, cl->size, cl->eightbit,
+	    cl->smtputf8, rp, e);
+}
+
 /* The first RCPT: lock the account, pace, MAIL upstream. */
 static int
 tx_begin(struct client *cl, size_t idx)
 {
-	struct relay *r = cl->r;
-	struct upstream *u = &r->up[idx];
+	struct upstream *u = &cl->r->up[idx];
 	struct smtp_reply rp;
 	struct err e;
+	int rc;
 
 	pthread_mutex_lock(&u->lock);
 	cl->up = u;
-	if (up_ready(r, u, &rp) == -1) {
-		say_up(cl, &rp, u->a->name);
-		pthread_mutex_unlock(&u->lock);
-		cl->up = NULL;
-		return -1;
-	}
-	if (cl->from[0] != '\0' && strcasecmp(cl->from, u->a->envelope) != 0)
-		note(r, BATCH_WARNING, "[%s] client #%u gave MAIL FROM:<%s>; "
-		    "the envelope sender is the account's <%s>%s", u->a->name,
-		    cl->id, cl->from, u->a->envelope,
-		    u->a->prov->from == PROVIDER_FROM_ANY ? "" :
-		    u->a->prov->from == PROVIDER_FROM_REFUSED ?
-		    " (the provider refuses a From: that is not the account's)" :
-		    " (the provider rewrites From: to the account's)");
-	up_pace(u);
-	if (smtp_mail(u->smtp, u->a->envelope, cl->size, cl->eightbit,
-	    cl->smtputf8, &rp, &e) == -1) {
+	warn_from(cl, u->a);
+	rc = up_mail(cl, u, &rp, &e);
+	if (rc == -1) {
 		tx_broken(cl, &rp, &e);
 		return -1;
 	}
-	if (rp.code / 100 != 2) {
+	if (rc == 1 || rp.code / 100 != 2) {
 		say_up(cl, &rp, u->a->name);
 		pthread_mutex_unlock(&u->lock);
 		cl->up = NULL;

@@ -144,6 +144,20 @@ is "$(sed -n 4p rb.rows)" "4 failed 550 1 b@example.org" "report: 550 at end of 
 is "$(stored bad)" 2 "the provider stored what it accepted (1 and the dropped 3)"
 like "$TMP/bad.log" '^\[[0-9]*\] C: QUIT' "SIGTERM: QUIT upstream"
 
+# -- the kept session: reopened when the provider closed it, and at the cap
+start_smtpd c421 'CLOSE421 AFTER 1' --concurrent
+write_conf c421.conf "$PORT"
+start_relay rc c421.conf --once
+scenario three rc
+wait_relay
+is "$(grep -c 'opened' "$TMP/c421.log")" 3 "a kept session the provider closed with 421 is reopened before MAIL"
+start_smtpd cap "" --concurrent
+write_conf cap.conf "$PORT" "max_per_session = 2"
+start_relay rcap cap.conf --once
+scenario three rcap
+wait_relay
+is "$(grep -c 'opened' "$TMP/cap.log")" 2 "max_per_session = 2: a new session for the third message"
+
 # -- the pace holds across three clients -----------------------------------
 start_smtpd pace "" --concurrent
 write_conf pace.conf "$PORT" "rate = 10/s"

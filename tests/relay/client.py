@@ -372,6 +372,21 @@ def sigterm_inflight():
     result(code == 421, "then the relay says 421 shutting down (got %d)" % code)
 
 
+def three():
+    """Three messages in one client session, each must get its 250."""
+    s = smtplib.SMTP("127.0.0.1", PORT)
+    codes = []
+    for i in range(3):
+        try:
+            s.sendmail("kim@example.com", ["b@example.org"], msg("three %d" % i))
+            codes.append(250)
+        except smtplib.SMTPException as e:
+            codes.append(getattr(e, "smtp_code", -1))
+    s.quit()
+    result(codes == [250] * 3, "three messages in one session accepted %s"
+           % codes)
+
+
 def busy():
     s = smtplib.SMTP("127.0.0.1", PORT)
     s.ehlo("t.example")
@@ -385,7 +400,7 @@ SCENARIOS = {n: f for n, f in globals().items() if callable(f) and
              n in ("identical", "noheaders", "refused_rcpt", "eom_421",
                    "eom_drop", "eom_550", "pace3", "tls_auth", "slowloris",
                    "size_param", "size_count", "smuggle", "limits",
-                   "two_accounts", "sigterm_inflight", "busy")}
+                   "two_accounts", "sigterm_inflight", "busy", "three")}
 
 if __name__ == "__main__":
     PORT = int(sys.argv[2])
