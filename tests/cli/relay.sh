@@ -133,6 +133,7 @@ scenario refused_rcpt rb
 scenario eom_421 rb
 scenario eom_drop rb
 scenario eom_550 rb
+scenario size_param rb
 stop_pid "$RPID"; RPID=
 is "$ST" 0 "SIGTERM: the relay exits 0"
 R "$TMP/rb.csv" | tr '\t' ' ' >rb.rows
@@ -277,10 +278,9 @@ wait_relay
 
 # -- hostile clients: slowloris, SIZE, smuggling, line limits ---------------
 cp up.conf slow.conf
-printf '[relay]\ntimeout = 2\n' >>slow.conf
+printf '[relay]\ntimeout = 2\nmax_size = 1024\n' >>slow.conf
 start_relay rs slow.conf
 scenario slowloris rs
-scenario size_param rs
 scenario size_count rs
 scenario smuggle rs
 scenario limits rs
