@@ -47,7 +47,7 @@ OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
 UNIT = attach buf codec config html markdown message pipeline ratelimit \
-	roster smtp template utf8
+	roster smtp smtpserver template utf8
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
 T_html = html buf xalloc
@@ -58,6 +58,7 @@ T_ratelimit = ratelimit
 T_message = message codec buf err utf8 xalloc
 T_roster = roster buf err utf8 xalloc
 T_smtp = smtp conn codec buf err utf8 xalloc
+T_smtpserver = smtpserver utf8
 T_pipeline = smtp conn codec buf err utf8 xalloc
 T_template = template buf err utf8 xalloc
 T_utf8 = utf8
