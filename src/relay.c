@@ -689,13 +689,15 @@ add_headers(struct client *cl, struct buf *out)
 
 /* --- the report ------------------------------------------------------ */
 
-static void
+/* One report line (the single writer): 0, or -1 (noted in the log). */
+static int
 journal(struct client *cl, enum report_status st, const struct smtp_reply *rp,
     const char *stage, const char *reply)
 {
 	struct relay *r = cl->r;
 	struct report_entry x;
 	struct err e;
+	int rc;
 
 	memset(&x, 0, sizeof(x));
 	x.row = cl->row;
@@ -711,21 +713,25 @@ journal(struct client *cl, enum report_status st, const struct smtp_reply *rp,
 	x.account = cl->up->a->name;
 	x.stage = stage;
 	pthread_mutex_lock(&r->lock);
-	if (report_append(r->rep, &x, &e) == -1)
-		note(r, BATCH_ERROR, "report %s: %s", r->report_path, e.msg);
+	rc = report_append(r->rep, &x, &e);
 	pthread_mutex_unlock(&r->lock);
+	if (rc == -1)
+		note(r, BATCH_ERROR, "report %s: %s", r->report_path, e.msg);
+	return rc;
 }
 
-/* smtp_eom_fn: the row is durably in flight before the final dot. */
+/*
+ * smtp_eom_fn: the row is durably in flight before the final dot; if
+ * that cannot be written the dot never goes (the client gets a 451).
+ */
 static int
 mark_inflight(void *arg)
 {
 	struct client *cl = arg;
 
-	journal(cl, REPORT_UNKNOWN, NULL, "EOM", "in flight: the end of the "
-	    "message was sent, no reply was recorded; it may or may not "
-	    "have been accepted");
-	return 0;
+	return journal(cl, REPORT_UNKNOWN, NULL, "EOM", "in flight: the end "
+	    "of the message was sent, no reply was recorded; it may or may "
+	    "not have been accepted");
 }
 
 static enum report_status
@@ -894,8 +900,8 @@ auth_plain(struct client *cl, const struct smtpserver_cmd *cmd,
 		if (read_auth_line(cl, in) == -1)
 			return;
 	}
-	auth_result(cl, smtpserver_plain_ok(in->data ? in->data : "", in->len,
-	    user, buf_str(&cl->r->secret)));
+	auth_result(cl, smtpserver_plain_ok(buf_str(in), in->len, user,
+	    buf_str(&cl->r->secret)));
 }
 
 static void
@@ -903,7 +909,7 @@ auth_login(struct client *cl, const struct smtpserver_cmd *cmd,
     struct buf *in)
 {
 	const char *user = cl->r->cfg->relay.creds.user;
-	const char *pw = buf_str(&cl->r->secret);
+	const char *pw = buf_str(&cl->r->secret), *d;
 	size_t un;
 	bool ok;
 
@@ -922,8 +928,9 @@ auth_login(struct client *cl, const struct smtpserver_cmd *cmd,
 	say(cl, 334, false, NULL, "UGFzc3dvcmQ6");	/* Password: */
 	if (read_auth_line(cl, in) == -1)
 		return;
-	ok = smtpserver_same(in->data ? in->data : "", un, user, strlen(user));
-	ok &= smtpserver_same(in->data + un, in->len - un, pw, strlen(pw));
+	d = buf_str(in);
+	ok = smtpserver_same(d, un, user, strlen(user));
+	ok &= smtpserver_same(d + un, in->len - un, pw, strlen(pw));
 	auth_result(cl, ok);
 }
 
