@@ -746,13 +746,18 @@ status_of(const struct smtp_outcome *o)
 static void
 verdict(struct client *cl, const struct smtp_outcome *o)
 {
-	char reply[SMTP_REPLY_MAX * 2 + 16];
+	char reply[SMTP_REPLY_MAX * 2 + SMTPSERVER_PATH_MAX + 64];
+	size_t n;
 
-	if (cl->refused[0] != '\0')
-		snprintf(reply, sizeof(reply), "%s; refused: %s", o->reply.text,
-		    cl->refused);
-	else
-		snprintf(reply, sizeof(reply), "%s", o->reply.text);
+	n = (size_t)snprintf(reply, sizeof(reply), "%s", o->reply.text);
+	if (cl->refused[0] != '\0' && n < sizeof(reply))
+		n += (size_t)snprintf(reply + n, sizeof(reply) - n, "; refused: "
+		    "%s", cl->refused);
+	/* The client's own sender is recorded: the envelope was not it. */
+	if (cl->from[0] != '\0' &&
+	    strcasecmp(cl->from, cl->up->a->envelope) != 0 && n < sizeof(reply))
+		snprintf(reply + n, sizeof(reply) - n, "; client MAIL FROM:<%s>",
+		    cl->from);
 	journal(cl, status_of(o), &o->reply, smtp_stage_name(o->stage), reply);
 	say_up(cl, &o->reply, cl->up->a->name);
 }

@@ -67,6 +67,8 @@ is "$(R "$TMP/r1.csv" | tr '\t' ' ')" "1 sent 250 1 b@example.org;c@example.org"
 is "$(R --lines "$TMP/r1.csv")" 2 "journaled: in flight, then the verdict"
 like "$TMP/r1.csv" '^1,b@example.org;c@example.org,unknown,custom,,,"in flight' \
     "an unknown in-flight line before the final dot"
+like "$TMP/r1.csv" '^1,.*,sent,.*; client MAIL FROM:<kim@example\.com>,' \
+    "the report records the client's MAIL FROM"
 like "$TMP/r1.csv" ',<fixed\.1@example\.com>,1,[-0-9T:+]*,lab,EOM,' \
     "the report has the Message-ID, the account and the stage"
 mm report "$TMP/r1.csv"
@@ -203,6 +205,9 @@ stop_pid "$RPID"; RPID=
 
 # -- [relay]: not an account; TLS and AUTH ---------------------------------
 export RELAY_PASSWORD='relay-s3cret-Pw'
+# Fresh test servers from here on: the first ones may have reached their
+# --max-seconds under valgrind.
+start_smtpd tlsup "" --concurrent
 cat >tls.conf <<CONF
 [relay]
 user = teacher
@@ -213,7 +218,7 @@ key = $TMP/certs/server-key.pem
 [lab]
 provider = custom
 host = 127.0.0.1
-port = $(cat "$TMP/up.port")
+port = $PORT
 ca_file = $TMP/certs/ca.pem
 user = demo
 from = demo@example.com
@@ -225,7 +230,7 @@ is "$RC" 0 "check with a [relay] section: only the account is checked"
 unlike stderr '\[relay\]' "[relay] is not taken as an account"
 start_relay rt tls.conf --trace
 scenario tls_auth rt "$TMP/certs/ca.pem"
-start=$(cat "$TMP/up.store/index.tsv" | wc -l)
+start=$(cat "$TMP/tlsup.store/index.tsv" | wc -l)
 cat >msmtprc-tls <<CONF
 account relay
 host 127.0.0.1
@@ -245,7 +250,7 @@ printf 'From: kim@example.com\nTo: b@example.org\nSubject: msmtp tls\n\nvia tls\
 ok $? "msmtp with STARTTLS and AUTH through the relay: exit 0"
 sed 's/^/#   /' msmtp-tls.out | head -5
 stop_pid "$RPID"; RPID=
-is "$(( $(wc -l <"$TMP/up.store/index.tsv") - start ))" 1 "msmtp's message reached the provider"
+is "$(( $(wc -l <"$TMP/tlsup.store/index.tsv") - start ))" 1 "msmtp's message reached the provider"
 like "$TMP/rt.err" 'C: AUTH PLAIN <redacted>|C: AUTH LOGIN' "--trace shows the client's AUTH, redacted"
 like "$TMP/rt.err" '\[lab\] C: AUTH PLAIN <redacted>' "--trace shows the upstream AUTH, redacted"
 cat "$TMP"/rt.err "$TMP"/rt.csv stdout stderr msmtp-tls.out "$TMP"/tls_auth.out >all.out
@@ -253,6 +258,8 @@ unlike all.out "$RELAY_PASSWORD|demo-password|cmVsYXktczNjcmV0LVB3|ZGVtby1wYXNzd
     "no password, plain or base64, in the trace, the report or any output"
 
 # -- refusals before serving -----------------------------------------------
+start_smtpd late "" --concurrent
+write_conf late.conf "$PORT"
 mm relay -c up.conf --listen 192.0.2.1:2525 --once
 is "$RC" 64 "a non-loopback --listen without cert, key and credentials: refused (64)"
 like stderr 'refusing to listen on 192\.0\.2\.1.*not a loopback' "the refusal says why and what to set"
@@ -266,7 +273,7 @@ is "$RC" 78 "[relay] user without a password source: config error"
 like stderr 'half.conf:1: .*\[relay\] needs both user' "the config error names the line"
 
 # IPv6 loopback.
-${MAILMERGE_WRAP:-} "$MAILMERGE" relay -c up.conf -r "$TMP/r6.csv" --listen '[::1]:0' --once 2>r6.err &
+${MAILMERGE_WRAP:-} "$MAILMERGE" relay -c late.conf -r "$TMP/r6.csv" --listen '[::1]:0' --once 2>r6.err &
 RPID=$!
 for i in $(seq 100); do grep -q 'listening on' r6.err && break; sleep 0.05; done
 P6=$(sed -n 's/.*listening on \[::1\]:\([0-9]*\).*/\1/p' r6.err)
@@ -277,7 +284,7 @@ ok $? "--listen [::1]:PORT serves IPv6 loopback"
 wait_relay
 
 # -- hostile clients: slowloris, SIZE, smuggling, line limits ---------------
-cp up.conf slow.conf
+cp late.conf slow.conf
 printf '[relay]\ntimeout = 2\nmax_size = 1024\n' >>slow.conf
 start_relay rs slow.conf
 scenario slowloris rs
@@ -286,10 +293,10 @@ scenario smuggle rs
 scenario limits rs
 stop_pid "$RPID"; RPID=
 is "$ST" 0 "the relay survived the hostile clients and exits 0"
-unlike "$TMP/up.log" 'evil@example.com|victim@example.org' "nothing smuggled reached the provider"
+unlike "$TMP/late.log" 'evil@example.com|victim@example.org' "nothing smuggled reached the provider"
 
 # -- SIGTERM with a message in flight ---------------------------------------
-start_relay rq up.conf
+start_relay rq late.conf
 rm -f inflight.ready inflight.go
 $CLIENT sigterm_inflight "$RPORT" >sig.out 2>&1 &
 CPID=$!
