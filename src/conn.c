@@ -884,6 +884,8 @@ conn_readraw(struct conn *c, int ms, const char **p, size_t *len,
 	if (r != 0)
 		return r;
 	n = lf != NULL ? (size_t)(lf - start) + 1 : CONN_LINE_MAX;
+	if (n > CONN_LINE_MAX)
+		n = CONN_LINE_MAX;
 	c->ipos += n;
 	*p = start;
 	*len = n;

@@ -257,13 +257,14 @@ read_cmd(struct client *cl, const char **line, size_t *len)
 
 	if (read_line(cl, &p, &n) == -1)
 		return -1;
-	if (p[n - 1] != '\n' || n > SMTPSERVER_CMD_MAX) {
-		/* Skip to the end of the over-long line, then refuse it. */
-		while (p[n - 1] != '\n')
-			if (read_line(cl, &p, &n) == -1)
-				return -1;
+	if (n > SMTPSERVER_CMD_MAX) {
 		say(cl, 500, false, "5.5.2", "line too long (RFC 5321 "
 		    "§4.5.3.1.4: 512 octets)");
+		/* Without its end in sight, the rest would read as commands. */
+		if (p[n - 1] != '\n') {
+			cl->quit = true;
+			return -1;
+		}
 		return 1;
 	}
 	if (n < 2 || p[n - 2] != '\r') {
@@ -620,7 +621,7 @@ header_has(const char *h, size_t n, const char *name, const char **val)
 static void
 value_copy(const char *v, const char *end, char *out, size_t size)
 {
-	size_t n;
+	size_t n, i;
 
 	v += strspn(v, " \t");
 	n = strcspn(v, "\r\n");
@@ -628,7 +629,9 @@ value_copy(const char *v, const char *end, char *out, size_t size)
 		n = (size_t)(end - v);
 	if (n >= size)
 		n = size - 1;
-	memcpy(out, v, n);
+	/* The client's text goes into the report: printable ASCII only. */
+	for (i = 0; i < n; i++)
+		out[i] = v[i] > ' ' && v[i] < 0x7f ? v[i] : '?';
 	out[n] = '\0';
 }
 

@@ -185,11 +185,14 @@ def pace(n_clients, per_client, rate):
     result(not errors and len(times) == total,
            "%d clients side by side: %d messages accepted %s"
            % (n_clients, total, errors[:1]))
+    # From the 2nd reply on: the first message also pays for the cold
+    # start (the upstream session, valgrind's translation), which would
+    # make the rate look faster than the relay's pace.
     times.sort()
-    span = times[-1] - times[0] if len(times) > 1 else 0
-    got = (len(times) - 1) / span if span > 0 else 0
-    note("# %d messages in %.3f s: %.3f/s for %.1f/s" % (len(times), span, got,
-                                                        rate))
+    span = times[-1] - times[1] if len(times) > 2 else 0
+    got = (len(times) - 2) / span if span > 0 else 0
+    note("# %d messages, 2nd to last in %.3f s: %.3f/s for %.1f/s"
+         % (len(times), span, got, rate))
     result(abs(got - rate) <= 0.02 * rate,
            "the pace holds across the clients: %.3f/s for %.1f/s (+-2%%)"
            % (got, rate))
@@ -332,6 +335,12 @@ def limits():
     result(code == 503, "the refused message ended the transaction (got %d)"
            % code)
     cmd(s, f, "QUIT")
+    s, f = raw()
+    reply(f)
+    code, _ = cmd(s, f, b"NOOP " + b"x" * 8000 + b"\r\nQUIT\r\n")
+    after = f.readline(5)
+    result(code == 500 and after == b"", "an 8 KB line with no end in sight: "
+           "500, then the connection closes (%d %r)" % (code, after))
 
 
 def two_accounts():
