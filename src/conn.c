@@ -749,7 +749,7 @@ conn_listen(int *fdp, const char *addr, const char *port, char *bound,
 	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv,
 	    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		reason(errno, why, sizeof(why));
-		err_set(e, E_OS, NULL, "cannot listen on %s port %s: %s",
+		err_set(e, E_NET, NULL, "cannot listen on %s port %s: %s",
 		    addr, port, why);
 		if (fd != -1)
 			close(fd);

@@ -87,7 +87,7 @@ void	conn_tls_server_free(struct conn_tls_server *t);
 
 /*
  * Listen on a numeric address and port ("0": any free one); bound gets
- * "addr:port" or "[v6]:port" as bound.  E_USAGE (not an address), E_OS.
+ * "addr:port" or "[v6]:port" as bound.  E_USAGE (not an address), E_NET.
  */
 int	conn_listen(int *fdp, const char *addr, const char *port, char *bound,
 	    size_t size, struct err *e);

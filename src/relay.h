@@ -33,7 +33,8 @@ struct relay_params {
  * Serve until *stop is set (or one connection with once): then stop
  * accepting, let the connections in flight finish, QUIT upstream and
  * return 0.  -1 before serving: E_USAGE (bad or non-loopback --listen
- * without cert, key and credentials), E_CONFIG, E_NOINPUT, E_OS, E_TLS.
+ * without cert, key and credentials), E_CONFIG, E_NOINPUT, E_NET (cannot
+ * listen), E_OS (the report), E_TLS.
  */
 int	relay_run(const struct relay_params *p, struct err *e);
 
