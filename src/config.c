@@ -522,7 +522,6 @@ static const struct key_def keys[K_N] = {
 	[K_CONNECT_TIMEOUT] = { "connect_timeout", set_connect_timeout },
 };
 
-
 /* --- [relay]: what `mailmerge relay` serves, not an account ---------- */
 
 /* max_size: even dot-stuffed, a message fits smtp.c's 128 MiB. */

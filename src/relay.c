@@ -1295,7 +1295,6 @@ open_report(struct relay *r, struct err *e)
 	time_t t = time(NULL);
 	struct tm tm;
 	size_t cut;
-	struct err ignored;
 
 	if (r->p->report != NULL)
 		snprintf(r->report_path, sizeof(r->report_path), "%s",
@@ -1313,7 +1312,6 @@ open_report(struct relay *r, struct err *e)
 		    report_read(r->report_path, max_row, &r->seq, e) == -1)
 			return -1;
 	}
-	(void)ignored;
 	return report_open(&r->rep, r->report_path, &meta, true, true, e);
 }
 
