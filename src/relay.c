@@ -130,7 +130,8 @@ now_ms(void)
 static void
 sleep_ms(uint64_t ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	struct timespec ts = { (time_t)(ms / 1000),
+	    (long)(ms % 1000) * 1000000 };
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
@@ -754,13 +755,13 @@ verdict(struct client *cl, const struct smtp_outcome *o)
 
 	n = (size_t)snprintf(reply, sizeof(reply), "%s", o->reply.text);
 	if (cl->refused[0] != '\0' && n < sizeof(reply))
-		n += (size_t)snprintf(reply + n, sizeof(reply) - n, "; refused: "
-		    "%s", cl->refused);
+		n += (size_t)snprintf(reply + n, sizeof(reply) - n,
+		    "; refused: %s", cl->refused);
 	/* The client's own sender is recorded: the envelope was not it. */
 	if (cl->from[0] != '\0' &&
 	    strcasecmp(cl->from, cl->up->a->envelope) != 0 && n < sizeof(reply))
-		snprintf(reply + n, sizeof(reply) - n, "; client MAIL FROM:<%s>",
-		    cl->from);
+		snprintf(reply + n, sizeof(reply) - n,
+		    "; client MAIL FROM:<%s>", cl->from);
 	journal(cl, status_of(o), &o->reply, smtp_stage_name(o->stage), reply);
 	say_up(cl, &o->reply, cl->up->a->name);
 }

@@ -19,7 +19,7 @@
 
 struct relay_params {
 	const char	*config;	/* -c, or NULL: the usual search */
-	const char	*report;	/* -r, or NULL: out/relay-YYYYmmdd.csv */
+	const char	*report;	/* -r, or NULL: the default */
 	const char	*listen;	/* --listen, or NULL: [relay] listen,
 					   else RELAY_LISTEN_DEFAULT */
 	bool		 once;		/* serve one connection, then return */

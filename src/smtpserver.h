@@ -41,7 +41,7 @@ struct smtpserver_cmd {
 	enum smtpserver_verb verb;
 	/* EHLO/HELO name, MAIL/RCPT address (no <>), AUTH mechanism */
 	char		 arg[SMTPSERVER_PATH_MAX];
-	char		 initial[SMTPSERVER_CMD_MAX];	/* AUTH initial response */
+	char		 initial[SMTPSERVER_CMD_MAX];	/* AUTH's response */
 	bool		 has_initial;
 	size_t		 size;		/* MAIL SIZE=, 0: not given */
 	bool		 eightbit;	/* MAIL BODY=8BITMIME */
