@@ -66,7 +66,7 @@ struct config_relay {
 	bool		 present;	/* the file has a [relay] section */
 	size_t		 line;		/* its line */
 	char		*listen;	/* "ADDR:PORT", or NULL */
-	char		*cert;		/* PEM certificate (STARTTLS), or NULL */
+	char		*cert;		/* PEM cert for STARTTLS, or NULL */
 	char		*key;		/* its private key, or NULL */
 	size_t		 max_size;	/* octets of a message; 0: default */
 	unsigned	 max_clients;	/* 0: default */
