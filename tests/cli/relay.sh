@@ -254,7 +254,8 @@ is "$(( $(wc -l <"$TMP/tlsup.store/index.tsv") - start ))" 1 "msmtp's message re
 like "$TMP/rt.err" 'C: AUTH PLAIN <redacted>|C: AUTH LOGIN' "--trace shows the client's AUTH, redacted"
 like "$TMP/rt.err" '\[lab\] C: AUTH PLAIN <redacted>' "--trace shows the upstream AUTH, redacted"
 cat "$TMP"/rt.err "$TMP"/rt.csv stdout stderr msmtp-tls.out "$TMP"/tls_auth.out >all.out
-unlike all.out "$RELAY_PASSWORD|demo-password|cmVsYXktczNjcmV0LVB3|ZGVtby1wYXNzd29yZA" \
+# The passwords, in base64 alone, and as the AUTH PLAIN blobs.
+unlike all.out "$RELAY_PASSWORD|demo-password|cmVsYXktczNjcmV0LVB3|ZGVtby1wYXNzd29yZA|AHRlYWNoZXIAcmVsYXktczNjcmV0LVB3|AGRlbW8AZGVtby1wYXNzd29yZA" \
     "no password, plain or base64, in the trace, the report or any output"
 
 # -- refusals before serving -----------------------------------------------
