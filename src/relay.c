@@ -108,16 +108,6 @@ struct client {
 	char		 msgid[SMTPSERVER_CMD_MAX];
 };
 
-/* How a DATA payload was received. */
-struct data_state {
-	bool		 bol;		/* at the start of a line */
-	bool		 cr;		/* the last chunk ended in CR */
-	size_t		 linelen;
-	const char	*bad;		/* why it is refused, or NULL */
-	bool		 big;		/* over max_size */
-	size_t		 total;
-};
-
 static uint64_t
 now_ms(void)
 {
@@ -535,41 +525,9 @@ do_rcpt_upstream(struct client *cl, const struct smtpserver_cmd *cmd,
 
 /* --- DATA ------------------------------------------------------------ */
 
-/* One chunk of DATA (a line with its end, or part of a long one). */
-static void
-data_chunk(struct client *cl, struct data_state *d, const char *p,
-    size_t n)
-{
-	size_t i, skip = 0;
-
-	for (i = 0; i < n && d->bad == NULL; i++) {
-		if (p[i] == '\n' && !(i > 0 ? p[i - 1] == '\r' : d->cr))
-			d->bad = "a bare LF (SMTP smuggling, RFC 5321 §2.3.8)";
-		else if (p[i] == '\r' && i + 1 < n && p[i + 1] != '\n')
-			d->bad = "a bare CR (SMTP smuggling, RFC 5321 §2.3.8)";
-		else if (p[i] == '\0')
-			d->bad = "a NUL octet";
-	}
-	/* RFC 5321 §4.5.2: a leading dot was doubled by the client. */
-	if (d->bol && n > 0 && p[0] == '.')
-		skip = 1;
-	d->cr = n > 0 && p[n - 1] == '\r';
-	d->linelen += n;
-	d->bol = n > 0 && p[n - 1] == '\n';
-	if (d->bol) {
-		if (d->linelen > SMTPSERVER_TEXT_MAX && d->bad == NULL)
-			d->bad = "a line over 1000 octets (RFC 5321 "
-			    "§4.5.3.1.6)";
-		d->linelen = 0;
-	}
-	d->total += n;
-	if (!d->big && buf_add(&cl->msg, p + skip, n - skip) == -1)
-		d->big = true;
-}
-
 /* Read the payload up to CRLF.CRLF: 0, or -1 when the client is gone. */
 static int
-data_read(struct client *cl, struct data_state *d)
+data_read(struct client *cl, struct smtpserver_data *d)
 {
 	uint64_t end = now_ms() + RELAY_DATA_MS;
 	const char *p;
@@ -577,8 +535,7 @@ data_read(struct client *cl, struct data_state *d)
 	struct err e;
 	int ms, rc;
 
-	memset(d, 0, sizeof(*d));
-	d->bol = true;
+	smtpserver_data_init(d);
 	for (;;) {
 		ms = (int)(end - now_ms());
 		if (ms > cl->r->cmd_ms)
@@ -594,9 +551,8 @@ data_read(struct client *cl, struct data_state *d)
 			    "slow", cl->r->name);
 			return -1;
 		}
-		if (d->bol && n == 3 && memcmp(p, ".\r\n", 3) == 0)
+		if (smtpserver_data_feed(d, p, n, &cl->msg) == 1)
 			return 0;
-		data_chunk(cl, d, p, n);
 	}
 }
 
@@ -1045,7 +1001,7 @@ do_rcpt(struct client *cl, const struct smtpserver_cmd *cmd)
 }
 
 static void
-refuse_data(struct client *cl, const struct data_state *d)
+refuse_data(struct client *cl, const struct smtpserver_data *d)
 {
 	if (d->big)
 		say(cl, 552, false, "5.3.4", "message over the relay's limit "
@@ -1059,7 +1015,7 @@ refuse_data(struct client *cl, const struct data_state *d)
 static void
 do_data(struct client *cl, const struct smtpserver_cmd *cmd)
 {
-	struct data_state d;
+	struct smtpserver_data d;
 
 	(void)cmd;
 	if (!cl->mail) {

@@ -6,6 +6,9 @@
  * clients differ harmlessly (case of verbs and keywords, one blank
  * after "FROM:", which Outlook and older scripts send).  Replies are
  * rows of a table so that a refusal always carries its RFC 3463 code.
+ * DATA content is checked here too, chunk by chunk as it is read: only
+ * CRLF ends a line, so a bare LF or CR (SMTP smuggling, CVE-2023-51764)
+ * refuses the message and "." after one ends nothing.
  */
 #include <stdint.h>
 #include <string.h>
@@ -255,6 +258,60 @@ smtpserver_parse(const char *line, size_t len, struct smtpserver_cmd *c,
 	for (i = 0; c->arg[i] != '\0'; i++)
 		if ((unsigned char)c->arg[i] >= 0x80)
 			c->utf8 = true;
+	return 0;
+}
+
+void
+smtpserver_data_init(struct smtpserver_data *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->bol = true;
+}
+
+/* The first bare LF, bare CR or NUL of a chunk, or NULL. */
+static const char *
+data_bad(const struct smtpserver_data *d, const char *p, size_t n)
+{
+	size_t i;
+
+	/* A CR that ended the last chunk needs this one's LF. */
+	if (d->cr && (n == 0 || p[0] != '\n'))
+		return "a bare CR (SMTP smuggling, RFC 5321 §2.3.8)";
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n' && !(i > 0 ? p[i - 1] == '\r' : d->cr))
+			return "a bare LF (SMTP smuggling, RFC 5321 §2.3.8)";
+		if (p[i] == '\r' && i + 1 < n && p[i + 1] != '\n')
+			return "a bare CR (SMTP smuggling, RFC 5321 §2.3.8)";
+		if (p[i] == '\0')
+			return "a NUL octet";
+	}
+	return NULL;
+}
+
+int
+smtpserver_data_feed(struct smtpserver_data *d, const char *p, size_t n,
+    struct buf *out)
+{
+	size_t skip = 0;
+
+	if (d->bol && n == 3 && memcmp(p, ".\r\n", 3) == 0)
+		return 1;
+	if (d->bad == NULL)
+		d->bad = data_bad(d, p, n);
+	/* RFC 5321 §4.5.2: a leading dot was doubled by the client. */
+	if (d->bol && n > 0 && p[0] == '.')
+		skip = 1;
+	d->cr = n > 0 && p[n - 1] == '\r';
+	d->linelen += n;
+	d->bol = n > 0 && p[n - 1] == '\n';
+	if (d->bol) {
+		if (d->linelen > SMTPSERVER_TEXT_MAX && d->bad == NULL)
+			d->bad = "a line over 1000 octets (RFC 5321 "
+			    "§4.5.3.1.6)";
+		d->linelen = 0;
+	}
+	if (!d->big && buf_add(out, p + skip, n - skip) == -1)
+		d->big = true;
 	return 0;
 }
 

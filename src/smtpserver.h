@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
+
 /*
  * The server side of SMTP, as pure functions for the relay: one
  * command line in, the verb and its arguments out, or the reply that
@@ -57,6 +59,28 @@ struct smtpserver_cmd {
  */
 int	smtpserver_parse(const char *line, size_t len,
 	    struct smtpserver_cmd *c, struct smtpserver_reply *r);
+
+/* What DATA's content was found to be so far. */
+struct smtpserver_data {
+	bool		 bol;		/* at the start of a line */
+	bool		 cr;		/* the last chunk ended in CR */
+	size_t		 linelen;	/* octets of the line so far */
+	const char	*bad;		/* why it is refused, or NULL */
+	bool		 big;		/* out's cap was reached */
+};
+
+void	smtpserver_data_init(struct smtpserver_data *d);
+
+/*
+ * One chunk of DATA content as read (a line with its LF, or part of a
+ * longer one): 1 if it is the end, "." CRLF at a line start (RFC 5321
+ * §4.1.1.4: nothing else ends it, not "." after a bare LF); else 0,
+ * with the chunk appended to out without the dot a leading "." got
+ * (§4.5.2), d->bad set at the first bare LF, bare CR, NUL or line over
+ * 1000 octets (SMTP smuggling; §4.5.3.1.6), d->big once out is full.
+ */
+int	smtpserver_data_feed(struct smtpserver_data *d, const char *p,
+	    size_t n, struct buf *out);
 
 /* "EHLO", "MAIL", ... for traces. */
 const char *smtpserver_verb_name(enum smtpserver_verb v);

@@ -10,7 +10,10 @@
  * octet and fits the path limit; RCPT has an address; the AUTH initial
  * response is one word; SMTPUTF8 is needed for nothing here (the
  * session decides), but utf8 is set exactly when the address is not
- * ASCII.
+ * ASCII.  The same input is also DATA content, fed in chunks ending at
+ * LF or after 97 octets (as the relay's raw reader may cut a long
+ * line): content accepted as clean holds no bare CR, bare LF or NUL,
+ * and is never longer than its input.
  */
 #include <stdint.h>
 #include <string.h>
@@ -73,6 +76,36 @@ one_line(const char *p, size_t n)
 	check_arg(&c);
 }
 
+static void
+check_data(const char *p, size_t size)
+{
+	struct smtpserver_data d;
+	struct buf out;
+	const char *end = p + size, *lf;
+	size_t n, i;
+	int done = 0;
+
+	buf_init(&out, 1 << 20);
+	smtpserver_data_init(&d);
+	while (p < end && !done) {
+		lf = memchr(p, '\n', (size_t)(end - p));
+		n = lf != NULL ? (size_t)(lf - p) + 1 : (size_t)(end - p);
+		if (n > 97)
+			n = 97;
+		done = smtpserver_data_feed(&d, p, n, &out);
+		p += n;
+	}
+	CHECK(out.len <= size, "out %zu > in %zu", out.len, size);
+	for (i = 0; d.bad == NULL && i < out.len; i++) {
+		CHECK(out.data[i] != '\0', "NUL accepted");
+		CHECK(out.data[i] != '\n' || (i > 0 && out.data[i - 1] == '\r'),
+		    "bare LF accepted at %zu", i);
+		CHECK(out.data[i] != '\r' || i + 1 == out.len ||
+		    out.data[i + 1] == '\n', "bare CR accepted at %zu", i);
+	}
+	buf_fini(&out);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -80,6 +113,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 
 	(void)smtpserver_plain_ok(p, size, "user", "password");
+	check_data(p, size);
 	while (p < end) {
 		lf = memchr(p, '\n', (size_t)(end - p));
 		n = lf != NULL ? (size_t)(lf - p) : (size_t)(end - p);

@@ -102,11 +102,66 @@ test_plain(void)
 	    !smtpserver_same("", 0, "abc", 3), "constant-time compare");
 }
 
+/* Feed chunks (NULL-terminated list); the end seen, d and out after. */
+static int
+feed(struct smtpserver_data *d, struct buf *out, const char *const *chunk)
+{
+	int end = 0;
+
+	smtpserver_data_init(d);
+	buf_reset(out);
+	for (; *chunk != NULL && !end; chunk++)
+		end = smtpserver_data_feed(d, *chunk, strlen(*chunk), out);
+	return end;
+}
+
+static void
+test_data(void)
+{
+	struct smtpserver_data d;
+	struct buf out;
+	static const char *const good[] = { "Subject: x\r\n", "\r\n",
+	    "..dot\r\n", "abc\r", "\n", ".\r\n", NULL };
+	static const char *const lf[] = { "a\n", ".\n", "b\r\n", ".\r\n",
+	    NULL };
+	static const char *const cr[] = { "a\rb\r\n", ".\r\n", NULL };
+	static const char *const split_cr[] = { "abc\r", "x\r\n", ".\r\n",
+	    NULL };
+	static const char *const not_end[] = { "x\r", ".\r\n", NULL };
+
+	buf_init(&out, 64);
+	ok(feed(&d, &out, good) == 1 && d.bad == NULL && !d.big,
+	    "DATA: clean content ends at CRLF.CRLF");
+	is_str(buf_str(&out), "Subject: x\r\n\r\n.dot\r\nabc\r\n",
+	    "DATA: unstuffed, a CRLF split over two chunks kept");
+	ok(feed(&d, &out, lf) == 1 && d.bad != NULL &&
+	    strstr(d.bad, "bare LF") != NULL,
+	    "DATA: a bare LF is refused, and \".\" LF ends nothing");
+	ok(feed(&d, &out, cr) == 1 && d.bad != NULL &&
+	    strstr(d.bad, "bare CR") != NULL, "DATA: a bare CR is refused");
+	ok(feed(&d, &out, split_cr) == 1 && d.bad != NULL &&
+	    strstr(d.bad, "bare CR") != NULL,
+	    "DATA: a CR ending one chunk without LF after it is bare");
+	smtpserver_data_init(&d);
+	buf_reset(&out);
+	smtpserver_data_feed(&d, "a\0b\r\n", 5, &out);
+	ok(d.bad != NULL && strstr(d.bad, "NUL") != NULL, "DATA: a NUL");
+	ok(feed(&d, &out, not_end) == 0, "DATA: \".\" CRLF after a CR is "
+	    "not at a line start");
+	smtpserver_data_init(&d);
+	buf_reset(&out);
+	smtpserver_data_feed(&d, "0123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789\r\n", 82, &out);
+	ok(d.big, "DATA: over out's cap is big");
+	buf_fini(&out);
+}
+
 int
 main(void)
 {
 	test_ok();
 	test_refused();
 	test_plain();
+	test_data();
 	return tap_done();
 }
