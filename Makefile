@@ -1,16 +1,29 @@
-# mailmerge: see README.md.  One binary; each module is a src/*.c/.h pair.
+# mailmerge: see README.md.  One binary; each module is a .c/.h pair in
+# the folder of its part, src/PART/ (README "Layout").
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 PKG_CONFIG ?= pkg-config
+LOCALEDIR ?= $(PREFIX)/share/locale
 PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
 LIBS_PC = gnutls libpcre2-8 nettle gmime-3.0 libcurl libzip expat libidn2 libbsd
 # cmark ships libcmark.pc; libmagic's .pc file is not in every release.
 CMARK_LIBS := $(shell $(PKG_CONFIG) --libs libcmark 2>/dev/null || echo -lcmark)
 CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark 2>/dev/null)
+# The parts, lowest first; a part may include only parts of a lower
+# layer (peers in one layer are separated by a comma), which
+# tests/layers.sh checks on every build.
+LAYERS = base wire inputs,mail accounts,records run cli
+PARTS = $(subst $(comma), ,$(LAYERS))
+comma := ,
+SRC_DIRS = $(PARTS:%=src/%)
+# src/X.c or src/PART/X.c for each module name X.
+src_of = $(foreach m,$(1),$(firstword $(wildcard $(SRC_DIRS:%=%/$(m).c) src/$(m).c)))
+vpath %.c $(SRC_DIRS) src
 override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -D_DEFAULT_SOURCE \
-	-MMD -MP $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CMARK_CFLAGS)
+	$(SRC_DIRS:%=-I%) -Isrc -MMD -MP -DLOCALEDIR='"$(LOCALEDIR)"' $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CMARK_CFLAGS)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) $(CMARK_LIBS) -lmagic \
 	-lcsv -lpthread
 
@@ -24,8 +37,11 @@ MODULES = \
 	codec \
 	config \
 	conn \
+	dupes \
 	err \
 	html \
+	i18n \
+	init \
 	job \
 	markdown \
 	message \
@@ -46,10 +62,11 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = attach buf codec config html markdown message pipeline ratelimit \
-	roster smtp smtpserver template utf8
+UNIT = attach buf codec config dupes html markdown message pipeline \
+	ratelimit roster smtp smtpserver template utf8
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
+T_dupes = dupes xalloc
 T_html = html buf xalloc
 T_markdown = markdown buf err utf8 xalloc
 T_codec = codec buf err utf8 xalloc
@@ -64,19 +81,41 @@ T_template = template buf err utf8 xalloc
 T_utf8 = utf8
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 
-.PHONY: all test test-asan test-valgrind bench install uninstall clean preview \
+.DEFAULT_GOAL := all
+
+# Translations: po/LANG.po, compiled into $(B)/locale, where a binary
+# run from the build tree finds them (i18n.c); `make pot` re-extracts.
+LINGUAS = ko
+MO = $(LINGUAS:%=$(B)/locale/%/LC_MESSAGES/mailmerge.mo)
+XGETTEXT_KEYS = -k_ -kN_ -kP_:1,2 -kerr_set:4 -kerr_setv:4
+$(B)/locale/%/LC_MESSAGES/mailmerge.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
+
+pot:
+	xgettext --from-code=UTF-8 --language=C --add-comments=TRANSLATORS \
+	    $(XGETTEXT_KEYS) --package-name=mailmerge -o po/mailmerge.pot \
+	    $(sort $(wildcard src/*.c src/*/*.c))
+	for l in $(LINGUAS); do msgmerge -q --backup=none -U po/$$l.po po/mailmerge.pot; done
+
+.PHONY: pot all check test test-asan test-valgrind bench install uninstall clean preview \
 	demo
 
-all: $(B)/mailmerge
+all: $(B)/mailmerge $(MO) $(B)/layers.ok
+
+# Fails the build when a part includes a part of its own or a higher layer.
+$(B)/layers.ok: $(wildcard src/*/*.[ch] src/*.[ch]) tests/layers.sh | $(B)
+	sh tests/layers.sh "$(LAYERS)" >$(B)/layers.log || { cat $(B)/layers.log; exit 1; }
+	@touch $@
 
 $(B)/mailmerge: $(OBJS) $(B)/main.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/%.o: src/%.c | $(B)
+$(B)/%.o: %.c | $(B)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/t/test_%.o: tests/unit/test_%.c | $(B)/t
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -Itests -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -c -o $@ $<
 
 .SECONDEXPANSION:
 $(B)/t/test_%: $(B)/t/test_%.o $$(addprefix $(B)/,$$(addsuffix .o,$$(T_$$*)))
@@ -90,11 +129,22 @@ include tests/fuzz/Makefile.inc
 
 TEST_ENV = MAILMERGE=$(abspath $(B)/mailmerge) SMTPD=$(abspath $(B)/smtpd) \
 	PYTHON=$(PYTHON)
-TEST_SCRIPTS = tests/smtpd/test_smtpd.py tests/cli/*.sh
+TEST_SCRIPTS = tests/layers.sh tests/smtpd/test_smtpd.py tests/cli/*.sh \
+	tests/cases/run.sh
+# make test CASE=042: that protocol case alone (tests/cases/042-*).
+ifdef CASE
+UNIT_BINS_RUN =
+TEST_SCRIPTS = tests/cases/run.sh
+else
+UNIT_BINS_RUN = $(UNIT_BINS)
+endif
 
 # Everything, needing nothing but loopback; prove prints the summary.
-test: $(B)/mailmerge $(B)/smtpd $(UNIT_BINS)
-	$(TEST_ENV) prove --exec '' $(UNIT_BINS) $(TEST_SCRIPTS)
+test: $(B)/mailmerge $(MO) $(B)/smtpd $(UNIT_BINS)
+	$(TEST_ENV) LAYERS="$(LAYERS)" CASE=$(CASE) prove --exec '' $(UNIT_BINS_RUN) $(TEST_SCRIPTS)
+
+# The GNU name for the same.
+check: test
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan:
@@ -103,7 +153,7 @@ test-asan:
 
 VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--error-exitcode=99 --suppressions=$(abspath tests/valgrind.supp)
-test-valgrind: $(B)/mailmerge $(B)/smtpd $(UNIT_BINS)
+test-valgrind: $(B)/mailmerge $(MO) $(B)/smtpd $(UNIT_BINS)
 	prove --exec '$(VALGRIND)' $(UNIT_BINS)
 	$(TEST_ENV) MAILMERGE_WRAP='$(VALGRIND)' prove --exec '' $(TEST_SCRIPTS)
 
@@ -121,15 +171,25 @@ demo: $(B)/mailmerge $(B)/smtpd
 preview: $(B)/mailmerge
 	$(B)/mailmerge preview -o out/preview samples/roster.csv templates/announcement.txt
 
-install: $(B)/mailmerge
+install: $(B)/mailmerge $(MO)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(B)/mailmerge $(DESTDIR)$(BINDIR)/mailmerge
 	install -m 644 mailmerge.1 $(DESTDIR)$(MANDIR)/man1/mailmerge.1
+	for l in $(LINGUAS); do \
+	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	    install -m 644 $(B)/locale/$$l/LC_MESSAGES/mailmerge.mo \
+	        $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/mailmerge.mo; done
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 src/cli/mailmerge.bash $(DESTDIR)$(BASHCOMPDIR)/mailmerge
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mailmerge $(DESTDIR)$(MANDIR)/man1/mailmerge.1
+	rm -f $(DESTDIR)$(BINDIR)/mailmerge $(DESTDIR)$(MANDIR)/man1/mailmerge.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/mailmerge \
+	    $(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/mailmerge.mo)
 
+# Every build folder: build, build-asan, and any B=build-* (fuzz builds
+# live inside them).
 clean:
-	rm -rf build build-asan
+	rm -rf build build-*
 
 -include $(wildcard $(B)/*.d $(B)/t/*.d)

@@ -4,11 +4,14 @@
 # certificate made on the spot, AUTH), sends the sample roster through
 # it with mailmerge send, reviews the report, shows where the delivered
 # messages are, and stops the server.
+#
+#   tests/demo.sh [DIR]    everything goes into DIR (default out/demo;
+#                          the tests pass a temporary folder)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 MAILMERGE=${MAILMERGE:-build/mailmerge}
 SMTPD=${SMTPD:-build/smtpd}
-D=out/demo
+D=${1:-out/demo}
 ROSTER=${ROSTER:-samples/roster.csv}
 TEMPLATE=${TEMPLATE:-templates/announcement.txt}
 
@@ -29,7 +32,7 @@ cat >"$D/mailmerge.conf" <<CONF
 provider = custom
 host = 127.0.0.1
 port = $(cat "$D/port")
-ca_file = $D/certs/ca.pem
+ca_file = certs/ca.pem
 user = demo
 password_env = MAILMERGE_DEMO_PASSWORD
 from = 홍길동 교수 <prof.hong@example.com>

@@ -13,6 +13,9 @@ program does, so it runs twice: into the work disk (what a user sees)
 and into a tmpfs folder under /dev/shm when there is one (the tool's
 own cost).  Each line says which it is; cpu is user + system time.
 
+Memory: a 1,000,000-row preview into an mbox (BENCH_MEM_ROWS), whose
+peak RSS must stay at most 16 MB.
+
 Attachments: the same roster's first ATTACH_ROWS rows (default 5,000:
 each message is ~140 KB, so 100,000 rows would be 14 GB) previewed as
 .eml files into tmpfs twice, plain text and with a 100 KB attachment per
@@ -164,6 +167,24 @@ def bench_attach(binary, tmp, shm, rows):
               f"{'met' if ratio <= 3 else 'NOT met'}")
 
 
+def bench_memory(binary, tmp, tmpl):
+    """Peak RSS of a MEM_ROWS-row (default 1,000,000) preview into an
+    mbox: per-row bookkeeping must be bounded or compact (issue 13:
+    at most 16 MB)."""
+    n = int(os.environ.get("BENCH_MEM_ROWS", "1000000"))
+    roster = os.path.join(tmp, "roster-mem.csv")
+    make_roster(roster, n)
+    out = os.path.join(tmp, "out-mem")
+    dt, rss, user, system, ok = run([binary, "preview", "-o", out, "--mbox",
+                                     os.path.join(out, "all.mbox"),
+                                     roster, tmpl], tmp)
+    print(f"  mbox  {n} rows: peak RSS {'' if ok else '<= '}"
+          f"{rss / 1024:.1f} MB ({n / dt:.0f} rows/s); target <= 16 MB: "
+          f"{'met' if rss / 1024 <= 16 else 'NOT met'}")
+    shutil.rmtree(out)
+    os.unlink(roster)
+
+
 def main():
     binary = sys.argv[1]
     rows = int(os.environ.get("BENCH_ROWS", "100000"))
@@ -191,6 +212,7 @@ def main():
             f" (an upper bound: without {GNU_TIME} it includes Python's)"
         print(f"  peak memory {peak / 1024:.1f} MB{bound}; target < 32 MB: "
               f"{'met' if peak / 1024 < 32 else 'NOT met'}")
+        bench_memory(binary, tmp, tmpl)
         bench_attach(binary, tmp, shm, rows)
     finally:
         shutil.rmtree(tmp)

@@ -19,11 +19,11 @@ like stdout '^Subject: \[컴퓨터네트워크\] 김민준님 과제 점수 안�
 like stdout '^김민준님, 과제 점수는 60점입니다\.$' "stdout shows its body as text"
 like stdout 'previewed 20 rows, 20 recipients' "stdout ends with a summary"
 is "$(grep -c '' prev/report.csv)" 21 "report.csv: a header and one line per row"
-like prev/report.csv '^row,recipients,status,provider,smtp_code,enhanced_code,reply,message_id,attempts,time' \
+like prev/report.csv '^(﻿)?row,recipients,status,provider,smtp_code,enhanced_code,reply,message_id,attempts,time' \
     "report.csv has the report columns"
 "$PYTHON" - prev/report.csv <<'PY' >report.out 2>&1
 import csv, sys, re
-rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))
 bad = [r for r in rows if r["status"] != "previewed"]
 assert not bad, bad
 assert [int(r["row"]) for r in rows] == list(range(1, 21)), "row numbers"

@@ -90,7 +90,7 @@ lines = head.split(b"\r\n")
 assert len(lines) == 3 and lines[0].startswith(b"Date: ") and \
     lines[1].startswith(b"Message-ID: <") and lines[2] == b"", lines
 assert re.match(rb"Date: \w{3}, \d+ \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}$", lines[0])
-rows = list(csv.DictReader(open(sys.argv[3])))
+rows = list(csv.DictReader(open(sys.argv[3], encoding="utf-8-sig")))
 assert rows[-1]["row"] == "2", rows[-1]["row"]
 assert rows[-1]["message_id"].encode() == lines[1][12:], rows[-1]["message_id"]
 PY

@@ -10,7 +10,7 @@ for f in run1 run2; do sed "s/@SHA@/$SUM/" "$D/$f.csv" >$f.csv; done
 
 # --- the terminal summary ---------------------------------------------
 mm report run1.csv
-is "$RC" 0 "report of a send journal exits 0"
+is "$RC" 75 "report of a send journal with rows left to send exits 75"
 no_valgrind_error
 like stdout '^  sent +2$' "sent 2 (row 3's unknown EOM line is superseded)"
 like stdout '^  failed +3$' "failed 3"
@@ -65,7 +65,7 @@ sed 's/^/#   /' align.out
 
 # --- several reports: the latest line of a row wins ----------------------
 mm report run1.csv run2.csv
-is "$RC" 0 "a run and its resume merge"
+is "$RC" 75 "a run and its resume merge (rows left: exit 75)"
 like stdout '^  sent +4$' "merged: sent 4 (rows 4 and 5 sent on resume)"
 like stdout '^  failed +3$' "merged: failed 3"
 like stdout '^  deferred +1$' "merged: deferred 1"
@@ -82,7 +82,7 @@ like stdout '^  unknown +1$' "reports apply in command-line order"
 
 # --- --json ------------------------------------------------------------
 mm report --json run1.csv run2.csv
-is "$RC" 0 "--json exits 0"
+is "$RC" 75 "--json exits 75 (rows left to send)"
 "$PYTHON" - <<'PY' >json.out 2>&1
 import json
 j = json.load(open("stdout", encoding="utf-8"))
@@ -119,7 +119,7 @@ like stdout '이서연' "--json keeps UTF-8 as it is"
 	printf '1,"a""b@example.com",failed,x,554,5.7.1,"say ""hi"" back\\slash\001\tend",,1,2026-11-26T16:20:00+09:00,acc,RCPT,roster.csv,%s,t,s,1\n' "$SUM"
 } >esc.csv
 mm report --json esc.csv
-is "$RC" 0 "--json on odd strings exits 0"
+is "$RC" 75 "--json on odd strings exits 75 (rows never tried)"
 "$PYTHON" - <<'PY' >json.out 2>&1
 import json
 j = json.load(open("stdout", encoding="utf-8"))
@@ -144,7 +144,7 @@ expect = [roster[n] for n in want]
 assert got[1:] == expect, got[1:]
 PY
 mm report --failed-csv retry.csv run1.csv
-is "$RC" 0 "--failed-csv exits 0"
+is "$RC" 75 "--failed-csv exits 75 (rows left to send)"
 "$PYTHON" rows.py retry.csv 2,4,5,6,7,8,9 >rows.out 2>&1
 ok $? "retry roster: the header and rows 2,4-9 (all not sent, and row 9 never tried)"
 sed 's/^/#   /' rows.out
@@ -166,8 +166,11 @@ is "$(sha256sum <roster.csv | cut -d' ' -f1)" "$SUM" "the roster is untouched"
 mm report --failed-csv nodir/retry.csv run1.csv
 is "$RC" 73 "an unwritable --failed-csv exits 73"
 
-mkdir elsewhere
-cd elsewhere && mm report --failed-csv retry.csv ../run1.csv
+mkdir elsewhere elsewhere/deep
+# A relative roster path is also tried from the report's folder (issue 10
+# item 8): here ../roster.csv; from a report copied away it is missing.
+cp run1.csv elsewhere/deep/run1.csv
+cd elsewhere && mm report --failed-csv retry.csv deep/run1.csv
 cd "$TMP" || exit 1
 is "$RC" 66 "roster not found from another directory: 66"
 like stderr 'roster\.csv: .*run mailmerge report from the directory the batch ran in' \

@@ -7,7 +7,7 @@ import csv
 import sys
 
 path = sys.argv[-1]
-with open(path, encoding="utf-8", newline="") as f:
+with open(path, encoding="utf-8-sig", newline="") as f:
     rows = list(csv.DictReader(f))
 if "--lines" in sys.argv:
     print(len(rows))

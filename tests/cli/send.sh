@@ -73,23 +73,6 @@ is "$RC" 64 "without a terminal and without --yes: EX_USAGE"
 like stderr '--yes' "the error says to pass --yes"
 is "$(stored ok)" "$before" "nothing was sent"
 
-# -- a refused recipient ---------------------------------------------------
-start_smtpd rcpt 'REPLY RCPT:seoyeon.lee@example.org 550 5.1.1 no such user'
-write_conf rcpt.conf "$PORT"
-mm send -c rcpt.conf -r rcpt.csv --yes "$S/roster.csv" "$T"
-is "$RC" 67 "a permanently refused recipient: exit 67 (EX_NOUSER)"
-is "$(stored rcpt)" 19 "the other 19 were delivered"
-is "$(R rcpt.csv | awk '$1==2 {print $2, $3}')" "failed 550" "row 2 failed with 550"
-like rcpt.csv '5\.1\.1' "the enhanced code is in the report"
-
-# -- a 4xx is retried later ------------------------------------------------
-start_smtpd temp 'REPLY EOM#3 451 4.3.0 try again later'
-write_conf temp.conf "$PORT"
-mm send -c temp.conf -r temp.csv --yes "$S/roster.csv" "$T"
-is "$RC" 0 "a 451 at end of data is retried and then accepted: exit 0"
-is "$(stored temp)" 20 "20 stored (the refused one was not stored)"
-is "$(R temp.csv | awk '$1==3 {print $2, $4}')" "sent 2" "row 3: sent on attempt 2"
-
 # -- the connection drops after the final dot: unknown, never resent ------
 start_smtpd drop 'DROP_AFTER_STORE EOM#3'
 write_conf drop.conf "$PORT"
@@ -101,106 +84,6 @@ like stdout 'row 3 .*may or may not' "unknown rows are listed at the end"
 mm send -c drop.conf -r drop.csv --resume --yes "$S/roster.csv" "$T"
 is "$(stored drop)" 20 "resume sends nothing again"
 is "$RC" 75 "resume still reports the unknown row: exit 75"
-
-# -- 421 mid-batch: reconnect and go on ----------------------------------
-start_smtpd s421 'CLOSE421 AFTER 7'
-write_conf s421.conf "$PORT"
-mm send -c s421.conf -r s421.csv --yes "$S/roster.csv" "$T"
-is "$RC" 0 "421 after 7 mails: reconnects, exit 0"
-is "$(stored s421)" 20 "every mail delivered once"
-is "$(grep -c 'connection .* opened' "$TMP/s421.log")" 3 "three sessions"
-is "$(R s421.csv | awk '$4 == 2 {print $1}' | tr '\n' ' ')" "8 15 " \
-    "the rows the 421s interrupted were tried again, the others once"
-
-# -- max_per_session ------------------------------------------------------
-start_smtpd cap
-write_conf cap.conf "$PORT" 'max_per_session = 8'
-mm send -c cap.conf -r cap.csv --yes "$S/roster.csv" "$T"
-is "$RC" 0 "max_per_session = 8: exit 0"
-is "$(grep -c 'connection .* opened' "$TMP/cap.log")" 3 "20 mails in 3 sessions"
-is "$(grep -c '^C: QUIT' "$TMP/cap.log")" 3 "each session ends with QUIT"
-
-# -- authentication refused: stop at once, hint, exit 77 ------------------
-start_smtpd auth
-cat >auth.conf <<CONF
-[gmail]
-host = 127.0.0.1
-port = $PORT
-ca_file = $TMP/certs/ca.pem
-user = demo@gmail.com
-password_env = MM_WRONG
-CONF
-MM_WRONG=wrong mm send -c auth.conf -r auth.csv --yes "$S/roster.csv" "$T"
-is "$RC" 77 "refused credentials: exit 77 (EX_NOPERM)"
-like stderr 'app password' "the error hints at an app password"
-is "$(grep -c '^C: AUTH' "$TMP/auth.log")" 1 "AUTH was tried once, never retried"
-is "$(R auth.csv | awk '$2=="skipped"' | wc -l)" 20 "all 20 rows skipped in the report"
-is "$(stored auth)" 0 "nothing sent"
-is "$(R auth.csv | awk '$1==2 {print $5}')" seoyeon.lee@example.org \
-    "a skipped row names its own recipient"
-MM_WRONG=wrong mm check -c auth.conf
-is "$RC" 77 "check with refused credentials: exit 77"
-
-# -- no STARTTLS, or STARTTLS refused: never AUTH in the clear ------------
-n=0
-for s in NOSTARTTLS STARTTLS_REFUSE 'NOSTARTTLS
-AUTH_BEFORE_TLS'; do
-	n=$((n + 1))
-	name=$(echo "$s" | tr '\n' +)
-	start_smtpd "notls$n" "$s"
-	write_conf "notls$n.conf" "$PORT"
-	mm send -c "notls$n.conf" -r "notls$n.csv" --yes "$S/roster.csv" "$T"
-	is "$RC" 69 "$name: exit 69 (EX_UNAVAILABLE)"
-	unlike "$TMP/notls$n.log" '^C: AUTH' "$name: no AUTH sent"
-	like stderr 'STARTTLS' "$name: the error names STARTTLS"
-	is "$(stored "notls$n")" 0 "$name: nothing sent"
-done
-# A server offering AUTH before TLS too: the client still waits for TLS.
-start_smtpd early 'AUTH_BEFORE_TLS'
-write_conf early.conf "$PORT"
-mm send -c early.conf -r early.csv --yes -n 1 "$S/roster.csv" "$T"
-is "$RC" 0 "AUTH offered before TLS: the client still sends it after"
-"$PYTHON" - "$TMP/early.log" <<'PY'
-import sys
-lines = open(sys.argv[1]).read().splitlines()
-tls = next(i for i, l in enumerate(lines) if "STARTTLS handshake ok" in l)
-auth = next(i for i, l in enumerate(lines) if l.startswith("C: AUTH"))
-sys.exit(0 if tls < auth else 1)
-PY
-ok $? "AUTH comes after the TLS handshake"
-
-# -- response injection after STARTTLS ------------------------------------
-start_smtpd inject 'INJECT_AFTER_STARTTLS 250 2.0.0 injected'
-write_conf inject.conf "$PORT"
-mm send -c inject.conf -r inject.csv --yes "$S/roster.csv" "$T"
-ok "$([ "$RC" -ne 0 ]; echo $?)" "bytes after the STARTTLS 220: the send fails"
-like stderr 'injection' "the error says response injection"
-unlike "$TMP/inject.log" '^C: AUTH' "no AUTH after an injection"
-
-# -- certificates -----------------------------------------------------------
-for c in wrong expired self; do
-	start_smtpd "cert$c" "" --cert "$TMP/certs/$c.pem" --key "$TMP/certs/$c-key.pem"
-	write_conf "cert$c.conf" "$PORT"
-	mm send -c "cert$c.conf" -r "cert$c.csv" --yes "$S/roster.csv" "$T"
-	is "$RC" 69 "$c certificate: exit 69"
-	like stderr '127\.0\.0\.1' "$c certificate: the error names the host"
-	unlike "$TMP/cert$c.log" '^C: AUTH' "$c certificate: no AUTH"
-done
-start_smtpd noca
-sed '/^ca_file/d' >noca.conf <<CONF
-$(write_conf /dev/stdout "$PORT")
-CONF
-mm send -c noca.conf -r noca.csv --yes "$S/roster.csv" "$T"
-is "$RC" 69 "a private CA without ca_file: exit 69"
-like stderr 'ca_file' "the error suggests ca_file"
-
-# -- check ----------------------------------------------------------------
-start_smtpd chk
-write_conf chk.conf "$PORT"
-mm check -c chk.conf
-is "$RC" 0 "check: exit 0"
-like stderr '\[lab\].*logged in' "check says the account logged in"
-is "$(stored chk)" 0 "check sends nothing"
 
 # -- resume refuses another roster ----------------------------------------
 cp "$S/roster.csv" changed.csv

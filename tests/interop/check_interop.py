@@ -58,8 +58,8 @@ def main():
     prev, store, report, mail_from = sys.argv[1:5]
 
     prows = list(csv.DictReader(open(os.path.join(prev, "report.csv"),
-                                     encoding="utf-8", newline="")))
-    srows = list(csv.DictReader(open(report, encoding="utf-8", newline="")))
+                                     encoding="utf-8-sig", newline="")))
+    srows = list(csv.DictReader(open(report, encoding="utf-8-sig", newline="")))
     index = []
     with open(os.path.join(store, "index.tsv"), encoding="utf-8") as f:
         for ln in f:

@@ -267,10 +267,10 @@ def main():
     # Report: one line per row after the final run.
     raw = open(report, "rb").read()
     lines = raw.split(b"\n")
-    check(raw.endswith(b"\n") and lines[0].rstrip(b"\r").decode() == HEADER,
+    check(raw.endswith(b"\n") and lines[0].rstrip(b"\r").decode("utf-8-sig") == HEADER,
           "report: the report header, complete lines",
           ["first line %r, ends %r" % (lines[0][:80], raw[-20:])])
-    rows = list(csv.DictReader(open(report, encoding="utf-8", newline="")))
+    rows = list(csv.DictReader(open(report, encoding="utf-8-sig", newline="")))
     nums = Counter(r["row"] for r in rows)
     dup = sorted((int(k) for k, v in nums.items() if v > 1))
     check(len(rows) == nrows and not dup,

@@ -1,0 +1,86 @@
+/*
+ * The error record.  Formatting goes into fixed arrays so that error
+ * paths never allocate; text that does not fit is cut back to a whole
+ * UTF-8 character so that a cut message is still printable.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "i18n.h"
+#include "utf8.h"
+
+static const char *const kind_name[] = {
+	[E_NONE] = "no error",
+	[E_USAGE] = "usage",
+	[E_NOINPUT] = "missing input",
+	[E_INPUT] = "input",
+	[E_CONFIG] = "configuration",
+	[E_NET] = "network",
+	[E_TLS] = "TLS",
+	[E_PROTO] = "protocol",
+	[E_TEMP] = "temporary failure",
+	[E_PERM] = "permanent failure",
+	[E_AUTH] = "authentication",
+	[E_OS] = "system",
+	[E_INTERNAL] = "internal",
+};
+
+/* Cut a string vsnprintf() may have truncated back to a whole character. */
+static void
+trim(char *s, size_t size)
+{
+	size_t n = strlen(s);
+
+	if (n + 1 == size)
+		s[utf8_cut(s, n)] = '\0';
+}
+
+void
+err_set(struct err *e, enum err_kind kind, const char *where,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return;
+	e->kind = kind;
+	snprintf(e->where, sizeof(e->where), "%s", where ? where : "");
+	trim(e->where, sizeof(e->where));
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), _(fmt), ap);
+	va_end(ap);
+	trim(e->msg, sizeof(e->msg));
+}
+
+void
+err_where(struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->where, sizeof(e->where), fmt, ap);
+	va_end(ap);
+	trim(e->where, sizeof(e->where));
+}
+
+void
+err_clear(struct err *e)
+{
+	if (e == NULL)
+		return;
+	e->kind = E_NONE;
+	e->where[0] = '\0';
+	e->msg[0] = '\0';
+}
+
+const char *
+err_kind_name(enum err_kind kind)
+{
+	if ((unsigned)kind >= sizeof(kind_name) / sizeof(kind_name[0]))
+		return "unknown";
+	return kind_name[kind];
+}

@@ -1,0 +1,216 @@
+/*
+ * The runner's verbs.  preview: validate every row (job.c), then write
+ * each message into the outbox and a report line per row.  send: see
+ * send.c.  Nothing is written before the validation pass succeeded.
+ * With -c CONFIG, preview routes each row as send would, to take the
+ * account's From when the template has none; with --skip-invalid, the
+ * rows the pass refused get a `skipped` report line with the reason.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "batch.h"
+#include "config.h"
+#include "job.h"
+#include "outbox.h"
+#include "report.h"
+
+/* preview's accounts, when -c names them: only their From is used. */
+struct pv_accounts {
+	struct config	*cfg;
+	const struct job *j;
+	int		 provider_col;	/* roster column "provider", or -1 */
+};
+
+static int
+width_for(size_t rows)
+{
+	int w = 1;
+
+	while (rows >= 10) {
+		rows /= 10;
+		w++;
+	}
+	return w < 4 ? 4 : w;
+}
+
+/* The From of the account row rw goes through (as send routes it). */
+static int
+pv_route(void *arg, struct job_row *r, const struct roster_row *rw,
+    struct job_build_opts *o, struct err *e)
+{
+	struct pv_accounts *pa = arg;
+	const struct account *a;
+	char msg[ERR_MSG_MAX];
+	size_t idx;
+
+	if (pa == NULL || pa->cfg == NULL)
+		return 0;
+	if (r->first.len == 0)
+		return 0;	/* the message check names what is wrong */
+	if (config_route(pa->cfg, buf_str(&r->first), pa->provider_col < 0 ?
+	    NULL : rw->fields[pa->provider_col], &idx, e) == -1) {
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		err_set(e, E_INPUT, NULL, "row %zu: %s", rw->row, msg);
+		job_where(pa->j, rw, e);
+		return -1;
+	}
+	a = &pa->cfg->acct[idx];
+	o->from_default = a->from != NULL ? a->from : a->from_addr;
+	return 0;
+}
+
+static int
+pv_open(struct pv_accounts *pa, const struct job *j, struct err *e)
+{
+	const char *const *cols = roster_cols(j->roster);
+	size_t i;
+
+	memset(pa, 0, sizeof(*pa));
+	pa->j = j;
+	pa->provider_col = -1;
+	if (j->p->config == NULL)
+		return 0;
+	if (config_load(&pa->cfg, j->p->config, e) == -1)
+		return -1;
+	for (i = 0; i < roster_ncols(j->roster); i++)
+		if (strcmp(cols[i], "provider") == 0)
+			pa->provider_col = (int)i;
+	return 0;
+}
+
+/* A row the validation pass refused (--skip-invalid). */
+static int
+skipped_row(struct job *j, struct report *rep, const struct roster_row *rw,
+    const char *why, struct err *e)
+{
+	struct report_entry x;
+
+	memset(&x, 0, sizeof(x));
+	x.row = rw->row;
+	x.status = REPORT_SKIPPED;
+	x.reply = why;
+	x.time = j->now;
+	return report_append(rep, &x, e);
+}
+
+static int
+preview_row(struct job *j, struct job_row *r, struct outbox *ob,
+    struct report *rep, const struct roster_row *rw,
+    struct pv_accounts *pa, struct err *e)
+{
+	struct job_build_opts o = { j->now, true, NULL, NULL };
+	struct report_entry x;
+
+	if (job_headers(j, r, rw, e) == -1 ||
+	    pv_route(pa, r, rw, &o, e) == -1 ||
+	    job_build(j, r, rw, &o, e) == -1)
+		return -1;
+	if (outbox_put(ob, rw->row, message_rcpt(&r->msg, 0), r->msg.from,
+	    j->now, r->msg.text.data, r->msg.text.len, e) == -1)
+		return -1;
+	memset(&x, 0, sizeof(x));
+	x.row = rw->row;
+	x.recipients = buf_str(&r->rcpts);
+	x.status = REPORT_PREVIEWED;
+	x.message_id = r->msg.msgid;
+	x.time = j->now;
+	return report_append(rep, &x, e);
+}
+
+static int
+preview_pass(struct job *j, struct outbox *ob, struct report *rep,
+    struct pv_accounts *pa, struct err *e)
+{
+	struct job_row r;
+	struct roster_row rw;
+	const char *why;
+	size_t seen = 0, done = 0;
+	int n = 1, rc = 0;
+
+	job_row_init(&r);
+	while (rc == 0 && seen < j->rows) {
+		n = roster_next(j->roster, &rw, e);
+		if (n == -2 || (n == 1 && job_skipped(j, rw.row) != NULL)) {
+			seen++;
+			why = job_skipped(j, rw.row);
+			rc = skipped_row(j, rep, &rw, why ? why : e->msg, e);
+			continue;
+		}
+		if (n != 1) {
+			rc = n == 0 ? 0 : -1;
+			break;
+		}
+		seen++;
+		rc = preview_row(j, &r, ob, rep, &rw, pa, e);
+		if (rc == 0 && done++ == 0)
+			job_show(j->p->show, j, &r, &rw);
+	}
+	job_row_fini(&r);
+	return rc;
+}
+
+static int
+open_outputs(struct job *j, struct outbox **ob, struct report **rep,
+    struct err *e)
+{
+	const struct batch_params *p = j->p;
+	struct report_meta meta = { j->roster_abs, j->roster_sum,
+	    j->template_abs, j->template_sum };
+	char path[4096];
+
+	if (outbox_open(ob, p->outdir, p->mbox, width_for(j->rows), e) == -1)
+		return -1;
+	if ((size_t)snprintf(path, sizeof(path), "%s/report.csv",
+	    p->outdir) >= sizeof(path)) {
+		err_set(e, E_OS, p->outdir, "folder name too long");
+		return -1;
+	}
+	return report_open(rep, path, &meta, false, false, e);
+}
+
+static void
+preview_summary(const struct batch_params *p, const struct job *j)
+{
+	size_t n = j->rows - j->nbad;
+
+	fprintf(p->show, "previewed %zu row%s, %zu recipient%s", n,
+	    n == 1 ? "" : "s", j->nrcpt, j->nrcpt == 1 ? "" : "s");
+	if (j->nbad > 0)
+		fprintf(p->show, "; %zu row%s skipped as invalid", j->nbad,
+		    j->nbad == 1 ? "" : "s");
+	fprintf(p->show, ": %s (%s), report %s/report.csv\n",
+	    p->mbox ? p->mbox : p->outdir, p->mbox ? "mbox" : ".eml files",
+	    p->outdir);
+}
+
+int
+batch_preview(const struct batch_params *p, struct err *e)
+{
+	struct job j;
+	struct pv_accounts pa;
+	struct job_checks c = { pv_route, NULL, &pa };
+	struct outbox *ob = NULL;
+	struct report *rep = NULL;
+	int rc = -1;
+
+	job_init(&j, p);
+	memset(&pa, 0, sizeof(pa));
+	if (job_open(&j, e) == -1 || pv_open(&pa, &j, e) == -1 ||
+	    job_validate(&j, &c, e) == -1)
+		goto out;
+	if (open_outputs(&j, &ob, &rep, e) == -1 ||
+	    preview_pass(&j, ob, rep, &pa, e) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (outbox_close(ob, rc == 0 ? e : NULL) == -1)
+		rc = -1;
+	if (report_close(rep, rc == 0 ? e : NULL) == -1)
+		rc = -1;
+	if (rc == 0 && p->show != NULL)
+		preview_summary(p, &j);
+	config_free(pa.cfg);
+	job_fini(&j);
+	return rc;
+}

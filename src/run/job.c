@@ -1,0 +1,1007 @@
+/*
+ * A batch's inputs and the validation pass.  Both verbs share one
+ * shape: open the roster and the template, bind the template to the
+ * roster's columns, then render and check every row before any output.
+ * The roster is streamed, so memory stays flat; the only per-row state
+ * is a 16-byte entry per recipient in the duplicate detector.
+ *
+ * Rich mail: Content-Type: text/markdown renders the body twice, raw
+ * for the text part and with {{x}} HTML-escaped for cmark (so a field's
+ * "<b>" shows as text in the HTML, where cmark's safe mode would drop
+ * it as raw HTML; {{{x}}} is Markdown and still safe mode); text/html
+ * renders it HTML-escaped and makes the text part from that HTML.
+ * Attachment paths are rendered a second time from marked field values
+ * (attach_mark()), so the path rule knows which octets the roster gave.
+ * The validation pass checks each file (attach_stat()); job_build()
+ * reads them into one buffer per thread, reset per row.
+ */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "html.h"
+#include "job.h"
+#include "markdown.h"
+#include "xalloc.h"
+
+#define HEADERS_CAP	(256 * 1024)		/* header text of one row */
+#define BODY_CAP	(32 * 1024 * 1024)	/* body of one row */
+#define RCPTS_CAP	(64 * 1024)		/* "a@x;b@y" of one row */
+#define MVALS_CAP	(64 * 1024 * 1024)	/* marked field values */
+#define ATTACH_HEADER	"Attachment"
+
+enum warn_kind { W_EMPTY, W_DUP, W_UNUSED };
+
+/* Column names that hold the student's name, for row errors. */
+static const char *const name_cols[] = { "이름", "성명", "성함", "학생",
+    "학생명", "name", "full name", "student", "student name", "名前",
+    "姓名" };
+
+void
+job_diag(const struct job *j, enum batch_level level, const struct err *e)
+{
+	if (j->p->diag != NULL)
+		j->p->diag(j->p->diag_arg, level, e);
+}
+
+void
+job_where(const struct job *j, const struct roster_row *rw, struct err *e)
+{
+	err_where(e, "%s:%zu", j->p->roster, rw->line);
+}
+
+/* A warning of one kind, the first BATCH_WARNINGS_MAX shown. */
+static void
+warn(struct job *j, enum warn_kind kind, const struct err *e)
+{
+	if (j->warned[kind]++ < BATCH_WARNINGS_MAX)
+		job_diag(j, BATCH_WARNING, e);
+}
+
+static int
+file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct err *e)
+{
+	struct codec_sha256 h;
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1) {
+		err_set(e, E_NOINPUT, path, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	codec_sha256_init(&h);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		codec_sha256_update(&h, chunk, (size_t)n);
+	close(fd);
+	if (n == -1) {
+		err_set(e, E_NOINPUT, path, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	codec_sha256_hex(&h, out);
+	return 0;
+}
+
+void
+job_init(struct job *j, const struct batch_params *p)
+{
+	struct tm tm;
+
+	memset(j, 0, sizeof(*j));
+	j->p = p;
+	dupes_init(&j->dupes);
+	j->now = time(NULL);
+	gmtime_r(&j->now, &tm);
+	strftime(j->stamp, sizeof(j->stamp), "%Y%m%d%H%M%S", &tm);
+	if (getrandom(&j->nonce, sizeof(j->nonce), 0) != sizeof(j->nonce))
+		j->nonce = (uint64_t)j->now ^ ((uint64_t)getpid() << 32);
+}
+
+void
+job_fini(struct job *j)
+{
+	roster_free(j->roster);
+	template_free(j->tmpl);
+	free(j->dir);
+	free(j->roster_abs);
+	free(j->template_abs);
+	for (size_t i = 0; i < j->nbad; i++)
+		free(j->bad[i].why);
+	free(j->bad);
+	dupes_fini(&j->dupes);
+}
+
+void
+job_row_init(struct job_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	message_init(&r->msg);
+	buf_init(&r->hbuf, HEADERS_CAP);
+	buf_init(&r->body, BODY_CAP);
+	buf_init(&r->rcpts, RCPTS_CAP);
+	buf_init(&r->first, MESSAGE_ADDR_MAX + 1);
+	buf_init(&r->subject, HEADERS_CAP);
+	buf_init(&r->html, BODY_CAP);
+	buf_init(&r->src, BODY_CAP);
+	buf_init(&r->mvals, MVALS_CAP);
+	buf_init(&r->mpath, ATTACH_PATH_MAX);
+	buf_init(&r->adata, MESSAGE_MIXED_MAX);
+}
+
+void
+job_row_fini(struct job_row *r)
+{
+	message_fini(&r->msg);
+	buf_fini(&r->hbuf);
+	buf_fini(&r->body);
+	buf_fini(&r->rcpts);
+	buf_fini(&r->first);
+	buf_fini(&r->subject);
+	buf_fini(&r->html);
+	buf_fini(&r->src);
+	buf_fini(&r->mvals);
+	buf_fini(&r->mpath);
+	buf_fini(&r->adata);
+	free(r->mv);
+	free(r->ml);
+	free(r->files);
+	free(r->att);
+	for (size_t k = 0; k < r->fcap; k++)
+		buf_fini(&r->enc[k].b64);
+	free(r->enc);
+	attach_free(r->magic);
+}
+
+/* The first message, as a person reads it: decoded headers, text. */
+void
+job_show(FILE *f, const struct job *j, const struct job_row *r,
+    const struct roster_row *rw)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	fprintf(f, "--- row %zu (%s line %zu) ---\n", rw->row, j->p->roster,
+	    rw->line);
+	for (i = 0; i < r->nhdr; i++)
+		fprintf(f, "%s: %s\n", r->hdr[i].name, r->hdr[i].value);
+	fprintf(f, "Message-ID: %s\n\n", r->msg.msgid);
+	fwrite(buf_str(&r->body), 1, r->body.len, f);
+	if (r->body.len > 0 && r->body.data[r->body.len - 1] != '\n')
+		fputc('\n', f);
+	fputs("---\n", f);
+}
+
+/* Columns the template never uses (a "provider" column routes mail). */
+static void
+warn_unused(struct job *j)
+{
+	const char *const *cols = roster_cols(j->roster);
+	struct err w;
+	size_t i;
+
+	for (i = 0; i < roster_ncols(j->roster); i++) {
+		if (template_use(j->tmpl, i) != 0 ||
+		    strcmp(cols[i], "provider") == 0)
+			continue;
+		err_set(&w, E_INPUT, j->p->template, "column '%s' of %s is "
+		    "not used by the template", cols[i], j->p->roster);
+		warn(j, W_UNUSED, &w);
+	}
+}
+
+int
+job_reader(const struct job *j, struct roster **rp, struct err *e)
+{
+	struct roster_params rp_ = { j->p->roster, j->p->encoding,
+	    j->p->delimiter, false };
+
+	return roster_open(rp, &rp_, e);
+}
+
+/* The column of the students' names, or SIZE_MAX. */
+static size_t
+find_name_col(const struct roster *r)
+{
+	const char *const *cols = roster_cols(r);
+	size_t k, i;
+
+	for (k = 0; k < sizeof(name_cols) / sizeof(name_cols[0]); k++)
+		for (i = 0; i < roster_ncols(r); i++)
+			if (strcasecmp(cols[i], name_cols[k]) == 0)
+				return i;
+	return SIZE_MAX;
+}
+
+/* The absolute path, for the report (so it is found from anywhere). */
+static char *
+absolute(const char *path)
+{
+	char buf[PATH_MAX];
+
+	return xstrdup(realpath(path, buf) != NULL ? buf : path);
+}
+
+static void
+bind_error(void *arg, const struct err *e)
+{
+	job_diag(arg, BATCH_ERROR, e);
+}
+
+/* Every tag naming no column is reported, not just the first. */
+static int
+bind_all(struct job *j, struct err *e)
+{
+	size_t bad;
+
+	bad = template_bind_all(j->tmpl, roster_cols(j->roster),
+	    roster_ncols(j->roster), j->p->diag != NULL ? bind_error : NULL,
+	    j, e);
+	if (bad == 0)
+		return 0;
+	if (j->p->diag == NULL)
+		return -1;
+	err_set(e, E_INPUT, j->p->template, "%zu tag%s name%s no column of "
+	    "%s (see above): nothing was written or sent", bad,
+	    bad == 1 ? "" : "s", bad == 1 ? "s" : "", j->p->roster);
+	return -1;
+}
+
+int
+job_open(struct job *j, struct err *e)
+{
+	const struct batch_params *p = j->p;
+	const char *slash;
+
+	if (file_sha256(p->roster, j->roster_sum, e) == -1 ||
+	    file_sha256(p->template, j->template_sum, e) == -1)
+		return -1;
+	j->roster_abs = absolute(p->roster);
+	j->template_abs = absolute(p->template);
+	if (job_reader(j, &j->roster, e) == -1 ||
+	    template_load(&j->tmpl, p->template, e) == -1)
+		return -1;
+	if (bind_all(j, e) == -1)
+		return -1;
+	j->name_col = find_name_col(j->roster);
+	slash = strrchr(p->template, '/');
+	j->dir = slash == NULL ? xstrdup("") : slash == p->template ?
+	    xstrdup("/") : xstrndup(p->template, (size_t)(slash - p->template));
+	warn_unused(j);
+	return 0;
+}
+
+/*
+ * The column behind a bad value in header name: of the columns the
+ * header shows, the one whose value the message quotes ('' for an
+ * empty one).  NULL if none or several fit.
+ */
+static const char *
+blame_col(const struct job *j, const struct roster_row *rw,
+    const char *name, const char *msg)
+{
+	size_t cols[16], n = 0, i, k, hit = SIZE_MAX, empty = SIZE_MAX,
+	    nempty = 0;
+	char quoted[ERR_MSG_MAX];
+
+	for (i = 0; i < template_nheaders(j->tmpl); i++)
+		if (strcasecmp(template_header_name(j->tmpl, i), name) == 0)
+			n = template_header_cols(j->tmpl, i, cols, 16);
+	for (k = 0; k < n; k++)
+		if (rw->lens[cols[k]] == 0) {
+			empty = cols[k];
+			nempty++;
+		}
+	/* "no recipient" quotes nothing: the one empty field is to blame. */
+	if (nempty == 1 && strstr(msg, "'") == NULL)
+		return roster_cols(j->roster)[empty];
+	for (k = 0; k < n; k++) {
+		if (rw->lens[cols[k]] >= sizeof(quoted) - 2)
+			continue;
+		snprintf(quoted, sizeof(quoted), "'%s'", rw->fields[cols[k]]);
+		if (strstr(msg, quoted) == NULL)
+			continue;
+		if (hit != SIZE_MAX)
+			return NULL;
+		hit = cols[k];
+	}
+	return hit == SIZE_MAX ? NULL : roster_cols(j->roster)[hit];
+}
+
+/* "student NAME", control characters blanked: the name is roster data. */
+static void
+student(char *out, size_t size, const char *name)
+{
+	size_t n, k;
+	unsigned char lead;
+
+	snprintf(out, size, "student %.100s", name);
+	for (n = 0; out[n] != '\0'; n++)
+		if ((unsigned char)out[n] < ' ' || out[n] == 0x7f)
+			out[n] = ' ';
+	/* The cut may have split a UTF-8 sequence: drop what is left. */
+	for (k = n; k > 8 && ((unsigned char)out[k - 1] & 0xC0) == 0x80; k--)
+		continue;
+	lead = k > 8 ? (unsigned char)out[k - 1] : 0;
+	if (lead >= 0xC0 && n - (k - 1) < (size_t)(lead >= 0xF0 ? 4 :
+	    lead >= 0xE0 ? 3 : 2))
+		out[k - 1] = '\0';
+}
+
+/*
+ * Put a row's position in front of an error and, after it, who the row
+ * is and which column gave the bad value: "roster.csv:5: row 4, header
+ * 'To': ... (student 김민준, column 'email')".  The prefix stays as it
+ * was, for scripts that match it.
+ */
+static void
+row_error(const struct job *j, const struct roster_row *rw, struct err *e,
+    const char *what)
+{
+	char msg[ERR_MSG_MAX], field[ERR_WHERE_MAX], who[128] = "",
+	    tail[300] = "";
+	const char *c = NULL;
+
+	/* Copies: err_set() rewrites e->where and e->msg first. */
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	snprintf(field, sizeof(field), "%s", e->where);
+	if (j->name_col != SIZE_MAX && rw->lens[j->name_col] > 0)
+		student(who, sizeof(who), rw->fields[j->name_col]);
+	if (strcmp(what, "header") == 0 && field[0] != '\0')
+		c = blame_col(j, rw, field, msg);
+	if (who[0] != '\0' || c != NULL)
+		snprintf(tail, sizeof(tail), " (%s%s%s%.100s%s)", who,
+		    who[0] && c ? ", " : "", c ? "column '" : "", c ? c : "",
+		    c ? "'" : "");
+	if (field[0] != '\0')
+		err_set(e, e->kind, NULL, "row %zu, %s '%s': %s%s", rw->row,
+		    what, field, msg, tail);
+	else
+		err_set(e, e->kind, NULL, "row %zu: %s%s", rw->row, msg, tail);
+	job_where(j, rw, e);
+}
+
+/* First address of To, Cc or Bcc, for routing before the build. */
+static int
+first_addr(void *arg, const char *name, size_t nlen, const char *addr,
+    size_t alen)
+{
+	struct buf *b = arg;
+
+	(void)name;
+	(void)nlen;
+	if (b->len == 0 && buf_add(b, addr, alen) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+find_first(struct job_row *r)
+{
+	static const char *const order[] = { "To", "Cc", "Bcc" };
+	struct err ignored;
+	size_t k, i;
+
+	buf_reset(&r->first);
+	for (k = 0; k < 3 && r->first.len == 0; k++)
+		for (i = 0; i < r->nhdr; i++)
+			if (strcasecmp(r->hdr[i].name, order[k]) == 0)
+				message_parse_addrs(r->hdr[i].value,
+				    r->hdr[i].len, first_addr, &r->first,
+				    &ignored);
+}
+
+int
+job_headers(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, struct err *e)
+{
+	size_t i;
+
+	r->nhdr = template_nheaders(j->tmpl);
+	buf_reset(&r->hbuf);
+	for (i = 0; i < r->nhdr; i++) {
+		r->hoff[i] = r->hbuf.len;
+		if (template_render_header(j->tmpl, i, rw->fields, rw->lens,
+		    &r->hbuf, e) == -1) {
+			row_error(j, rw, e, "column");
+			return -1;
+		}
+		r->hdr[i].len = r->hbuf.len - r->hoff[i];
+		if (buf_addc(&r->hbuf, '\0') == -1) {
+			err_set(e, E_INPUT, NULL, "the headers are too large");
+			row_error(j, rw, e, "");
+			return -1;
+		}
+	}
+	/* Pointers only now: the buffer may have moved while growing. */
+	for (i = 0; i < r->nhdr; i++) {
+		r->hdr[i].name = template_header_name(j->tmpl, i);
+		r->hdr[i].value = r->hbuf.data + r->hoff[i];
+	}
+	find_first(r);
+	return 0;
+}
+
+static void
+join_rcpts(struct job_row *r)
+{
+	size_t i;
+
+	buf_reset(&r->rcpts);
+	for (i = 0; i < r->msg.nrcpt; i++) {
+		if (i > 0)
+			buf_addc(&r->rcpts, ';');
+		buf_adds(&r->rcpts, message_rcpt(&r->msg, i));
+	}
+}
+
+/*
+ * "stamp.nonce.row", the Message-ID's left part, unique per batch and
+ * row; by hand, as snprintf() cost more than the rest of a row's
+ * headers.
+ */
+static void
+msgid_left(const struct job *j, size_t row, char out[96])
+{
+	static const char hex[] = "0123456789abcdef";
+	char digits[24], *d = digits + sizeof(digits);
+	size_t n = strlen(j->stamp), k;
+	int i;
+
+	memcpy(out, j->stamp, n);
+	out[n++] = '.';
+	for (i = 60; i >= 0; i -= 4)
+		out[n++] = hex[(j->nonce >> i) & 0xf];
+	out[n++] = '.';
+	do {
+		*--d = (char)('0' + row % 10);
+		row /= 10;
+	} while (row > 0);
+	k = (size_t)(digits + sizeof(digits) - d);
+	memcpy(out + n, d, k);
+	out[n + k] = '\0';
+}
+
+static const struct message_header *
+find_header(const struct job_row *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhdr; i++)
+		if (strcasecmp(r->hdr[i].name, name) == 0)
+			return &r->hdr[i];
+	return NULL;
+}
+
+static int
+render(const struct job *j, const struct roster_row *rw,
+    enum template_escape esc, struct buf *out, struct err *e)
+{
+	return template_render_body(j->tmpl, rw->fields, rw->lens, esc, out,
+	    e);
+}
+
+/* The text part, and the HTML part when Content-Type asks for one. */
+static int
+bodies(const struct job *j, struct job_row *r, const struct roster_row *rw,
+    struct err *e)
+{
+	int rc = 0;
+
+	switch (r->kind) {
+	case MESSAGE_TEXT:
+		return render(j, rw, TEMPLATE_RAW, &r->body, e);
+	case MESSAGE_MARKDOWN:
+		buf_reset(&r->src);
+		if (render(j, rw, TEMPLATE_RAW, &r->body, e) == -1 ||
+		    render(j, rw, TEMPLATE_HTML, &r->src, e) == -1)
+			return -1;
+		return markdown_html(&r->html, buf_str(&r->src), r->src.len,
+		    e);
+	case MESSAGE_HTML:
+		if (render(j, rw, TEMPLATE_HTML, &r->html, e) == -1)
+			return -1;
+		rc = html_text(&r->body, buf_str(&r->html), r->html.len);
+		break;
+	}
+	if (rc == -1)
+		err_set(e, E_INPUT, NULL, "the text made from the HTML passes "
+		    "its limit of %zu bytes", r->body.cap);
+	return rc;
+}
+
+/* Content-Type's body kind, then the bodies; E_INPUT. */
+static int
+body_render(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, struct err *e)
+{
+	const struct message_header *h = find_header(r, "Content-Type");
+
+	r->kind = MESSAGE_TEXT;
+	if (h != NULL && message_body_kind(h->value, h->len, &r->kind,
+	    e) == -1) {
+		row_error(j, rw, e, "header");
+		return -1;
+	}
+	buf_reset(&r->body);
+	buf_reset(&r->html);
+	if (bodies(j, r, rw, e) == -1) {
+		row_error(j, rw, e, "column");
+		return -1;
+	}
+	return 0;
+}
+
+/* Room for n attachments in r's arrays. */
+static void
+files_grow(struct job_row *r, size_t n)
+{
+	if (n <= r->fcap)
+		return;
+	r->files = xreallocarray(r->files, n, sizeof(*r->files));
+	r->att = xreallocarray(r->att, n, sizeof(*r->att));
+	r->enc = xreallocarray(r->enc, n, sizeof(*r->enc));
+	for (; r->fcap < n; r->fcap++) {
+		r->enc[r->fcap].valid = false;
+		buf_init(&r->enc[r->fcap].b64, ATTACH_B64_MAX);
+	}
+}
+
+/* The row's values marked as fields, for attachment paths; E_INPUT. */
+static int
+mark_values(struct job_row *r, const struct roster_row *rw, struct err *e)
+{
+	size_t k;
+
+	if (rw->nfields > r->mcap) {
+		r->mv = xreallocarray(r->mv, rw->nfields, sizeof(*r->mv));
+		r->ml = xreallocarray(r->ml, rw->nfields, sizeof(*r->ml));
+		r->mcap = rw->nfields;
+	}
+	buf_reset(&r->mvals);
+	for (k = 0; k < rw->nfields; k++) {
+		r->ml[k] = r->mvals.len;
+		if (attach_mark(&r->mvals, rw->fields[k], rw->lens[k]) == -1) {
+			err_set(e, E_INPUT, NULL, "the row is too large");
+			return -1;
+		}
+	}
+	/* Pointers only now: the buffer may have moved while growing. */
+	for (k = 0; k < rw->nfields; k++) {
+		r->mv[k] = buf_str(&r->mvals) + r->ml[k];
+		r->ml[k] = (k + 1 < rw->nfields ? r->ml[k + 1] :
+		    r->mvals.len) - r->ml[k];
+	}
+	return 0;
+}
+
+/* f's contents as base64 into c, unless c already holds this file. */
+static int
+encode_one(struct job_row *r, struct attach_file *f, struct job_encoded *c,
+    struct err *e)
+{
+	if (c->valid && attach_same(f, &c->id))
+		return 0;
+	c->valid = false;
+	if (r->magic == NULL && attach_new(&r->magic, e) == -1)
+		return -1;
+	buf_reset(&r->adata);
+	if (attach_read(r->magic, f, &r->adata, c->type, e) == -1)
+		return -1;
+	buf_reset(&c->b64);
+	if (codec_base64_lines(&c->b64, r->adata.data ? r->adata.data : "",
+	    r->adata.len) == -1) {
+		err_set(e, E_INPUT, f->shown, "too large to encode");
+		return -1;
+	}
+	c->id = f->id;
+	c->valid = true;
+	return 0;
+}
+
+/*
+ * Header i's file: path rule, checked (validation), then read and
+ * encoded once per version of the file (build).
+ */
+static int
+file_one(const struct job *j, struct job_row *r, size_t i, size_t k,
+    bool read, struct err *e)
+{
+	struct attach_file *f = &r->files[k];
+
+	buf_reset(&r->mpath);
+	if (template_render_header(j->tmpl, i, r->mv, r->ml, &r->mpath,
+	    e) == -1 || attach_path(f, j->dir, buf_str(&r->mpath),
+	    r->mpath.len, e) == -1)
+		return -1;
+	if (attach_stat(f, e) == -1)
+		return -1;
+	return read ? encode_one(r, f, &r->enc[k], e) : 0;
+}
+
+/*
+ * In the validation pass the type is not known: the longest one is
+ * assumed, so that the size checked is never below the size built.
+ */
+static const char type_bound[ATTACH_TYPE_MAX] = "application/"
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+
+/* Every Attachment header's file, in order; E_INPUT. */
+static int
+files_resolve(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, bool read, struct err *e)
+{
+	struct message_attachment *a;
+	size_t i, k = 0;
+
+	r->nfiles = 0;
+	for (i = 0; i < r->nhdr; i++)
+		k += strcasecmp(r->hdr[i].name, ATTACH_HEADER) == 0;
+	if (k == 0)
+		return 0;
+	files_grow(r, k);
+	if (mark_values(r, rw, e) == -1)
+		goto fail;
+	for (i = 0, k = 0; i < r->nhdr; i++) {
+		if (strcasecmp(r->hdr[i].name, ATTACH_HEADER) != 0)
+			continue;
+		if (file_one(j, r, i, k, read, e) == -1)
+			goto fail;
+		a = &r->att[k];
+		memset(a, 0, sizeof(*a));
+		a->name = r->files[k].name;
+		a->name_len = strlen(a->name);
+		a->type = read ? r->enc[k].type : type_bound;
+		a->len = r->files[k].size;
+		if (read) {
+			a->b64 = buf_str(&r->enc[k].b64);
+			a->b64_len = r->enc[k].b64.len;
+		}
+		k++;
+	}
+	r->nfiles = k;
+	return 0;
+fail:
+	row_error(j, rw, e, "header");
+	return -1;
+}
+
+/*
+ * --test-to: Subject becomes "[TEST] " and the rendered one (or just
+ * the prefix, trimmed, when the template has none).
+ */
+static int
+prefix_subject(struct job_row *r, const char *prefix, struct err *e)
+{
+	struct message_header *h = NULL;
+	size_t i;
+
+	if (prefix == NULL)
+		return 0;
+	for (i = 0; i < r->nhdr && h == NULL; i++)
+		if (strcasecmp(r->hdr[i].name, "Subject") == 0)
+			h = &r->hdr[i];
+	if (h == NULL && r->nhdr < TEMPLATE_HEADERS_MAX) {
+		h = &r->hdr[r->nhdr++];
+		h->name = "Subject";
+		h->value = "";
+		h->len = 0;
+	}
+	buf_reset(&r->subject);
+	if (h == NULL || buf_adds(&r->subject, prefix) == -1 ||
+	    buf_add(&r->subject, h->value, h->len) == -1) {
+		err_set(e, E_INPUT, NULL, "the Subject is too long");
+		return -1;
+	}
+	while (h->len == 0 && r->subject.len > 0 &&
+	    r->subject.data[r->subject.len - 1] == ' ')
+		r->subject.len--;
+	h->value = buf_str(&r->subject);
+	h->len = r->subject.len;
+	return 0;
+}
+
+/* Render the body, find the files and fill mp for the row; E_INPUT. */
+static int
+row_params(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, const struct job_build_opts *o,
+    struct message_params *mp, bool read, struct err *e)
+{
+	if (body_render(j, r, rw, e) == -1 ||
+	    files_resolve(j, r, rw, read, e) == -1 ||
+	    prefix_subject(r, o->subject_prefix, e) == -1)
+		return -1;
+	msgid_left(j, rw->row, r->msgid);
+	memset(mp, 0, sizeof(*mp));
+	mp->hdr = r->hdr;
+	mp->nhdr = r->nhdr;
+	mp->body = r->body.data ? r->body.data : "";
+	mp->body_len = r->body.len;
+	if (r->kind != MESSAGE_TEXT) {
+		mp->html = buf_str(&r->html);
+		mp->html_len = r->html.len;
+	}
+	mp->att = r->att;
+	mp->natt = r->nfiles;
+	mp->date = o->date;
+	mp->msgid_left = r->msgid;
+	mp->allow_8bit = o->allow_8bit;
+	mp->from_default = o->from_default;
+	return 0;
+}
+
+int
+job_build(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, const struct job_build_opts *o,
+    struct err *e)
+{
+	struct message_params mp;
+
+	if (row_params(j, r, rw, o, &mp, true, e) == -1)
+		return -1;
+	if (message_build(&r->msg, &mp, e) == -1) {
+		row_error(j, rw, e, "header");
+		return -1;
+	}
+	join_rcpts(r);
+	return 0;
+}
+
+/*
+ * What job_build() checks, for the validation pass: the body is
+ * rendered (it can pass BODY_CAP) and scanned (UTF-8, size), the
+ * message checked but not built; r->msg's recipients and From are set,
+ * its text is not.
+ */
+static int
+row_check(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, const struct job_build_opts *o,
+    struct err *e)
+{
+	struct message_params mp;
+
+	if (row_params(j, r, rw, o, &mp, false, e) == -1)
+		return -1;
+	/*
+	 * The body is the template's text, which template_load() checked
+	 * is UTF-8, and roster fields, which the roster reader checked or
+	 * converted to UTF-8 (both RFC 3629 §4, split only at ASCII): it is
+	 * valid UTF-8, so the check only measures it.  job_build() still
+	 * scans it, as it must to pick the transfer encoding.
+	 */
+	mp.body_utf8 = true;
+	if (message_check(&r->msg, &mp, e) == -1) {
+		row_error(j, rw, e, "header");
+		return -1;
+	}
+	return 0;
+}
+
+/* Pass 1 notes every recipient; dup_pass() names the rows. */
+static void
+note_rcpts(struct job *j, const struct job_row *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->msg.nrcpt; i++)
+		dupes_add(&j->dupes, message_rcpt(&r->msg, i));
+}
+
+static void
+warn_dups(struct job *j, const struct job_row *r, const struct roster_row *rw)
+{
+	struct err w;
+	size_t i, first;
+
+	for (i = 0; i < r->msg.nrcpt; i++) {
+		first = dupes_first(&j->dupes, message_rcpt(&r->msg, i),
+		    rw->row);
+		if (first == 0)
+			continue;
+		err_set(&w, E_INPUT, NULL, "row %zu: %s also gets the mail of "
+		    "row %zu: the same recipient twice", rw->row,
+		    message_rcpt(&r->msg, i), first);
+		job_where(j, rw, &w);
+		warn(j, W_DUP, &w);
+	}
+}
+
+/*
+ * Only when pass 1 found an address on two rows: read the rows again,
+ * up to their recipients, to say which rows (see dupes.h).  Rows with
+ * errors were reported already and are passed over.
+ */
+static int
+dup_pass(struct job *j, struct err *e)
+{
+	struct job_build_opts o = { j->now, true, NULL, NULL };
+	struct job_row r;
+	struct roster_row rw;
+	struct err re;
+	size_t rows = 0;
+	int n = 1;
+
+	if (roster_rewind(j->roster, e) == -1)
+		return -1;
+	job_row_init(&r);
+	while (n != 0 && (j->p->limit == 0 || rows < j->p->limit)) {
+		n = roster_next(j->roster, &rw, e);
+		if (n == -1)
+			break;
+		if (n != 0)
+			rows++;
+		if (n == 1 && job_headers(j, &r, &rw, &re) == 0 &&
+		    row_check(j, &r, &rw, &o, &re) == 0)
+			warn_dups(j, &r, &rw);
+	}
+	job_row_fini(&r);
+	return n == -1 ? -1 : 0;
+}
+
+/* Fields used in a header or the text (outside a section) but empty. */
+static void
+check_empty(struct job *j, const struct roster_row *rw)
+{
+	const char *const *cols = roster_cols(j->roster);
+	struct err w;
+	unsigned use;
+	size_t i;
+
+	for (i = 0; i < rw->nfields; i++) {
+		use = template_use(j->tmpl, i);
+		if (rw->lens[i] != 0 || (use & TEMPLATE_USE_SECTION) ||
+		    !(use & (TEMPLATE_USE_HEADER | TEMPLATE_USE_TEXT)))
+			continue;
+		err_set(&w, E_INPUT, NULL, "row %zu: '%s' is empty but the "
+		    "template uses it in %s", rw->row, cols[i],
+		    (use & TEMPLATE_USE_HEADER) ? "a header" : "the text");
+		job_where(j, rw, &w);
+		warn(j, W_EMPTY, &w);
+	}
+}
+
+static void
+summarize_warnings(struct job *j)
+{
+	static const char *const what[] = { "empty fields",
+	    "duplicate recipients", "unused columns" };
+	struct err w;
+	size_t k;
+
+	for (k = 0; k < 3; k++) {
+		if (j->warned[k] <= BATCH_WARNINGS_MAX)
+			continue;
+		err_set(&w, E_INPUT, j->p->roster, "%zu more warnings of "
+		    "%s not shown", j->warned[k] - BATCH_WARNINGS_MAX, what[k]);
+		job_diag(j, BATCH_WARNING, &w);
+	}
+}
+
+static int
+check_row(struct job *j, struct job_row *r, const struct roster_row *rw,
+    const struct job_checks *c, struct err *e)
+{
+	struct job_build_opts o = { j->now, true, NULL, NULL };
+
+	if (job_headers(j, r, rw, e) == -1)
+		return -1;
+	if (c != NULL && c->route != NULL &&
+	    c->route(c->arg, r, rw, &o, e) == -1)
+		return -1;
+	if (row_check(j, r, rw, &o, e) == -1)
+		return -1;
+	if (c != NULL && c->after != NULL && c->after(c->arg, r, rw, e) == -1)
+		return -1;
+	j->nrcpt += r->msg.nrcpt;
+	note_rcpts(j, r);
+	check_empty(j, rw);
+	return 0;
+}
+
+/* --skip-invalid: remember row and why, in row order. */
+static void
+bad_add(struct job *j, size_t row, const struct err *e)
+{
+	char why[ERR_WHERE_MAX + ERR_MSG_MAX + 2];
+
+	if (j->nbad == j->sizebad) {
+		j->sizebad = j->sizebad ? j->sizebad * 2 : 16;
+		j->bad = xreallocarray(j->bad, j->sizebad, sizeof(*j->bad));
+	}
+	snprintf(why, sizeof(why), "%s%s%s", e->where, e->where[0] ? ": " :
+	    "", e->msg);
+	j->bad[j->nbad].row = row;
+	j->bad[j->nbad].why = xstrdup(why);
+	j->nbad++;
+}
+
+static void
+row_failed(struct job *j, size_t row, const struct err *e)
+{
+	if (j->p->skip_invalid)
+		bad_add(j, row, e);
+	if (j->errors++ < BATCH_ERRORS_MAX)
+		job_diag(j, j->p->skip_invalid ? BATCH_WARNING : BATCH_ERROR,
+		    e);
+}
+
+const char *
+job_skipped(const struct job *j, size_t row)
+{
+	size_t lo = 0, hi = j->nbad, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (j->bad[mid].row == row)
+			return j->bad[mid].why;
+		if (j->bad[mid].row < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The end of the pass: errors stop the batch, unless skipped. */
+static int
+validate_end(struct job *j, struct err *e)
+{
+	struct err w;
+
+	if (j->errors > 0 && j->p->skip_invalid) {
+		err_set(&w, E_INPUT, j->p->roster, "%zu of %zu row%s ha%s "
+		    "errors and will be skipped (--skip-invalid)", j->errors,
+		    j->rows, j->rows == 1 ? "" : "s", j->errors == 1 ? "s" :
+		    "ve");
+		job_diag(j, BATCH_WARNING, &w);
+	} else if (j->errors > 0) {
+		err_set(e, E_INPUT, j->p->roster, "%zu of %zu row%s ha%s "
+		    "errors%s; nothing was written or sent: fix %s and run "
+		    "again (or pass --skip-invalid to leave %s out)",
+		    j->errors, j->rows, j->rows == 1 ? "" : "s",
+		    j->errors == 1 ? "s" : "ve", j->errors > BATCH_ERRORS_MAX ?
+		    " (the first ones are shown)" : "", j->errors == 1 ?
+		    "it" : "them", j->errors == 1 ? "it" : "them");
+		return -1;
+	}
+	return roster_rewind(j->roster, e);
+}
+
+int
+job_validate(struct job *j, const struct job_checks *c, struct err *e)
+{
+	struct job_row r;
+	struct roster_row rw;
+	struct err re;
+	int n = 1;
+
+	job_row_init(&r);
+	while (n != 0 && (j->p->limit == 0 || j->rows < j->p->limit)) {
+		n = roster_next(j->roster, &rw, e);
+		if (n == -1)
+			break;
+		if (n == -2) {
+			j->rows++;
+			row_failed(j, rw.row, e);
+		} else if (n == 1) {
+			j->rows++;
+			if (check_row(j, &r, &rw, c, &re) == -1)
+				row_failed(j, rw.row, &re);
+		}
+	}
+	job_row_fini(&r);
+	if (n == -1)
+		return -1;
+	if (dupes_seal(&j->dupes) > 0 && dup_pass(j, e) == -1)
+		return -1;
+	summarize_warnings(j);
+	return validate_end(j, e);
+}

@@ -1,0 +1,183 @@
+#ifndef JOB_H
+#define JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "attach.h"
+#include "batch.h"
+#include "buf.h"
+#include "codec.h"
+#include "dupes.h"
+#include "err.h"
+#include "message.h"
+#include "roster.h"
+#include "template.h"
+
+/*
+ * One batch's inputs, shared by preview and send: the roster's columns,
+ * the compiled template, the checksums and the Message-ID stamp.  The
+ * template is read-only once bound, so sender threads share it; each
+ * thread renders into its own struct job_row with its own roster reader.
+ */
+
+/* A row --skip-invalid leaves out, and why. */
+struct job_bad {
+	size_t		 row;
+	char		*why;		/* "roster.csv:5: row 4 (...): ..." */
+};
+
+struct job {
+	const struct batch_params *p;
+	struct roster	*roster;	/* the main thread's reader */
+	struct template	*tmpl;
+	char		*dir;		/* the template's folder, "" if the
+					   current one: attachments are
+					   found from here */
+	char		 roster_sum[CODEC_SHA256_HEX];
+	char		 template_sum[CODEC_SHA256_HEX];
+	char		 stamp[32];	/* batch start, UTC, for Message-IDs */
+	uint64_t	 nonce;		/* random, for Message-IDs */
+	time_t		 now;		/* batch start */
+	size_t		 rows;		/* rows validated */
+	size_t		 nrcpt;		/* recipients in them */
+	size_t		 errors;	/* rows with errors */
+	size_t		 name_col;	/* the students' name column, or
+					   SIZE_MAX: named in row errors */
+	char		*roster_abs;	/* absolute paths, for the report */
+	char		*template_abs;
+	struct job_bad	*bad;		/* --skip-invalid: rows left out, in
+					   row order */
+	size_t		 nbad, sizebad;
+	size_t		 warned[3];	/* warnings given, per kind */
+	struct dupes	 dupes;		/* recipients, for the duplicate warning */
+};
+
+/*
+ * An attachment as base64 lines, kept while its file stays the same:
+ * a syllabus attached to every row is read and encoded once a thread.
+ */
+struct job_encoded {
+	struct attach_id id;		/* the file it was made from */
+	bool		 valid;
+	char		 type[ATTACH_TYPE_MAX];	/* libmagic's MIME type */
+	struct buf	 b64;		/* codec_base64_lines() of it */
+};
+
+/* A row rendered into a message: per thread, reset per row. */
+struct job_row {
+	struct message	 msg;
+	struct message_header hdr[TEMPLATE_HEADERS_MAX];
+	size_t		 hoff[TEMPLATE_HEADERS_MAX];
+	size_t		 nhdr;
+	struct buf	 hbuf;		/* header values, NUL-separated */
+	enum message_body kind;		/* from Content-Type */
+	struct buf	 body;		/* the text (alternative) */
+	struct buf	 html;		/* the HTML part, if kind is not TEXT */
+	struct buf	 src;		/* Markdown with {{x}} HTML-escaped */
+	/* Attachments: all empty until a row has an Attachment header. */
+	struct buf	 mvals;		/* field values, marked (attach_mark) */
+	const char	**mv;		/* mv[k], ml[k]: column k in mvals */
+	size_t		*ml;
+	size_t		 mcap;		/* columns mv and ml hold */
+	struct buf	 mpath;		/* one path rendered from mv */
+	struct buf	 adata;		/* a file's contents, while encoding */
+	struct attach_file *files;
+	struct message_attachment *att;
+	struct job_encoded *enc;	/* each Attachment header's last file */
+	size_t		 nfiles;
+	size_t		 fcap;		/* entries in files, att, ... */
+	struct attach	*magic;		/* libmagic, made at the first read */
+	struct buf	 rcpts;		/* "a@x;b@y", after job_build */
+	struct buf	 first;		/* first recipient, after job_headers */
+	struct buf	 subject;	/* a prefixed Subject, when asked */
+	char		 msgid[96];
+};
+
+/* What job_build needs besides the row. */
+struct job_build_opts {
+	time_t		 date;
+	bool		 allow_8bit;
+	const char	*from_default;	/* From when the template has none */
+	const char	*subject_prefix;	/* "[TEST] ", or NULL */
+};
+
+void	job_init(struct job *j, const struct batch_params *p);
+void	job_fini(struct job *j);
+
+/* Checksums, roster, template, bind.  E_NOINPUT, E_INPUT. */
+int	job_open(struct job *j, struct err *e);
+
+/* Open another reader of the same roster (for a thread). */
+int	job_reader(const struct job *j, struct roster **rp, struct err *e);
+
+void	job_row_init(struct job_row *r);
+void	job_row_fini(struct job_row *r);
+
+/*
+ * Render rw's headers; r->first is then the first To/Cc/Bcc address
+ * (for routing).  E_INPUT with e->where "roster:line" and the row and
+ * column in the message.
+ */
+int	job_headers(const struct job *j, struct job_row *r,
+	    const struct roster_row *rw, struct err *e);
+
+/*
+ * Render the body (Markdown and HTML as Content-Type says), read the
+ * attachments and build the message after job_headers().  E_INPUT
+ * (a file that went missing since the validation pass, too large),
+ * E_OS (libmagic's database cannot be loaded).
+ */
+int	job_build(const struct job *j, struct job_row *r,
+	    const struct roster_row *rw, const struct job_build_opts *o,
+	    struct err *e);
+
+/*
+ * Send's extra checks in the validation pass: route() runs after a
+ * row's headers are rendered and may set o (From for the account);
+ * after() runs once its message is built.  Either may be NULL; an error
+ * they set counts as the row's.
+ */
+struct job_checks {
+	int	(*route)(void *arg, struct job_row *r,
+		    const struct roster_row *rw, struct job_build_opts *o,
+		    struct err *e);
+	int	(*after)(void *arg, struct job_row *r,
+		    const struct roster_row *rw, struct err *e);
+	void	*arg;
+};
+
+/*
+ * Pass 1: render and check every row (attachments must exist, be
+ * readable regular files within their folder and size limits), give
+ * warnings, then rewind the roster.  -1 with e set when any row failed
+ * (each went to diag first) or the roster is unreadable; with
+ * p->skip_invalid a failed row is a warning instead, kept in j->bad
+ * (job_skipped()), and the pass succeeds.
+ */
+int	job_validate(struct job *j, const struct job_checks *c,
+	    struct err *e);
+
+/*
+ * --skip-invalid: why row was left out by the validation pass (the
+ * error, with where it is), or NULL if it was not.  Valid until
+ * job_fini().
+ */
+const char *job_skipped(const struct job *j, size_t row);
+
+/* Print a rendered row as a person reads it: decoded headers, text. */
+void	job_show(FILE *f, const struct job *j, const struct job_row *r,
+	    const struct roster_row *rw);
+
+/* Report a diagnostic through the batch's diag callback. */
+void	job_diag(const struct job *j, enum batch_level level,
+	    const struct err *e);
+
+/* Where a row is, for messages: "roster.csv:5". */
+void	job_where(const struct job *j, const struct roster_row *rw,
+	    struct err *e);
+
+#endif /* JOB_H */

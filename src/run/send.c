@@ -1,0 +1,1720 @@
+/*
+ * mailmerge send: the delivery loop.
+ *
+ * After the validation pass (job.c, with routing added here) every
+ * account with mail gets one thread, which reads the roster itself and
+ * takes the rows routed to it: rendering is cheap, and a thread that
+ * owns its reader never waits on another account's pace.  A thread
+ * touches only its own state, except the report, which has one lock and
+ * so one writer at a time.
+ *
+ * Crash safety: before the final "." of a message goes out the report
+ * durably says the row is `unknown` (in flight); the verdict follows as
+ * another line.  A resume skips rows whose last line is `sent` or
+ * `unknown`, so a kill at any moment never mails a student twice.
+ *
+ * Failures: 5xx fails the row; 4xx defers it to a later round
+ * (exponential backoff, SEND_ROUNDS rounds); a lost session is
+ * reopened, and a row whose "." was in flight is `unknown`, never
+ * resent; refused credentials or a quota reply stop the account at
+ * once, its remaining rows `skipped` with a hint.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "config.h"
+#include "conn.h"
+#include "job.h"
+#include "outbox.h"
+#include "ratelimit.h"
+#include "report.h"
+#include "review.h"
+#include "smtp.h"
+#include "xalloc.h"
+
+#define SEND_ROUNDS		4	/* tries of a deferred row, in all */
+#define SEND_CONNECT_TRIES	3	/* connection attempts before giving up */
+#define SEND_BACKOFF_MS		2000	/* first wait; doubles each time */
+#define SECRET_MAX		4096	/* bytes of a password or token */
+#define SEND_CHAIN_GAP_MS	1000	/* pipeline across mails below this gap */
+#define SEND_NAP_MS		100	/* a stop request is seen this soon */
+#define PLAN_WARNINGS_MAX	8	/* warnings repeated above the question */
+
+/* What the report and resume know of a row before this run. */
+enum row_state { ROW_TODO = 0, ROW_SENT, ROW_UNKNOWN,
+	ROW_INVALID };		/* --skip-invalid left it out */
+
+struct send;
+struct run;
+
+/*
+ * A row on its way: its own copy of the fields (the reader moves on to
+ * the next row while this one is sent), its message, and its envelope
+ * as the SMTP layer sees it.  Two per run: the row being sent and the
+ * next one, whose envelope may travel behind this one's final dot.
+ */
+struct slot {
+	struct run	*run;
+	struct job_row	 r;
+	struct buf	 text;		/* the fields, NUL-separated */
+	size_t		*offs;		/* where each field starts in text */
+	size_t		*lens;
+	const char	**fields;
+	struct roster_row rw;		/* points into text */
+	const char	*rcpt[MESSAGE_RCPT_MAX];
+	struct smtp_message m;
+	unsigned	 attempt;
+};
+
+/* One account's run: everything here belongs to its thread. */
+struct run {
+	struct send	*s;
+	const struct account *a;
+	size_t		 idx;
+	struct buf	 secret;
+	size_t		 planned;	/* rows routed here this run */
+	struct ratelimit rl;
+	struct smtp	*smtp;
+	unsigned	 in_session;	/* messages over this session */
+	struct err	 stop;		/* why the account stopped (kind) */
+	bool		 stopped;
+	size_t		*retry;		/* rows deferred, for the next round */
+	size_t		 nretry;
+	size_t		 sizeretry;
+	unsigned	 round;		/* 1 for the first pass */
+	bool		 warned_from;
+	bool		 chain;		/* pipeline the next envelope (fast pace) */
+	struct roster	*rd;
+	struct slot	*slot[2];	/* the row being sent and the next */
+	pthread_t	 tid;
+	bool		 started;
+	size_t		 sent, failed, deferred, unknown, skipped;
+};
+
+struct send {
+	const struct batch_params *p;	/* the caller's, diag replaced */
+	struct batch_params params;
+	const struct batch_params *user; /* the caller's own */
+	struct job	 j;
+	struct config	*cfg;
+	struct run	*runs;
+	size_t		 nruns;
+	int		 provider_col;	/* roster column "provider", or -1 */
+	unsigned char	*state;		/* enum row_state, by row */
+	unsigned char	*attempts;	/* tries so far, by row (each row is
+					   one thread's, so no lock) */
+	size_t		 nstate;
+	unsigned	 rate_n, rate_ms;	/* --rate, or 0 */
+	char		 report_path[4096];
+	pthread_mutex_t	 lock;		/* the report and the counters */
+	struct report	*rep;
+	struct batch_progress pr;
+	uint64_t	 start_ms;
+	uint64_t	 first_ms;	/* the first outcome, for the rate */
+	bool		 sending;	/* the plan was accepted */
+	struct err	 warn[PLAN_WARNINGS_MAX];	/* for the plan */
+	size_t		 nwarn;
+	size_t		 unknown_listed;
+	struct err	 meta_err;	/* why check_meta() refused */
+	char		 test_to[MESSAGE_ADDR_MAX + 1];	/* --test-to, or "" */
+};
+
+#define TEST_PREFIX	"[TEST] "
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Was the run asked to stop (SIGINT, SIGTERM)? */
+static bool
+stopping(const struct send *s)
+{
+	return s->p->stop != NULL && *s->p->stop != 0;
+}
+
+/* Sleep ms in short naps; false if a stop was asked meanwhile. */
+static bool
+nap(const struct send *s, uint64_t ms)
+{
+	uint64_t t;
+
+	while (ms > 0 && !stopping(s)) {
+		t = ms < SEND_NAP_MS ? ms : SEND_NAP_MS;
+		sleep_ms(t);
+		ms -= t;
+	}
+	return !stopping(s);
+}
+
+/* --- resume: what an earlier report says --------------------------- */
+
+static void
+state_grow(struct send *s, size_t row)
+{
+	size_t n = s->nstate ? s->nstate : 256;
+
+	if (row < s->nstate)
+		return;
+	while (n <= row)
+		n *= 2;
+	s->state = xrealloc(s->state, n);
+	s->attempts = xrealloc(s->attempts, n);
+	memset(s->state + s->nstate, 0, n - s->nstate);
+	memset(s->attempts + s->nstate, 0, n - s->nstate);
+	s->nstate = n;
+}
+
+/*
+ * Room for every row before the threads start: they index by row.  The
+ * rows --skip-invalid left out are marked, so no thread takes them.
+ */
+static int
+state_fit(struct send *s)
+{
+	size_t i;
+
+	state_grow(s, s->j.rows + 1);
+	for (i = 0; i < s->j.nbad; i++) {
+		state_grow(s, s->j.bad[i].row);
+		s->state[s->j.bad[i].row] = ROW_INVALID;
+	}
+	return 0;
+}
+
+static int
+test_addr(void *arg, const char *name, size_t nlen, const char *addr,
+    size_t alen)
+{
+	struct send *s = arg;
+
+	(void)name;
+	(void)nlen;
+	if (s->test_to[0] != '\0' || alen >= sizeof(s->test_to))
+		return -1;
+	memcpy(s->test_to, addr, alen);
+	s->test_to[alen] = '\0';
+	return 0;
+}
+
+/* --test-to: exactly one valid address. */
+static int
+parse_test_to(struct send *s, struct err *e)
+{
+	const char *a = s->p->test_to;
+
+	if (a == NULL)
+		return 0;
+	if (message_parse_addrs(a, strlen(a), test_addr, s, e) == -1 ||
+	    s->test_to[0] == '\0') {
+		err_set(e, E_USAGE, NULL, "--test-to takes one mail address "
+		    "(name@domain), not '%s'", a);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+note_line(void *arg, const struct report_line *l)
+{
+	struct send *s = arg;
+
+	state_grow(s, l->e.row);
+	if (l->e.status == REPORT_SENT)
+		s->state[l->e.row] = ROW_SENT;
+	else if (l->e.status == REPORT_UNKNOWN)
+		s->state[l->e.row] = ROW_UNKNOWN;
+	else
+		s->state[l->e.row] = ROW_TODO;
+	s->attempts[l->e.row] = (unsigned char)(l->e.attempts > 200 ? 200 :
+	    l->e.attempts);
+	return 0;
+}
+
+/* The report must come from this roster and template, unchanged. */
+static int
+check_meta(void *arg, const struct report_line *l)
+{
+	struct send *s = arg;
+	struct err *e = &s->meta_err;
+
+	if (strcmp(l->meta.roster_sha256, s->j.roster_sum) != 0) {
+		err_set(e, E_INPUT, NULL, "the roster changed since the "
+		    "report was written (it was made from %s): resume only "
+		    "with the same roster, or start a new report",
+		    l->meta.roster);
+		return -1;
+	}
+	if (strcmp(l->meta.template_sha256, s->j.template_sum) != 0) {
+		err_set(e, E_INPUT, NULL, "the template changed since the "
+		    "report was written (it was made from %s): resume only "
+		    "with the same template, or start a new report",
+		    l->meta.template);
+		return -1;
+	}
+	return note_line(arg, l);
+}
+
+static int
+load_resume(struct send *s, struct err *e)
+{
+	size_t cut;
+
+	if (s->p->report == NULL) {
+		err_set(e, E_USAGE, NULL, "--resume needs -r REPORT: the "
+		    "report of the run to resume");
+		return -1;
+	}
+	err_clear(&s->meta_err);
+	if (report_repair(s->p->report, &cut, e) == -1)
+		return -1;
+	if (cut > 0) {
+		struct err w;
+
+		err_set(&w, E_INPUT, s->p->report, "removed a last line of %zu "
+		    "octets that a killed run left half-written", cut);
+		job_diag(&s->j, BATCH_NOTE, &w);
+	}
+	if (report_read(s->p->report, check_meta, s, e) == -1) {
+		if (s->meta_err.kind != E_NONE) {
+			*e = s->meta_err;
+			err_where(e, "%s", s->p->report);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static int
+count_line(void *arg, const struct report_line *l)
+{
+	(void)l;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/*
+ * Without --resume, never overwrite a report that holds outcomes:
+ * sending again would mail every student a second time.
+ */
+static int
+check_fresh(const char *path, struct err *e)
+{
+	size_t lines = 0;
+	struct err ignored;
+
+	if (access(path, F_OK) == -1 ||
+	    report_read(path, count_line, &lines, &ignored) == -1 ||
+	    lines == 0)
+		return 0;
+	err_set(e, E_USAGE, path, "this report already holds the outcome of "
+	    "%zu lines of an earlier run: pass --resume to continue that run "
+	    "(rows sent are never sent again), or name a new report with -r",
+	    lines);
+	return -1;
+}
+
+static enum row_state
+row_state(const struct send *s, size_t row)
+{
+	return row < s->nstate ? (enum row_state)s->state[row] : ROW_TODO;
+}
+
+/* --- routing and validation ------------------------------------------ */
+
+static const char *
+provider_value(const struct send *s, const struct roster_row *rw)
+{
+	if (s->provider_col < 0)
+		return NULL;
+	return rw->fields[s->provider_col];
+}
+
+static int
+route_row(const struct send *s, const struct job_row *r,
+    const struct roster_row *rw, size_t *idx, struct err *e)
+{
+	if (r->first.len == 0) {
+		err_set(e, E_INPUT, NULL, "row %zu has no recipient in To, Cc "
+		    "or Bcc", rw->row);
+		job_where(&s->j, rw, e);
+		return -1;
+	}
+	if (config_route(s->cfg, buf_str(&r->first), provider_value(s, rw),
+	    idx, e) == -1) {
+		char msg[ERR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		err_set(e, E_INPUT, NULL, "row %zu: %s", rw->row, msg);
+		job_where(&s->j, rw, e);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+account_from(const struct account *a)
+{
+	return a->from != NULL ? a->from : a->from_addr;
+}
+
+static int
+check_route(void *arg, struct job_row *r, const struct roster_row *rw,
+    struct job_build_opts *o, struct err *e)
+{
+	struct send *s = arg;
+	size_t idx;
+
+	if (r->first.len == 0)
+		return 0;	/* the message check says which field is bad */
+	if (route_row(s, r, rw, &idx, e) == -1)
+		return -1;
+	o->from_default = account_from(&s->cfg->acct[idx]);
+	return 0;
+}
+
+static bool
+has_header(const struct job_row *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhdr; i++)
+		if (strcasecmp(r->hdr[i].name, name) == 0 && r->hdr[i].len > 0)
+			return true;
+	return false;
+}
+
+/* Provider quirks, from the profile row: From/To, From rewriting. */
+static int
+check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
+    struct err *e)
+{
+	struct send *s = arg;
+	struct run *run;
+	struct err w;
+	size_t idx;
+
+	if (route_row(s, r, rw, &idx, e) == -1)
+		return -1;
+	run = &s->runs[idx];
+	if (run->a->prov->needs_from_to && !has_header(r, "To")) {
+		err_set(e, E_INPUT, NULL, "row %zu: account [%s] (%s) refuses "
+		    "mail without a To: header; add To: to the template",
+		    rw->row, run->a->name, run->a->prov->name);
+		job_where(&s->j, rw, e);
+		return -1;
+	}
+	if (run->a->prov->from != PROVIDER_FROM_ANY && !run->warned_from &&
+	    strcasecmp(r->msg.from, run->a->user_addr) != 0) {
+		run->warned_from = true;
+		err_set(&w, E_CONFIG, s->j.p->template, "From <%s> is not the "
+		    "address of account [%s] <%s>: %s", r->msg.from,
+		    run->a->name, run->a->user_addr,
+		    run->a->prov->from == PROVIDER_FROM_REFUSED ?
+		    "the provider refuses such mail" :
+		    "the provider rewrites From to the account's address");
+		job_diag(&s->j, BATCH_WARNING, &w);
+	}
+	/* Counted last, so a row failing a check is not planned. */
+	if (row_state(s, rw->row) == ROW_TODO)
+		run->planned++;
+	return 0;
+}
+
+/* --- the report ------------------------------------------------------ */
+
+/*
+ * The rate is the true average since the first outcome: n outcomes span
+ * n - 1 gaps.  (Counting from the start made the first mail, a few
+ * milliseconds in, look like thousands a minute.)
+ */
+static void
+progress(struct send *s)
+{
+	uint64_t now = now_ms(), el;
+	struct batch_progress *pr = &s->pr;
+
+	if (pr->done == 1)
+		s->first_ms = now;
+	if (s->p->progress == NULL)
+		return;
+	el = now - s->first_ms;
+	pr->per_min = pr->done > 1 && el > 0 ?
+	    (double)(pr->done - 1) * 60000.0 / (double)el : 0;
+	pr->eta_s = pr->per_min > 0 ?
+	    (double)(pr->total - pr->done) * 60.0 / pr->per_min : 0;
+	s->p->progress(s->p->ui_arg, pr);
+}
+
+/* A line for this row's outcome, for runs off a terminal. */
+static void
+tell_outcome(const struct send *s, const struct report_entry *x)
+{
+	struct batch_outcome o;
+
+	if (s->p->outcome == NULL)
+		return;
+	o.row = x->row;
+	o.recipients = x->recipients;
+	o.status = report_status_name(x->status);
+	o.code = x->smtp_code;
+	o.enhanced = x->enhanced != NULL ? x->enhanced : "";
+	o.account = x->account;
+	s->p->outcome(s->p->ui_arg, &o);
+}
+
+/*
+ * One report line (the single writer); final: the row's outcome for
+ * this run (not an in-flight mark, nor a deferral still to be retried),
+ * which moves the progress line.
+ */
+static int
+record(struct slot *sl, const struct report_entry *x0, bool final,
+    struct err *e)
+{
+	struct run *run = sl->run;
+	struct send *s = run->s;
+	struct report_entry x = *x0;
+	int rc;
+
+	x.row = sl->rw.row;
+	x.recipients = buf_str(&sl->r.rcpts);
+	x.provider = run->a->prov->name;
+	x.account = run->a->name;
+	x.message_id = sl->r.msg.msgid;
+	x.time = time(NULL);
+	pthread_mutex_lock(&s->lock);
+	rc = s->rep != NULL ? report_append(s->rep, &x, e) : 0;  /* --test-to */
+	if (final) {
+		s->pr.done++;
+		if (x.status == REPORT_SENT)
+			s->pr.sent++;
+		else if (x.status == REPORT_UNKNOWN)
+			s->pr.unknown++;
+		else
+			s->pr.failed++;
+		progress(s);
+		tell_outcome(s, &x);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* --- one account's thread -------------------------------------------- */
+
+static void
+smtp_params_for(const struct run *run, const struct batch_params *p,
+    struct smtp_params *sp)
+{
+	const struct account *a = run->a;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->host = a->host;
+	sp->port = a->port;
+	sp->implicit_tls = a->tls == PROVIDER_TLS;
+	sp->ca_file = a->ca_file;
+	sp->helo = a->helo;
+	sp->auth = a->auth;
+	sp->user = a->user;
+	sp->secret = buf_str(&run->secret);
+	sp->connect_ms = a->connect_ms;
+	sp->cmd_ms = a->cmd_ms;
+	sp->data_ms = a->data_ms;
+	sp->trace = p->trace;
+	sp->trace_tag = a->name;
+}
+
+/* Stop the account for the rest of the run; its rows become skipped. */
+static void
+stop_account(struct run *run, const struct err *why, const char *hint)
+{
+	run->stopped = true;
+	run->stop = *why;
+	if (hint != NULL) {
+		size_t n = strlen(run->stop.msg);
+
+		snprintf(run->stop.msg + n, sizeof(run->stop.msg) - n,
+		    "; %s", hint);
+	}
+	job_diag(&run->s->j, BATCH_ERROR, &run->stop);
+}
+
+/* Open a session, retrying network trouble with backoff. */
+static int
+connect_run(struct run *run)
+{
+	struct smtp_params sp;
+	struct smtp_reply last;
+	struct err e;
+	unsigned k;
+
+	smtp_params_for(run, run->s->p, &sp);
+	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
+		if (k > 0)
+			nap(run->s, (uint64_t)SEND_BACKOFF_MS << (k - 1));
+		memset(&last, 0, sizeof(last));
+		if (smtp_open(&run->smtp, &sp, &last, &e) == 0) {
+			run->in_session = 0;
+			return 0;
+		}
+		err_where(&e, "[%s] %s:%s", run->a->name, run->a->host,
+		    run->a->port);
+		if (e.kind == E_AUTH) {
+			stop_account(run, &e, run->a->prov->auth_hint);
+			return -1;
+		}
+		if (e.kind != E_NET && e.kind != E_TEMP)
+			break;
+		job_diag(&run->s->j, BATCH_WARNING, &e);
+	}
+	stop_account(run, &e, NULL);
+	return -1;
+}
+
+static int
+ensure_session(struct run *run)
+{
+	unsigned cap = run->a->max_per_session;
+
+	if (run->smtp != NULL && cap != 0 && run->in_session >= cap) {
+		smtp_close(run->smtp);
+		run->smtp = NULL;
+	}
+	if (run->smtp == NULL)
+		return connect_run(run);
+	return 0;
+}
+
+static void
+drop_session(struct run *run)
+{
+	smtp_close(run->smtp);
+	run->smtp = NULL;
+}
+
+/* Called just before the final ".": the row is in flight, durably. */
+static int
+mark_inflight(void *arg)
+{
+	struct slot *sl = arg;
+	struct report_entry x;
+	struct err e;
+
+	memset(&x, 0, sizeof(x));
+	x.status = REPORT_UNKNOWN;
+	x.stage = "EOM";
+	x.attempts = sl->attempt;
+	x.reply = "in flight: the end of the message was sent, no reply "
+	    "was recorded; it may or may not have been accepted";
+	if (record(sl, &x, false, &e) == -1) {
+		job_diag(&sl->run->s->j, BATCH_ERROR, &e);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+defer(struct run *run, size_t row)
+{
+	if (run->nretry == run->sizeretry) {
+		run->sizeretry = run->sizeretry ? 2 * run->sizeretry : 16;
+		run->retry = xreallocarray(run->retry, run->sizeretry,
+		    sizeof(*run->retry));
+	}
+	run->retry[run->nretry++] = row;
+}
+
+static void
+outcome_entry(const struct smtp_outcome *o, struct report_entry *x,
+    char *reply, size_t size)
+{
+	memset(x, 0, sizeof(*x));
+	x->smtp_code = o->reply.code;
+	x->enhanced = o->reply.enh;
+	x->stage = smtp_stage_name(o->stage);
+	if (o->nrcpt_bad > 0 && o->accepted)
+		snprintf(reply, size, "%s; refused: %s", o->reply.text,
+		    o->refused);
+	else if (o->nrcpt_bad > 1)	/* each refusal with its address */
+		snprintf(reply, size, "%s", o->refused);
+	else
+		snprintf(reply, size, "%s", o->reply.text);
+	x->reply = reply;
+}
+
+/* The account's quota is used up: stop it, the rest wait for tomorrow. */
+static void
+stop_for_quota(struct run *run, const struct smtp_reply *rp)
+{
+	struct err q;
+
+	err_set(&q, E_TEMP, NULL, "[%s] the provider says the sending quota "
+	    "is used up (%d %s %s): stopping this account", run->a->name,
+	    rp->code, rp->enh, rp->text);
+	stop_account(run, &q, "resume tomorrow with --resume");
+}
+
+/*
+ * Record what the server said of a message the session survived.  What
+ * a refusal means (the row's, the account's quota, a full mailbox) is
+ * the provider table's call (provider_classify), by stage and code.
+ */
+static int
+judge(struct slot *sl, const struct smtp_outcome *o, struct err *e)
+{
+	char reply[2 * SMTP_REPLY_MAX + 16];
+	struct run *run = sl->run;
+	struct report_entry x;
+	enum provider_class cls = PROVIDER_REPLY_ROW;
+	bool temp = o->reply.code >= 400 && o->reply.code < 500;
+	bool final = true;
+
+	outcome_entry(o, &x, reply, sizeof(reply));
+	x.attempts = sl->attempt;
+	if (!o->accepted)
+		cls = provider_classify(run->a->prov, o->stage, o->reply.enh,
+		    o->reply.text);
+	if (o->accepted) {
+		x.status = REPORT_SENT;
+		run->sent++;
+	} else if (cls == PROVIDER_REPLY_QUOTA) {
+		/* Not the recipient's fault: the row waits for tomorrow. */
+		x.status = REPORT_DEFERRED;
+		run->deferred++;
+	} else if (temp && run->round < SEND_ROUNDS &&
+	    cls == PROVIDER_REPLY_ROW) {
+		x.status = REPORT_DEFERRED;
+		final = false;
+		defer(run, sl->rw.row);
+	} else {
+		/* A full mailbox or too many recipients: retrying in a few
+		   seconds would not help; --resume later may. */
+		x.status = temp ? REPORT_DEFERRED : REPORT_FAILED;
+		if (temp)
+			run->deferred++;
+		else
+			run->failed++;
+	}
+	if (record(sl, &x, final, e) == -1)
+		return -1;
+	if (cls == PROVIDER_REPLY_QUOTA)
+		stop_for_quota(run, &o->reply);
+	return 0;
+}
+
+/* Record a row not sent because the account stopped. */
+static int
+skip_row(struct slot *sl, struct err *e)
+{
+	struct report_entry x;
+	char reply[ERR_MSG_MAX + 16];
+
+	memset(&x, 0, sizeof(x));
+	snprintf(reply, sizeof(reply), "not sent: %s", sl->run->stop.msg);
+	x.status = REPORT_SKIPPED;
+	x.reply = reply;
+	x.attempts = sl->attempt;
+	sl->run->skipped++;
+	return record(sl, &x, true, e);
+}
+
+/* The session broke: "." in flight means unknown, else try again. */
+static int
+broken(struct slot *sl, const struct smtp_outcome *o, const struct err *why,
+    struct err *e)
+{
+	struct report_entry x;
+	char reply[ERR_MSG_MAX + 128];
+
+	drop_session(sl->run);
+	if (!o->unknown)
+		return 1;	/* nothing delivered: the caller retries */
+	memset(&x, 0, sizeof(x));
+	snprintf(reply, sizeof(reply), "no reply after the end of the "
+	    "message (%s): it may or may not have been accepted; not resent",
+	    why->msg);
+	x.status = REPORT_UNKNOWN;
+	x.stage = "EOM";
+	x.reply = reply;
+	x.attempts = sl->attempt;
+	sl->run->unknown++;
+	return record(sl, &x, true, e);
+}
+
+static struct slot *
+slot_new(struct run *run, size_t ncols)
+{
+	struct slot *sl = xcalloc(1, sizeof(*sl));
+
+	sl->run = run;
+	job_row_init(&sl->r);
+	buf_init(&sl->text, (size_t)ROSTER_COLS_MAX * ROSTER_FIELD_MAX);
+	sl->offs = xcalloc(ncols ? ncols : 1, sizeof(*sl->offs));
+	sl->lens = xcalloc(ncols ? ncols : 1, sizeof(*sl->lens));
+	sl->fields = xcalloc(ncols ? ncols : 1, sizeof(*sl->fields));
+	return sl;
+}
+
+static void
+slot_free(struct slot *sl)
+{
+	if (sl == NULL)
+		return;
+	job_row_fini(&sl->r);
+	buf_fini(&sl->text);
+	free(sl->offs);
+	free(sl->lens);
+	free(sl->fields);
+	free(sl);
+}
+
+/* Keep a copy of rw: the roster reader's buffers move on. */
+static void
+slot_copy(struct slot *sl, const struct roster_row *rw)
+{
+	size_t i;
+
+	buf_reset(&sl->text);
+	for (i = 0; i < rw->nfields; i++) {
+		sl->offs[i] = sl->text.len;
+		sl->lens[i] = rw->lens[i];
+		buf_add(&sl->text, rw->fields[i], rw->lens[i]);
+		buf_addc(&sl->text, '\0');
+	}
+	for (i = 0; i < rw->nfields; i++)
+		sl->fields[i] = sl->text.data + sl->offs[i];
+	sl->rw = *rw;
+	sl->rw.fields = sl->fields;
+	sl->rw.lens = sl->lens;
+}
+
+/* Build the message; 8bit unless the open session lacks 8BITMIME. */
+static int
+slot_build(struct slot *sl, struct err *e)
+{
+	struct run *run = sl->run;
+	struct job_build_opts bo = { time(NULL), true, account_from(run->a),
+	    NULL };
+	struct message *msg = &sl->r.msg;
+	const char *test_to = run->s->test_to;
+	size_t i;
+
+	if (run->smtp != NULL)
+		bo.allow_8bit = smtp_has(run->smtp, "8BITMIME");
+	if (test_to[0] != '\0')
+		bo.subject_prefix = TEST_PREFIX;
+	if (job_build(&run->s->j, &sl->r, &sl->rw, &bo, e) == -1)
+		return -1;
+	for (i = 0; i < msg->nrcpt && i < MESSAGE_RCPT_MAX; i++)
+		sl->rcpt[i] = message_rcpt(msg, i);
+	memset(&sl->m, 0, sizeof(sl->m));
+	sl->m.from = run->a->envelope;
+	sl->m.rcpt = sl->rcpt;
+	sl->m.nrcpt = msg->nrcpt;
+	if (test_to[0] != '\0') {	/* the envelope: nobody else, ever */
+		sl->rcpt[0] = test_to;
+		sl->m.nrcpt = 1;
+	}
+	sl->m.data = msg->text.data;
+	sl->m.len = msg->text.len;
+	sl->m.eightbit = msg->eightbit;
+	sl->m.smtputf8 = msg->utf8_addr;
+	sl->m.before_eom = mark_inflight;
+	sl->m.arg = sl;
+	return 0;
+}
+
+/* Wait for the account's pace; false if a stop was asked meanwhile. */
+static bool
+pace(struct run *run)
+{
+	uint64_t wait = ratelimit_wait(&run->rl, now_ms());
+
+	if (!nap(run->s, wait))
+		return false;
+	ratelimit_take(&run->rl, now_ms());
+	return true;
+}
+
+/*
+ * May next's envelope go out behind cur's final dot (RFC 2920 §3.1)?
+ * Only when the pace is fast (the server waits in DATA state until
+ * next's content comes: RFC 5321 §4.5.3.2 gives it minutes, not
+ * hours), next needs no re-encoding, and the session will carry it.
+ */
+static bool
+can_chain(const struct run *run, const struct slot *next)
+{
+	unsigned cap = run->a->max_per_session;
+
+	if (next == NULL || !run->chain || run->stopped || stopping(run->s) ||
+	    !smtp_has(run->smtp, "PIPELINING"))
+		return false;
+	if (next->m.eightbit && !smtp_has(run->smtp, "8BITMIME"))
+		return false;
+	return cap == 0 || run->in_session + 1 < cap;
+}
+
+/* Send cur once over the open session; -2: it could not be built. */
+static int
+try_once(struct slot *cur, struct slot *next, struct smtp_outcome *o,
+    struct err *why)
+{
+	struct run *run = cur->run;
+
+	/* Built 8bit before the session said it lacks 8BITMIME. */
+	if (cur->m.eightbit && !smtp_has(run->smtp, "8BITMIME") &&
+	    !smtp_owes(run->smtp) && slot_build(cur, why) == -1)
+		return -2;
+	memset(o, 0, sizeof(*o));
+	run->in_session++;
+	if (run->s->attempts[cur->rw.row] < UCHAR_MAX)
+		run->s->attempts[cur->rw.row]++;
+	cur->attempt = run->s->attempts[cur->rw.row];
+	return smtp_send_next(run->smtp, &cur->m,
+	    can_chain(run, next) ? &next->m : NULL, o, why);
+}
+
+/* A 421 that closed the session and says the day's quota is used up. */
+static bool
+is_quota_421(const struct run *run, const struct smtp_outcome *o)
+{
+	return o->reply.code == 421 && provider_classify(run->a->prov,
+	    o->stage, o->reply.enh, o->reply.text) == PROVIDER_REPLY_QUOTA;
+}
+
+/* Deliver one row: sessions, retries of a broken session, verdict. */
+static int
+deliver(struct slot *cur, struct slot *next, struct err *e)
+{
+	struct run *run = cur->run;
+	struct smtp_outcome o;
+	struct err why;
+	size_t row = cur->rw.row;
+	unsigned k;
+	bool owed;
+	int rc;
+
+	cur->attempt = run->s->attempts[row];
+	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
+		/* Interrupted: the row stays untried (no line), unless
+		   its envelope already went out behind the last dot:
+		   then it is the message in flight, and it finishes. */
+		owed = run->smtp != NULL && smtp_owes(run->smtp);
+		if (stopping(run->s) && !owed)
+			return 0;
+		if (run->stopped || ensure_session(run) == -1)
+			return skip_row(cur, e);
+		if (!pace(run) && !owed)
+			return 0;
+		rc = try_once(cur, next, &o, &why);
+		if (rc == 0)
+			return judge(cur, &o, e);
+		if (rc == -2 || why.kind == E_INPUT || why.kind == E_INTERNAL) {
+			*e = why;	/* a bug: validation passed */
+			return -1;
+		}
+		rc = broken(cur, &o, &why, e);
+		if (rc != 1)
+			return rc;
+		if (is_quota_421(run, &o))	/* closed for the day */
+			return judge(cur, &o, e);
+		job_diag(&run->s->j, BATCH_WARNING, &why);
+	}
+	stop_account(run, &why, NULL);
+	return skip_row(cur, e);
+}
+
+/* Is row rw this run's, in this round? */
+static bool
+wanted(struct run *run, const size_t *rows, size_t nrows, size_t *next,
+    const struct roster_row *rw)
+{
+	if (rows == NULL)
+		return row_state(run->s, rw->row) == ROW_TODO;
+	while (*next < nrows && rows[*next] < rw->row)
+		(*next)++;
+	return *next < nrows && rows[*next] == rw->row;
+}
+
+/* Where a pass over the roster stands. */
+struct cursor {
+	const size_t	*rows;		/* the rows of this round, or NULL */
+	size_t		 nrows;
+	size_t		 next;		/* index into rows */
+	size_t		 seen;		/* roster rows read */
+};
+
+/* Read on to this account's next row and build it into sl: 1, 0, -1. */
+static int
+next_mine(struct run *run, struct cursor *c, struct slot *sl, struct err *e)
+{
+	struct roster_row rw;
+	size_t idx;
+	int n;
+
+	while (c->seen < run->s->j.rows) {
+		n = roster_next(run->rd, &rw, e);
+		if (n == -2) {	/* a bad record --skip-invalid left out */
+			c->seen++;
+			continue;
+		}
+		if (n <= 0)
+			return n == 0 ? 0 : -1;
+		c->seen++;
+		if (!wanted(run, c->rows, c->nrows, &c->next, &rw))
+			continue;
+		slot_copy(sl, &rw);
+		if (job_headers(&run->s->j, &sl->r, &sl->rw, e) == -1 ||
+		    route_row(run->s, &sl->r, &sl->rw, &idx, e) == -1)
+			return -1;
+		if (idx == run->idx)
+			return slot_build(sl, e) == -1 ? -1 : 1;
+	}
+	return 0;
+}
+
+/*
+ * One pass over the roster for this account (rows == NULL: all), one
+ * row ahead, so the next row's envelope can ride behind this one's dot.
+ */
+static int
+pass(struct run *run, const size_t *rows, size_t nrows, struct err *e)
+{
+	struct cursor c = { rows, nrows, 0, 0 };
+	struct slot *cur = run->slot[0], *next = run->slot[1], *t;
+	bool have = false;
+	int n;
+
+	if (roster_rewind(run->rd, e) == -1)
+		return -1;
+	while (!stopping(run->s) && (n = next_mine(run, &c, next, e)) == 1) {
+		if (have && deliver(cur, next, e) == -1)
+			return -1;
+		t = cur;
+		cur = next;
+		next = t;
+		have = true;
+	}
+	if (n == -1)
+		return -1;
+	return have ? deliver(cur, NULL, e) : 0;
+}
+
+/* Later rounds: the deferred rows, after an exponential backoff. */
+static int
+retry_rounds(struct run *run, struct err *e)
+{
+	size_t *rows, n;
+
+	while (run->nretry > 0 && run->round < SEND_ROUNDS) {
+		rows = run->retry;
+		n = run->nretry;
+		run->retry = NULL;
+		run->nretry = run->sizeretry = 0;
+		if (!run->stopped && !nap(run->s,
+		    (uint64_t)SEND_BACKOFF_MS << (run->round - 1))) {
+			run->retry = rows;	/* interrupted: still deferred */
+			run->nretry = run->sizeretry = n;
+			return 0;
+		}
+		run->round++;
+		if (pass(run, rows, n, e) == -1) {
+			free(rows);
+			return -1;
+		}
+		free(rows);
+	}
+	return 0;
+}
+
+static void *
+run_thread(void *arg)
+{
+	struct run *run = arg;
+	struct err e;
+
+	run->round = 1;
+	if (pass(run, NULL, 0, &e) == -1 || retry_rounds(run, &e) == -1) {
+		err_where(&e, "[%s]", run->a->name);
+		stop_account(run, &e, NULL);
+	}
+	if (run->smtp != NULL)
+		drop_session(run);
+	return NULL;
+}
+
+/* --- the batch ------------------------------------------------------- */
+
+static int
+find_column(const struct roster *r, const char *name)
+{
+	const char *const *cols = roster_cols(r);
+	size_t i;
+
+	for (i = 0; i < roster_ncols(r); i++)
+		if (strcmp(cols[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+setup(struct send *s, struct err *e)
+{
+	size_t i;
+
+	if (config_load(&s->cfg, s->p->config, e) == -1)
+		return -1;
+	if (s->p->rate != NULL &&
+	    config_parse_rate(s->p->rate, &s->rate_n, &s->rate_ms, e) == -1) {
+		e->kind = E_USAGE;
+		return -1;
+	}
+	if (job_open(&s->j, e) == -1)
+		return -1;
+	if (s->p->resume && load_resume(s, e) == -1)
+		return -1;
+	if (!s->p->resume && s->p->report != NULL && s->p->test_to == NULL &&
+	    check_fresh(s->p->report, e) == -1)
+		return -1;
+	s->provider_col = find_column(s->j.roster, "provider");
+	s->nruns = s->cfg->nacct;
+	s->runs = xcalloc(s->nruns, sizeof(*s->runs));
+	for (i = 0; i < s->nruns; i++) {
+		struct run *run = &s->runs[i];
+
+		run->s = s;
+		run->a = &s->cfg->acct[i];
+		run->idx = i;
+		buf_init(&run->secret, SECRET_MAX);
+		run->slot[0] = slot_new(run, roster_ncols(s->j.roster));
+		run->slot[1] = slot_new(run, roster_ncols(s->j.roster));
+	}
+	return 0;
+}
+
+/* Every password of an account with mail, before anything is sent. */
+static int
+fetch_secrets(struct send *s, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < s->nruns; i++) {
+		struct run *run = &s->runs[i];
+
+		if (run->planned == 0 || run->a->auth == SMTP_AUTH_NONE)
+			continue;
+		if (config_secret(run->a, &run->secret, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+rate_of(const struct send *s, const struct account *a, unsigned *n,
+    unsigned *ms)
+{
+	*n = s->rate_n ? s->rate_n : a->rate_n;
+	*ms = s->rate_n ? s->rate_ms : a->rate_ms;
+}
+
+static void
+fmt_duration(double sec, char *out, size_t size)
+{
+	unsigned long t = (unsigned long)(sec + 0.5);
+
+	if (t >= 3600)
+		snprintf(out, size, "%luh%02lum", t / 3600, t / 60 % 60);
+	else if (t >= 60)
+		snprintf(out, size, "%lum%02lus", t / 60, t % 60);
+	else
+		snprintf(out, size, "%lus", t);
+}
+
+/* Keep a warning to repeat in the plan, right above the question. */
+static void
+plan_warn(struct send *s, const struct err *w)
+{
+	if (s->nwarn < PLAN_WARNINGS_MAX)
+		s->warn[s->nwarn++] = *w;
+}
+
+/* Every diagnostic goes to the caller's diag; warnings are kept too. */
+static void
+keep_diag(void *arg, enum batch_level level, const struct err *e)
+{
+	struct send *s = arg;
+
+	if (s->user->diag != NULL)
+		s->user->diag(s->user->diag_arg, level, e);
+	if (level == BATCH_WARNING && !s->sending)
+		plan_warn(s, e);
+}
+
+static void
+plan_account(struct send *s, const struct run *run, double *longest)
+{
+	FILE *f = s->p->show;
+	const struct account *a = run->a;
+	unsigned n, ms;
+	double sec;
+	char dur[32];
+
+	rate_of(s, a, &n, &ms);
+	sec = n ? (double)run->planned * ms / n / 1000.0 : 0;
+	if (sec > *longest)
+		*longest = sec;
+	fmt_duration(sec, dur, sizeof(dur));
+	fprintf(f, "  [%s] %zu mail%s via %s:%s (%s) as %s, ", a->name,
+	    run->planned, run->planned == 1 ? "" : "s", a->host, a->port,
+	    a->prov->name, a->from_addr);
+	if (n)
+		fprintf(f, "%u per %u s: about %s\n", n, ms / 1000, dur);
+	else
+		fprintf(f, "no rate limit\n");
+	if (a->prov->daily_quota && run->planned > a->prov->daily_quota) {
+		struct err w;
+
+		err_set(&w, E_CONFIG, NULL, "[%s] %zu mails is more than %s's "
+		    "daily quota of about %u: the rest will be refused; send "
+		    "the rest tomorrow with --resume", a->name, run->planned,
+		    a->prov->name, a->prov->daily_quota);
+		plan_warn(s, &w);
+	}
+}
+
+/* The warnings again, so they are on screen when the user answers. */
+static void
+plan_warnings(const struct send *s, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < s->nwarn; i++) {
+		const struct err *w = &s->warn[i];
+
+		fprintf(f, "  warning: %s%s%s\n", w->where,
+		    w->where[0] != '\0' ? ": " : "", w->msg);
+	}
+}
+
+static void
+plan_head(const struct send *s, size_t total)
+{
+	FILE *f = s->p->show;
+
+	if (s->test_to[0] != '\0')
+		fprintf(f, "About to send %zu TEST mail%s, the message%s of the "
+		    "first %zu row%s, only to <%s> (Subject prefixed %s; no "
+		    "student gets anything, no report is written):\n", total,
+		    total == 1 ? "" : "s", total == 1 ? "" : "s", s->j.rows,
+		    s->j.rows == 1 ? "" : "s", s->test_to, TEST_PREFIX);
+	else
+		fprintf(f, "About to send %zu mail%s (%zu row%s%s):\n", total,
+		    total == 1 ? "" : "s", s->j.rows, s->j.rows == 1 ? "" : "s",
+		    s->p->resume ? ", resuming" : "");
+	if (s->j.nbad > 0)
+		fprintf(f, "  %zu row%s with errors will be skipped "
+		    "(--skip-invalid) and recorded as skipped\n", s->j.nbad,
+		    s->j.nbad == 1 ? "" : "s");
+}
+
+/* Show what is about to happen; 0 to go on. */
+static int
+plan(struct send *s, struct err *e)
+{
+	FILE *f = s->p->show;
+	double longest = 0;
+	char dur[32];
+	size_t i, total = 0;
+	int answer;
+
+	for (i = 0; i < s->nruns; i++)
+		total += s->runs[i].planned;
+	s->pr.total = total;
+	if (stopping(s)) {
+		err_set(e, E_USAGE, NULL, "interrupted: nothing was sent");
+		return -1;
+	}
+	if (f != NULL) {
+		plan_head(s, total);
+		for (i = 0; i < s->nruns; i++)
+			if (s->runs[i].planned > 0)
+				plan_account(s, &s->runs[i], &longest);
+		fmt_duration(longest, dur, sizeof(dur));
+		fprintf(f, "  estimated duration: %s; report: %s\n", dur,
+		    s->report_path);
+		plan_warnings(s, f);
+		fflush(f);
+	}
+	if (total == 0 || s->p->yes)
+		return 0;
+	answer = s->p->confirm ? s->p->confirm(s->p->ui_arg,
+	    "Send these mails now?") : -1;
+	if (answer == 1)
+		return 0;
+	if (answer == 0)
+		err_set(e, E_USAGE, NULL, "not confirmed: nothing was sent");
+	else
+		err_set(e, E_USAGE, NULL, "not on a terminal: pass --yes to "
+		    "send without confirmation (nothing was sent)");
+	return -1;
+}
+
+static void
+show_first(struct send *s)
+{
+	struct roster_row rw;
+	struct job_build_opts o = { time(NULL), true, NULL, NULL };
+	struct err e;
+	struct job_row r;
+	size_t idx;
+
+	if (s->p->show == NULL)
+		return;
+	if (s->test_to[0] != '\0')
+		o.subject_prefix = TEST_PREFIX;
+	job_row_init(&r);
+	while (roster_next(s->j.roster, &rw, &e) == 1) {
+		if (row_state(s, rw.row) != ROW_TODO)
+			continue;
+		if (job_headers(&s->j, &r, &rw, &e) == 0 &&
+		    route_row(s, &r, &rw, &idx, &e) == 0) {
+			o.from_default = account_from(&s->cfg->acct[idx]);
+			if (job_build(&s->j, &r, &rw, &o, &e) == 0)
+				job_show(s->p->show, &s->j, &r, &rw);
+		}
+		break;
+	}
+	job_row_fini(&r);
+	roster_rewind(s->j.roster, &e);
+}
+
+static int
+report_name(struct send *s, struct err *e)
+{
+	char stamp[32];
+	struct tm tm;
+
+	if (s->test_to[0] != '\0') {	/* no report at all */
+		snprintf(s->report_path, sizeof(s->report_path), "(none)");
+		return 0;
+	}
+	if (s->p->report != NULL) {
+		snprintf(s->report_path, sizeof(s->report_path), "%s",
+		    s->p->report);
+		return 0;
+	}
+	localtime_r(&s->j.now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(s->report_path, sizeof(s->report_path),
+	    "out/report-%s.csv", stamp);
+	return outbox_mkdirs("out", e);
+}
+
+/*
+ * The account threads block SIGINT and SIGTERM, so the caller's handler
+ * runs in this thread (waiting in pthread_join) and no SMTP wait of
+ * theirs is cut short: they see the stop flag between messages.
+ */
+static int	spawn(struct send *, struct err *);
+
+static int
+start_threads(struct send *s, struct err *e)
+{
+	sigset_t block, old;
+	int rc;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	rc = spawn(s, e);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static int
+spawn(struct send *s, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < s->nruns; i++) {
+		struct run *run = &s->runs[i];
+		unsigned n, ms;
+
+		if (run->planned == 0)
+			continue;
+		rate_of(s, run->a, &n, &ms);
+		ratelimit_init(&run->rl, n, ms);
+		run->chain = n == 0 || ms / n < SEND_CHAIN_GAP_MS;
+		if (job_reader(&s->j, &run->rd, e) == -1)
+			return -1;
+		if (pthread_create(&run->tid, NULL, run_thread, run) != 0) {
+			err_set(e, E_OS, NULL, "cannot start a thread");
+			return -1;
+		}
+		run->started = true;
+	}
+	return 0;
+}
+
+static void
+join_threads(struct send *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nruns; i++)
+		if (s->runs[i].started)
+			pthread_join(s->runs[i].tid, NULL);
+}
+
+/* Rows whose fate is unknown, for the user to decide. */
+static int
+list_unknown(void *arg, const struct report_line *l)
+{
+	struct send *s = arg;
+
+	(void)s;
+	if (l->e.status == REPORT_UNKNOWN && s->p->show != NULL &&
+	    s->unknown_listed++ < 50)
+		fprintf(s->p->show, "  row %zu %s: %s\n", l->e.row,
+		    l->e.recipients, l->e.reply);
+	return 0;
+}
+
+/* What the run did, added up over the accounts and the resumed run. */
+struct tally {
+	size_t		sent, failed, later, unknown, earlier;
+	size_t		untried;	/* planned, never tried (interrupted) */
+	enum err_kind	stop;		/* the worst reason an account stopped */
+};
+
+static void
+add_up(const struct send *s, struct tally *t)
+{
+	size_t i, done;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 1; i <= s->j.rows && i < s->nstate; i++) {
+		if (s->state[i] == ROW_UNKNOWN)
+			t->unknown++;	/* from the run this one resumes */
+		else if (s->state[i] == ROW_SENT)
+			t->earlier++;
+	}
+	for (i = 0; i < s->nruns; i++) {
+		const struct run *run = &s->runs[i];
+
+		t->sent += run->sent;
+		t->failed += run->failed;
+		t->later += run->deferred + run->skipped + run->nretry;
+		t->unknown += run->unknown;
+		done = run->sent + run->failed + run->deferred + run->skipped +
+		    run->nretry + run->unknown;
+		t->untried += run->planned > done ? run->planned - done : 0;
+		if (run->stopped && (t->stop == E_NONE ||
+		    run->stop.kind == E_AUTH))
+			t->stop = run->stop.kind;
+	}
+}
+
+static void
+summary(const struct send *s, const struct tally *t)
+{
+	FILE *f = s->p->show;
+
+	if (f == NULL)
+		return;
+	fprintf(f, "sent %zu, failed %zu, deferred or skipped %zu, unknown "
+	    "%zu", t->sent, t->failed, t->later, t->unknown);
+	if (t->untried > 0)
+		fprintf(f, ", not tried %zu", t->untried);
+	if (t->earlier > 0)
+		fprintf(f, " (and %zu sent by earlier runs)", t->earlier);
+	if (s->j.nbad > 0)
+		fprintf(f, ", skipped as invalid %zu", s->j.nbad);
+	fprintf(f, "; report %s\n", s->report_path);
+	if (t->untried > 0 || t->later > 0) {
+		fprintf(f, "to send the rest: ");
+		review_put_resume(f, s->p->config, s->report_path,
+		    s->p->roster, s->p->template);
+	}
+}
+
+/* The outcome of the whole run as one error kind. */
+static int
+verdict(const struct send *s, struct err *e)
+{
+	const char *rp = s->report_path;
+	struct tally t;
+
+	add_up(s, &t);
+	summary(s, &t);
+	if (stopping(s))
+		err_set(e, E_TEMP, rp, "interrupted: %zu rows not tried%s; "
+		    "the command above sends them (rows sent are never sent "
+		    "again)", t.untried + t.later,
+		    t.unknown ? ", and some unknown" : "");
+	else if (t.stop == E_AUTH || t.stop == E_NET || t.stop == E_TLS ||
+	    t.stop == E_PROTO)
+		err_set(e, t.stop, rp, "an account stopped (see above); its "
+		    "rows were not sent: fix it and run again with --resume "
+		    "-r %s", rp);
+	else if (t.failed > 0)
+		err_set(e, E_PERM, rp, "%zu %s refused permanently: "
+		    "see 'mailmerge report %s'", t.failed, t.failed == 1 ?
+		    "row was" : "rows were", rp);
+	else if (t.later > 0 || t.stop != E_NONE)
+		err_set(e, E_TEMP, rp, "%zu row%s deferred or skipped%s: run "
+		    "again with --resume -r %s", t.later, t.later == 1 ? "" :
+		    "s", t.unknown ? ", and some unknown" : "", rp);
+	else if (t.unknown > 0)
+		err_set(e, E_TEMP, rp, "%zu %s unknown (the connection "
+		    "was lost after %s last byte): check the Sent folder; "
+		    "--resume never sends %s again", t.unknown, t.unknown == 1 ?
+		    "row is" : "rows are", t.unknown == 1 ? "its" : "their",
+		    t.unknown == 1 ? "it" : "them");
+	else
+		return 0;
+	return -1;
+}
+
+/* --skip-invalid: each row left out gets its line, with the reason. */
+static int
+record_invalid(struct send *s, struct err *e)
+{
+	struct report_entry x;
+	size_t i;
+
+	for (i = 0; i < s->j.nbad; i++) {
+		memset(&x, 0, sizeof(x));
+		x.row = s->j.bad[i].row;
+		x.status = REPORT_SKIPPED;
+		x.reply = s->j.bad[i].why;
+		x.time = time(NULL);
+		if (report_append(s->rep, &x, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* --test-to: no report; the outcome said plainly. */
+static int
+test_verdict(const struct send *s, struct err *e)
+{
+	struct tally t;
+
+	add_up(s, &t);
+	if (s->p->show != NULL)
+		fprintf(s->p->show, "test: %zu of %zu mail%s accepted for <%s>;"
+		    " no report was written and nothing counts as sent\n",
+		    t.sent, s->pr.total, s->pr.total == 1 ? "" : "s",
+		    s->test_to);
+	if (t.sent == s->pr.total)
+		return 0;
+	err_set(e, t.stop != E_NONE ? t.stop : t.failed > 0 ? E_PERM :
+	    E_TEMP, NULL, "the test mail was not accepted for <%s> (see "
+	    "above); no student was sent anything", s->test_to);
+	return -1;
+}
+
+static int
+deliver_test(struct send *s, struct err *e)
+{
+	int rc;
+
+	s->start_ms = now_ms();
+	rc = start_threads(s, e);
+	join_threads(s);
+	return rc == 0 ? test_verdict(s, e) : -1;
+}
+
+static int
+deliver_all(struct send *s, struct err *e)
+{
+	struct report_meta meta = { s->j.roster_abs, s->j.roster_sum,
+	    s->j.template_abs, s->j.template_sum };
+	int rc;
+
+	if (s->test_to[0] != '\0')
+		return deliver_test(s, e);
+	if (report_open(&s->rep, s->report_path, &meta, s->p->resume, true,
+	    e) == -1)
+		return -1;
+	if (record_invalid(s, e) == -1) {
+		report_close(s->rep, NULL);
+		s->rep = NULL;
+		return -1;
+	}
+	s->start_ms = now_ms();
+	rc = start_threads(s, e);
+	join_threads(s);
+	if (report_close(s->rep, rc == 0 ? e : NULL) == -1)
+		rc = -1;
+	s->rep = NULL;
+	if (rc == 0 && report_compact(s->report_path, e) == -1)
+		rc = -1;
+	if (rc == 0 && s->p->show != NULL) {
+		struct err ignored;
+
+		s->unknown_listed = 0;
+		report_read(s->report_path, list_unknown, s, &ignored);
+		if (s->unknown_listed > 0)
+			fprintf(s->p->show, "the rows above may or may not "
+			    "have been delivered (no reply after the end of "
+			    "the message): check the Sent folder; resume "
+			    "never resends them\n");
+	}
+	return rc == 0 ? verdict(s, e) : -1;
+}
+
+static void
+teardown(struct send *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nruns; i++) {
+		struct run *run = &s->runs[i];
+
+		buf_wipe(&run->secret);
+		slot_free(run->slot[0]);
+		slot_free(run->slot[1]);
+		roster_free(run->rd);
+		free(run->retry);
+	}
+	free(s->runs);
+	free(s->state);
+	free(s->attempts);
+	config_free(s->cfg);
+	job_fini(&s->j);
+	pthread_mutex_destroy(&s->lock);
+}
+
+int
+batch_send(const struct batch_params *p, struct err *e)
+{
+	struct send s;
+	struct job_checks checks;
+	int rc = -1;
+
+	memset(&s, 0, sizeof(s));
+	s.user = p;
+	s.params = *p;
+	s.params.diag = keep_diag;
+	s.params.diag_arg = &s;
+	s.p = &s.params;
+	pthread_mutex_init(&s.lock, NULL);
+	job_init(&s.j, s.p);
+	checks.route = check_route;
+	checks.after = check_quirks;
+	checks.arg = &s;
+	if (parse_test_to(&s, e) == -1 ||
+	    conn_global_init(e) == -1 || setup(&s, e) == -1 ||
+	    job_validate(&s.j, &checks, e) == -1 || state_fit(&s) == -1 ||
+	    fetch_secrets(&s, e) == -1 || report_name(&s, e) == -1)
+		goto out;
+	show_first(&s);
+	if (plan(&s, e) == -1)
+		goto out;
+	s.sending = true;
+	if (stopping(&s)) {
+		err_set(e, E_USAGE, NULL, "interrupted: nothing was sent");
+		goto out;
+	}
+	rc = deliver_all(&s, e);
+out:
+	teardown(&s);
+	return rc;
+}
+
+/* --- check ----------------------------------------------------------- */
+
+static int
+check_account(const struct batch_params *p, const struct account *a,
+    struct err *e)
+{
+	struct run run;
+	struct smtp_params sp;
+	struct smtp_reply last;
+	struct smtp *smtp;
+	struct err note;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	run.a = a;
+	buf_init(&run.secret, SECRET_MAX);
+	if (a->auth != SMTP_AUTH_NONE && config_secret(a, &run.secret, e) == -1)
+		goto out;
+	smtp_params_for(&run, p, &sp);
+	rc = smtp_open(&smtp, &sp, &last, e);
+	if (rc == 0) {
+		err_set(&note, E_NONE, NULL, "[%s] %s:%s: connected, TLS "
+		    "verified, logged in as %s%s%s", a->name, a->host,
+		    a->port, a->user ? a->user : "(no AUTH)",
+		    smtp_has(smtp, "PIPELINING") ? ", PIPELINING" : "",
+		    smtp_has(smtp, "8BITMIME") ? ", 8BITMIME" : "");
+		if (p->diag)
+			p->diag(p->diag_arg, BATCH_NOTE, &note);
+		smtp_close(smtp);
+		buf_wipe(&run.secret);
+		return 0;
+	}
+	err_where(e, "[%s] %s:%s", a->name, a->host, a->port);
+	if (e->kind == E_AUTH && a->prov->auth_hint != NULL) {
+		size_t n = strlen(e->msg);
+
+		snprintf(e->msg + n, sizeof(e->msg) - n, "; %s",
+		    a->prov->auth_hint);
+	}
+out:
+	buf_wipe(&run.secret);
+	return -1;
+}
+
+int
+batch_check(const struct batch_params *p, struct err *e)
+{
+	struct config *cfg;
+	struct err one;
+	size_t i;
+	int rc = 0;
+
+	if (conn_global_init(e) == -1 || config_load(&cfg, p->config, e) == -1) {
+		/* As send says it: check is the first thing a teacher runs. */
+		if (p->diag)
+			p->diag(p->diag_arg, BATCH_ERROR, e);
+		return -1;
+	}
+	for (i = 0; i < cfg->nacct; i++) {
+		if (check_account(p, &cfg->acct[i], &one) == 0)
+			continue;
+		if (p->diag)
+			p->diag(p->diag_arg, BATCH_ERROR, &one);
+		if (rc == 0 || one.kind == E_AUTH)
+			*e = one;
+		rc = -1;
+	}
+	config_free(cfg);
+	return rc;
+}
