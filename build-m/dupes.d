@@ -1,3 +1,0 @@
-build-m/dupes.o: src/run/dupes.c src/run/dupes.h src/base/xalloc.h
-src/run/dupes.h:
-src/base/xalloc.h:

@@ -1,7 +1,0 @@
-build-m/roster.o: src/inputs/roster.c src/base/buf.h src/base/err.h \
- src/inputs/roster.h src/base/utf8.h src/base/xalloc.h
-src/base/buf.h:
-src/base/err.h:
-src/inputs/roster.h:
-src/base/utf8.h:
-src/base/xalloc.h:
