@@ -52,6 +52,7 @@ MODULES = \
 	outbox \
 	provider \
 	ratelimit \
+	relay \
 	report \
 	review \
 	roster \
@@ -60,6 +61,7 @@ MODULES = \
 	sheet \
 	smtp \
 	term \
+	smtpserver \
 	template \
 	utf8 \
 	xalloc
@@ -68,7 +70,8 @@ OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
 UNIT = attach buf codec config deadline dupes html imapconf markdown \
-	message pipeline ratelimit report roster sheet smtp template term utf8
+	message pipeline ratelimit report roster sheet smtp smtpserver \
+	template term utf8
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
 T_dupes = dupes xalloc
@@ -83,6 +86,7 @@ T_report = report roster sheet buf err utf8 xalloc
 T_roster = roster sheet buf err utf8 xalloc
 T_sheet = sheet buf err utf8 xalloc
 T_smtp = smtp conn codec buf err utf8 xalloc
+T_smtpserver = smtpserver buf utf8 xalloc
 T_pipeline = smtp conn codec buf err utf8 xalloc
 T_deadline = smtp conn codec buf err utf8 xalloc
 T_template = template buf err utf8 xalloc

@@ -66,6 +66,7 @@ struct parse {
 	struct account	*a;		/* current section, or NULL */
 	size_t		 key_line[K_N];	/* where a key was set; 0: not */
 	bool		 has_password;	/* a "password =" anywhere */
+	bool		 in_relay;	/* in [relay]: p->a is its creds */
 	struct err	*e;
 };
 
@@ -591,6 +592,128 @@ static const struct key_def keys[K_N] = {
 	[K_IMAP_USER] = { "imap_user", set_imap_user },
 };
 
+/* --- [relay]: what `mailmerge relay` serves, not an account ---------- */
+
+/* max_size: even dot-stuffed, a message fits smtp.c's 128 MiB. */
+#define RELAY_SIZE_MAX	((size_t)60 << 20)
+#define RELAY_CLIENTS_MAX	1000
+#define RELAY_NKEYS		(sizeof(relay_keys) / sizeof(relay_keys[0]) - 1)
+
+static int
+set_relay_listen(struct parse *p, char *v)
+{
+	if (strrchr(v, ':') == NULL)
+		return fail(p, p->line, "bad listen \"%s\": expected "
+		    "ADDR:PORT such as 127.0.0.1:2525 or [::1]:2525", v);
+	p->c->relay.listen = xstrdup(v);
+	return 0;
+}
+
+static int
+set_relay_cert(struct parse *p, char *v)
+{
+	p->c->relay.cert = xstrdup(v);
+	return 0;
+}
+
+static int
+set_relay_key(struct parse *p, char *v)
+{
+	p->c->relay.key = xstrdup(v);
+	return 0;
+}
+
+static int
+set_relay_max_size(struct parse *p, char *v)
+{
+	unsigned n;
+
+	if (parse_uint(v, RELAY_SIZE_MAX >> 10, &n) == -1 || n == 0)
+		return fail(p, p->line, "bad max_size \"%s\": expected a "
+		    "number of KiB from 1 to %zu", v, RELAY_SIZE_MAX >> 10);
+	p->c->relay.max_size = (size_t)n << 10;
+	return 0;
+}
+
+static int
+set_relay_max_clients(struct parse *p, char *v)
+{
+	if (parse_uint(v, RELAY_CLIENTS_MAX, &p->c->relay.max_clients) ==
+	    -1 || p->c->relay.max_clients == 0)
+		return fail(p, p->line, "bad max_clients \"%s\": expected 1 "
+		    "to %d", v, RELAY_CLIENTS_MAX);
+	return 0;
+}
+
+static int
+set_relay_timeout(struct parse *p, char *v)
+{
+	return parse_timeout(p, "timeout", v, &p->c->relay.timeout_ms);
+}
+
+static const struct key_def relay_keys[] = {
+	{ "listen", set_relay_listen },
+	{ "user", set_user },
+	{ "password_env", set_password_env },
+	{ "password_command", set_password_command },
+	{ "cert", set_relay_cert },
+	{ "key", set_relay_key },
+	{ "max_size", set_relay_max_size },
+	{ "max_clients", set_relay_max_clients },
+	{ "timeout", set_relay_timeout },
+	{ NULL, NULL }
+};
+
+/* "[relay]": later keys go to c->relay, p->a points at its creds. */
+static int
+start_relay(struct parse *p)
+{
+	struct config_relay *r = &p->c->relay;
+
+	if (r->present)
+		return fail(p, p->line, "duplicate section [relay] (first on "
+		    "line %zu)", r->line);
+	r->present = true;
+	r->line = p->line;
+	r->creds.name = xstrdup("relay");
+	r->creds.line = p->line;
+	p->a = &r->creds;
+	p->in_relay = true;
+	return 0;
+}
+
+static int
+finish_relay(struct parse *p)
+{
+	struct config_relay *r = &p->c->relay;
+
+	p->a = NULL;
+	p->in_relay = false;
+	memset(p->key_line, 0, sizeof(p->key_line));
+	if ((r->cert == NULL) != (r->key == NULL))
+		return fail(p, r->line, "[relay] needs both cert = and key = "
+		    "(or neither)");
+	if ((r->creds.user == NULL) !=
+	    (r->creds.secret_src == SECRETS_PROMPT))
+		return fail(p, r->line, "[relay] needs both user = and "
+		    "password_env = (or password_command =), or neither");
+	return 0;
+}
+
+static const struct key_def *
+find_key(const struct parse *p, const char *k, size_t *idx)
+{
+	const struct key_def *t = p->in_relay ? relay_keys : keys;
+	size_t i, n = p->in_relay ? RELAY_NKEYS : K_N;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(t[i].name, k) == 0) {
+			*idx = i;
+			return &t[i];
+		}
+	return NULL;
+}
+
 static bool
 is_set(const struct parse *p, enum key k)
 {
@@ -690,6 +813,8 @@ finish_section(struct parse *p)
 {
 	struct account *a = p->a;
 
+	if (p->in_relay)
+		return finish_relay(p);
 	if (a == NULL)
 		return 0;
 	if (a->prov == NULL)
@@ -752,6 +877,8 @@ parse_section(struct parse *p, char *s)
 		    "letters, digits, - _ or .", s);
 	if (finish_section(p) == -1)
 		return -1;
+	if (strcasecmp(s, "relay") == 0)
+		return start_relay(p);
 	for (i = 0; i < p->c->nacct; i++)
 		if (strcasecmp(p->c->acct[i].name, s) == 0)
 			return fail(p, p->line, "duplicate section [%s] "
@@ -837,9 +964,12 @@ unknown_key(struct parse *p, const char *k)
 	char list[ERR_MSG_MAX / 2];
 	size_t i, n = 0;
 
-	for (i = 0; i < K_N && n < sizeof(list); i++)
+	const struct key_def *t = p->in_relay ? relay_keys : keys;
+	size_t nk = p->in_relay ? RELAY_NKEYS : K_N;
+
+	for (i = 0; i < nk && n < sizeof(list); i++)
 		n += snprintf(list + n, sizeof(list) - n, "%s%s",
-		    i ? " " : "", keys[i].name);
+		    i ? " " : "", t[i].name);
 	return fail(p, p->line, "unknown key \"%s\" in [%s]; valid keys: %s",
 	    k, p->a->name, list);
 }
@@ -848,6 +978,7 @@ unknown_key(struct parse *p, const char *k)
 static int
 parse_pair(struct parse *p, char *s)
 {
+	const struct key_def *kd;
 	char *eq = strchr(s, '='), *v;
 	size_t k;
 
@@ -858,20 +989,19 @@ parse_pair(struct parse *p, char *s)
 	if (p->a == NULL)
 		return fail(p, p->line, "key \"%s\" outside any section: put "
 		    "it under an [account] section such as [gmail]", s);
-	for (k = 0; k < K_N && strcasecmp(keys[k].name, s) != 0; k++)
-		continue;
-	if (k == K_N)
+	kd = find_key(p, s, &k);
+	if (kd == NULL)
 		return unknown_key(p, s);
 	if (p->key_line[k] != 0)
 		return fail(p, p->line, "duplicate key \"%s\" in [%s] (first "
-		    "on line %zu)", keys[k].name, p->a->name, p->key_line[k]);
+		    "on line %zu)", kd->name, p->a->name, p->key_line[k]);
 	v = eq + 1 + strspn(eq + 1, " \t");
 	if (parse_value(p, v) == -1)
 		return -1;
 	if (*v == '\0')
-		return fail(p, p->line, "%s needs a value", keys[k].name);
+		return fail(p, p->line, "%s needs a value", kd->name);
 	p->key_line[k] = p->line;
-	return keys[k].set(p, v);
+	return kd->set(p, v);
 }
 
 /* Valid UTF-8 with no control characters but tab. */
@@ -1112,6 +1242,10 @@ config_free(struct config *c)
 	for (i = 0; i < c->nacct; i++)
 		free_account(&c->acct[i]);
 	free(c->acct);
+	free_account(&c->relay.creds);
+	free(c->relay.listen);
+	free(c->relay.cert);
+	free(c->relay.key);
 	free(c->path);
 	free(c);
 }

@@ -59,10 +59,30 @@ struct account {
 	char		*secret_arg;	/* the env name / command / password */
 };
 
+/*
+ * The [relay] section, for `mailmerge relay` (not an account): keys
+ * listen user password_env password_command cert key max_size
+ * max_clients, and for tests timeout (a client's command deadline).
+ */
+struct config_relay {
+	bool		 present;	/* the file has a [relay] section */
+	size_t		 line;		/* its line */
+	char		*listen;	/* "ADDR:PORT", or NULL */
+	char		*cert;		/* PEM cert for STARTTLS, or NULL */
+	char		*key;		/* its private key, or NULL */
+	size_t		 max_size;	/* octets of a message; 0: default */
+	unsigned	 max_clients;	/* 0: default */
+	int		 timeout_ms;	/* 0: default */
+	struct account	 creds;		/* name "relay", user, secret_src and
+					   secret_arg: what clients must give
+					   (config_secret() fetches it) */
+};
+
 struct config {
 	char		*path;
 	struct account	*acct;
 	size_t		 nacct;
+	struct config_relay relay;
 };
 
 /*

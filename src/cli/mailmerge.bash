@@ -15,7 +15,7 @@ _mailmerge()
 		esac
 	done
 	if [[ -z $verb ]]; then
-		COMPREPLY=($(compgen -W 'init preview send check report help
+		COMPREPLY=($(compgen -W 'init preview send check report relay help
 		    --help -V --version' -- "$cur"))
 		return
 	fi
@@ -44,8 +44,10 @@ _mailmerge()
 	    -y --yes --test-to --skip-invalid --encoding --delimiter --help' ;;
 	check) opts='-c --config --trace --help' ;;
 	report) opts='--failed-csv --json --html --help' ;;
+	relay) opts='-c --config -r --report --listen --once --trace --help' ;;
 	help)
-		COMPREPLY=($(compgen -W 'init preview send check report' -- "$cur"))
+		COMPREPLY=($(compgen -W 'init preview send check report relay' \
+		    -- "$cur"))
 		return ;;
 	esac
 	if [[ $cur == -* ]]; then

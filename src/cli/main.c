@@ -17,6 +17,7 @@
 #include "err.h"
 #include "i18n.h"
 #include "init.h"
+#include "relay.h"
 #include "review.h"
 #include "term.h"
 
@@ -37,9 +38,10 @@ static int	run_check(int, char **);
 static int	run_report(int, char **);
 static int	run_bounces(int, char **);
 static int	bounces_summary(const struct bounces_result *, bool, char *);
+static int	run_relay(int, char **);
 
 /* The verbs, in the order usage() lists them; the table is at the end. */
-#define NVERBS	6
+#define NVERBS	7
 static const struct verb verbs[NVERBS];
 
 static const char exit_codes[] =
@@ -777,6 +779,68 @@ run_report(int argc, char **argv)
 	return left > 0 ? EX_TEMPFAIL : EX_OK;	/* rows remain: resume */
 }
 
+static const char relay_help[] =
+    "usage: mailmerge relay [-c CONFIG] [-r REPORT] [--listen ADDR:PORT] "
+    "[--once]\n                       [--trace]\n\n"
+    "Serve SMTP to local programs and relay each message through the "
+    "account\nthat routes its recipients (pacing, TLS, AUTH as send); the "
+    "reply to the\nend of data is the provider's.  See README \"Relay\".\n\n"
+    "  -c, --config FILE   the configuration ([relay] and the accounts)\n"
+    "  -r, --report FILE   the journal (default: out/relay-YYYYmmdd.csv)\n"
+    "      --listen A:P    default [relay] listen, else " RELAY_LISTEN_DEFAULT
+    "\n                      ([::1]:2525 for IPv6); not loopback only with\n"
+    "                      cert, key and credentials in [relay]\n"
+    "      --once          serve one connection, then exit\n"
+    "      --trace         both dialogues on stderr (AUTH redacted)\n"
+    "  -h, --help          this help\n\n"
+    "SIGINT or SIGTERM: stop accepting, finish the messages in flight, "
+    "exit 0.\n\n";
+
+static int
+run_relay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "trace", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct relay_params p = { .diag = diag, .stop = &stop_asked };
+	struct err e;
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":c:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			p.config = optarg;
+			break;
+		case 'r':
+			p.report = optarg;
+			break;
+		case 'l':
+			p.listen = optarg;
+			break;
+		case 'o':
+			p.once = true;
+			break;
+		case 'v':
+			p.trace = stderr;
+			break;
+		case 'h':
+			return verb_help("relay");
+		default:
+			return bad_option("relay", c, argv);
+		}
+	}
+	if (argc != optind)
+		return usage_error("relay", "%s", "relay takes no arguments");
+	catch_stop();	/* no SA_RESTART: the accept loop sees the flag */
+	return relay_run(&p, &e) == -1 ? fail(&e) : EX_OK;
+}
+
 
 
 /* mailmerge help [VERB] */
@@ -941,4 +1005,7 @@ static const struct verb verbs[NVERBS] = {
 	{ "bounces", run_bounces,
 	    "read bounces (IMAP, Maildir, mbox) back into the report",
 	    bounces_help },
+	{ "relay", run_relay,
+	    "a local SMTP server relaying through the accounts, paced",
+	    relay_help },
 };

@@ -31,6 +31,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -710,4 +711,224 @@ void
 conn_global_fini(void)
 {
 	gnutls_global_deinit();
+}
+
+/*
+ * --- The server side, for the relay ------------------------------------
+ * A listening socket, accepted connections wrapped in the same struct
+ * conn (so the relay reads and writes through the one capped buffer),
+ * STARTTLS as a server with a certificate and key, and a raw line reader
+ * that keeps the line end: the relay must tell CRLF from a bare LF to
+ * refuse SMTP smuggling, and give a whole command a deadline, not each
+ * read its own timeout (a client sending one octet a second would
+ * otherwise hold a thread for hours).
+ */
+
+struct conn_tls_server {
+	gnutls_certificate_credentials_t cred;
+};
+
+int
+conn_tls_server_load(struct conn_tls_server **tp, const char *cert,
+    const char *key, struct err *e)
+{
+	struct conn_tls_server *t;
+	int r;
+
+	*tp = NULL;
+	t = xcalloc(1, sizeof(*t));
+	r = gnutls_certificate_allocate_credentials(&t->cred);
+	if (r >= 0)
+		r = gnutls_certificate_set_x509_key_file(t->cred, cert, key,
+		    GNUTLS_X509_FMT_PEM);
+	if (r < 0) {
+		err_set(e, E_CONFIG, cert, "cannot load the relay's "
+		    "certificate and key %s: %s", key, gnutls_strerror(r));
+		conn_tls_server_free(t);
+		return -1;
+	}
+	*tp = t;
+	return 0;
+}
+
+void
+conn_tls_server_free(struct conn_tls_server *t)
+{
+	if (t == NULL)
+		return;
+	if (t->cred != NULL)
+		gnutls_certificate_free_credentials(t->cred);
+	free(t);
+}
+
+int
+conn_listen(int *fdp, const char *addr, const char *port, char *bound,
+    size_t size, struct err *e)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char why[CONN_REASON_MAX], host[64], serv[16];
+	int fd = -1, one = 1, r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	r = getaddrinfo(addr, port, &hints, &ai);
+	if (r != 0) {
+		err_set(e, E_USAGE, NULL, "cannot listen on %s port %s: %s",
+		    addr, port, gai_strerror(r));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) == -1 || (ai->ai_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ==
+	    -1) || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, 64) == -1 || fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv,
+	    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		reason(errno, why, sizeof(why));
+		err_set(e, E_NET, NULL, "cannot listen on %s port %s: %s",
+		    addr, port, why);
+		if (fd != -1)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	snprintf(bound, size, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
+	    serv);
+	*fdp = fd;
+	return 0;
+}
+
+int
+conn_accept(int lfd, int wait_ms, struct conn **cp, struct err *e)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char why[CONN_REASON_MAX], host[64] = "?", serv[16] = "?";
+	struct conn *c;
+	int fd, one = 1, r;
+
+	*cp = NULL;
+	r = wait_fd(lfd, POLLIN, wait_ms);
+	if (r == 0 || (r == -1 && errno == EINTR))
+		return 0;
+	fd = r == 1 ? accept(lfd, (struct sockaddr *)&ss, &sl) : -1;
+	if (fd != -1 && (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1)) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd == -1) {
+		if (errno == EAGAIN || errno == EINTR ||
+		    errno == ECONNABORTED)
+			return 0;
+		reason(errno, why, sizeof(why));
+		err_set(e, E_OS, NULL, "accept: %s", why);
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv,
+	    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV);
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->io_ms = 300000;
+	snprintf(c->name, sizeof(c->name), "client %s port %s", host, serv);
+	buf_init(&c->out, CONN_OUT_HIGH);
+	*cp = c;
+	return 1;
+}
+
+const char *
+conn_name(const struct conn *c)
+{
+	return c->name;
+}
+
+int
+conn_starttls_server(struct conn *c, const struct conn_tls_server *t,
+    int ms, struct err *e)
+{
+	int r;
+
+	/* RFC 3207 §5 (CVE-2011-0411): plaintext sent behind STARTTLS. */
+	if (conn_pending(c) > 0) {
+		err_set(e, E_PROTO, NULL, "%s sent data behind STARTTLS "
+		    "(command injection, RFC 3207 §5)", c->name);
+		return -1;
+	}
+	if (conn_flush(c, e) == -1)
+		return -1;
+	c->io_ms = ms;
+	r = gnutls_init(&c->tls, GNUTLS_SERVER | GNUTLS_NO_SIGNAL);
+	if (r >= 0)
+		r = gnutls_priority_set_direct(c->tls, CONN_PRIORITY, NULL);
+	if (r >= 0)
+		r = gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE,
+		    t->cred);
+	if (r < 0) {
+		err_set(e, E_TLS, NULL, "%s: TLS setup: %s", c->name,
+		    gnutls_strerror(r));
+		return -1;
+	}
+	gnutls_certificate_server_set_request(c->tls, GNUTLS_CERT_IGNORE);
+	gnutls_transport_set_int(c->tls, c->fd);
+	gnutls_handshake_set_timeout(c->tls, (unsigned)ms);
+	if (handshake(c, e) == -1) {
+		shutdown(c->fd, SHUT_RDWR);
+		return -1;
+	}
+	/* Server side: no client certificate to check; the session is up. */
+	c->verified = true;
+	return 0;
+}
+
+int
+conn_readraw(struct conn *c, int ms, const char **p, size_t *len,
+    struct err *e)
+{
+	long long deadline = now_ms() + ms, left;
+	char *start, *lf;
+	size_t n;
+	int r = 0, saved = c->io_ms;
+
+	if (conn_flush(c, e) == -1)
+		return -1;
+	for (;;) {
+		start = c->in + c->ipos;
+		n = c->ilen - c->ipos;
+		lf = memchr(start, '\n', n);
+		if (lf != NULL || n >= CONN_LINE_MAX)
+			break;
+		left = deadline - now_ms();
+		if (left <= 0) {
+			r = 1;
+			break;
+		}
+		c->io_ms = (int)left;
+		if (wait_fd(c->fd, POLLIN, (int)left) == 0 &&
+		    (c->tls == NULL || gnutls_record_check_pending(c->tls) ==
+		    0)) {
+			r = 1;
+			break;
+		}
+		if (fill(c, e) == -1) {
+			r = -1;
+			break;
+		}
+	}
+	c->io_ms = saved;
+	if (r != 0)
+		return r;
+	n = lf != NULL ? (size_t)(lf - start) + 1 : CONN_LINE_MAX;
+	if (n > CONN_LINE_MAX)
+		n = CONN_LINE_MAX;
+	c->ipos += n;
+	*p = start;
+	*len = n;
+	return 0;
 }

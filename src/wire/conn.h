@@ -82,4 +82,47 @@ void	conn_close(struct conn *c);
 int	conn_global_init(struct err *e);
 void	conn_global_fini(void);
 
+/* --- The server side, for the relay. --- */
+
+struct conn_tls_server;
+
+/* The relay's certificate and key (PEM).  E_CONFIG naming the files. */
+int	conn_tls_server_load(struct conn_tls_server **tp, const char *cert,
+	    const char *key, struct err *e);
+void	conn_tls_server_free(struct conn_tls_server *t);
+
+/*
+ * Listen on a numeric address and port ("0": any free one); bound gets
+ * "addr:port" or "[v6]:port" as bound.  E_USAGE (not an address), E_NET.
+ */
+int	conn_listen(int *fdp, const char *addr, const char *port, char *bound,
+	    size_t size, struct err *e);
+
+/*
+ * Wait at most wait_ms for a client on lfd: 1 with *cp a new plain
+ * connection, 0 if none came (or a signal interrupted), -1 (E_OS).
+ */
+int	conn_accept(int lfd, int wait_ms, struct conn **cp, struct err *e);
+
+/* "client 127.0.0.1 port 4711" (or the server's "host:port"). */
+const char *conn_name(const struct conn *c);
+
+/*
+ * TLS as the server, the handshake within ms.  E_PROTO when the client
+ * sent anything behind STARTTLS (RFC 3207 §5); E_TLS.  Afterwards
+ * conn_tls_verified() is true: the session is encrypted.
+ */
+int	conn_starttls_server(struct conn *c, const struct conn_tls_server *t,
+	    int ms, struct err *e);
+
+/*
+ * Read up to and including the next LF, or CONN_LINE_MAX octets when
+ * no LF comes first, all within ms: the line end is kept so the caller
+ * can tell CRLF from a bare LF.  *p is valid until the next read.  0,
+ * 1 when ms passed first (a partial line stays buffered for the next
+ * call), -1 with E_NET (EOF, reset, TLS error).
+ */
+int	conn_readraw(struct conn *c, int ms, const char **p, size_t *len,
+	    struct err *e);
+
 #endif /* CONN_H */

@@ -1633,3 +1633,175 @@ smtp_send(struct smtp *s, const struct smtp_message *m,
 {
 	return smtp_send_next(s, m, NULL, o, e);
 }
+
+/*
+ * --- One transaction step by step, for the relay ----------------------
+ * The relay answers its own client's MAIL, RCPT and end of data with
+ * what the provider said to each, so it needs the steps one by one, not
+ * smtp_send()'s whole transaction.  The same commands, checks, reply
+ * reader and content writer serve both.
+ */
+
+static int
+step_check(struct smtp *s, enum smtp_state want, struct err *e)
+{
+	if (!s->broken && !s->owing && s->state == want)
+		return 0;
+	err_set(e, E_INTERNAL, NULL, "%s: session not in state %s (%s)",
+	    s->name, state_name[want], state_name[s->state]);
+	return -1;
+}
+
+/* Read a step's reply; -1 breaks the session (r holds a 421 if any). */
+static int
+step_reply(struct smtp *s, enum smtp_stage st, struct smtp_reply *r,
+    struct err *e)
+{
+	struct smtp_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	if (reply_for(s, st, false, r, &o, e) == 0)
+		return 0;
+	s->broken = true;
+	set_state(s, SMTP_ST_BROKEN);
+	return -1;
+}
+
+static void __attribute__((format(printf, 4, 5)))
+fake(struct smtp_reply *r, int code, const char *enh, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->code = code;
+	snprintf(r->enh, sizeof(r->enh), "%s", enh);
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
+}
+
+/* What the server cannot take, decided without asking it: 1, else 0. */
+static int
+step_unfit(struct smtp *s, size_t size, bool eightbit, bool smtputf8,
+    struct smtp_reply *r)
+{
+	if (smtputf8 && !(s->caps & CAP_SMTPUTF8))
+		fake(r, 553, "5.6.7", "%s does not offer SMTPUTF8 (RFC 6531 "
+		    "§3.5)", s->host);
+	else if (eightbit && !(s->caps & CAP_8BITMIME))
+		fake(r, 554, "5.6.3", "%s does not offer 8BITMIME: send the "
+		    "message as 7bit", s->host);
+	else if (s->size_max > 0 && size > s->size_max)
+		fake(r, 552, "5.3.4", "message of %zu octets: %s takes at "
+		    "most %zu (RFC 1870)", size, s->host, s->size_max);
+	else
+		return 0;
+	trace(s, "not sent: %d %s %s", r->code, r->enh, r->text);
+	return 1;
+}
+
+int
+smtp_mail(struct smtp *s, const char *from, size_t size, bool eightbit,
+    bool smtputf8, struct smtp_reply *r, struct err *e)
+{
+	char sz[32] = "";
+
+	memset(r, 0, sizeof(*r));
+	if (step_check(s, SMTP_ST_READY, e) == -1 ||
+	    check_addr(from, smtputf8, "sender", e) == -1)
+		return -1;
+	if (step_unfit(s, size, eightbit, smtputf8, r))
+		return 0;
+	if ((s->caps & CAP_SIZE) && size > 0)
+		snprintf(sz, sizeof(sz), " SIZE=%zu", size);
+	set_state(s, SMTP_ST_MAIL);
+	if (command(s, e, "MAIL FROM:<%s>%s%s%s", from, sz,
+	    eightbit ? " BODY=8BITMIME" : "",
+	    smtputf8 ? " SMTPUTF8" : "") == -1 ||
+	    step_reply(s, SMTP_STAGE_MAIL, r, e) == -1)
+		return -1;
+	set_state(s, r->code / 100 == 2 ? SMTP_ST_RCPT : SMTP_ST_READY);
+	return 0;
+}
+
+int
+smtp_rcpt(struct smtp *s, const char *to, bool smtputf8,
+    struct smtp_reply *r, struct err *e)
+{
+	memset(r, 0, sizeof(*r));
+	if (step_check(s, SMTP_ST_RCPT, e) == -1 ||
+	    check_addr(to, smtputf8, "recipient", e) == -1)
+		return -1;
+	if (to[0] == '\0') {
+		err_set(e, E_INPUT, NULL, "empty recipient address");
+		return -1;
+	}
+	if (command(s, e, "RCPT TO:<%s>", to) == -1)
+		return -1;
+	return step_reply(s, SMTP_STAGE_RCPT, r, e);
+}
+
+int
+smtp_data(struct smtp *s, const char *data, size_t len,
+    smtp_eom_fn *before_eom, void *arg, struct smtp_outcome *o,
+    struct err *e)
+{
+	struct smtp_message m;
+	struct smtp_reply r;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	memset(&m, 0, sizeof(m));
+	m.data = data;
+	m.len = len;
+	m.before_eom = before_eom;
+	m.arg = arg;
+	if (step_check(s, SMTP_ST_RCPT, e) == -1)
+		return -1;
+	buf_reset(&s->data);
+	if (smtp_dotstuff(&s->data, data, len, &s->lines) == -1) {
+		err_set(e, E_INPUT, NULL, "message over %u MiB",
+		    SMTP_DATA_MAX >> 20);
+		return -1;
+	}
+	set_state(s, SMTP_ST_DATA);
+	rc = command(s, e, "DATA");
+	if (rc == 0)
+		rc = reply_for(s, SMTP_STAGE_DATA, false, &r, o, e);
+	if (rc == 0)
+		rc = on_data(s, o, &r, e);
+	if (rc == 0)
+		rc = content(s, &m, NULL, o, e);
+	if (rc == 1)
+		rc = rset(s, e);
+	if (rc == -1) {
+		s->broken = true;
+		set_state(s, SMTP_ST_BROKEN);
+		return -1;
+	}
+	set_state(s, SMTP_ST_READY);
+	return 0;
+}
+
+int
+smtp_rset(struct smtp *s, struct err *e)
+{
+	if (s->broken) {
+		err_set(e, E_NET, NULL, "%s: session lost", s->name);
+		return -1;
+	}
+	if (s->state != SMTP_ST_RCPT)
+		return 0;
+	if (rset(s, e) == -1) {
+		s->broken = true;
+		set_state(s, SMTP_ST_BROKEN);
+		return -1;
+	}
+	set_state(s, SMTP_ST_READY);
+	return 0;
+}
+
+bool
+smtp_broken(const struct smtp *s)
+{
+	return s->broken;
+}

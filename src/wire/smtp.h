@@ -204,4 +204,32 @@ int	smtp_dotstuff(struct buf *out, const void *p, size_t n,
 /* The same without dot-stuffing, for BDAT (RFC 3030 §2). */
 int	smtp_crlf(struct buf *out, const void *p, size_t n, size_t *lines);
 
+/*
+ * One transaction step by step, for the relay, which answers its own
+ * client with the server's reply to each step.  smtp_mail(): MAIL FROM
+ * with SIZE (when size > 0 and offered), BODY=8BITMIME, SMTPUTF8; a
+ * message the server cannot take (SMTPUTF8 or 8BITMIME not offered,
+ * over its SIZE) gets a synthetic refusal in *r without a word sent.
+ * smtp_rcpt(): one RCPT TO, after MAIL was taken.  smtp_data(): DATA,
+ * the content (CRLF, not dot-stuffed: stuffed here), before_eom, the
+ * final "." and the verdict in *o as smtp_send() gives it; after a
+ * refusal the session is RSET.  smtp_rset(): end an open transaction.
+ * Each returns 0 with the reply (a reply is data), or -1 when the
+ * session broke (E_NET, E_PROTO, E_TEMP for a 421, whose reply is in
+ * *r or o->reply; E_INPUT/E_INTERNAL with nothing sent): then only
+ * smtp_close() remains.
+ */
+int	smtp_mail(struct smtp *s, const char *from, size_t size,
+	    bool eightbit, bool smtputf8, struct smtp_reply *r,
+	    struct err *e);
+int	smtp_rcpt(struct smtp *s, const char *to, bool smtputf8,
+	    struct smtp_reply *r, struct err *e);
+int	smtp_data(struct smtp *s, const char *data, size_t len,
+	    smtp_eom_fn *before_eom, void *arg, struct smtp_outcome *o,
+	    struct err *e);
+int	smtp_rset(struct smtp *s, struct err *e);
+
+/* True once the session is lost (a reply missing, a 421): reconnect. */
+bool	smtp_broken(const struct smtp *s);
+
 #endif /* SMTP_H */

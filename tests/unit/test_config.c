@@ -211,7 +211,7 @@ test_defaults(void)
 	    !config_from_foreign(&c->acct[0]), "quoted name with a comma");
 	config_free(c);
 
-	c = load("[relay]\nhost = relay.example\nauth = none\n"
+	c = load("[smarthost]\nhost = relay.example\nauth = none\n"
 	    "from = a@relay.example\n");
 	ok(c != NULL && c->acct[0].user == NULL, "auth = none needs no user");
 	if (c != NULL)
@@ -630,6 +630,53 @@ test_provider(void)
 		    "%s: source and auth_hint", t[count].name);
 }
 
+/* [relay] is the relay's section, never an account (issue 15). */
+static void
+test_relay(void)
+{
+	struct config *c;
+	struct buf b;
+
+	c = load("[relay]\nlisten = [::1]:2525\nuser = teacher\n"
+	    "password_env = MM_RELAY_PW\ncert = c.pem\nkey = k.pem\n"
+	    "max_size = 1024\nmax_clients = 3\ntimeout = 2\n\n"
+	    "[lab]\nprovider = custom\nhost = 127.0.0.1\nuser = demo\n"
+	    "from = demo@example.com\npassword_env = X\n");
+	ok(c != NULL && c->nacct == 1 && strcmp(c->acct[0].name, "lab") == 0,
+	    "[relay] is not an account");
+	if (c == NULL)
+		return;
+	ok(c->relay.present && c->relay.line == 1, "[relay] present, line 1");
+	is_str(c->relay.listen, "[::1]:2525", "relay listen");
+	is_str(c->relay.creds.user, "teacher", "relay user");
+	is_str(c->relay.cert, "c.pem", "relay cert");
+	is_int(c->relay.max_size, 1024 * 1024, "max_size in KiB");
+	is_int(c->relay.max_clients, 3, "max_clients");
+	is_int(c->relay.timeout_ms, 2000, "timeout");
+	setenv("MM_RELAY_PW", "relay-pw", 1);
+	buf_init(&b, 256);
+	ok(config_secret(&c->relay.creds, &b, &e) == 0 &&
+	    strcmp(buf_str(&b), "relay-pw") == 0, "the relay's password "
+	    "through config_secret");
+	buf_wipe(&b);
+	config_free(c);
+	fails("[relay]\nuser = t\n[a]\nhost = h\nuser = u\n", 1,
+	    "needs both user", "relay user without a password");
+	fails("[relay]\ncert = c.pem\n[a]\nhost = h\nuser = u\n", 1,
+	    "both cert = and key =", "relay cert without key");
+	fails("[relay]\nhost = h\n", 2, "unknown key \"host\" in [relay]",
+	    "an account key in [relay]");
+	fails("[relay]\nmax_size = 0\n", 2, "bad max_size", "max_size 0");
+	fails("[relay]\n[relay]\n", 2, "duplicate section [relay]",
+	    "two [relay] sections");
+	fails("[relay]\nlisten = 2525\n", 2, "expected ADDR:PORT",
+	    "listen without a port");
+	c = load("[relay]\nlisten = 127.0.0.1:2525\n");
+	ok(c == NULL && e.kind == E_CONFIG && strstr(e.msg, "no accounts"),
+	    "a [relay] alone has no account");
+	config_free(c);
+}
+
 int
 main(void)
 {
@@ -653,6 +700,7 @@ main(void)
 	test_route();
 	test_rate();
 	test_search();
+	test_relay();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("# cannot remove %s\n", dir);
