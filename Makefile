@@ -18,6 +18,7 @@ LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) $(CMARK_LIBS) -lmagic \
 B ?= build
 
 MODULES = \
+	addr \
 	attach \
 	batch \
 	buf \
@@ -44,19 +45,20 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = attach buf codec config html markdown message pipeline ratelimit \
+UNIT = addr attach buf codec config html markdown message pipeline ratelimit \
 	roster smtp template utf8
+T_addr = addr message codec buf err utf8 xalloc
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
 T_html = html buf xalloc
 T_markdown = markdown buf err utf8 xalloc
 T_codec = codec buf err utf8 xalloc
-T_config = config provider message codec buf err utf8 xalloc
+T_config = config provider message addr codec buf err utf8 xalloc
 T_ratelimit = ratelimit
-T_message = message codec buf err utf8 xalloc
+T_message = message addr codec buf err utf8 xalloc
 T_roster = roster buf err utf8 xalloc
-T_smtp = smtp conn codec buf err utf8 xalloc
-T_pipeline = smtp conn codec buf err utf8 xalloc
+T_smtp = smtp addr conn codec buf err utf8 xalloc
+T_pipeline = smtp addr conn codec buf err utf8 xalloc
 T_template = template buf err utf8 xalloc
 T_utf8 = utf8
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)

@@ -34,6 +34,7 @@
 #define RCPTS_CAP	(64 * 1024)		/* "a@x;b@y" of one row */
 #define MVALS_CAP	(64 * 1024 * 1024)	/* marked field values */
 #define ATTACH_HEADER	"Attachment"
+#define LIST_HEADER	"X-Mailmerge-List"
 
 enum warn_kind { W_EMPTY, W_DUP, W_UNUSED };
 
@@ -104,6 +105,7 @@ job_fini(struct job *j)
 	free(j->dir);
 	free(j->seen.hash);
 	free(j->seen.row);
+	free(j->list);
 }
 
 void
@@ -112,6 +114,8 @@ job_row_init(struct job_row *r)
 	memset(r, 0, sizeof(*r));
 	message_init(&r->msg);
 	buf_init(&r->hbuf, HEADERS_CAP);
+	buf_init(&r->hmark, HEADERS_CAP);
+	buf_init(&r->hvals, MVALS_CAP);
 	buf_init(&r->body, BODY_CAP);
 	buf_init(&r->rcpts, RCPTS_CAP);
 	buf_init(&r->first, MESSAGE_ADDR_MAX + 1);
@@ -127,6 +131,10 @@ job_row_fini(struct job_row *r)
 {
 	message_fini(&r->msg);
 	buf_fini(&r->hbuf);
+	buf_fini(&r->hmark);
+	buf_fini(&r->hvals);
+	free(r->hv);
+	free(r->hl);
 	buf_fini(&r->body);
 	buf_fini(&r->rcpts);
 	buf_fini(&r->first);
@@ -192,6 +200,81 @@ job_reader(const struct job *j, struct roster **rp, struct err *e)
 	return roster_open(rp, &rp_, e);
 }
 
+/* Column name s[0..n) of the roster, or SIZE_MAX. */
+static size_t
+column_of(const struct job *j, const char *s, size_t n)
+{
+	const char *const *cols = roster_cols(j->roster);
+	size_t k;
+
+	for (k = 0; k < roster_ncols(j->roster); k++)
+		if (strlen(cols[k]) == n && memcmp(cols[k], s, n) == 0)
+			return k;
+	return SIZE_MAX;
+}
+
+/* One column name of X-Mailmerge-List, trimmed; E_INPUT. */
+static int
+list_one(struct job *j, const char *s, size_t n, size_t hdr, struct err *e)
+{
+	size_t k;
+
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return 0;
+	k = column_of(j, s, n);
+	if (k != SIZE_MAX) {
+		j->list[k] = true;
+		return 0;
+	}
+	err_set(e, E_INPUT, NULL, "%s names '%.*s', which is not a column "
+	    "of %s: expected column names separated by commas", LIST_HEADER,
+	    (int)(n > 64 ? 64 : n), s, j->p->roster);
+	err_where(e, "%s:%zu", j->p->template,
+	    template_header_line(j->tmpl, hdr));
+	return -1;
+}
+
+/*
+ * "X-Mailmerge-List: col, col": the columns whose values may list
+ * several addresses, "Name <a@b>, c@d", in an address header; any
+ * other field gives one name or one address (issue 14.9).  The value
+ * is the template's own text.  E_INPUT naming an unknown column.
+ */
+static int
+list_columns(struct job *j, struct err *e)
+{
+	size_t ncols = roster_ncols(j->roster), i, a, b, k;
+	const char **none = xcalloc(ncols + 1, sizeof(*none));
+	size_t *zero = xcalloc(ncols + 1, sizeof(*zero));
+	struct buf v;
+	int rc = 0;
+
+	j->list = xcalloc(ncols + 1, sizeof(*j->list));
+	buf_init(&v, HEADERS_CAP);
+	for (k = 0; k < ncols; k++)
+		none[k] = "";
+	for (i = 0; i < template_nheaders(j->tmpl) && rc == 0; i++) {
+		if (strcasecmp(template_header_name(j->tmpl, i),
+		    LIST_HEADER) != 0)
+			continue;
+		buf_reset(&v);
+		rc = template_render_header(j->tmpl, i, none, zero, &v, e);
+		for (a = 0; rc == 0 && a < v.len; a = b + 1) {
+			for (b = a; b < v.len && v.data[b] != ','; b++)
+				;
+			rc = list_one(j, v.data + a, b - a, i, e);
+		}
+	}
+	buf_fini(&v);
+	free(none);
+	free(zero);
+	return rc;
+}
+
 int
 job_open(struct job *j, struct err *e)
 {
@@ -206,6 +289,8 @@ job_open(struct job *j, struct err *e)
 		return -1;
 	if (template_bind(j->tmpl, roster_cols(j->roster),
 	    roster_ncols(j->roster), e) == -1)
+		return -1;
+	if (list_columns(j, e) == -1)
 		return -1;
 	slash = strrchr(p->template, '/');
 	j->dir = slash == NULL ? xstrdup("") : slash == p->template ?
@@ -262,6 +347,75 @@ find_first(struct job_row *r)
 				    &ignored);
 }
 
+/*
+ * The row's values marked for address headers (message_mark()), but
+ * those of X-Mailmerge-List's columns, which may hold structure.
+ */
+static int
+hmark_values(const struct job *j, struct job_row *r,
+    const struct roster_row *rw)
+{
+	size_t k;
+	int rc = 0;
+
+	if (rw->nfields > r->hcap) {
+		r->hv = xreallocarray(r->hv, rw->nfields, sizeof(*r->hv));
+		r->hl = xreallocarray(r->hl, rw->nfields, sizeof(*r->hl));
+		r->hcap = rw->nfields;
+	}
+	buf_reset(&r->hvals);
+	for (k = 0; k < rw->nfields && rc == 0; k++) {
+		r->hl[k] = r->hvals.len;
+		if (j->list != NULL && j->list[k])
+			rc = buf_add(&r->hvals, rw->fields[k], rw->lens[k]);
+		else
+			rc = message_mark(&r->hvals, rw->fields[k],
+			    rw->lens[k], k);
+	}
+	/* Pointers only now: the buffer may have moved while growing. */
+	for (k = 0; k < rw->nfields && rc == 0; k++) {
+		r->hv[k] = buf_str(&r->hvals) + r->hl[k];
+		r->hl[k] = (k + 1 < rw->nfields ? r->hl[k + 1] :
+		    r->hvals.len) - r->hl[k];
+	}
+	return rc;
+}
+
+/*
+ * Address headers rendered again with the fields marked, so that
+ * message.c knows which octets the roster gave (issue 14.9).
+ */
+static int
+headers_marked(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, struct err *e)
+{
+	size_t i, off[TEMPLATE_HEADERS_MAX];
+	bool any = false;
+
+	buf_reset(&r->hmark);
+	for (i = 0; i < r->nhdr; i++) {
+		r->hdr[i].marked = NULL;
+		off[i] = SIZE_MAX;
+		if (!message_header_is_address(r->hdr[i].name))
+			continue;
+		if (!any && hmark_values(j, r, rw) == -1)
+			goto big;
+		any = true;
+		off[i] = r->hmark.len;
+		if (template_render_header(j->tmpl, i, r->hv, r->hl,
+		    &r->hmark, e) == -1)
+			return -1;
+		r->hdr[i].mlen = r->hmark.len - off[i];
+	}
+	for (i = 0; i < r->nhdr; i++)
+		if (off[i] != SIZE_MAX)
+			r->hdr[i].marked = buf_str(&r->hmark) + off[i];
+	return 0;
+big:
+	err_set(e, E_INPUT, NULL, "the headers are too large");
+	return -1;
+}
+
 int
 job_headers(const struct job *j, struct job_row *r,
     const struct roster_row *rw, struct err *e)
@@ -288,6 +442,10 @@ job_headers(const struct job *j, struct job_row *r,
 	for (i = 0; i < r->nhdr; i++) {
 		r->hdr[i].name = template_header_name(j->tmpl, i);
 		r->hdr[i].value = r->hbuf.data + r->hoff[i];
+	}
+	if (headers_marked(j, r, rw, e) == -1) {
+		row_error(j, rw, e, "column");
+		return -1;
 	}
 	find_first(r);
 	return 0;
@@ -563,6 +721,8 @@ row_params(const struct job *j, struct job_row *r,
 	mp->msgid_left = r->msgid;
 	mp->allow_8bit = o->allow_8bit;
 	mp->from_default = o->from_default;
+	mp->cols = roster_cols(j->roster);
+	mp->ncols = roster_ncols(j->roster);
 	return 0;
 }
 

@@ -42,6 +42,8 @@ struct job {
 	char		 template_sum[CODEC_SHA256_HEX];
 	char		 stamp[32];	/* batch start, UTC, for Message-IDs */
 	uint64_t	 nonce;		/* random, for Message-IDs */
+	bool		*list;		/* list[k]: column k may list
+					   addresses (X-Mailmerge-List) */
 	time_t		 now;		/* batch start */
 	size_t		 rows;		/* rows validated */
 	size_t		 nrcpt;		/* recipients in them */
@@ -68,6 +70,11 @@ struct job_row {
 	size_t		 hoff[TEMPLATE_HEADERS_MAX];
 	size_t		 nhdr;
 	struct buf	 hbuf;		/* header values, NUL-separated */
+	struct buf	 hmark;		/* address headers, fields marked */
+	struct buf	 hvals;		/* field values, message_mark()ed */
+	const char	**hv;		/* hv[k], hl[k]: column k in hvals */
+	size_t		*hl;
+	size_t		 hcap;		/* columns hv and hl hold */
 	enum message_body kind;		/* from Content-Type */
 	struct buf	 body;		/* the text (alternative) */
 	struct buf	 html;		/* the HTML part, if kind is not TEXT */

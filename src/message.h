@@ -45,6 +45,10 @@ struct message_header {
 	const char	*name;		/* as written in the template */
 	const char	*value;		/* rendered, UTF-8, one line */
 	size_t		 len;
+	const char	*marked;	/* an address header rendered with its
+					   fields marked (message_mark()),
+					   or NULL: all the template's */
+	size_t		 mlen;
 };
 
 struct message_params {
@@ -64,6 +68,9 @@ struct message_params {
 	size_t		 html_len;
 	const struct message_attachment *att;	/* attached files, in order */
 	size_t		 natt;
+	const char *const *cols;		/* column names of marks, for
+						   errors; may be NULL */
+	size_t		 ncols;
 };
 
 struct message {
@@ -73,7 +80,10 @@ struct message {
 	char		from[MESSAGE_ADDR_MAX + 1];	/* From's addr-spec */
 	char		msgid[MESSAGE_ADDR_MAX + 3];	/* "<...>" */
 	bool		eightbit;	/* body is 8bit: needs 8BITMIME */
-	bool		utf8_addr;	/* an address is non-ASCII: SMTPUTF8 */
+	bool		utf8_addr;	/* a local part is non-ASCII: SMTPUTF8 */
+	/* Private to message.c: an address header unmarked. */
+	struct buf	plain;
+	struct buf	cmap;		/* uint32_t column + 1 per octet */
 	/* Private to message.c: the Date value, cached per time_t. */
 	time_t		date_when;
 	bool		date_ok;
@@ -150,11 +160,23 @@ int	message_encode_words(struct buf *out, const char *s, size_t n,
 /*
  * Parse an address list (RFC 5322 §3.4: "Name <a@b>", "a@b", quoted
  * names, comma-separated) calling fn for each mailbox; name may be
- * empty.  E_INPUT naming the offending address.
+ * empty, addr is the sendable form addr_sendable() gives (the domain
+ * as IDNA A-labels).  E_INPUT naming the offending address.
  */
 typedef int message_addr_fn(void *arg, const char *name, size_t nlen,
     const char *addr, size_t alen);
 int	message_parse_addrs(const char *s, size_t n, message_addr_fn *fn,
 	    void *arg, struct err *e);
+
+/*
+ * Field value v[0..n) of column col appended to out marked, for
+ * message_header.marked: in an address header a field gives one
+ * display name or one address, and what it holds is content, never
+ * structure.  -1 at out's cap.
+ */
+int	message_mark(struct buf *out, const char *v, size_t n, size_t col);
+
+/* Whether header name is one of addresses (From, To, Cc, Reply-To...). */
+bool	message_header_is_address(const char *name);
 
 #endif /* MESSAGE_H */
