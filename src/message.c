@@ -1728,8 +1728,9 @@ param_put(struct buf *out, const char *param, const char *s, size_t n)
 	if (!name_plain(s, n)) {
 		/*
 		 * Encoded-words in a quoted string break RFC 2047 §5 (3),
-		 * but it is what Outlook and Gmail send and what clients
-		 * without RFC 2231 read; filename* follows for the rest.
+		 * but it is what Outlook, Gmail and Thunderbird send in
+		 * Content-Type's name= and what clients without RFC 2231
+		 * read; Content-Disposition has the RFC 2231 form.
 		 */
 		if (encode_run(out, &col, s, n, false) == -1)
 			return -1;
@@ -1742,20 +1743,27 @@ param_put(struct buf *out, const char *param, const char *s, size_t n)
 	return buf_add(out, "\"", 1);
 }
 
-/*
- * filename*=UTF-8''%XX... (RFC 2231 §4), one line: a name has at most
- * MESSAGE_FILENAME_MAX octets, so the line stays under 998 octets.
- * Continuations (§3) are not used: not every client joins them.
- */
+#define CONT_LINE	77	/* a continuation line: under 78 columns */
+
+/* Octets the character at s[0..n) takes percent-encoded (RFC 2231). */
+static size_t
+pct_width(const char *s, size_t n, size_t *len)
+{
+	size_t k = utf8_len((const unsigned char *)s, n), i, w = 0;
+
+	*len = k > 0 ? k : 1;
+	for (i = 0; i < *len; i++)
+		w += attr_char((unsigned char)s[i]) ? 1 : 3;
+	return w;
+}
+
 static int
-param_2231(struct buf *out, const char *param, const char *s, size_t n)
+pct_put(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	unsigned char c;
 	size_t i;
 
-	if (buf_addf(out, ";\r\n %s*=UTF-8''", param) == -1)
-		return -1;
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (attr_char(c) ? buf_addc(out, c) == -1 :
@@ -1765,16 +1773,62 @@ param_2231(struct buf *out, const char *param, const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * RFC 2231 §3 and §4: param*0*=UTF-8''%XX...; param*1*=%XX... on
+ * lines under 78 columns, as Thunderbird writes, never splitting a
+ * character between two segments.  Python's email, ripmime, mutt and
+ * Thunderbird join them; the name is not written a second way here.
+ */
+static int
+param_2231(struct buf *out, const char *param, const char *s, size_t n)
+{
+	size_t seg = 0, col, i = 0, w, len;
+
+	while (i < n) {
+		if (buf_addf(out, ";\r\n %s*%zu*=%s", param, seg,
+		    seg == 0 ? "UTF-8''" : "") == -1)
+			return -1;
+		col = strlen(param) + 6 + (seg >= 10) + (seg >= 100) +
+		    (seg == 0 ? 7 : 0);
+		do {
+			w = pct_width(s + i, n - i, &len);
+			if (pct_put(out, s + i, len) == -1)
+				return -1;
+			col += w, i += len;
+		} while (i < n && col + pct_width(s + i, n - i, &len) + 1 <=
+		    CONT_LINE);
+		seg++;
+	}
+	return 0;
+}
+
+/* A name written as a plain quoted parameter: ASCII, and it fits. */
+static bool
+name_short(const char *param, const char *s, size_t n)
+{
+	size_t i, w = strlen(param) + 5;
+
+	for (i = 0; i < n; i++)
+		w += s[i] == '"' || s[i] == '\\' ? 2 : 1;
+	return name_plain(s, n) && w < LINE_SOFT;
+}
+
 int
 message_attachment_headers(struct buf *out, const char *type,
     const char *name, size_t n)
 {
+	/*
+	 * Content-Type's name= in RFC 2047 words for readers without RFC
+	 * 2231 (Outlook, webmail); Content-Disposition's filename only in
+	 * RFC 2231, so that no reader sees the name twice in one header.
+	 */
 	if (buf_addf(out, "Content-Type: %s", type) == -1 ||
 	    param_put(out, "name", name, n) == -1 ||
-	    buf_adds(out, "\r\nContent-Disposition: attachment") == -1 ||
-	    param_put(out, "filename", name, n) == -1 ||
-	    (!name_plain(name, n) &&
-	    param_2231(out, "filename", name, n) == -1))
+	    buf_adds(out, "\r\nContent-Disposition: attachment") == -1)
+		return -1;
+	if (name_short("filename", name, n) ?
+	    param_put(out, "filename", name, n) == -1 :
+	    param_2231(out, "filename", name, n) == -1)
 		return -1;
 	return buf_adds(out, "\r\nContent-Transfer-Encoding: base64\r\n");
 }

@@ -132,12 +132,12 @@ int	message_body_kind(const char *v, size_t n, enum message_body *k,
 
 /*
  * An attachment's MIME headers appended to out, each line CRLF-ended:
- * Content-Type type with name=, Content-Disposition attachment with
- * filename= and, for a name that is not plain ASCII, filename*= (RFC
- * 2231 §4, UTF-8, percent-encoded) after it; name= and filename= then
- * hold RFC 2047 encoded-words, which older clients (Outlook, webmail)
- * read.  Only the name is encoded, never the whole header.  Then
- * Content-Transfer-Encoding: base64.  -1 at out's cap.
+ * Content-Type type with name= (RFC 2047 encoded-words for a name that
+ * is not plain ASCII, for older readers), Content-Disposition
+ * attachment with filename= for a short ASCII name, else RFC 2231
+ * continuations filename*0*=UTF-8''%XX...; filename*1*=... on lines
+ * under 78 columns.  Then Content-Transfer-Encoding: base64.  -1 at
+ * out's cap.
  */
 int	message_attachment_headers(struct buf *out, const char *type,
 	    const char *name, size_t n);
