@@ -1452,16 +1452,82 @@ body_scan(const char *s, size_t n, struct body_info *bi)
 		body_lines(s, n, bi);
 }
 
-/* The transfer encoding; NUL and long lines only base64 can carry. */
+/*
+ * The transfer encoding: 7bit for ASCII text, base64 for NUL and long
+ * lines, which only it can carry; non-ASCII text is quoted-printable
+ * or base64, whichever is shorter (leaf_put() decides), never 8bit: a
+ * relay without 8BITMIME would convert an 8bit part and break a DKIM
+ * signature made at submission (RFC 6376 §5.3).
+ */
 static const char *
 cte_pick(struct message *m, const struct message_params *p,
     const struct body_info *bi)
 {
-	if (bi->nul || bi->maxline > LINE_HARD ||
-	    (bi->eight && !p->allow_8bit))
+	(void)m, (void)p;
+	if (bi->nul || bi->maxline > LINE_HARD)
 		return "base64";
-	m->eightbit |= bi->eight;
-	return bi->eight ? "8bit" : "7bit";
+	return bi->eight ? "quoted-printable" : "7bit";
+}
+
+#define QP_LINE		76	/* RFC 2045 §6.7 (5): encoded line */
+
+/*
+ * One line s[0..n) as quoted-printable (RFC 2045 §6.7) into out, or
+ * only counted when out is NULL; the octets it takes, CRLF included.
+ * Soft breaks keep lines within 76 characters, never inside "=XX";
+ * white space before a line end, '=', non-ASCII and a line's leading
+ * "From " 'F' and '.' (mbox and SMTP habits) are encoded.
+ */
+static size_t
+qp_line(struct buf *out, const char *s, size_t n, int *rc)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, col = 0, total = 0, w;
+	unsigned char c;
+	char enc[3];
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		w = 1;
+		if (c == '=' || c >= 0x7f || (c < 0x20 && c != '\t') ||
+		    (is_ws(c) && i + 1 == n) || (i == 0 && (c == '.' ||
+		    (c == 'F' && n >= 5 && memcmp(s, "From ", 5) == 0))))
+			w = 3;
+		enc[0] = '=', enc[1] = hex[c >> 4], enc[2] = hex[c & 15];
+		/* Room for a soft break "=" unless this is the last octet. */
+		if (col + w + (i + 1 < n) > QP_LINE) {
+			if (out != NULL && buf_add(out, "=\r\n", 3) == -1)
+				*rc = -1;
+			total += 3, col = 0;
+		}
+		if (out != NULL && buf_add(out, w == 3 ? enc : (char *)&c, w) ==
+		    -1)
+			*rc = -1;
+		total += w, col += w;
+	}
+	if (out != NULL && buf_add(out, "\r\n", 2) == -1)
+		*rc = -1;
+	return total + 2;
+}
+
+/* s as quoted-printable lines into out (NULL: count); the octets. */
+static size_t
+qp_put(struct buf *out, const char *s, size_t n, bool cr, size_t *plain,
+    int *rc)
+{
+	size_t end, total = 0;
+
+	*plain = 0;
+	while (n > 0) {
+		end = line_end(s, n, cr);
+		total += qp_line(out, s, end, rc);
+		*plain += end + 2;
+		if (end + 1 < n && s[end] == '\r' && s[end + 1] == '\n')
+			end++;
+		end += end < n;
+		s += end, n -= end;
+	}
+	return total;
 }
 
 static int
@@ -1576,16 +1642,34 @@ boundary(const struct message_params *p, char kind, char out[48])
 	}
 }
 
+/* Octets codec_base64_lines() makes of n: 76 and CRLF per 57. */
+static size_t
+b64_size(size_t n)
+{
+	return n / 57 * 78 + (n % 57 != 0 ? (n % 57 + 2) / 3 * 4 + 2 : 0);
+}
+
 /* A text part's headers and text. */
 static int
 leaf_put(struct build *b, const char *type, const char *s, size_t n,
     const struct body_info *bi)
 {
 	const char *cte = cte_pick(b->m, b->p, bi);
+	size_t qp = 0, plain;
+	int rc = 0;
 
+	if (cte[0] == 'q') {
+		qp = qp_put(NULL, s, n, bi->cr, &plain, &rc);
+		if (qp > b64_size(plain))
+			cte = "base64";
+	}
 	if (buf_addf(&b->m->text, "Content-Type: %s; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: %s\r\n\r\n", type, cte) == -1)
 		return -1;
+	if (cte[0] == 'q') {
+		qp_put(&b->m->text, s, n, bi->cr, &plain, &rc);
+		return rc;
+	}
 	return body_put(&b->m->text, s, n, bi, cte[0] == 'b');
 }
 
@@ -1607,13 +1691,6 @@ alt_put(struct build *b, const struct parts *pt)
 	    leaf_put(b, "text/html", p->html, p->html_len, &pt->html) == -1)
 		return -1;
 	return buf_addf(&b->m->text, "\r\n--%s--\r\n", pt->alt);
-}
-
-/* Octets codec_base64_lines() makes of n: 76 and CRLF per 57. */
-static size_t
-b64_size(size_t n)
-{
-	return n / 57 * 78 + (n % 57 != 0 ? (n % 57 + 2) / 3 * 4 + 2 : 0);
 }
 
 static int

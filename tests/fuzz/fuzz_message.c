@@ -301,6 +301,41 @@ check_lines(const char *s, size_t n, size_t *body, bool utf8_ok)
 	return fields;
 }
 
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ?
+	    c - 'A' + 10 : -1;
+}
+
+/* RFC 2045 §6.7 decoding; lines within 76 characters, no bare '='. */
+static void
+unqp(const char *s, size_t n, struct buf *out)
+{
+	size_t i, col = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\r') {
+			CHECK(col <= 76, "quoted-printable line of %zu", col);
+			CHECK(buf_add(out, "\r\n", 2) == 0, "cap");
+			i++, col = 0;
+		} else if (s[i] == '=' && i + 2 < n && s[i + 1] == '\r') {
+			CHECK(col + 1 <= 76, "soft line of %zu", col + 1);
+			i += 2, col = 0;
+		} else if (s[i] == '=') {
+			CHECK(i + 2 < n && hexval(s[i + 1]) >= 0 &&
+			    hexval(s[i + 2]) >= 0, "bad =XX at %zu", i);
+			CHECK(buf_addc(out, hexval(s[i + 1]) * 16 +
+			    hexval(s[i + 2])) == 0, "cap");
+			i += 2, col += 3;
+		} else {
+			CHECK((unsigned char)s[i] < 0x7f, "raw octet in QP");
+			CHECK(buf_addc(out, s[i]) == 0, "cap");
+			col++;
+		}
+	}
+}
+
 static void
 check_body(const struct message *m, size_t at, const struct part *body)
 {
@@ -316,7 +351,10 @@ check_body(const struct message *m, size_t at, const struct part *body)
 	/* The last header before the blank line says it. */
 	base64 = at >= 12 && memcmp(m->text.data + at - 12, ": base64\r\n",
 	    10) == 0;
-	if (base64) {
+	if (at >= 22 && memcmp(m->text.data + at - 22,
+	    ": quoted-printable\r\n", 20) == 0)
+		unqp(s, n, &got);
+	else if (base64) {
 		for (i = 0; i < n; i++)
 			if (s[i] != '\r' && s[i] != '\n')
 				CHECK(buf_addc(&b64, s[i]) == 0, "cap");
@@ -347,15 +385,16 @@ check_build(const struct part *part, unsigned char sel)
 
 	for (i = 0; i < 4; i++)
 		if (part[i].given)
-			h[nh++] = (struct message_header){ names[i], part[i].s,
-			    part[i].n };
+			h[nh++] = (struct message_header){ .name = names[i],
+			    .value = part[i].s, .len = part[i].n };
 	if (part[4].given) {
 		colon = memchr(part[4].s, ':', part[4].n);
 		if (colon != NULL && (size_t)(colon - part[4].s) < sizeof(xname)) {
 			memcpy(xname, part[4].s, (size_t)(colon - part[4].s));
 			xname[colon - part[4].s] = '\0';
-			h[nh++] = (struct message_header){ xname, colon + 1,
-			    part[4].n - (size_t)(colon - part[4].s) - 1 };
+			h[nh++] = (struct message_header){ .name = xname,
+			    .value = colon + 1,
+			    .len = part[4].n - (size_t)(colon - part[4].s) - 1 };
 			bcc = strcasecmp(xname, "Bcc") == 0;
 		}
 	}

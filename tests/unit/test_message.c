@@ -686,6 +686,20 @@ body_of(const char *body, bool allow8)
 	return p != NULL ? p + 4 : "(no body)";
 }
 
+/* Longest line of text, without CRLF. */
+static size_t
+max_line(const char *s, size_t n)
+{
+	size_t i, start = 0, max = 0;
+
+	for (i = 0; i + 1 < n; i++)
+		if (s[i] == '\r' && s[i + 1] == '\n') {
+			max = i - start > max ? i - start : max;
+			start = i + 2;
+		}
+	return max;
+}
+
 static void
 test_body(void)
 {
@@ -696,9 +710,27 @@ test_body(void)
 	is_str(body_of("", 1), "", "body: empty stays empty");
 	is_str(body_of("\n\n", 1), "\r\n\r\n", "body: blank lines");
 	like(buf_str(&msg.text), "Transfer-Encoding: 7bit\r\n", "cte: 7bit");
-	is_str(body_of("안녕하세요\n", 1), "안녕하세요\r\n", "body: 8bit kept");
-	like(buf_str(&msg.text), "Transfer-Encoding: 8bit\r\n", "cte: 8bit");
-	ok(msg.eightbit, "cte: 8bit sets eightbit");
+	is_str(body_of("안녕하세요\n", 1), "7JWI64WV7ZWY7IS47JqUDQo=\r\n",
+	    "body: Korean text as base64, shorter than quoted-printable");
+	like(buf_str(&msg.text), "Transfer-Encoding: base64\r\n",
+	    "cte: base64, never 8bit (12.8)");
+	ok(!msg.eightbit, "cte: the message never needs 8BITMIME");
+	is_str(body_of("Score = 9 점 \n.dot\nFrom me\n", 1),
+	    "Score =3D 9 =EC=A0=90=20\r\n=2Edot\r\n=46rom me\r\n",
+	    "body: mostly ASCII as quoted-printable (=, non-ASCII, trailing "
+	    "space, leading '.' and 'From ')");
+	like(buf_str(&msg.text), "Transfer-Encoding: quoted-printable\r\n",
+	    "cte: quoted-printable when shorter");
+	{
+		char line[300];
+
+		memset(line, 'a', 200);
+		memcpy(line + 200, "é\n", 4);
+		body_of(line, 1);
+		ok(max_line(msg.text.data, msg.text.len) <= 76,
+		    "quoted-printable lines within 76 characters");
+		like(buf_str(&msg.text), "a=\r\na", "soft line breaks");
+	}
 	is_str(body_of("안녕하세요\nbye", 0), "7JWI64WV7ZWY7IS47JqUDQpieWUNCg=="
 	    "\r\n", "body: base64 of the CRLF text");
 	like(buf_str(&msg.text), "Transfer-Encoding: base64\r\n",
@@ -846,7 +878,7 @@ test_reuse(void)
 		    i % 2 ? "제목" : "subject", i % 2 ? "본문\n" : "body\n");
 		fails += msg.nrcpt != (i % 3 ? 1u : 2u) ||
 		    strcmp(msg.from, i % 2 ? "a@example.com" :
-		    "b@example.org") != 0 || msg.eightbit != (i % 2 == 1);
+		    "b@example.org") != 0 || msg.eightbit;
 	}
 	is_int(fails, 0, "reuse: 1000 builds on one message stay consistent");
 }
@@ -942,8 +974,9 @@ test_body_scan(void)
 		if (bad < n)
 			fails += build() != -1 || strstr(err.msg, want) == NULL;
 		else
-			fails += build() != 0 || msg.eightbit !=
-			    has_high(body);
+			fails += build() != 0 || msg.eightbit ||
+			    (strstr(buf_str(&msg.text), "Encoding: 7bit") ==
+			    NULL) != has_high(body);
 	}
 	is_int(fails, 0, "body scan: 20000 random bodies as a reference says");
 }
@@ -989,20 +1022,6 @@ test_check_light(void)
 	free(body);
 	buf_fini(&chk.text);
 	buf_fini(&msg.text);
-}
-
-/* Longest line of text, without CRLF. */
-static size_t
-max_line(const char *s, size_t n)
-{
-	size_t i, start = 0, max = 0;
-
-	for (i = 0; i + 1 < n; i++)
-		if (s[i] == '\r' && s[i + 1] == '\n') {
-			max = i - start > max ? i - start : max;
-			start = i + 2;
-		}
-	return max;
 }
 
 static void
@@ -1120,14 +1139,15 @@ test_multipart(void)
 	snprintf(want, sizeof(want), "MIME-Version: 1.0\r\n"
 	    "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n"
 	    "\r\n--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n# 제목\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\nIyDsoJzrqqkNCg==\r\n"
 	    "\r\n--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n<h1>제목</h1>\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"
+	    "PGgxPuygnOuqqTwvaDE+DQo=\r\n"
 	    "\r\n--%s--\r\n", bound, bound, bound, bound);
 	like(t, want, "alternative: exact structure");
 	ok(strstr(t, "Attachment") == NULL && strstr(t, "markdown") == NULL,
 	    "Attachment and the template's Content-Type are not written");
-	ok(msg.eightbit, "8bit parts: the message needs 8BITMIME");
+	ok(!msg.eightbit, "non-ASCII parts: the message needs no 8BITMIME");
 
 	rich_params("본문\n", "<p>본문</p>", a, 2);
 	is_int(build(), 0, "mixed builds");
