@@ -399,6 +399,16 @@ static const struct {
 	{ ".bmp", "image/bmp" },
 	{ ".mp3", "audio/mpeg" },
 	{ ".mp4", "video/mp4" },
+	{ ".dat", "application/octet-stream" },
+	{ ".bin", "application/octet-stream" },
+};
+
+/*
+ * libmagic's guesses from a few octets with no magic number: TGA has
+ * none, so any data starting with small numbers is "image/x-tga".
+ */
+static const char *const magic_weak[] = {
+	"image/x-tga", "application/x-empty",
 };
 
 /* The type the name's extension says, or NULL. */
@@ -471,7 +481,11 @@ type_of(struct attach *a, const char *name, const char *p, size_t n,
 	if (t == NULL)
 		t = magic_buffer(a->magic, p, n < MAGIC_BYTES ? n :
 		    MAGIC_BYTES);
-	if (t == NULL || strcmp(t, "application/x-empty") == 0)
+	for (i = 0; t != NULL && i < sizeof(magic_weak) /
+	    sizeof(magic_weak[0]); i++)
+		if (strcmp(t, magic_weak[i]) == 0)
+			t = NULL;
+	if (t == NULL)
 		t = "application/octet-stream";
 	len = strlen(t);
 	for (i = 0; i < len; i++)
