@@ -6,9 +6,12 @@ PKG_CONFIG ?= pkg-config
 PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
 LIBS_PC = gnutls libpcre2-8 nettle gmime-3.0 libcurl libzip expat libidn2 libbsd
-# cmark ships libcmark.pc; libmagic's .pc file is not in every release.
-CMARK_LIBS := $(shell $(PKG_CONFIG) --libs libcmark 2>/dev/null || echo -lcmark)
-CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark 2>/dev/null)
+# cmark-gfm (tables, strikethrough, autolinks); it exports the same cmark_*
+# symbols as cmark, so only cmark-gfm is linked.  libmagic's .pc file is
+# not in every release.
+CMARK_LIBS := $(shell $(PKG_CONFIG) --libs libcmark-gfm 2>/dev/null || \
+	echo -lcmark-gfm -lcmark-gfm-extensions)
+CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark-gfm 2>/dev/null)
 override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -D_DEFAULT_SOURCE \
 	-MMD -MP $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CMARK_CFLAGS)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) $(CMARK_LIBS) -lmagic \
