@@ -124,6 +124,7 @@ job_row_init(struct job_row *r)
 	buf_init(&r->mvals, MVALS_CAP);
 	buf_init(&r->mpath, ATTACH_PATH_MAX);
 	buf_init(&r->adata, MESSAGE_MIXED_MAX);
+	buf_init(&r->ipath, ATTACH_PATH_MAX);
 }
 
 void
@@ -143,6 +144,8 @@ job_row_fini(struct job_row *r)
 	buf_fini(&r->mvals);
 	buf_fini(&r->mpath);
 	buf_fini(&r->adata);
+	buf_fini(&r->ipath);
+	free(r->cid);
 	free(r->mv);
 	free(r->ml);
 	free(r->files);
@@ -570,6 +573,7 @@ files_grow(struct job_row *r, size_t n)
 	r->files = xreallocarray(r->files, n, sizeof(*r->files));
 	r->att = xreallocarray(r->att, n, sizeof(*r->att));
 	r->enc = xreallocarray(r->enc, n, sizeof(*r->enc));
+	r->cid = xreallocarray(r->cid, n, sizeof(*r->cid));
 	for (; r->fcap < n; r->fcap++) {
 		r->enc[r->fcap].valid = false;
 		buf_init(&r->enc[r->fcap].b64, ATTACH_B64_MAX);
@@ -656,12 +660,34 @@ static const char type_bound[ATTACH_TYPE_MAX] = "application/"
     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 
+/* Entry k of r->att for file k, read or only checked. */
+static void
+att_fill(struct job_row *r, size_t k, bool read, const char *cid)
+{
+	struct message_attachment *a = &r->att[k];
+
+	struct attach_file *f = &r->files[k];
+	const char *slash = strrchr(f->shown, '/');
+
+	/* f->name points into f: files_grow() may have moved it. */
+	f->name = slash != NULL ? slash + 1 : f->shown;
+	memset(a, 0, sizeof(*a));
+	a->name = f->name;
+	a->name_len = strlen(a->name);
+	a->type = read ? r->enc[k].type : type_bound;
+	a->len = r->files[k].size;
+	a->cid = cid;
+	if (read) {
+		a->b64 = buf_str(&r->enc[k].b64);
+		a->b64_len = r->enc[k].b64.len;
+	}
+}
+
 /* Every Attachment header's file, in order; E_INPUT. */
 static int
 files_resolve(const struct job *j, struct job_row *r,
     const struct roster_row *rw, bool read, struct err *e)
 {
-	struct message_attachment *a;
 	size_t i, k = 0;
 
 	r->nfiles = 0;
@@ -677,23 +703,104 @@ files_resolve(const struct job *j, struct job_row *r,
 			continue;
 		if (file_one(j, r, i, k, read, e) == -1)
 			goto fail;
-		a = &r->att[k];
-		memset(a, 0, sizeof(*a));
-		a->name = r->files[k].name;
-		a->name_len = strlen(a->name);
-		a->type = read ? r->enc[k].type : type_bound;
-		a->len = r->files[k].size;
-		if (read) {
-			a->b64 = buf_str(&r->enc[k].b64);
-			a->b64_len = r->enc[k].b64.len;
-		}
 		k++;
 	}
 	r->nfiles = k;
+	for (k = 0; k < r->nfiles; k++)
+		att_fill(r, k, read, NULL);
 	return 0;
 fail:
 	row_error(j, rw, e, "header");
 	return -1;
+}
+
+/*
+ * Inline image k, its decoded src in r->ipath: the path rule of a
+ * field's path, whatever part of it came from one (the rendered HTML
+ * no longer tells): not absolute, no "..", inside the template's
+ * folder, links resolved.  Checked, then read once per version.
+ */
+static int
+image_one(const struct job *j, struct job_row *r, size_t k, bool read,
+    struct err *e)
+{
+	struct attach_file *f = &r->files[k];
+
+	buf_reset(&r->mpath);
+	if (attach_mark(&r->mpath, buf_str(&r->ipath), r->ipath.len) == -1) {
+		err_set(e, E_INPUT, NULL, "an inline image's path is too "
+		    "long");
+		return -1;
+	}
+	if (attach_path(f, j->dir, buf_str(&r->mpath), r->mpath.len,
+	    e) == -1 || attach_stat(f, e) == -1)
+		return -1;
+	snprintf(r->cid[k], JOB_CID_MAX, "img%zu.%s@mailmerge.invalid",
+	    k - r->nfiles + 1, r->msgid);
+	return read ? encode_one(r, f, &r->enc[k], e) : 0;
+}
+
+/* The inline image whose path is r->ipath, or (grown) a new one. */
+static int
+image_find(const struct job *j, struct job_row *r, size_t *k, bool read,
+    struct err *e)
+{
+	size_t i;
+
+	for (i = r->nfiles; i < r->nfiles + r->nimg; i++)
+		if (strcmp(r->files[i].shown, buf_str(&r->ipath)) == 0) {
+			*k = i;
+			return 0;
+		}
+	*k = r->nfiles + r->nimg;
+	files_grow(r, *k + 1);
+	if (image_one(j, r, *k, read, e) == -1)
+		return -1;
+	r->nimg++;
+	return 0;
+}
+
+/*
+ * Issue 12.7: each <img src="PATH"> of the HTML part with a relative
+ * PATH becomes an inline image of multipart/related, its src rewritten
+ * to "cid:"; the HTML is rebuilt in r->src, then the buffers swap.
+ */
+static int
+images_resolve(const struct job *j, struct job_row *r, bool read,
+    struct err *e)
+{
+	const char *h = buf_str(&r->html);
+	size_t at = 0, va, vb, done = 0, k, n = r->html.len;
+	int rc = 0;
+
+	r->nimg = 0;
+	buf_reset(&r->src);
+	while (rc == 0 && r->kind != MESSAGE_TEXT &&
+	    html_img_next(h, n, &at, &va, &vb)) {
+		buf_reset(&r->ipath);
+		if (html_url_path(&r->ipath, h + va, vb - va) == -1) {
+			err_set(e, E_INPUT, NULL, "an inline image's path is "
+			    "too long");
+			return -1;
+		}
+		if (image_find(j, r, &k, read, e) == -1)
+			return -1;
+		rc = buf_add(&r->src, h + done, va - done) == -1 ||
+		    buf_addf(&r->src, "cid:%s", r->cid[k]) == -1 ? -1 : 0;
+		done = vb;
+	}
+	if (rc == 0 && r->nimg > 0) {
+		struct buf t = r->html;
+
+		rc = buf_add(&r->src, h + done, n - done);
+		r->html = r->src;
+		r->src = t;
+	}
+	for (k = r->nfiles; k < r->nfiles + r->nimg; k++)
+		att_fill(r, k, read, r->cid[k]);
+	if (rc == -1)
+		err_set(e, E_INPUT, NULL, "the HTML part passes its limit");
+	return rc;
 }
 
 /* Render the body, find the files and fill mp for the row; E_INPUT. */
@@ -702,10 +809,15 @@ row_params(const struct job *j, struct job_row *r,
     const struct roster_row *rw, const struct job_build_opts *o,
     struct message_params *mp, bool read, struct err *e)
 {
+	msgid_left(j, rw->row, r->msgid);
 	if (body_render(j, r, rw, e) == -1 ||
 	    files_resolve(j, r, rw, read, e) == -1)
 		return -1;
-	msgid_left(j, rw->row, r->msgid);
+	if (images_resolve(j, r, read, e) == -1) {
+		err_where(e, "inline image");
+		row_error(j, rw, e, "body");
+		return -1;
+	}
 	memset(mp, 0, sizeof(*mp));
 	mp->hdr = r->hdr;
 	mp->nhdr = r->nhdr;
@@ -717,6 +829,8 @@ row_params(const struct job *j, struct job_row *r,
 	}
 	mp->att = r->att;
 	mp->natt = r->nfiles;
+	mp->img = r->att + r->nfiles;
+	mp->nimg = r->nimg;
 	mp->date = o->date;
 	mp->msgid_left = r->msgid;
 	mp->allow_8bit = o->allow_8bit;

@@ -63,6 +63,8 @@ struct job_encoded {
 	struct buf	 b64;		/* codec_base64_lines() of it */
 };
 
+#define JOB_CID_MAX	128	/* octets in an inline image's Content-ID */
+
 /* A row rendered into a message: per thread, reset per row. */
 struct job_row {
 	struct message	 msg;
@@ -89,6 +91,9 @@ struct job_row {
 	struct attach_file *files;
 	struct message_attachment *att;
 	struct job_encoded *enc;	/* each Attachment header's last file */
+	char		(*cid)[JOB_CID_MAX];	/* inline images' Content-IDs */
+	struct buf	 ipath;		/* an inline image's path, decoded */
+	size_t		 nimg;		/* inline images, after the files */
 	size_t		 nfiles;
 	size_t		 fcap;		/* entries in files, att, ... */
 	struct attach	*magic;		/* libmagic, made at the first read */

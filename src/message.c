@@ -1602,6 +1602,7 @@ struct parts {
 	struct body_info html;
 	char		 mixed[48];	/* boundaries */
 	char		 alt[48];
+	char		 rel[48];
 };
 
 /* Whether s[0..n) holds w (memmem() is a GNU extension). */
@@ -1680,6 +1681,37 @@ multi_head(struct build *b, const char *sub, const char *bound)
 	    "boundary=\"%s\"\r\n\r\n--%s\r\n", sub, bound, bound);
 }
 
+static int att_put(struct build *, const struct message_attachment *,
+    const char *);
+static int disposition_headers(struct buf *, const char *, const char *,
+    size_t, const char *, const char *);
+
+/*
+ * The HTML part, and with inline images multipart/related { text/html,
+ * the images } (RFC 2387), each image found by its Content-ID from a
+ * "cid:" URL in the HTML (RFC 2392), as Thunderbird sends it.
+ */
+static int
+html_put(struct build *b, const struct parts *pt)
+{
+	const struct message_params *p = b->p;
+	size_t i;
+
+	if (p->nimg == 0)
+		return leaf_put(b, "text/html", p->html, p->html_len,
+		    &pt->html);
+	if (buf_addf(&b->m->text, "Content-Type: multipart/related;\r\n "
+	    "type=\"text/html\";\r\n boundary=\"%s\"\r\n\r\n--%s\r\n",
+	    pt->rel, pt->rel) == -1 ||
+	    leaf_put(b, "text/html", p->html, p->html_len, &pt->html) == -1)
+		return -1;
+	b->bound = pt->rel;
+	for (i = 0; i < p->nimg; i++)
+		if (att_put(b, &p->img[i], "inline") == -1)
+			return -1;
+	return buf_addf(&b->m->text, "\r\n--%s--\r\n", pt->rel);
+}
+
 static int
 alt_put(struct build *b, const struct parts *pt)
 {
@@ -1688,19 +1720,20 @@ alt_put(struct build *b, const struct parts *pt)
 	if (multi_head(b, "alternative", pt->alt) == -1 ||
 	    leaf_put(b, "text/plain", p->body, p->body_len, &pt->text) == -1 ||
 	    buf_addf(&b->m->text, "\r\n--%s\r\n", pt->alt) == -1 ||
-	    leaf_put(b, "text/html", p->html, p->html_len, &pt->html) == -1)
+	    html_put(b, pt) == -1)
 		return -1;
 	return buf_addf(&b->m->text, "\r\n--%s--\r\n", pt->alt);
 }
 
 static int
-att_put(struct build *b, const struct message_attachment *a)
+att_put(struct build *b, const struct message_attachment *a,
+    const char *disp)
 {
 	struct buf *out = &b->m->text;
 
 	if (buf_addf(out, "\r\n--%s\r\n", b->bound) == -1 ||
-	    message_attachment_headers(out, a->type, a->name,
-	    a->name_len) == -1 || buf_add(out, "\r\n", 2) == -1)
+	    disposition_headers(out, a->type, a->name, a->name_len, disp,
+	    a->cid) == -1 || buf_add(out, "\r\n", 2) == -1)
 		return -1;
 	if (b->measure) {
 		b->extra += b64_size(a->len);
@@ -1724,7 +1757,7 @@ mixed_put(struct build *b, const struct parts *pt)
 		return -1;
 	b->bound = pt->mixed;
 	for (i = 0; i < p->natt; i++)
-		if (att_put(b, &p->att[i]) == -1)
+		if (att_put(b, &p->att[i], "attachment") == -1)
 			return -1;
 	return buf_addf(&b->m->text, "\r\n--%s--\r\n", pt->mixed);
 }
@@ -1739,6 +1772,7 @@ content_put(struct build *b, struct parts *pt)
 		    &pt->text);
 	boundary(p, 'm', pt->mixed);
 	boundary(p, 'a', pt->alt);
+	boundary(p, 'r', pt->rel);
 	if (p->natt == 0)
 		return alt_put(b, pt);
 	return mixed_put(b, pt);
@@ -1756,8 +1790,8 @@ parts_check(const struct message_params *p, struct parts *pt,
 	    (p->html != NULL && body_check(p->html, p->html_len,
 	    "HTML part", &pt->html, e) == -1))
 		return -1;
-	for (i = 0; i < p->natt; i++) {
-		a = &p->att[i];
+	for (i = 0; i < p->natt + p->nimg; i++) {
+		a = i < p->natt ? &p->att[i] : &p->img[i - p->natt];
 		if (a->name_len == 0 || a->name_len > MESSAGE_FILENAME_MAX ||
 		    utf8_valid(a->name, a->name_len, NULL) != a->name_len ||
 		    break_at(a->name, a->name_len) != a->name_len) {
@@ -1890,9 +1924,10 @@ name_short(const char *param, const char *s, size_t n)
 	return name_plain(s, n) && w < LINE_SOFT;
 }
 
-int
-message_attachment_headers(struct buf *out, const char *type,
-    const char *name, size_t n)
+/* message_attachment_headers() with disposition disp and a Content-ID. */
+static int
+disposition_headers(struct buf *out, const char *type, const char *name,
+    size_t n, const char *disp, const char *cid)
 {
 	/*
 	 * Content-Type's name= in RFC 2047 words for readers without RFC
@@ -1901,13 +1936,22 @@ message_attachment_headers(struct buf *out, const char *type,
 	 */
 	if (buf_addf(out, "Content-Type: %s", type) == -1 ||
 	    param_put(out, "name", name, n) == -1 ||
-	    buf_adds(out, "\r\nContent-Disposition: attachment") == -1)
+	    buf_addf(out, "\r\nContent-Disposition: %s", disp) == -1)
 		return -1;
 	if (name_short("filename", name, n) ?
 	    param_put(out, "filename", name, n) == -1 :
 	    param_2231(out, "filename", name, n) == -1)
 		return -1;
+	if (cid != NULL && buf_addf(out, "\r\nContent-ID: <%s>", cid) == -1)
+		return -1;
 	return buf_adds(out, "\r\nContent-Transfer-Encoding: base64\r\n");
+}
+
+int
+message_attachment_headers(struct buf *out, const char *type,
+    const char *name, size_t n)
+{
+	return disposition_headers(out, type, name, n, "attachment", NULL);
 }
 
 /*
@@ -2032,7 +2076,7 @@ too_big(const struct build *b, struct err *e)
 {
 	size_t n = b->m->text.len + b->extra;
 
-	if (b->p->natt == 0 || n <= MESSAGE_MIXED_MAX)
+	if (b->p->natt + b->p->nimg == 0 || n <= MESSAGE_MIXED_MAX)
 		return 0;
 	err_set(e, E_INPUT, "Attachment", "the message with its attachments "
 	    "is %zu octets (%.1f MB), over the limit of %d MB: attach fewer "

@@ -39,6 +39,9 @@ struct message_attachment {
 	size_t		 len;
 	const char	*b64;		/* or the contents as codec_base64_lines() */
 	size_t		 b64_len;	/* made them (CRLF lines), NULL if not */
+	const char	*cid;		/* an inline image's Content-ID, without
+					   "<>", as the HTML's "cid:" URL
+					   names it; NULL for attachments */
 };
 
 struct message_header {
@@ -68,6 +71,10 @@ struct message_params {
 	size_t		 html_len;
 	const struct message_attachment *att;	/* attached files, in order */
 	size_t		 natt;
+	const struct message_attachment *img;	/* inline images of the HTML
+						   part (multipart/related),
+						   each with its cid */
+	size_t		 nimg;
 	const char *const *cols;		/* column names of marks, for
 						   errors; may be NULL */
 	size_t		 ncols;
