@@ -36,7 +36,7 @@
 #define ATTACH_HEADER	"Attachment"
 #define LIST_HEADER	"X-Mailmerge-List"
 
-enum warn_kind { W_EMPTY, W_DUP, W_UNUSED };
+enum warn_kind { W_EMPTY, W_DUP, W_UNUSED, W_UTF8, W_KINDS };
 
 void
 job_diag(const struct job *j, enum batch_level level, const struct err *e)
@@ -962,6 +962,23 @@ check_dups(struct job *j, const struct job_row *r,
 	}
 }
 
+/* A non-ASCII local part: the row needs a server with SMTPUTF8. */
+static void
+check_utf8(struct job *j, const struct job_row *r,
+    const struct roster_row *rw)
+{
+	struct err w;
+
+	if (!r->msg.utf8_addr)
+		return;
+	err_set(&w, E_INPUT, NULL, "row %zu: an address has a non-ASCII "
+	    "local part: it needs a server that offers SMTPUTF8 (RFC 6531; "
+	    "Gmail does, Naver does not), else send stops before its first "
+	    "row", rw->row);
+	job_where(j, rw, &w);
+	warn(j, W_UTF8, &w);
+}
+
 /* Fields used in a header or the text (outside a section) but empty. */
 static void
 check_empty(struct job *j, const struct roster_row *rw)
@@ -987,12 +1004,13 @@ check_empty(struct job *j, const struct roster_row *rw)
 static void
 summarize_warnings(struct job *j)
 {
-	static const char *const what[] = { "empty fields",
-	    "duplicate recipients", "unused columns" };
+	static const char *const what[W_KINDS] = { "empty fields",
+	    "duplicate recipients", "unused columns",
+	    "rows needing SMTPUTF8" };
 	struct err w;
 	size_t k;
 
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < W_KINDS; k++) {
 		if (j->warned[k] <= BATCH_WARNINGS_MAX)
 			continue;
 		err_set(&w, E_INPUT, j->p->roster, "%zu more warnings of "
@@ -1017,6 +1035,7 @@ check_row(struct job *j, struct job_row *r, const struct roster_row *rw,
 	if (c != NULL && c->after != NULL && c->after(c->arg, r, rw, e) == -1)
 		return -1;
 	j->nrcpt += r->msg.nrcpt;
+	check_utf8(j, r, rw);
 	check_dups(j, r, rw);
 	check_empty(j, rw);
 	return 0;

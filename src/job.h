@@ -48,7 +48,7 @@ struct job {
 	size_t		 rows;		/* rows validated */
 	size_t		 nrcpt;		/* recipients in them */
 	size_t		 errors;	/* rows with errors */
-	size_t		 warned[3];	/* warnings given, per kind */
+	size_t		 warned[4];	/* warnings given, per kind */
 	struct job_seen	 seen;
 };
 

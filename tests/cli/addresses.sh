@@ -131,4 +131,27 @@ print(f"RESULT\t{0 if ok else 1}\tPython reads To as one empty group ({g})")
 P
 results "12.2" py.out
 
+# -- 12.1: a non-ASCII local part needs SMTPUTF8 -----------------------------
+printf 'name,email\n김,kim@example.com\n사용자,사용자@학교.한국\n' >u8.csv
+mm preview -o u8 u8.csv tpl.txt
+is "$RC" 0 "12.1: preview of a non-ASCII local part: exit 0"
+like "$TMP/stderr" "u8.csv:3: warning: row 2: an address has a non-ASCII local part: it needs a server that offers SMTPUTF8" \
+    "12.1: validation flags the row as needing SMTPUTF8"
+start_smtpd nou8 'REPLY EHLO 250 localhost\nPIPELINING\n8BITMIME\nSTARTTLS\nAUTH PLAIN LOGIN'
+write_conf nou8.conf "$PORT"
+mm send -c nou8.conf -r nou8.csv --yes u8.csv tpl.txt
+ok "$([ "$RC" -ne 0 ]; echo $?)" "12.1: a server without SMTPUTF8: the send fails ($RC)"
+like "$TMP/stderr" "does not offer SMTPUTF8, which 1 row\(s\) need .*row 2 first.*nothing was sent" \
+    "12.1: the error says why, naming the row"
+is "$(stored nou8)" 0 "12.1: nothing was sent, not even the ASCII row"
+unlike "$TMP/nou8.log" "MAIL FROM" "12.1: checked before the first row"
+start_smtpd u8 ""
+write_conf u8.conf "$PORT"
+mm send -c u8.conf -r u8r.csv --yes u8.csv tpl.txt
+is "$RC" 0 "12.1: a server with SMTPUTF8: both rows sent"
+is "$(stored u8)" 2 "12.1: two messages stored"
+like "$TMP/u8.log" "RCPT TO:<사용자@xn--9d0b527e\.xn--3e0b707e>" \
+    "12.1: the envelope has the A-label domain"
+like "$TMP/u8.log" "MAIL FROM:<[^>]*> .*SMTPUTF8" "12.1: MAIL FROM asks for SMTPUTF8"
+
 done_testing
