@@ -617,7 +617,7 @@ static int
 unmark(struct message *m, const char *s, size_t n, struct src *t)
 {
 	size_t i = 0, len, col, k;
-	uint32_t c;
+	uint32_t c, *map;
 
 	buf_reset(&m->plain);
 	buf_reset(&m->cmap);
@@ -633,9 +633,12 @@ unmark(struct message *m, const char *s, size_t n, struct src *t)
 		}
 		if (buf_add(&m->plain, s + i, len) == -1)
 			return -1;
+		map = (uint32_t *)(void *)buf_extend(&m->cmap,
+		    len * sizeof(c));
+		if (map == NULL)
+			return -1;
 		for (k = 0; k < len; k++)
-			if (buf_add(&m->cmap, &c, sizeof(c)) == -1)
-				return -1;
+			map[k] = c;
 		i += len;
 	}
 	t->s = buf_str(&m->plain);
