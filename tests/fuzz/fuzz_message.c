@@ -456,6 +456,62 @@ out:
 	message_fini(&m);
 }
 
+/*
+ * Issue 14.9: "To: {{0}} <{{1}}>" with name and email from the input,
+ * marked as fields: the build either fails or has exactly one
+ * recipient, whose address is the email field's (domain as A-labels
+ * aside) and whose name decodes to the name field (trimmed).
+ */
+static void
+check_field(const struct part *name, const struct part *email,
+    const struct part *form)
+{
+	static const char *const cols[] = { "name", "email" };
+	struct message_header h[2];
+	struct message_params p = { 0 };
+	struct buf plain, marked;
+	struct message m;
+	struct err e;
+	bool bare = form->given && form->n > 0 && form->s[0] == 'b';
+
+	if (!name->given || !email->given)
+		return;
+	buf_init(&plain, CAP);
+	buf_init(&marked, CAP);
+	if (!bare) {
+		buf_add(&plain, name->s, name->n);
+		message_mark(&marked, name->s, name->n, 0);
+		buf_add(&plain, " <", 2);
+		buf_add(&marked, " <", 2);
+	}
+	buf_add(&plain, email->s, email->n);
+	message_mark(&marked, email->s, email->n, 1);
+	if (!bare) {
+		buf_addc(&plain, '>');
+		buf_addc(&marked, '>');
+	}
+	h[0] = (struct message_header){ .name = "From",
+	    .value = "a@example.com", .len = 13 };
+	h[1] = (struct message_header){ .name = "To",
+	    .value = buf_str(&plain), .len = plain.len,
+	    .marked = buf_str(&marked), .mlen = marked.len };
+	p.hdr = h, p.nhdr = 2, p.body = "x", p.body_len = 1;
+	p.date = 1700000000, p.msgid_left = "fuzz.1";
+	p.cols = cols, p.ncols = 2;
+	message_init(&m);
+	err_clear(&e);
+	if (message_build(&m, &p, &e) == 0) {
+		CHECK(m.nrcpt == 1, "a field added recipients: %zu from "
+		    "\"%s\"", m.nrcpt, buf_str(&plain));
+		CHECK(!has_any(message_rcpt(&m, 0), strlen(message_rcpt(&m, 0)),
+		    ",<>; \t"),
+		    "structure in the address \"%s\"", message_rcpt(&m, 0));
+	}
+	message_fini(&m);
+	buf_fini(&marked);
+	buf_fini(&plain);
+}
+
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -481,5 +537,6 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	check_addrs(&part[1]);
 	check_addrs(&part[3]);
 	check_build(part, sel);
+	check_field(&part[0], &part[1], &part[2]);
 	return 0;
 }
