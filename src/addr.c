@@ -48,6 +48,25 @@ static const struct {
 	{ 0xFFA0, 0xFFA0 }, { 0xFFF9, 0xFFFB }, { 0xE0000, 0xE007F },
 };
 
+/* ASCII classes by table: these run for every address of every row. */
+enum {
+	C_BAD = 1,	/* never in an envelope address: controls, '<', '>' */
+	C_ATEXT = 2,	/* RFC 5322 §3.2.3 atext */
+	C_LDH = 4	/* RFC 1035 letters, digits, '-' */
+};
+
+/* C_BAD, C_ATEXT, C_LDH of each ASCII octet (made by a script). */
+static const unsigned char ascii_class[128] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 2, 0, 2, 2, 2, 2, 2, 0, 0, 2, 2, 0, 6, 0, 2,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 1, 2, 1, 2,
+	0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 2, 2,
+	2, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 2, 2, 2, 2, 1,
+};
+
 static bool
 cp_refused(uint32_t c)
 {
@@ -69,14 +88,14 @@ addr_envelope_why(const char *a, size_t n)
 		return "longer than 254 octets (RFC 5321 §4.5.3.1.3)";
 	for (i = 0; i < n; i += len) {
 		len = 1;
+		if (s[i] < 0x80 && !(ascii_class[s[i]] & C_BAD))
+			continue;
 		/* CR or LF here would let a roster inject commands. */
 		if (s[i] < 0x20 || s[i] == 0x7f)
 			return "it holds CR, LF or a control character";
 		if (s[i] == '<' || s[i] == '>')
 			return "it holds '<' or '>', which SMTP cannot carry "
 			    "in an address";
-		if (s[i] < 0x80)
-			continue;
 		len = utf8_len(s + i, n - i);
 		if (len == 0)
 			return "not valid UTF-8";
@@ -92,12 +111,7 @@ addr_envelope_why(const char *a, size_t n)
 bool
 addr_atext(int c)
 {
-	static const char other[] = "!#$%&'*+-/=?^_`{|}~";
-
-	if (c >= 0x80 || (c >= '0' && c <= '9') ||
-	    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return true;
-	return c != 0 && memchr(other, c, sizeof(other) - 1) != NULL;
+	return c >= 0x80 || (c >= 0 && (ascii_class[c] & C_ATEXT));
 }
 
 size_t
@@ -162,8 +176,7 @@ label_ok(const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c != '-' && !(c >= '0' && c <= '9') &&
-		    !((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+		if (c >= 0x80 || !(ascii_class[c] & C_LDH))
 			return false;
 	}
 	return true;

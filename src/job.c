@@ -358,7 +358,8 @@ static int
 hmark_values(const struct job *j, struct job_row *r,
     const struct roster_row *rw)
 {
-	size_t k;
+	size_t k, *off;
+	const char *end;
 	int rc = 0;
 
 	if (rw->nfields > r->hcap) {
@@ -366,20 +367,30 @@ hmark_values(const struct job *j, struct job_row *r,
 		r->hl = xreallocarray(r->hl, rw->nfields, sizeof(*r->hl));
 		r->hcap = rw->nfields;
 	}
+	/* Only columns used in headers are marked; the others point. */
+	off = r->hl;
 	buf_reset(&r->hvals);
 	for (k = 0; k < rw->nfields && rc == 0; k++) {
-		r->hl[k] = r->hvals.len;
-		if (j->list != NULL && j->list[k])
-			rc = buf_add(&r->hvals, rw->fields[k], rw->lens[k]);
-		else
-			rc = message_mark(&r->hvals, rw->fields[k],
-			    rw->lens[k], k);
+		off[k] = SIZE_MAX;
+		if ((j->list != NULL && j->list[k]) ||
+		    !(template_use(j->tmpl, k) & TEMPLATE_USE_HEADER))
+			continue;
+		off[k] = r->hvals.len;
+		rc = message_mark(&r->hvals, rw->fields[k], rw->lens[k], k);
 	}
 	/* Pointers only now: the buffer may have moved while growing. */
 	for (k = 0; k < rw->nfields && rc == 0; k++) {
-		r->hv[k] = buf_str(&r->hvals) + r->hl[k];
-		r->hl[k] = (k + 1 < rw->nfields ? r->hl[k + 1] :
-		    r->hvals.len) - r->hl[k];
+		if (off[k] == SIZE_MAX) {
+			r->hv[k] = rw->fields[k];
+			r->hl[k] = rw->lens[k];
+			continue;
+		}
+		/* The mark message_mark() wrote ends at its first END. */
+		r->hv[k] = buf_str(&r->hvals) + off[k];
+		end = rw->lens[k] > 0 ? memchr(r->hv[k], MESSAGE_MARK_END,
+		    r->hvals.len - off[k]) : NULL;
+		r->hl[k] = end != NULL ? (size_t)(end - r->hv[k]) + 1 +
+		    rw->lens[k] : 0;
 	}
 	return rc;
 }

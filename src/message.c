@@ -50,8 +50,8 @@
 #define SINK_CHUNK	(57 * 64)	/* whole base64 lines of body */
 #define RCPT_CAP	(MESSAGE_RCPT_MAX * (MESSAGE_ADDR_MAX + 1))
 #define PLAIN_CAP	(256 * 1024)	/* an address header, unmarked */
-#define MARK		'\001'	/* message_mark(): "\001" len "." col "\002" */
-#define MARK_END	'\002'
+#define MARK		MESSAGE_MARK
+#define MARK_END	MESSAGE_MARK_END
 
 enum hkind {
 	H_TEXT,		/* unstructured: RFC 2047 encoded as needed */
@@ -416,14 +416,14 @@ static int
 addr_fields(const struct parse *p, const struct src *t, size_t a,
     size_t b)
 {
-	static const char special[] = ",<>;:\"()\\[]";
 	size_t i, ws = b;
 
 	/* The first special character, else the first white space. */
 	for (i = a; t->col != NULL && i < b; i++) {
-		if (t->col[i] == 0)
+		if (t->col[i] == 0 || addr_atext((unsigned char)t->s[i]) ||
+		    t->s[i] == '.' || t->s[i] == '@')
 			continue;
-		if (strchr(special, t->s[i]) != NULL)
+		if (!is_ws(t->s[i]))
 			return field_error(p, t, i, "an address");
 		if (is_ws(t->s[i]) && ws == b)
 			ws = i;
@@ -566,7 +566,8 @@ list_parse(const struct parse *p, const struct src *t)
 {
 	size_t i, end;
 
-	if (break_at(t->s, t->n) != t->n)
+	if (memchr(t->s, '\n', t->n) != NULL || memchr(t->s, '\r',
+	    t->n) != NULL || memchr(t->s, '\0', t->n) != NULL)
 		return bad_addr(p->e, t->s, t->n, "it holds a line break or "
 		    "NUL");
 	for (i = 0; i < t->n; i = end + 1) {
@@ -590,9 +591,24 @@ message_parse_addrs(const char *s, size_t n, message_addr_fn *fn,
 int
 message_mark(struct buf *out, const char *v, size_t n, size_t col)
 {
+	char head[48], *d = head + sizeof(head);
+	size_t k = n;
+
 	if (n == 0)
 		return 0;
-	if (buf_addf(out, "%c%zu.%zu%c", MARK, n, col, MARK_END) == -1)
+	/* By hand: snprintf() cost more than the rest of the marking. */
+	*--d = MARK_END;
+	do {
+		*--d = (char)('0' + col % 10);
+		col /= 10;
+	} while (col > 0);
+	*--d = '.';
+	do {
+		*--d = (char)('0' + k % 10);
+		k /= 10;
+	} while (k > 0);
+	*--d = MARK;
+	if (buf_add(out, d, (size_t)(head + sizeof(head) - d)) == -1)
 		return -1;
 	return buf_add(out, v, n);
 }
@@ -612,17 +628,35 @@ mark_num(const char *s, size_t n, size_t *i, int end, size_t *v)
 	return 0;
 }
 
+/* Append s[0..len) to the plain text, each octet from column c - 1. */
+static int
+unmark_run(struct message *m, const char *s, size_t len, uint32_t c)
+{
+	uint32_t *map;
+	size_t k;
+
+	if (buf_add(&m->plain, s, len) == -1)
+		return -1;
+	map = (uint32_t *)(void *)buf_extend(&m->cmap, len * sizeof(c));
+	if (map == NULL)
+		return -1;
+	for (k = 0; k < len; k++)
+		map[k] = c;
+	return 0;
+}
+
 /* Marked s[0..n) (message_mark()) into plain text and column map. */
 static int
 unmark(struct message *m, const char *s, size_t n, struct src *t)
 {
-	size_t i = 0, len, col, k;
-	uint32_t c, *map;
+	const char *mark;
+	size_t i = 0, len, col;
+	uint32_t c;
 
 	buf_reset(&m->plain);
 	buf_reset(&m->cmap);
 	while (i < n) {
-		len = 1, c = 0;
+		c = 0;
 		if (s[i] == MARK) {
 			i++;
 			if (mark_num(s, n, &i, '.', &len) == -1 ||
@@ -630,15 +664,12 @@ unmark(struct message *m, const char *s, size_t n, struct src *t)
 			    len > n - i || col >= UINT32_MAX)
 				return -1;
 			c = (uint32_t)col + 1;
+		} else {
+			mark = memchr(s + i, MARK, n - i);
+			len = (mark != NULL ? (size_t)(mark - s) : n) - i;
 		}
-		if (buf_add(&m->plain, s + i, len) == -1)
+		if (unmark_run(m, s + i, len, c) == -1)
 			return -1;
-		map = (uint32_t *)(void *)buf_extend(&m->cmap,
-		    len * sizeof(c));
-		if (map == NULL)
-			return -1;
-		for (k = 0; k < len; k++)
-			map[k] = c;
 		i += len;
 	}
 	t->s = buf_str(&m->plain);

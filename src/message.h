@@ -175,6 +175,9 @@ typedef int message_addr_fn(void *arg, const char *name, size_t nlen,
 int	message_parse_addrs(const char *s, size_t n, message_addr_fn *fn,
 	    void *arg, struct err *e);
 
+#define MESSAGE_MARK	'\001'	/* message_mark(): MARK len "." col END */
+#define MESSAGE_MARK_END	'\002'
+
 /*
  * Field value v[0..n) of column col appended to out marked, for
  * message_header.marked: in an address header a field gives one
