@@ -72,10 +72,11 @@ static int
 build_to(struct message *m, const char *tmpl, const char *const *vals,
     struct err *e)
 {
-	static struct buf plain, marked;
+	struct buf plain, marked;
 	struct message_header h[2];
 	struct message_params p;
 	const char *s;
+	int rc;
 
 	buf_init(&plain, 1 << 16);
 	buf_init(&marked, 1 << 16);
@@ -100,7 +101,10 @@ build_to(struct message *m, const char *tmpl, const char *const *vals,
 	p.hdr = h, p.nhdr = 2, p.body = "x\n", p.body_len = 2;
 	p.date = 1700000000, p.msgid_left = "1.2";
 	p.cols = cols, p.ncols = 3;
-	return message_build(m, &p, e);
+	rc = message_build(m, &p, e);
+	buf_fini(&plain);
+	buf_fini(&marked);
+	return rc;
 }
 
 static void
