@@ -1,6 +1,8 @@
 /*
  * Attachments: the path rule, the checks the validation pass makes, and
- * reading a file with its MIME type from libmagic.
+ * reading a file with its MIME type: by extension for common documents,
+ * else from libmagic; a text file's charset as the roster reader tells
+ * it (UTF-8, else EUC-KR or CP949).
  *
  * The path rule works on the rendered path with each field's octets
  * marked (attach_mark()), so it knows exactly which octets the roster

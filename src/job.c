@@ -14,6 +14,13 @@
  * (attach_mark()), so the path rule knows which octets the roster gave.
  * The validation pass checks each file (attach_stat()); job_build()
  * reads them into one buffer per thread, reset per row.
+ *
+ * Address headers are rendered a second time too, from values marked
+ * with message_mark() (but the columns X-Mailmerge-List names), so that
+ * message.c lets a field give one name or one address, never structure.
+ * Images the HTML part names by a relative path become inline parts;
+ * their paths follow a field's path rule, the rendered HTML no longer
+ * telling which octets came from the roster.
  */
 #include <sys/random.h>
 

@@ -16,9 +16,18 @@
  * give back the exact text.  Plain tokens longer than PLAIN_MAX are
  * encoded instead, so that no line can reach 998 octets.
  *
- * Addresses: a domain needs a dot (name@localhost is refused) unless it
- * is an address literal such as [192.0.2.1].  Groups and comments
- * (RFC 5322 §3.4 group, CFWS comments) are not supported.
+ * Addresses: an address header may come with its fields marked
+ * (message_mark()); then only the template's own octets are structure
+ * and a field gives one display name or one address (issue 14.9).
+ * Each address must pass addr_sendable(), the rule the SMTP layer
+ * applies too, and is written in its form (IDNA A-labels).  Groups and
+ * comments (RFC 5322 §3.4 group, CFWS comments) are not supported, but
+ * the empty group "undisclosed-recipients:;" is written when only Bcc
+ * has addresses.
+ *
+ * Text parts are 7bit, or quoted-printable or base64 (the shorter),
+ * never 8bit, so a DKIM signature survives a relay without 8BITMIME.
+ * Inline images go in multipart/related beside the HTML part.
  */
 #include <ctype.h>
 #include <stdint.h>
