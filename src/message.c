@@ -1977,7 +1977,9 @@ disposition_headers(struct buf *out, const char *type, const char *name,
 	 * 2231 (Outlook, webmail); Content-Disposition's filename only in
 	 * RFC 2231, so that no reader sees the name twice in one header.
 	 */
-	if (buf_addf(out, "Content-Type: %s", type) == -1 ||
+	/* A long type (.docx: 71 octets) on a line of its own, under 78. */
+	if (buf_addf(out, "Content-Type:%s%s", strlen(type) + 15 > LINE_SOFT ?
+	    "\r\n " : " ", type) == -1 ||
 	    param_put(out, "name", name, n) == -1 ||
 	    buf_addf(out, "\r\nContent-Disposition: %s", disp) == -1)
 		return -1;

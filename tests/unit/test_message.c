@@ -1094,6 +1094,15 @@ test_filename(void)
 	like(buf_str(&b), ";\r\n filename*1*=%", "RFC 2231 continuations");
 	like(buf_str(&b), "%20%28%EC%B5%9C%EC%A2%85%29.txt\r\n",
 	    "RFC 2231: space and parentheses (tspecials) encoded");
+	buf_reset(&b);
+	message_attachment_headers(&b, "application/vnd.openxmlformats-"
+	    "officedocument.wordprocessingml.document", "보고서.docx", 16);
+	ok(max_line(b.data, b.len) < 78, "a .docx type: every line under 78");
+	like(buf_str(&b), "Content-Type:\r\n application/vnd.", "the long "
+	    "type folded onto its own line");
+	buf_reset(&b);
+	message_attachment_headers(&b, "text/plain; charset=utf-8", longname,
+	    strlen(longname));
 	ok(strstr(b.data, "filename=") == NULL && strstr(b.data,
 	    "filename*=") == NULL, "the name is written once in "
 	    "Content-Disposition");
@@ -1123,9 +1132,9 @@ test_multipart(void)
 {
 	struct message_attachment a[2] = {
 		{ "성적표.pdf", 13, "application/pdf", pdf, sizeof(pdf) - 1,
-		    NULL, 0 },
+		    NULL, 0, NULL },
 		{ "b.txt", 5, "text/plain; charset=us-ascii", "hi\n", 3, NULL,
-		    0 },
+		    0, NULL },
 	};
 	const char *t, *bm, *ba;
 	char want[4096], bound[64];
@@ -1199,7 +1208,7 @@ test_mixed_size(void)
 	size_t big = 26 * 1000 * 1000;
 	char *data = calloc(1, big);
 	struct message_attachment a = { "big.bin", 7, "application/"
-	    "octet-stream", NULL, big, NULL, 0 };
+	    "octet-stream", NULL, big, NULL, 0, NULL };
 
 	rich_params("x\n", NULL, &a, 1);
 	is_int(message_check(&chk, &par, &err), -1,
