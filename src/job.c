@@ -19,8 +19,9 @@
  * with message_mark() (but the columns X-Mailmerge-List names), so that
  * message.c lets a field give one name or one address, never structure.
  * Images the HTML part names by a relative path become inline parts;
- * their paths follow a field's path rule, the rendered HTML no longer
- * telling which octets came from the roster.
+ * a path the template writes whole is trusted, any other follows a
+ * field's path rule, the rendered HTML no longer telling which octets
+ * came from the roster.
  */
 #include <sys/random.h>
 
@@ -42,6 +43,7 @@
 #define MVALS_CAP	(64 * 1024 * 1024)	/* marked field values */
 #define ATTACH_HEADER	"Attachment"
 #define LIST_HEADER	"X-Mailmerge-List"
+#define TEMPLATE_TEXT_CAP (2 * 1024 * 1024)	/* the template, kept */
 
 enum warn_kind { W_EMPTY, W_DUP, W_UNUSED, W_UTF8, W_KINDS };
 
@@ -66,8 +68,10 @@ warn(struct job *j, enum warn_kind kind, const struct err *e)
 		job_diag(j, BATCH_WARNING, e);
 }
 
+/* The file's SHA-256; its text kept in keep too unless NULL. */
 static int
-file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct err *e)
+file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct buf *keep,
+    struct err *e)
 {
 	struct codec_sha256 h;
 	char chunk[65536];
@@ -79,8 +83,12 @@ file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct err *e)
 		return -1;
 	}
 	codec_sha256_init(&h);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		codec_sha256_update(&h, chunk, (size_t)n);
+		/* Past the cap the text is not kept: template_load() fails. */
+		if (keep != NULL && buf_add(keep, chunk, (size_t)n) == -1)
+			buf_reset(keep), keep = NULL;
+	}
 	close(fd);
 	if (n == -1) {
 		err_set(e, E_NOINPUT, path, "cannot read: %s", strerror(errno));
@@ -113,6 +121,7 @@ job_fini(struct job *j)
 	free(j->seen.hash);
 	free(j->seen.row);
 	free(j->list);
+	buf_fini(&j->ttext);
 }
 
 void
@@ -291,8 +300,9 @@ job_open(struct job *j, struct err *e)
 	const struct batch_params *p = j->p;
 	const char *slash;
 
-	if (file_sha256(p->roster, j->roster_sum, e) == -1 ||
-	    file_sha256(p->template, j->template_sum, e) == -1)
+	buf_init(&j->ttext, TEMPLATE_TEXT_CAP);
+	if (file_sha256(p->roster, j->roster_sum, NULL, e) == -1 ||
+	    file_sha256(p->template, j->template_sum, &j->ttext, e) == -1)
 		return -1;
 	if (job_reader(j, &j->roster, e) == -1 ||
 	    template_load(&j->tmpl, p->template, e) == -1)
@@ -733,19 +743,54 @@ fail:
 }
 
 /*
- * Inline image k, its decoded src in r->ipath: the path rule of a
- * field's path, whatever part of it came from one (the rendered HTML
- * no longer tells): not absolute, no "..", inside the template's
- * folder, links resolved.  Checked, then read once per version.
+ * Whether s[0..n) is written in the template's own text as a whole
+ * URL or path: between '(' '"' '\'' '=' or white space and ')' '"'
+ * '\'' '>' or white space, so that "/a.png" inside "../x/a.png" does
+ * not count.  Such a path is the template author's choice, whatever a
+ * field makes of the rest.
+ */
+static bool
+written(const struct job *j, const char *s, size_t n)
+{
+	static const char before[] = "(\"'= \t\n", after[] = ")\"'> \t\r\n";
+	const char *t = buf_str(&j->ttext), *p = t;
+	size_t len = j->ttext.len;
+
+	if (n == 0)
+		return false;
+	while ((p = memchr(p, s[0], len - (size_t)(p - t))) != NULL &&
+	    (size_t)(p - t) + n <= len) {
+		if (memcmp(p, s, n) == 0 && p > t &&
+		    strchr(before, p[-1]) != NULL && ((size_t)(p - t) + n ==
+		    len || strchr(after, p[n]) != NULL))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/*
+ * Inline image k, its decoded src in r->ipath (as written: src): a
+ * path the template writes itself follows the template's rule, any
+ * other the rule of a field's path, since the rendered HTML no longer
+ * tells which octets a field gave: not absolute, no "..", inside the
+ * template's folder, links resolved.  Checked, then read once per
+ * version.
  */
 static int
-image_one(const struct job *j, struct job_row *r, size_t k, bool read,
-    struct err *e)
+image_one(const struct job *j, struct job_row *r, size_t k,
+    const char *src, size_t srclen, bool read, struct err *e)
 {
 	struct attach_file *f = &r->files[k];
+	int rc;
 
 	buf_reset(&r->mpath);
-	if (attach_mark(&r->mpath, buf_str(&r->ipath), r->ipath.len) == -1) {
+	if (written(j, buf_str(&r->ipath), r->ipath.len) ||
+	    written(j, src, srclen))
+		rc = buf_add(&r->mpath, buf_str(&r->ipath), r->ipath.len);
+	else
+		rc = attach_mark(&r->mpath, buf_str(&r->ipath), r->ipath.len);
+	if (rc == -1) {
 		err_set(e, E_INPUT, NULL, "an inline image's path is too "
 		    "long");
 		return -1;
@@ -760,8 +805,8 @@ image_one(const struct job *j, struct job_row *r, size_t k, bool read,
 
 /* The inline image whose path is r->ipath, or (grown) a new one. */
 static int
-image_find(const struct job *j, struct job_row *r, size_t *k, bool read,
-    struct err *e)
+image_find(const struct job *j, struct job_row *r, const char *src,
+    size_t srclen, size_t *k, bool read, struct err *e)
 {
 	size_t i;
 
@@ -772,7 +817,7 @@ image_find(const struct job *j, struct job_row *r, size_t *k, bool read,
 		}
 	*k = r->nfiles + r->nimg;
 	files_grow(r, *k + 1);
-	if (image_one(j, r, *k, read, e) == -1)
+	if (image_one(j, r, *k, src, srclen, read, e) == -1)
 		return -1;
 	r->nimg++;
 	return 0;
@@ -801,7 +846,7 @@ images_resolve(const struct job *j, struct job_row *r, bool read,
 			    "too long");
 			return -1;
 		}
-		if (image_find(j, r, &k, read, e) == -1)
+		if (image_find(j, r, h + va, vb - va, &k, read, e) == -1)
 			return -1;
 		rc = buf_add(&r->src, h + done, va - done) == -1 ||
 		    buf_addf(&r->src, "cid:%s", r->cid[k]) == -1 ? -1 : 0;

@@ -40,6 +40,7 @@ struct job {
 					   found from here */
 	char		 roster_sum[CODEC_SHA256_HEX];
 	char		 template_sum[CODEC_SHA256_HEX];
+	struct buf	 ttext;		/* the template file's text */
 	char		 stamp[32];	/* batch start, UTC, for Message-IDs */
 	uint64_t	 nonce;		/* random, for Message-IDs */
 	bool		*list;		/* list[k]: column k may list

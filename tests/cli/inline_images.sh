@@ -73,8 +73,22 @@ mm preview -o abs roster.csv abs.txt
 is "$RC" 0 "an absolute src is not a local image: left alone"
 like abs/0001-kim@example.com.eml 'src=3D"/etc/hostname"' "…and not attached"
 ln -s /etc pics/out
-sed 's|pics/{{photo}}|pics/out/hostname|' md.txt >link.txt
-expect_bad "a link out of the folder" "'pics/out/hostname' leads out of its folder" link.txt
+printf 'name,email,photo\n김민준,kim@example.com,out/hostname\n' >link.csv
+mm preview -o bad link.csv md.txt
+is "$RC" 65 "a field reaching a link out of the folder: exit 65"
+like "$TMP/stderr" "link.csv:2: error: row 1, body 'inline image': 'pics/out/hostname' leads out of its folder" \
+    "…refused as for Attachment"
+# The template's own text is trusted, as for Attachment: a path it writes
+# may leave its folder.
+mkdir -p ../shared && cp logo.png ../shared/seal.png
+sed 's|pics/{{photo}}|../shared/seal.png|' md.txt >shared.txt
+mm preview -o shared roster.csv shared.txt
+is "$RC" 0 "a path the template writes may leave its folder (../shared)"
+$CHECK shared/0001-kim@example.com.eml . logo.png pics/직인.png ../shared/seal.png >check.out 2>&1
+results "template path" check.out
+printf 'name,email,photo\n김민준,kim@example.com,../../shared/seal.png\n' >up.csv
+mm preview -o bad up.csv md.txt
+is "$RC" 65 "the same file through a field: exit 65"
 
 # -- Chromium shows them -----------------------------------------------------
 "$PYTHON" - md/0001-kim@example.com.eml page.html <<'P'
