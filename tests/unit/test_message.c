@@ -1096,7 +1096,7 @@ test_filename(void)
 	    "RFC 2231: space and parentheses (tspecials) encoded");
 	buf_reset(&b);
 	message_attachment_headers(&b, "application/vnd.openxmlformats-"
-	    "officedocument.wordprocessingml.document", "보고서.docx", 16);
+	    "officedocument.wordprocessingml.document", "보고서.docx", 14);
 	ok(max_line(b.data, b.len) < 78, "a .docx type: every line under 78");
 	like(buf_str(&b), "Content-Type:\r\n application/vnd.", "the long "
 	    "type folded onto its own line");
