@@ -10,9 +10,12 @@ PYTHON ?= /usr/bin/python3
 CFLAGS ?= -O2 -g
 LIBS_PC = gnutls libpcre2-8 nettle gmime-3.0 libcurl libzip expat libidn2 libbsd \
 	freexl
-# cmark ships libcmark.pc; libmagic's .pc file is not in every release.
-CMARK_LIBS := $(shell $(PKG_CONFIG) --libs libcmark 2>/dev/null || echo -lcmark)
-CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark 2>/dev/null)
+# cmark-gfm (tables, strikethrough, autolinks); it exports the same cmark_*
+# symbols as cmark, so only cmark-gfm is linked.  libmagic's .pc file is
+# not in every release.
+CMARK_LIBS := $(shell $(PKG_CONFIG) --libs libcmark-gfm 2>/dev/null || \
+	echo -lcmark-gfm -lcmark-gfm-extensions)
+CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark-gfm 2>/dev/null)
 # The parts, lowest first; a part may include only parts of a lower
 # layer (peers in one layer are separated by a comma), which
 # tests/layers.sh checks on every build.
@@ -32,6 +35,7 @@ LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) $(CMARK_LIBS) -lmagic \
 B ?= build
 
 MODULES = \
+	addr \
 	attach \
 	batch \
 	bounce \
@@ -69,26 +73,27 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = attach buf codec config deadline dupes html imapconf markdown \
+UNIT = addr attach buf codec config deadline dupes html imapconf markdown \
 	message pipeline ratelimit report roster sheet smtp smtpserver \
 	template term utf8
+T_addr = addr message codec buf err utf8 xalloc
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
 T_dupes = dupes xalloc
 T_html = html buf xalloc
 T_markdown = markdown buf err utf8 xalloc
 T_codec = codec buf err utf8 xalloc
-T_config = config secrets provider message codec buf err utf8 xalloc
-T_imapconf = config secrets provider message codec buf err utf8 xalloc
+T_config = config secrets provider message addr codec buf err utf8 xalloc
+T_imapconf = config secrets provider message addr codec buf err utf8 xalloc
 T_ratelimit = ratelimit
-T_message = message codec buf err utf8 xalloc
+T_message = message addr codec buf err utf8 xalloc
 T_report = report roster sheet buf err utf8 xalloc
 T_roster = roster sheet buf err utf8 xalloc
 T_sheet = sheet buf err utf8 xalloc
-T_smtp = smtp conn codec buf err utf8 xalloc
+T_smtp = smtp addr conn codec buf err utf8 xalloc
 T_smtpserver = smtpserver buf utf8 xalloc
-T_pipeline = smtp conn codec buf err utf8 xalloc
-T_deadline = smtp conn codec buf err utf8 xalloc
+T_pipeline = smtp addr conn codec buf err utf8 xalloc
+T_deadline = smtp addr conn codec buf err utf8 xalloc
 T_template = template buf err utf8 xalloc
 T_utf8 = utf8
 T_term = term utf8

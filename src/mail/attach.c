@@ -1,6 +1,8 @@
 /*
  * Attachments: the path rule, the checks the validation pass makes, and
- * reading a file with its MIME type from libmagic.
+ * reading a file with its MIME type: by extension for common documents,
+ * else from libmagic; a text file's charset as the roster reader tells
+ * it (UTF-8, else EUC-KR or CP949).
  *
  * The path rule works on the rendered path with each field's octets
  * marked (attach_mark()), so it knows exactly which octets the roster
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <magic.h>
@@ -347,27 +350,144 @@ slurp(struct attach_file *f, int fd, size_t size, struct buf *data,
 	return 0;
 }
 
-/* A text file's charset: "us-ascii", "utf-8" or NULL (unknown). */
+/*
+ * Types by file name for the documents a class sends: libmagic cannot
+ * tell a .hwp from any OLE file or an .xlsx from a zip, and has taken
+ * a data file for an image.  libmagic is the fallback.
+ */
+static const struct {
+	const char	*ext;		/* lower case, with the dot */
+	const char	*type;
+} ext_types[] = {
+	{ ".pdf", "application/pdf" },
+	{ ".hwp", "application/x-hwp" },
+	{ ".hwpx", "application/hwp+zip" },
+	{ ".doc", "application/msword" },
+	{ ".docx", "application/vnd.openxmlformats-officedocument."
+	    "wordprocessingml.document" },
+	{ ".xls", "application/vnd.ms-excel" },
+	{ ".xlsx", "application/vnd.openxmlformats-officedocument."
+	    "spreadsheetml.sheet" },
+	{ ".ppt", "application/vnd.ms-powerpoint" },
+	{ ".pptx", "application/vnd.openxmlformats-officedocument."
+	    "presentationml.presentation" },
+	{ ".odt", "application/vnd.oasis.opendocument.text" },
+	{ ".ods", "application/vnd.oasis.opendocument.spreadsheet" },
+	{ ".odp", "application/vnd.oasis.opendocument.presentation" },
+	{ ".rtf", "application/rtf" },
+	{ ".zip", "application/zip" },
+	{ ".7z", "application/x-7z-compressed" },
+	{ ".gz", "application/gzip" },
+	{ ".tar", "application/x-tar" },
+	{ ".json", "application/json" },
+	{ ".xml", "application/xml" },
+	{ ".ipynb", "application/x-ipynb+json" },
+	{ ".txt", "text/plain" },
+	{ ".csv", "text/csv" },
+	{ ".tsv", "text/tab-separated-values" },
+	{ ".md", "text/markdown" },
+	{ ".html", "text/html" },
+	{ ".htm", "text/html" },
+	{ ".c", "text/x-c" },
+	{ ".h", "text/x-c" },
+	{ ".py", "text/x-python" },
+	{ ".java", "text/x-java" },
+	{ ".jpg", "image/jpeg" },
+	{ ".jpeg", "image/jpeg" },
+	{ ".png", "image/png" },
+	{ ".gif", "image/gif" },
+	{ ".webp", "image/webp" },
+	{ ".svg", "image/svg+xml" },
+	{ ".bmp", "image/bmp" },
+	{ ".mp3", "audio/mpeg" },
+	{ ".mp4", "video/mp4" },
+	{ ".dat", "application/octet-stream" },
+	{ ".bin", "application/octet-stream" },
+};
+
+/*
+ * libmagic's guesses from a few octets with no magic number: TGA has
+ * none, so any data starting with small numbers is "image/x-tga".
+ */
+static const char *const magic_weak[] = {
+	"image/x-tga", "application/x-empty",
+};
+
+/* The type the name's extension says, or NULL. */
+static const char *
+ext_type(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	size_t i;
+
+	for (i = 0; dot != NULL && i < sizeof(ext_types) /
+	    sizeof(ext_types[0]); i++)
+		if (strcasecmp(dot, ext_types[i].ext) == 0)
+			return ext_types[i].type;
+	return NULL;
+}
+
+/*
+ * Whether p[0..n) is Korean text in EUC-KR (KS X 1001: both octets
+ * 0xA1-0xFE) or, with uhc, CP949 (Unified Hangul Code: lead 0x81-0xFE,
+ * trail 0x41-0x5A, 0x61-0x7A, 0x81-0xFE), as roster.c tells them.
+ */
+static bool
+korean(const unsigned char *p, size_t n, bool uhc)
+{
+	size_t i;
+	unsigned char t;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < 0x80)
+			continue;
+		if (i + 1 == n || p[i] < (uhc ? 0x81 : 0xa1) || p[i] == 0xff)
+			return false;
+		t = p[++i];
+		if (uhc ? !((t >= 0x41 && t <= 0x5a) || (t >= 0x61 &&
+		    t <= 0x7a) || (t >= 0x81 && t <= 0xfe)) :
+		    !(t >= 0xa1 && t <= 0xfe))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A text file's charset, detected as for rosters: "us-ascii",
+ * "utf-8", "euc-kr", "cp949" (EUC-KR's superset, what Korean Windows
+ * saves) or NULL (unknown).
+ */
 static const char *
 charset(const char *p, size_t n)
 {
 	bool eight;
 
-	if (utf8_valid(p, n, &eight) != n)
+	if (utf8_valid(p, n, &eight) == n)
+		return eight ? "utf-8" : "us-ascii";
+	if (memchr(p, '\0', n) != NULL)
 		return NULL;
-	return eight ? "utf-8" : "us-ascii";
+	if (korean((const unsigned char *)p, n, false))
+		return "euc-kr";
+	return korean((const unsigned char *)p, n, true) ? "cp949" : NULL;
 }
 
-/* libmagic's "type/subtype", checked, with a charset for text. */
+/* The type by name, else libmagic's, checked, with a charset for text. */
 static void
-type_of(struct attach *a, const char *p, size_t n, char *type)
+type_of(struct attach *a, const char *name, const char *p, size_t n,
+    char *type)
 {
-	const char *t = magic_buffer(a->magic, p, n < MAGIC_BYTES ? n :
-	    MAGIC_BYTES);
+	const char *t = ext_type(name);
 	const char *cs;
 	size_t i, len;
 
-	if (t == NULL || strcmp(t, "application/x-empty") == 0)
+	if (t == NULL)
+		t = magic_buffer(a->magic, p, n < MAGIC_BYTES ? n :
+		    MAGIC_BYTES);
+	for (i = 0; t != NULL && i < sizeof(magic_weak) /
+	    sizeof(magic_weak[0]); i++)
+		if (strcmp(t, magic_weak[i]) == 0)
+			t = NULL;
+	if (t == NULL)
 		t = "application/octet-stream";
 	len = strlen(t);
 	for (i = 0; i < len; i++)
@@ -399,6 +519,6 @@ attach_read(struct attach *a, struct attach_file *f, struct buf *data,
 	close(fd);
 	if (rc == -1)
 		return -1;
-	type_of(a, data->data + start, f->size, type);
+	type_of(a, f->name, data->data + start, f->size, type);
 	return 0;
 }

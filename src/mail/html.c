@@ -432,3 +432,108 @@ html_text(struct buf *out, const char *s, size_t n)
 		put(&c, "\n", 1);
 	return c.rc;
 }
+
+/*
+ * Inline images: <img src="PATH"> with PATH a relative file path.
+ */
+
+/* [*va, *vb): the value of attribute want in tag s[0..n), or false. */
+static bool
+attr_span(const char *s, size_t n, const char *want, size_t *va,
+    size_t *vb)
+{
+	size_t i = 0, a, len = strlen(want);
+	bool match;
+	char q;
+
+	while (i < n) {
+		while (i < n && (is_space((unsigned char)s[i]) || s[i] == '/'))
+			i++;
+		a = i;
+		while (i < n && !is_space((unsigned char)s[i]) && s[i] != '=')
+			i++;
+		match = i - a == len && strncasecmp(s + a, want, len) == 0;
+		if (i >= n || s[i] != '=')
+			continue;
+		q = ++i < n && (s[i] == '"' || s[i] == '\'') ? s[i++] : ' ';
+		*va = i;
+		while (i < n && (q == ' ' ? !is_space((unsigned char)s[i]) :
+		    s[i] != q))
+			i++;
+		*vb = i++;
+		if (match)
+			return true;
+	}
+	return false;
+}
+
+/* A relative path: no scheme, not absolute, no query or fragment. */
+static bool
+is_local(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s[0] == '/' || s[0] == '\\')
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] == ':' || s[i] == '?' || s[i] == '#')
+			return false;
+	return true;
+}
+
+bool
+html_img_next(const char *s, size_t n, size_t *at, size_t *va, size_t *vb)
+{
+	size_t i, end;
+	const char *gt;
+
+	for (i = *at; i + 5 <= n; i++) {
+		if (s[i] != '<' || strncasecmp(s + i + 1, "img", 3) != 0 ||
+		    !(is_space((unsigned char)s[i + 4]) || s[i + 4] == '/'))
+			continue;
+		gt = memchr(s + i, '>', n - i);
+		end = gt != NULL ? (size_t)(gt - s) : n;
+		*at = end;
+		if (attr_span(s + i + 4, end - i - 4, "src", va, vb)) {
+			*va += i + 4, *vb += i + 4;
+			if (is_local(s + *va, *vb - *va))
+				return true;
+		}
+		i = end;
+	}
+	*at = n;
+	return false;
+}
+
+static int
+hexdigit(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' &&
+	    (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+}
+
+int
+html_url_path(struct buf *out, const char *s, size_t n)
+{
+	struct conv c;
+	size_t i, k;
+	uint32_t cp;
+
+	memset(&c, 0, sizeof(c));
+	c.out = out;
+	for (i = 0; i < n && c.rc == 0; i += k) {
+		k = s[i] == '&' ? entity(s + i, n - i, &cp) : 0;
+		if (k > 0)
+			put_cp(&c, cp);
+		else if (s[i] == '%' && i + 2 < n && hexdigit(s[i + 1]) >= 0 &&
+		    hexdigit(s[i + 2]) >= 0) {
+			c.rc = buf_addc(out, hexdigit(s[i + 1]) * 16 +
+			    hexdigit(s[i + 2]));
+			k = 3;
+		} else {
+			c.rc = buf_addc(out, s[i]);
+			k = 1;
+		}
+	}
+	return c.rc;
+}

@@ -1,6 +1,7 @@
 #ifndef HTML_H
 #define HTML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -16,5 +17,19 @@
 
 /* The text of HTML s[0..n), appended to out.  -1 at out's cap. */
 int	html_text(struct buf *out, const char *s, size_t n);
+
+/*
+ * The next <img> tag at or after *at in HTML s[0..n) whose src is a
+ * relative file path (no scheme, not absolute, no query or fragment):
+ * true with [*va, *vb) the value as written; *at moves past the tag.
+ */
+bool	html_img_next(const char *s, size_t n, size_t *at, size_t *va,
+	    size_t *vb);
+
+/*
+ * A src value s[0..n) as the file path it names: entities and %XX
+ * decoded, appended to out.  -1 at out's cap.
+ */
+int	html_url_path(struct buf *out, const char *s, size_t n);
 
 #endif /* HTML_H */

@@ -16,9 +16,18 @@
  * give back the exact text.  Plain tokens longer than PLAIN_MAX are
  * encoded instead, so that no line can reach 998 octets.
  *
- * Addresses: a domain needs a dot (name@localhost is refused) unless it
- * is an address literal such as [192.0.2.1].  Groups and comments
- * (RFC 5322 §3.4 group, CFWS comments) are not supported.
+ * Addresses: an address header may come with its fields marked
+ * (message_mark()); then only the template's own octets are structure
+ * and a field gives one display name or one address (issue 14.9).
+ * Each address must pass addr_sendable(), the rule the SMTP layer
+ * applies too, and is written in its form (IDNA A-labels).  Groups and
+ * comments (RFC 5322 §3.4 group, CFWS comments) are not supported, but
+ * the empty group "undisclosed-recipients:;" is written when only Bcc
+ * has addresses.
+ *
+ * Text parts are 7bit, or quoted-printable or base64 (the shorter),
+ * never 8bit, so a DKIM signature survives a relay without 8BITMIME.
+ * Inline images go in multipart/related beside the HTML part.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -27,6 +36,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "codec.h"
 #include "err.h"
@@ -48,6 +58,9 @@
 #define QUOTE_MAX	72	/* octets of bad input quoted in errors */
 #define SINK_CHUNK	(57 * 64)	/* whole base64 lines of body */
 #define RCPT_CAP	(MESSAGE_RCPT_MAX * (MESSAGE_ADDR_MAX + 1))
+#define PLAIN_CAP	(256 * 1024)	/* an address header, unmarked */
+#define MARK		MESSAGE_MARK
+#define MARK_END	MESSAGE_MARK_END
 
 enum hkind {
 	H_TEXT,		/* unstructured: RFC 2047 encoded as needed */
@@ -59,6 +72,7 @@ enum hkind {
 	H_BCC,		/* envelope recipients only, never written */
 	H_CTYPE,	/* the body kind: checked, never written */
 	H_ATTACH,	/* a file to attach: read by job.c, never written */
+	H_OPTION,	/* mailmerge's own option: never written */
 	H_GEN		/* generated here: the template may not set it */
 };
 
@@ -90,6 +104,7 @@ static const struct hdef hdefs[] = {
 	HDEF("MIME-Version", H_GEN, true),
 	HDEF("Content-Type", H_CTYPE, true),
 	HDEF("Attachment", H_ATTACH, false),
+	HDEF("X-Mailmerge-List", H_OPTION, true),
 };
 
 /*
@@ -119,6 +134,9 @@ struct build {
 	bool		 single;	/* the header takes one mailbox */
 	bool		 is_from;
 	bool		 has_from;
+	bool		 has_to;	/* a To or Cc with an address written */
+	const struct message_header *cur;	/* header being written, or
+						   NULL (the default From) */
 	bool		 dry;		/* message_check(): write nothing */
 	bool		 measure;	/* count attachments, do not encode */
 	size_t		 extra;		/* octets counted, not written */
@@ -145,18 +163,6 @@ static bool
 is_ws(int c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* RFC 5322 §3.2.3 atext, with UTF-8 octets (RFC 6532 §3.2). */
-static bool
-is_atext(int c)
-{
-	static const char other[] = "!#$%&'*+-/=?^_`{|}~";
-
-	if (c >= 0x80 || (c >= '0' && c <= '9') ||
-	    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return true;
-	return c != 0 && memchr(other, c, sizeof(other) - 1) != NULL;
 }
 
 static bool
@@ -230,22 +236,38 @@ bad_addr(struct err *e, const char *s, size_t n, const char *why)
 }
 
 /*
- * Address syntax, RFC 5322 §3.4.1 and RFC 6531 for UTF-8.
+ * Address lists, RFC 5322 §3.4, over text whose octets may come from
+ * roster fields (issue 14.9).  A field gives one display name or one
+ * address, never structure: only the template's own ',', '<', '>',
+ * '"' and '\' are structure; a field's octets are always content.  In
+ * a display name any character of a field is kept (the name is quoted
+ * or encoded as needed when written, so decoding gives the field back),
+ * but '<' and '>', which would show an address that is not the one the
+ * mail goes to; in an address a field may not hold white space or
+ * ',' '<' '>' ';' ':' '"' '(' ')' '\' '[' ']'.  The syntax and the
+ * sendability of the address itself are addr.c's (addr_sendable()).
  */
+
+/* Text to parse: col[i] is the column + 1 octet i came from, or 0. */
+struct src {
+	const char	*s;
+	const uint32_t	*col;	/* NULL: all the template's */
+	size_t		 n;
+};
+
+struct parse {
+	message_addr_fn	*fn;
+	void		*arg;
+	struct err	*e;
+	const char *const *cols;	/* column names, for errors */
+	size_t		 ncols;
+};
 
 /* Octets in the quoted-string at s (s[0] is '"'), 0 if unterminated. */
 static size_t
 quoted_len(const char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 1; i < n; i++) {
-		if (s[i] == '\\')
-			i++;
-		else if (s[i] == '"')
-			return i + 1;
-	}
-	return 0;
+	return addr_quoted_len(s, n);
 }
 
 /* Offset of the first c in s outside quoted-strings, or n. */
@@ -276,132 +298,10 @@ dot_atom(const char *s, size_t n)
 		return false;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '.' ? s[i - 1] == '.' :
-		    !is_atext((unsigned char)s[i]))
+		    !addr_atext((unsigned char)s[i]))
 			return false;
 	}
 	return true;
-}
-
-static bool
-local_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > LOCAL_MAX)
-		return false;
-	if (s[0] != '"')
-		return dot_atom(s, n);
-	if (quoted_len(s, n) != n || n < 2)
-		return false;
-	for (i = 1; i < n - 1; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\\')
-			c = (unsigned char)s[++i];
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return false;
-	}
-	return true;
-}
-
-/* RFC 1035 §2.3.1 label, with UTF-8 octets (RFC 6531 §3.3). */
-static bool
-label_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > LABEL_MAX || s[0] == '-' || s[n - 1] == '-')
-		return false;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x80 && c != '-' && !(c >= '0' && c <= '9') &&
-		    !((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
-			return false;
-	}
-	return true;
-}
-
-/*
- * An address literal of RFC 5321 §4.1.3, without its brackets: a
- * dotted IPv4 address, or "IPv6:" and hex digits, colons and dots
- * (the form, not every rule of RFC 4291).
- */
-static bool
-addr_literal(const char *s, size_t n)
-{
-	unsigned parts = 0, v = 0, digits = 0;
-	size_t i;
-
-	if (n > 5 && strncasecmp(s, "IPv6:", 5) == 0) {
-		for (i = 5; i < n; i++)
-			if (!isxdigit((unsigned char)s[i]) && s[i] != ':' &&
-			    s[i] != '.')
-				return false;
-		return memchr(s + 5, ':', n - 5) != NULL;
-	}
-	for (i = 0; i <= n; i++) {
-		if (i < n && s[i] >= '0' && s[i] <= '9') {
-			v = v * 10 + (unsigned)(s[i] - '0');
-			if (++digits > 3 || v > 255)
-				return false;
-		} else if ((i == n || s[i] == '.') && digits > 0) {
-			parts++;
-			v = digits = 0;
-		} else
-			return false;
-	}
-	return parts == 4;
-}
-
-/* Why domain s is refused, or NULL. */
-static const char *
-domain_check(const char *s, size_t n)
-{
-	size_t i, start = 0, labels = 0;
-
-	if (n > 0 && s[0] == '[') {
-		if (n < 3 || s[n - 1] != ']' || !addr_literal(s + 1, n - 2))
-			return "expected an address literal like [192.0.2.1] "
-			    "or [IPv6:2001:db8::1]";
-		return NULL;
-	}
-	if (n == 0)
-		return "expected name@domain";
-	for (i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.')
-			continue;
-		if (!label_ok(s + start, i - start))
-			return "a domain holds letters, digits, '-' and dots, "
-			    "as in example.com";
-		labels++;
-		start = i + 1;
-	}
-	if (labels < 2)
-		return "the domain needs a dot, as in name@example.com";
-	return NULL;
-}
-
-/* Why addr-spec s is refused, or NULL. */
-static const char *
-addr_check(const char *s, size_t n)
-{
-	size_t at;
-
-	if (n > MESSAGE_ADDR_MAX)
-		return "longer than 254 octets (RFC 5321 §4.5.3.1.3)";
-	if (utf8_valid(s, n, NULL) != n)
-		return "not valid UTF-8";
-	if (n > 0 && s[0] == '"')
-		at = quoted_len(s, n);
-	else
-		at = find_top(s, n, '@');
-	if (at == 0 || at >= n || s[at] != '@')
-		return "expected name@domain";
-	if (!local_ok(s, at))
-		return "expected name@domain, the name in double quotes "
-		    "if it has spaces or special characters";
-	return domain_check(s + at + 1, n - at - 1);
 }
 
 static void
@@ -411,6 +311,47 @@ trim(const char **s, size_t *n)
 		(*s)++, (*n)--;
 	while (*n > 0 && is_ws((*s)[*n - 1]))
 		(*n)--;
+}
+
+static void
+trim_span(const struct src *t, size_t *a, size_t *b)
+{
+	while (*a < *b && is_ws(t->s[*a]))
+		(*a)++;
+	while (*b > *a && is_ws(t->s[*b - 1]))
+		(*b)--;
+}
+
+/* Whether octet i is c written by the template (structure). */
+static bool
+is_sep(const struct src *t, size_t i, int c)
+{
+	return t->s[i] == c && (t->col == NULL || t->col[i] == 0);
+}
+
+/* Whether a field gave any octet of [a, b). */
+static bool
+has_field(const struct src *t, size_t a, size_t b)
+{
+	for (; t->col != NULL && a < b; a++)
+		if (t->col[a] != 0)
+			return true;
+	return false;
+}
+
+/* Octets in the quoted-string at i, 0 if unterminated. */
+static size_t
+quoted_at(const struct src *t, size_t i, size_t end)
+{
+	size_t k;
+
+	for (k = i + 1; k < end; k++) {
+		if (is_sep(t, k, '\\'))
+			k++;
+		else if (is_sep(t, k, '"'))
+			return k + 1 - i;
+	}
+	return 0;
 }
 
 /*
@@ -445,99 +386,304 @@ name_parse(const char **sp, size_t *np, char *nbuf, struct err *e)
 	return -1;
 }
 
+/* The field's value around octet i, quoted into q. */
+static const char *
+field_value(const struct src *t, size_t i, char *q, size_t qsize)
+{
+	size_t a = i, b = i;
+
+	while (a > 0 && t->col[a - 1] == t->col[i])
+		a--;
+	while (b < t->n && t->col[b] == t->col[i])
+		b++;
+	return quote(q, qsize, t->s + a, b - a);
+}
+
+/* A field's octet i where it would add structure. */
+static int
+field_error(const struct parse *p, const struct src *t, size_t i,
+    const char *what)
+{
+	uint32_t c = t->col[i] - 1;
+	const char *col = c < p->ncols ? p->cols[c] : "?";
+	char q[QUOTE_MAX + 4], ch[8];
+
+	if (is_ws(t->s[i]))
+		snprintf(ch, sizeof(ch), "a space");
+	else
+		snprintf(ch, sizeof(ch), "'%c'", t->s[i]);
+	err_set(p->e, E_INPUT, NULL, "column '%s' ('%s') puts %s into %s: "
+	    "a field gives one display name or one address, never several "
+	    "or their structure; fix the roster, or name the column in "
+	    "X-Mailmerge-List to let it list addresses", col,
+	    field_value(t, i, q, sizeof(q)), ch, what);
+	return -1;
+}
+
+/* Fields in address [a, b) give no structure. */
+static int
+addr_fields(const struct parse *p, const struct src *t, size_t a,
+    size_t b)
+{
+	size_t i, ws = b;
+
+	/* The first special character, else the first white space. */
+	for (i = a; t->col != NULL && i < b; i++) {
+		if (t->col[i] == 0 || addr_atext((unsigned char)t->s[i]) ||
+		    t->s[i] == '.' || t->s[i] == '@')
+			continue;
+		if (!is_ws(t->s[i]))
+			return field_error(p, t, i, "an address");
+		if (is_ws(t->s[i]) && ws == b)
+			ws = i;
+	}
+	return ws < b ? field_error(p, t, ws, "an address") : 0;
+}
+
+/*
+ * Display name [a, b) holding fields, decoded into nbuf: the
+ * template's quotes and quoted-pairs undone, the fields' octets as
+ * they are.
+ */
+static int
+name_fields(const struct parse *p, const struct src *t, size_t a,
+    size_t b, char *nbuf, size_t *nlen)
+{
+	size_t i, k = 0;
+	bool q = false;
+	char c;
+
+	for (i = a; i < b; i++) {
+		c = t->s[i];
+		if (t->col[i] != 0) {
+			if (c == '<' || c == '>')
+				return field_error(p, t, i, "a display name");
+		} else if (c == '"') {
+			q = !q;
+			continue;
+		} else if (c == '\\' && q && i + 1 < b)
+			c = t->s[++i];
+		if (k == DNAME_MAX)
+			return bad_addr(p->e, t->s + a, b - a,
+			    "the display name is longer than 256 octets");
+		nbuf[k++] = c;
+	}
+	if (q)
+		return bad_addr(p->e, t->s + a, b - a, "a '\"' is not closed");
+	*nlen = k;
+	return 0;
+}
+
 /*
  * Angle brackets outside quoted-strings: how many, and in *lt and *gt
- * where the pair is if there is exactly one '<' before one '>' (else n).
+ * where the pair is if there is exactly one '<' before one '>' (else b).
  */
 static size_t
-angles(const char *s, size_t n, size_t *lt, size_t *gt)
+angles(const struct src *t, size_t a, size_t b, size_t *lt, size_t *gt)
 {
 	size_t i, q, count = 0;
 
-	*lt = *gt = n;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"') {
-			q = quoted_len(s + i, n - i);
-			i += q > 0 ? q - 1 : n;
-		} else if (s[i] == '<' || s[i] == '>') {
+	*lt = *gt = b;
+	for (i = a; i < b; i++) {
+		if (is_sep(t, i, '"')) {
+			q = quoted_at(t, i, b);
+			i += q > 0 ? q - 1 : b;
+		} else if (is_sep(t, i, '<') || is_sep(t, i, '>')) {
 			count++;
-			*(s[i] == '<' ? lt : gt) = i;
+			*(t->s[i] == '<' ? lt : gt) = i;
 		}
 	}
 	if (count != 2 || *lt > *gt)
-		*lt = *gt = n;
+		*lt = *gt = b;
 	return count;
 }
 
-/* One list element: "addr", "<addr>" or "name <addr>". */
+/* The name of element [a, lt) into *name, *nlen. */
 static int
-mbox_parse(const char *s, size_t n, message_addr_fn *fn, void *arg,
-    struct err *e)
+name_of(const struct parse *p, const struct src *t, size_t a, size_t lt,
+    char *nbuf, const char **name, size_t *nlen)
 {
-	const char *name = s, *addr;
-	size_t lt, gt, nlen, alen;
-	char nbuf[DNAME_MAX];
-	const char *why;
-
-	trim(&s, &n);
-	if (n == 0)
+	trim_span(t, &a, &lt);
+	if (has_field(t, a, lt)) {
+		*name = nbuf;
+		if (name_fields(p, t, a, lt, nbuf, nlen) == -1)
+			return -1;
+		trim(name, nlen);
 		return 0;
-	if (angles(s, n, &lt, &gt) == 0) {
-		why = addr_check(s, n);
-		return why ? bad_addr(e, s, n, why) : fn(arg, "", 0, s, n);
 	}
-	if (lt == n || gt != n - 1)
-		return bad_addr(e, s, n, "unbalanced or misplaced angle "
-		    "brackets: expected Name <name@domain>");
-	addr = s + lt + 1, alen = gt - lt - 1;
-	trim(&addr, &alen);
-	why = addr_check(addr, alen);
-	if (why != NULL)
-		return bad_addr(e, addr, alen, why);
-	name = s, nlen = lt;
-	trim(&name, &nlen);
-	if (name_parse(&name, &nlen, nbuf, e) == -1)
-		return -1;
-	return fn(arg, name, nlen, addr, alen);
+	*name = t->s + a, *nlen = lt - a;
+	return name_parse(name, nlen, nbuf, p->e);
 }
 
-/* Offset of the ',' ending the element at s, or n. */
+/* One list element [a, b): "addr", "<addr>" or "name <addr>". */
+static int
+mbox_parse(const struct parse *p, const struct src *t, size_t a,
+    size_t b)
+{
+	char norm[ADDR_MAX + 1], nbuf[DNAME_MAX];
+	size_t lt, gt, la, lb, nlen = 0;
+	const char *why, *name = "";
+	bool utf8;
+
+	trim_span(t, &a, &b);
+	if (a == b)
+		return 0;
+	la = a, lb = b;
+	if (angles(t, a, b, &lt, &gt) != 0) {
+		if (lt == b || gt != b - 1)
+			return bad_addr(p->e, t->s + a, b - a, "unbalanced or "
+			    "misplaced angle brackets: expected Name "
+			    "<name@domain>");
+		la = lt + 1, lb = gt;
+		trim_span(t, &la, &lb);
+		if (name_of(p, t, a, lt, nbuf, &name, &nlen) == -1)
+			return -1;
+	}
+	if (addr_fields(p, t, la, lb) == -1)
+		return -1;
+	why = addr_sendable(t->s + la, lb - la, norm, &utf8);
+	if (why != NULL)
+		return bad_addr(p->e, t->s + la, lb - la, why);
+	return p->fn(p->arg, name, nlen, norm, strlen(norm));
+}
+
+/* Offset of the ',' ending the element at a, or b. */
 static size_t
-element_end(const char *s, size_t n)
+element_end(const struct src *t, size_t a, size_t b)
 {
 	size_t i, q;
 	bool angle = false;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"') {
-			q = quoted_len(s + i, n - i);
+	for (i = a; i < b; i++) {
+		if (is_sep(t, i, '"')) {
+			q = quoted_at(t, i, b);
 			if (q == 0)
-				return n;
+				return b;
 			i += q - 1;
-		} else if (s[i] == '<')
+		} else if (is_sep(t, i, '<'))
 			angle = true;
-		else if (s[i] == '>')
+		else if (is_sep(t, i, '>'))
 			angle = false;
-		else if (s[i] == ',' && !angle)
+		else if (is_sep(t, i, ',') && !angle)
 			return i;
 	}
-	return n;
+	return b;
+}
+
+static int
+list_parse(const struct parse *p, const struct src *t)
+{
+	size_t i, end;
+
+	if (memchr(t->s, '\n', t->n) != NULL || memchr(t->s, '\r',
+	    t->n) != NULL || memchr(t->s, '\0', t->n) != NULL)
+		return bad_addr(p->e, t->s, t->n, "it holds a line break or "
+		    "NUL");
+	for (i = 0; i < t->n; i = end + 1) {
+		end = element_end(t, i, t->n);
+		if (mbox_parse(p, t, i, end) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 int
 message_parse_addrs(const char *s, size_t n, message_addr_fn *fn,
     void *arg, struct err *e)
 {
-	size_t i, end;
+	struct parse p = { fn, arg, e, NULL, 0 };
+	struct src t = { s, NULL, n };
 
-	if (memchr(s, '\r', n) != NULL || memchr(s, '\n', n) != NULL ||
-	    memchr(s, '\0', n) != NULL)
-		return bad_addr(e, s, n, "it holds a line break or NUL");
-	for (i = 0; i < n; i = end + 1) {
-		end = i + element_end(s + i, n - i);
-		if (mbox_parse(s + i, end - i, fn, arg, e) == -1)
+	return list_parse(&p, &t);
+}
+
+int
+message_mark(struct buf *out, const char *v, size_t n, size_t col)
+{
+	char head[48], *d = head + sizeof(head);
+	size_t k = n;
+
+	if (n == 0)
+		return 0;
+	/* By hand: snprintf() cost more than the rest of the marking. */
+	*--d = MARK_END;
+	do {
+		*--d = (char)('0' + col % 10);
+		col /= 10;
+	} while (col > 0);
+	*--d = '.';
+	do {
+		*--d = (char)('0' + k % 10);
+		k /= 10;
+	} while (k > 0);
+	*--d = MARK;
+	if (buf_add(out, d, (size_t)(head + sizeof(head) - d)) == -1)
+		return -1;
+	return buf_add(out, v, n);
+}
+
+/* A decimal number at s[*i], ended by end; -1 if none. */
+static int
+mark_num(const char *s, size_t n, size_t *i, int end, size_t *v)
+{
+	size_t start = *i;
+
+	for (*v = 0; *i < n && s[*i] >= '0' && s[*i] <= '9' &&
+	    *v < SIZE_MAX / 10 - 10; (*i)++)
+		*v = *v * 10 + (size_t)(s[*i] - '0');
+	if (*i == start || *i == n || s[*i] != end)
+		return -1;
+	(*i)++;
+	return 0;
+}
+
+/* Append s[0..len) to the plain text, each octet from column c - 1. */
+static int
+unmark_run(struct message *m, const char *s, size_t len, uint32_t c)
+{
+	uint32_t *map;
+	size_t k;
+
+	if (buf_add(&m->plain, s, len) == -1)
+		return -1;
+	map = (uint32_t *)(void *)buf_extend(&m->cmap, len * sizeof(c));
+	if (map == NULL)
+		return -1;
+	for (k = 0; k < len; k++)
+		map[k] = c;
+	return 0;
+}
+
+/* Marked s[0..n) (message_mark()) into plain text and column map. */
+static int
+unmark(struct message *m, const char *s, size_t n, struct src *t)
+{
+	const char *mark;
+	size_t i = 0, len, col;
+	uint32_t c;
+
+	buf_reset(&m->plain);
+	buf_reset(&m->cmap);
+	while (i < n) {
+		c = 0;
+		if (s[i] == MARK) {
+			i++;
+			if (mark_num(s, n, &i, '.', &len) == -1 ||
+			    mark_num(s, n, &i, MARK_END, &col) == -1 ||
+			    len > n - i || col >= UINT32_MAX)
+				return -1;
+			c = (uint32_t)col + 1;
+		} else {
+			mark = memchr(s + i, MARK, n - i);
+			len = (mark != NULL ? (size_t)(mark - s) : n) - i;
+		}
+		if (unmark_run(m, s + i, len, c) == -1)
 			return -1;
+		i += len;
 	}
+	t->s = buf_str(&m->plain);
+	t->col = (const uint32_t *)(void *)m->cmap.data;
+	t->n = m->plain.len;
 	return 0;
 }
 
@@ -760,7 +906,7 @@ name_form(const char *s, size_t n, size_t *len)
 		if (c == '"' || c == '\\')
 			(*len)++;
 		if (c == ' ' ? i == 0 || s[i - 1] == ' ' || i + 1 == n :
-		    !is_atext(c))
+		    !addr_atext(c))
 			f = NAME_QUOTED;
 	}
 	if (f == NAME_QUOTED)
@@ -868,14 +1014,31 @@ mbox_put(void *arg, const char *name, size_t nlen, const char *addr,
 	return noted(b, addr, alen);
 }
 
+/* Header h's addresses (its marked value if it has one), or v's. */
+static int
+hdr_parse(struct build *b, const struct message_header *h, const char *v,
+    size_t n, message_addr_fn *fn)
+{
+	struct parse p = { fn, b, b->e, b->p->cols, b->p->ncols };
+	struct src t = { v, NULL, n };
+
+	if (h != NULL && h->marked != NULL &&
+	    unmark(b->m, h->marked, h->mlen, &t) == -1) {
+		err_set(b->e, E_INPUT, NULL, "the value holds a control "
+		    "character or is too large");
+		return -1;
+	}
+	return list_parse(&p, &t);
+}
+
 static int
 addrs_put(struct build *b, const struct hdef *d, const char *v, size_t n)
 {
 	b->count = 0;
 	b->single = d->kind == H_FROM || d->kind == H_ONE;
 	b->is_from = d->kind == H_FROM;
-	if (message_parse_addrs(v, n, b->dry ? mbox_note : mbox_put, b,
-	    b->e) == -1) {
+	if (hdr_parse(b, b->cur, v, n, b->dry ? mbox_note : mbox_put) ==
+	    -1) {
 		err_where(b->e, "%s", b->where);
 		return -1;
 	}
@@ -978,7 +1141,8 @@ header_put(struct build *b, const char *name, const struct hdef *d,
 	struct buf *out = &b->m->text;
 	size_t start = out->len;
 
-	if (d->kind == H_BCC || d->kind == H_CTYPE || d->kind == H_ATTACH)
+	if (d->kind == H_BCC || d->kind == H_CTYPE || d->kind == H_ATTACH ||
+	    d->kind == H_OPTION)
 		return 0;
 	b->where = d->name != NULL ? d->name : name;
 	b->col = 0;
@@ -992,6 +1156,7 @@ header_put(struct build *b, const char *name, const struct hdef *d,
 		buf_truncate(out, start);
 		return 0;
 	}
+	b->has_to |= d->kind == H_RCPT;
 	return buf_add(out, "\r\n", 2);
 }
 
@@ -1145,8 +1310,7 @@ rcpts_collect(struct build *b)
 		if (h == NULL)
 			continue;
 		b->where = name[k];
-		if (message_parse_addrs(hvalue(h), h->len, rcpt_add, b,
-		    b->e) == -1) {
+		if (hdr_parse(b, h, hvalue(h), h->len, rcpt_add) == -1) {
 			err_where(b->e, "%s", b->where);
 			return -1;
 		}
@@ -1172,10 +1336,20 @@ headers_put(struct build *b)
 
 	for (i = 0; i < p->nhdr; i++) {
 		h = &p->hdr[i];
+		b->cur = h;
 		if (header_put(b, h->name, hdef_find(h->name), hvalue(h),
 		    h->len) == -1)
 			return -1;
 	}
+	b->cur = NULL;
+	/*
+	 * Only Bcc: an empty group, as Thunderbird writes, since mail
+	 * without To is refused by Naver and scored by filters (RFC 5322
+	 * §3.6.3 allows none, §A.1.3 shows this form).
+	 */
+	if (!b->dry && !b->has_to && buf_adds(&b->m->text,
+	    "To: undisclosed-recipients:;\r\n") == -1)
+		return -1;
 	if (b->has_from)
 		return 0;
 	if (p->from_default == NULL) {
@@ -1322,16 +1496,82 @@ body_scan(const char *s, size_t n, struct body_info *bi)
 		body_lines(s, n, bi);
 }
 
-/* The transfer encoding; NUL and long lines only base64 can carry. */
+/*
+ * The transfer encoding: 7bit for ASCII text, base64 for NUL and long
+ * lines, which only it can carry; non-ASCII text is quoted-printable
+ * or base64, whichever is shorter (leaf_put() decides), never 8bit: a
+ * relay without 8BITMIME would convert an 8bit part and break a DKIM
+ * signature made at submission (RFC 6376 §5.3).
+ */
 static const char *
 cte_pick(struct message *m, const struct message_params *p,
     const struct body_info *bi)
 {
-	if (bi->nul || bi->maxline > LINE_HARD ||
-	    (bi->eight && !p->allow_8bit))
+	(void)m, (void)p;
+	if (bi->nul || bi->maxline > LINE_HARD)
 		return "base64";
-	m->eightbit |= bi->eight;
-	return bi->eight ? "8bit" : "7bit";
+	return bi->eight ? "quoted-printable" : "7bit";
+}
+
+#define QP_LINE		76	/* RFC 2045 §6.7 (5): encoded line */
+
+/*
+ * One line s[0..n) as quoted-printable (RFC 2045 §6.7) into out, or
+ * only counted when out is NULL; the octets it takes, CRLF included.
+ * Soft breaks keep lines within 76 characters, never inside "=XX";
+ * white space before a line end, '=', non-ASCII and a line's leading
+ * "From " 'F' and '.' (mbox and SMTP habits) are encoded.
+ */
+static size_t
+qp_line(struct buf *out, const char *s, size_t n, int *rc)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, col = 0, total = 0, w;
+	unsigned char c;
+	char enc[3];
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		w = 1;
+		if (c == '=' || c >= 0x7f || (c < 0x20 && c != '\t') ||
+		    (is_ws(c) && i + 1 == n) || (i == 0 && (c == '.' ||
+		    (c == 'F' && n >= 5 && memcmp(s, "From ", 5) == 0))))
+			w = 3;
+		enc[0] = '=', enc[1] = hex[c >> 4], enc[2] = hex[c & 15];
+		/* Room for a soft break "=" unless this is the last octet. */
+		if (col + w + (i + 1 < n) > QP_LINE) {
+			if (out != NULL && buf_add(out, "=\r\n", 3) == -1)
+				*rc = -1;
+			total += 3, col = 0;
+		}
+		if (out != NULL && buf_add(out, w == 3 ? enc : (char *)&c, w) ==
+		    -1)
+			*rc = -1;
+		total += w, col += w;
+	}
+	if (out != NULL && buf_add(out, "\r\n", 2) == -1)
+		*rc = -1;
+	return total + 2;
+}
+
+/* s as quoted-printable lines into out (NULL: count); the octets. */
+static size_t
+qp_put(struct buf *out, const char *s, size_t n, bool cr, size_t *plain,
+    int *rc)
+{
+	size_t end, total = 0;
+
+	*plain = 0;
+	while (n > 0) {
+		end = line_end(s, n, cr);
+		total += qp_line(out, s, end, rc);
+		*plain += end + 2;
+		if (end + 1 < n && s[end] == '\r' && s[end + 1] == '\n')
+			end++;
+		end += end < n;
+		s += end, n -= end;
+	}
+	return total;
 }
 
 static int
@@ -1406,6 +1646,7 @@ struct parts {
 	struct body_info html;
 	char		 mixed[48];	/* boundaries */
 	char		 alt[48];
+	char		 rel[48];
 };
 
 /* Whether s[0..n) holds w (memmem() is a GNU extension). */
@@ -1446,16 +1687,34 @@ boundary(const struct message_params *p, char kind, char out[48])
 	}
 }
 
+/* Octets codec_base64_lines() makes of n: 76 and CRLF per 57. */
+static size_t
+b64_size(size_t n)
+{
+	return n / 57 * 78 + (n % 57 != 0 ? (n % 57 + 2) / 3 * 4 + 2 : 0);
+}
+
 /* A text part's headers and text. */
 static int
 leaf_put(struct build *b, const char *type, const char *s, size_t n,
     const struct body_info *bi)
 {
 	const char *cte = cte_pick(b->m, b->p, bi);
+	size_t qp = 0, plain;
+	int rc = 0;
 
+	if (cte[0] == 'q') {
+		qp = qp_put(NULL, s, n, bi->cr, &plain, &rc);
+		if (qp > b64_size(plain))
+			cte = "base64";
+	}
 	if (buf_addf(&b->m->text, "Content-Type: %s; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: %s\r\n\r\n", type, cte) == -1)
 		return -1;
+	if (cte[0] == 'q') {
+		qp_put(&b->m->text, s, n, bi->cr, &plain, &rc);
+		return rc;
+	}
 	return body_put(&b->m->text, s, n, bi, cte[0] == 'b');
 }
 
@@ -1466,6 +1725,37 @@ multi_head(struct build *b, const char *sub, const char *bound)
 	    "boundary=\"%s\"\r\n\r\n--%s\r\n", sub, bound, bound);
 }
 
+static int att_put(struct build *, const struct message_attachment *,
+    const char *);
+static int disposition_headers(struct buf *, const char *, const char *,
+    size_t, const char *, const char *);
+
+/*
+ * The HTML part, and with inline images multipart/related { text/html,
+ * the images } (RFC 2387), each image found by its Content-ID from a
+ * "cid:" URL in the HTML (RFC 2392), as Thunderbird sends it.
+ */
+static int
+html_put(struct build *b, const struct parts *pt)
+{
+	const struct message_params *p = b->p;
+	size_t i;
+
+	if (p->nimg == 0)
+		return leaf_put(b, "text/html", p->html, p->html_len,
+		    &pt->html);
+	if (buf_addf(&b->m->text, "Content-Type: multipart/related;\r\n "
+	    "type=\"text/html\";\r\n boundary=\"%s\"\r\n\r\n--%s\r\n",
+	    pt->rel, pt->rel) == -1 ||
+	    leaf_put(b, "text/html", p->html, p->html_len, &pt->html) == -1)
+		return -1;
+	b->bound = pt->rel;
+	for (i = 0; i < p->nimg; i++)
+		if (att_put(b, &p->img[i], "inline") == -1)
+			return -1;
+	return buf_addf(&b->m->text, "\r\n--%s--\r\n", pt->rel);
+}
+
 static int
 alt_put(struct build *b, const struct parts *pt)
 {
@@ -1474,26 +1764,20 @@ alt_put(struct build *b, const struct parts *pt)
 	if (multi_head(b, "alternative", pt->alt) == -1 ||
 	    leaf_put(b, "text/plain", p->body, p->body_len, &pt->text) == -1 ||
 	    buf_addf(&b->m->text, "\r\n--%s\r\n", pt->alt) == -1 ||
-	    leaf_put(b, "text/html", p->html, p->html_len, &pt->html) == -1)
+	    html_put(b, pt) == -1)
 		return -1;
 	return buf_addf(&b->m->text, "\r\n--%s--\r\n", pt->alt);
 }
 
-/* Octets codec_base64_lines() makes of n: 76 and CRLF per 57. */
-static size_t
-b64_size(size_t n)
-{
-	return n / 57 * 78 + (n % 57 != 0 ? (n % 57 + 2) / 3 * 4 + 2 : 0);
-}
-
 static int
-att_put(struct build *b, const struct message_attachment *a)
+att_put(struct build *b, const struct message_attachment *a,
+    const char *disp)
 {
 	struct buf *out = &b->m->text;
 
 	if (buf_addf(out, "\r\n--%s\r\n", b->bound) == -1 ||
-	    message_attachment_headers(out, a->type, a->name,
-	    a->name_len) == -1 || buf_add(out, "\r\n", 2) == -1)
+	    disposition_headers(out, a->type, a->name, a->name_len, disp,
+	    a->cid) == -1 || buf_add(out, "\r\n", 2) == -1)
 		return -1;
 	if (b->measure) {
 		b->extra += b64_size(a->len);
@@ -1517,7 +1801,7 @@ mixed_put(struct build *b, const struct parts *pt)
 		return -1;
 	b->bound = pt->mixed;
 	for (i = 0; i < p->natt; i++)
-		if (att_put(b, &p->att[i]) == -1)
+		if (att_put(b, &p->att[i], "attachment") == -1)
 			return -1;
 	return buf_addf(&b->m->text, "\r\n--%s--\r\n", pt->mixed);
 }
@@ -1532,6 +1816,7 @@ content_put(struct build *b, struct parts *pt)
 		    &pt->text);
 	boundary(p, 'm', pt->mixed);
 	boundary(p, 'a', pt->alt);
+	boundary(p, 'r', pt->rel);
 	if (p->natt == 0)
 		return alt_put(b, pt);
 	return mixed_put(b, pt);
@@ -1549,8 +1834,8 @@ parts_check(const struct message_params *p, struct parts *pt,
 	    (p->html != NULL && body_check(p->html, p->html_len,
 	    "HTML part", &pt->html, e) == -1))
 		return -1;
-	for (i = 0; i < p->natt; i++) {
-		a = &p->att[i];
+	for (i = 0; i < p->natt + p->nimg; i++) {
+		a = i < p->natt ? &p->att[i] : &p->img[i - p->natt];
 		if (a->name_len == 0 || a->name_len > MESSAGE_FILENAME_MAX ||
 		    utf8_valid(a->name, a->name_len, NULL) != a->name_len ||
 		    break_at(a->name, a->name_len) != a->name_len) {
@@ -1598,8 +1883,9 @@ param_put(struct buf *out, const char *param, const char *s, size_t n)
 	if (!name_plain(s, n)) {
 		/*
 		 * Encoded-words in a quoted string break RFC 2047 §5 (3),
-		 * but it is what Outlook and Gmail send and what clients
-		 * without RFC 2231 read; filename* follows for the rest.
+		 * but it is what Outlook, Gmail and Thunderbird send in
+		 * Content-Type's name= and what clients without RFC 2231
+		 * read; Content-Disposition has the RFC 2231 form.
 		 */
 		if (encode_run(out, &col, s, n, false) == -1)
 			return -1;
@@ -1612,20 +1898,27 @@ param_put(struct buf *out, const char *param, const char *s, size_t n)
 	return buf_add(out, "\"", 1);
 }
 
-/*
- * filename*=UTF-8''%XX... (RFC 2231 §4), one line: a name has at most
- * MESSAGE_FILENAME_MAX octets, so the line stays under 998 octets.
- * Continuations (§3) are not used: not every client joins them.
- */
+#define CONT_LINE	77	/* a continuation line: under 78 columns */
+
+/* Octets the character at s[0..n) takes percent-encoded (RFC 2231). */
+static size_t
+pct_width(const char *s, size_t n, size_t *len)
+{
+	size_t k = utf8_len((const unsigned char *)s, n), i, w = 0;
+
+	*len = k > 0 ? k : 1;
+	for (i = 0; i < *len; i++)
+		w += attr_char((unsigned char)s[i]) ? 1 : 3;
+	return w;
+}
+
 static int
-param_2231(struct buf *out, const char *param, const char *s, size_t n)
+pct_put(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	unsigned char c;
 	size_t i;
 
-	if (buf_addf(out, ";\r\n %s*=UTF-8''", param) == -1)
-		return -1;
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (attr_char(c) ? buf_addc(out, c) == -1 :
@@ -1635,18 +1928,76 @@ param_2231(struct buf *out, const char *param, const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * RFC 2231 §3 and §4: param*0*=UTF-8''%XX...; param*1*=%XX... on
+ * lines under 78 columns, as Thunderbird writes, never splitting a
+ * character between two segments.  Python's email, ripmime, mutt and
+ * Thunderbird join them; the name is not written a second way here.
+ */
+static int
+param_2231(struct buf *out, const char *param, const char *s, size_t n)
+{
+	size_t seg = 0, col, i = 0, w, len;
+
+	while (i < n) {
+		if (buf_addf(out, ";\r\n %s*%zu*=%s", param, seg,
+		    seg == 0 ? "UTF-8''" : "") == -1)
+			return -1;
+		col = strlen(param) + 6 + (seg >= 10) + (seg >= 100) +
+		    (seg == 0 ? 7 : 0);
+		do {
+			w = pct_width(s + i, n - i, &len);
+			if (pct_put(out, s + i, len) == -1)
+				return -1;
+			col += w, i += len;
+		} while (i < n && col + pct_width(s + i, n - i, &len) + 1 <=
+		    CONT_LINE);
+		seg++;
+	}
+	return 0;
+}
+
+/* A name written as a plain quoted parameter: ASCII, and it fits. */
+static bool
+name_short(const char *param, const char *s, size_t n)
+{
+	size_t i, w = strlen(param) + 5;
+
+	for (i = 0; i < n; i++)
+		w += s[i] == '"' || s[i] == '\\' ? 2 : 1;
+	return name_plain(s, n) && w < LINE_SOFT;
+}
+
+/* message_attachment_headers() with disposition disp and a Content-ID. */
+static int
+disposition_headers(struct buf *out, const char *type, const char *name,
+    size_t n, const char *disp, const char *cid)
+{
+	/*
+	 * Content-Type's name= in RFC 2047 words for readers without RFC
+	 * 2231 (Outlook, webmail); Content-Disposition's filename only in
+	 * RFC 2231, so that no reader sees the name twice in one header.
+	 */
+	/* A long type (.docx: 71 octets) on a line of its own, under 78. */
+	if (buf_addf(out, "Content-Type:%s%s", strlen(type) + 15 > LINE_SOFT ?
+	    "\r\n " : " ", type) == -1 ||
+	    param_put(out, "name", name, n) == -1 ||
+	    buf_addf(out, "\r\nContent-Disposition: %s", disp) == -1)
+		return -1;
+	if (name_short("filename", name, n) ?
+	    param_put(out, "filename", name, n) == -1 :
+	    param_2231(out, "filename", name, n) == -1)
+		return -1;
+	if (cid != NULL && buf_addf(out, "\r\nContent-ID: <%s>", cid) == -1)
+		return -1;
+	return buf_adds(out, "\r\nContent-Transfer-Encoding: base64\r\n");
+}
+
 int
 message_attachment_headers(struct buf *out, const char *type,
     const char *name, size_t n)
 {
-	if (buf_addf(out, "Content-Type: %s", type) == -1 ||
-	    param_put(out, "name", name, n) == -1 ||
-	    buf_adds(out, "\r\nContent-Disposition: attachment") == -1 ||
-	    param_put(out, "filename", name, n) == -1 ||
-	    (!name_plain(name, n) &&
-	    param_2231(out, "filename", name, n) == -1))
-		return -1;
-	return buf_adds(out, "\r\nContent-Transfer-Encoding: base64\r\n");
+	return disposition_headers(out, type, name, n, "attachment", NULL);
 }
 
 /*
@@ -1724,6 +2075,15 @@ message_body_kind(const char *v, size_t n, enum message_body *k,
  * The interface.
  */
 
+bool
+message_header_is_address(const char *name)
+{
+	enum hkind k = hdef_find(name)->kind;
+
+	return k == H_FROM || k == H_ONE || k == H_ADDR || k == H_RCPT ||
+	    k == H_BCC;
+}
+
 static void
 message_reset(struct message *m)
 {
@@ -1741,6 +2101,8 @@ message_init(struct message *m)
 {
 	buf_init(&m->text, MESSAGE_MAX);
 	buf_init(&m->rcpt, RCPT_CAP);
+	buf_init(&m->plain, PLAIN_CAP);
+	buf_init(&m->cmap, PLAIN_CAP * sizeof(uint32_t));
 	m->date_ok = false;
 	message_reset(m);
 }
@@ -1750,6 +2112,8 @@ message_fini(struct message *m)
 {
 	buf_fini(&m->text);
 	buf_fini(&m->rcpt);
+	buf_fini(&m->plain);
+	buf_fini(&m->cmap);
 }
 
 /* A message with attachments over MESSAGE_MIXED_MAX. */
@@ -1758,7 +2122,7 @@ too_big(const struct build *b, struct err *e)
 {
 	size_t n = b->m->text.len + b->extra;
 
-	if (b->p->natt == 0 || n <= MESSAGE_MIXED_MAX)
+	if (b->p->natt + b->p->nimg == 0 || n <= MESSAGE_MIXED_MAX)
 		return 0;
 	err_set(e, E_INPUT, "Attachment", "the message with its attachments "
 	    "is %zu octets (%.1f MB), over the limit of %d MB: attach fewer "

@@ -39,12 +39,19 @@ struct message_attachment {
 	size_t		 len;
 	const char	*b64;		/* or the contents as codec_base64_lines() */
 	size_t		 b64_len;	/* made them (CRLF lines), NULL if not */
+	const char	*cid;		/* an inline image's Content-ID, without
+					   "<>", as the HTML's "cid:" URL
+					   names it; NULL for attachments */
 };
 
 struct message_header {
 	const char	*name;		/* as written in the template */
 	const char	*value;		/* rendered, UTF-8, one line */
 	size_t		 len;
+	const char	*marked;	/* an address header rendered with its
+					   fields marked (message_mark()),
+					   or NULL: all the template's */
+	size_t		 mlen;
 };
 
 struct message_params {
@@ -64,6 +71,13 @@ struct message_params {
 	size_t		 html_len;
 	const struct message_attachment *att;	/* attached files, in order */
 	size_t		 natt;
+	const struct message_attachment *img;	/* inline images of the HTML
+						   part (multipart/related),
+						   each with its cid */
+	size_t		 nimg;
+	const char *const *cols;		/* column names of marks, for
+						   errors; may be NULL */
+	size_t		 ncols;
 };
 
 struct message {
@@ -73,7 +87,10 @@ struct message {
 	char		from[MESSAGE_ADDR_MAX + 1];	/* From's addr-spec */
 	char		msgid[MESSAGE_ADDR_MAX + 3];	/* "<...>" */
 	bool		eightbit;	/* body is 8bit: needs 8BITMIME */
-	bool		utf8_addr;	/* an address is non-ASCII: SMTPUTF8 */
+	bool		utf8_addr;	/* a local part is non-ASCII: SMTPUTF8 */
+	/* Private to message.c: an address header unmarked. */
+	struct buf	plain;
+	struct buf	cmap;		/* uint32_t column + 1 per octet */
 	/* Private to message.c: the Date value, cached per time_t. */
 	time_t		date_when;
 	bool		date_ok;
@@ -122,12 +139,12 @@ int	message_body_kind(const char *v, size_t n, enum message_body *k,
 
 /*
  * An attachment's MIME headers appended to out, each line CRLF-ended:
- * Content-Type type with name=, Content-Disposition attachment with
- * filename= and, for a name that is not plain ASCII, filename*= (RFC
- * 2231 §4, UTF-8, percent-encoded) after it; name= and filename= then
- * hold RFC 2047 encoded-words, which older clients (Outlook, webmail)
- * read.  Only the name is encoded, never the whole header.  Then
- * Content-Transfer-Encoding: base64.  -1 at out's cap.
+ * Content-Type type with name= (RFC 2047 encoded-words for a name that
+ * is not plain ASCII, for older readers), Content-Disposition
+ * attachment with filename= for a short ASCII name, else RFC 2231
+ * continuations filename*0*=UTF-8''%XX...; filename*1*=... on lines
+ * under 78 columns.  Then Content-Transfer-Encoding: base64.  -1 at
+ * out's cap.
  */
 int	message_attachment_headers(struct buf *out, const char *type,
 	    const char *name, size_t n);
@@ -150,11 +167,26 @@ int	message_encode_words(struct buf *out, const char *s, size_t n,
 /*
  * Parse an address list (RFC 5322 §3.4: "Name <a@b>", "a@b", quoted
  * names, comma-separated) calling fn for each mailbox; name may be
- * empty.  E_INPUT naming the offending address.
+ * empty, addr is the sendable form addr_sendable() gives (the domain
+ * as IDNA A-labels).  E_INPUT naming the offending address.
  */
 typedef int message_addr_fn(void *arg, const char *name, size_t nlen,
     const char *addr, size_t alen);
 int	message_parse_addrs(const char *s, size_t n, message_addr_fn *fn,
 	    void *arg, struct err *e);
+
+#define MESSAGE_MARK	'\001'	/* message_mark(): MARK len "." col END */
+#define MESSAGE_MARK_END	'\002'
+
+/*
+ * Field value v[0..n) of column col appended to out marked, for
+ * message_header.marked: in an address header a field gives one
+ * display name or one address, and what it holds is content, never
+ * structure.  -1 at out's cap.
+ */
+int	message_mark(struct buf *out, const char *v, size_t n, size_t col);
+
+/* Whether header name is one of addresses (From, To, Cc, Reply-To...). */
+bool	message_header_is_address(const char *name);
 
 #endif /* MESSAGE_H */

@@ -14,6 +14,14 @@
  * (attach_mark()), so the path rule knows which octets the roster gave.
  * The validation pass checks each file (attach_stat()); job_build()
  * reads them into one buffer per thread, reset per row.
+ *
+ * Address headers are rendered a second time too, from values marked
+ * with message_mark() (but the columns X-Mailmerge-List names), so that
+ * message.c lets a field give one name or one address, never structure.
+ * Images the HTML part names by a relative path become inline parts;
+ * a path the template writes whole is trusted, any other follows a
+ * field's path rule, the rendered HTML no longer telling which octets
+ * came from the roster.
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -39,8 +47,10 @@
 #define RCPTS_CAP	(64 * 1024)		/* "a@x;b@y" of one row */
 #define MVALS_CAP	(64 * 1024 * 1024)	/* marked field values */
 #define ATTACH_HEADER	"Attachment"
+#define LIST_HEADER	"X-Mailmerge-List"
+#define TEMPLATE_TEXT_CAP (2 * 1024 * 1024)	/* the template, kept */
 
-enum warn_kind { W_EMPTY, W_DUP, W_UNUSED };
+enum warn_kind { W_EMPTY, W_DUP, W_UNUSED, W_UTF8, W_KINDS };
 
 /* Column names that hold the student's name, for row errors. */
 static const char *const name_cols[] = { "이름", "성명", "성함", "학생",
@@ -75,8 +85,10 @@ warn(struct job *j, enum warn_kind kind, const struct err *e)
 		job_diag(j, BATCH_WARNING, e);
 }
 
+/* The file's SHA-256; its text kept in keep too unless NULL. */
 static int
-file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct err *e)
+file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct buf *keep,
+    struct err *e)
 {
 	struct codec_sha256 h;
 	char chunk[65536];
@@ -96,8 +108,12 @@ file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct err *e)
 		return -1;
 	}
 	codec_sha256_init(&h);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		codec_sha256_update(&h, chunk, (size_t)n);
+		/* Past the cap the text is not kept: template_load() fails. */
+		if (keep != NULL && buf_add(keep, chunk, (size_t)n) == -1)
+			buf_reset(keep), keep = NULL;
+	}
 	close(fd);
 	if (n == -1) {
 		err_set(e, E_NOINPUT, path, "cannot read: %s", strerror(errno));
@@ -134,6 +150,8 @@ job_fini(struct job *j)
 		free(j->bad[i].why);
 	free(j->bad);
 	dupes_fini(&j->dupes);
+	free(j->list);
+	buf_fini(&j->ttext);
 }
 
 void
@@ -142,6 +160,8 @@ job_row_init(struct job_row *r)
 	memset(r, 0, sizeof(*r));
 	message_init(&r->msg);
 	buf_init(&r->hbuf, HEADERS_CAP);
+	buf_init(&r->hmark, HEADERS_CAP);
+	buf_init(&r->hvals, MVALS_CAP);
 	buf_init(&r->body, BODY_CAP);
 	buf_init(&r->rcpts, RCPTS_CAP);
 	buf_init(&r->first, MESSAGE_ADDR_MAX + 1);
@@ -151,6 +171,7 @@ job_row_init(struct job_row *r)
 	buf_init(&r->mvals, MVALS_CAP);
 	buf_init(&r->mpath, ATTACH_PATH_MAX);
 	buf_init(&r->adata, MESSAGE_MIXED_MAX);
+	buf_init(&r->ipath, ATTACH_PATH_MAX);
 }
 
 void
@@ -158,6 +179,10 @@ job_row_fini(struct job_row *r)
 {
 	message_fini(&r->msg);
 	buf_fini(&r->hbuf);
+	buf_fini(&r->hmark);
+	buf_fini(&r->hvals);
+	free(r->hv);
+	free(r->hl);
 	buf_fini(&r->body);
 	buf_fini(&r->rcpts);
 	buf_fini(&r->first);
@@ -167,6 +192,8 @@ job_row_fini(struct job_row *r)
 	buf_fini(&r->mvals);
 	buf_fini(&r->mpath);
 	buf_fini(&r->adata);
+	buf_fini(&r->ipath);
+	free(r->cid);
 	free(r->mv);
 	free(r->ml);
 	free(r->files);
@@ -282,14 +309,90 @@ bind_all(struct job *j, struct err *e)
 	return -1;
 }
 
+/* Column name s[0..n) of the roster, or SIZE_MAX. */
+static size_t
+column_of(const struct job *j, const char *s, size_t n)
+{
+	const char *const *cols = roster_cols(j->roster);
+	size_t k;
+
+	for (k = 0; k < roster_ncols(j->roster); k++)
+		if (strlen(cols[k]) == n && memcmp(cols[k], s, n) == 0)
+			return k;
+	return SIZE_MAX;
+}
+
+/* One column name of X-Mailmerge-List, trimmed; E_INPUT. */
+static int
+list_one(struct job *j, const char *s, size_t n, size_t hdr, struct err *e)
+{
+	size_t k;
+
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return 0;
+	k = column_of(j, s, n);
+	if (k != SIZE_MAX) {
+		j->list[k] = true;
+		return 0;
+	}
+	err_set(e, E_INPUT, NULL, "%s names '%.*s', which is not a column "
+	    "of %s: expected column names separated by commas", LIST_HEADER,
+	    (int)(n > 64 ? 64 : n), s, j->p->roster);
+	err_where(e, "%s:%zu", j->p->template,
+	    template_header_line(j->tmpl, hdr));
+	return -1;
+}
+
+/*
+ * "X-Mailmerge-List: col, col": the columns whose values may list
+ * several addresses, "Name <a@b>, c@d", in an address header; any
+ * other field gives one name or one address (issue 14.9).  The value
+ * is the template's own text.  E_INPUT naming an unknown column.
+ */
+static int
+list_columns(struct job *j, struct err *e)
+{
+	size_t ncols = roster_ncols(j->roster), i, a, b, k;
+	const char **none = xcalloc(ncols + 1, sizeof(*none));
+	size_t *zero = xcalloc(ncols + 1, sizeof(*zero));
+	struct buf v;
+	int rc = 0;
+
+	j->list = xcalloc(ncols + 1, sizeof(*j->list));
+	buf_init(&v, HEADERS_CAP);
+	for (k = 0; k < ncols; k++)
+		none[k] = "";
+	for (i = 0; i < template_nheaders(j->tmpl) && rc == 0; i++) {
+		if (strcasecmp(template_header_name(j->tmpl, i),
+		    LIST_HEADER) != 0)
+			continue;
+		buf_reset(&v);
+		rc = template_render_header(j->tmpl, i, none, zero, &v, e);
+		for (a = 0; rc == 0 && a < v.len; a = b + 1) {
+			for (b = a; b < v.len && v.data[b] != ','; b++)
+				;
+			rc = list_one(j, v.data + a, b - a, i, e);
+		}
+	}
+	buf_fini(&v);
+	free(none);
+	free(zero);
+	return rc;
+}
+
 int
 job_open(struct job *j, struct err *e)
 {
 	const struct batch_params *p = j->p;
 	const char *slash;
 
-	if (file_sha256(p->roster, j->roster_sum, e) == -1 ||
-	    file_sha256(p->template, j->template_sum, e) == -1)
+	buf_init(&j->ttext, TEMPLATE_TEXT_CAP);
+	if (file_sha256(p->roster, j->roster_sum, NULL, e) == -1 ||
+	    file_sha256(p->template, j->template_sum, &j->ttext, e) == -1)
 		return -1;
 	j->roster_abs = absolute(p->roster);
 	j->template_abs = absolute(p->template);
@@ -299,6 +402,8 @@ job_open(struct job *j, struct err *e)
 	if (bind_all(j, e) == -1)
 		return -1;
 	j->name_col = find_name_col(j->roster);
+	if (list_columns(j, e) == -1)
+		return -1;
 	slash = strrchr(p->template, '/');
 	j->dir = slash == NULL ? xstrdup("") : slash == p->template ?
 	    xstrdup("/") : xstrndup(p->template, (size_t)(slash - p->template));
@@ -426,6 +531,86 @@ find_first(struct job_row *r)
 				    &ignored);
 }
 
+/*
+ * The row's values marked for address headers (message_mark()), but
+ * those of X-Mailmerge-List's columns, which may hold structure.
+ */
+static int
+hmark_values(const struct job *j, struct job_row *r,
+    const struct roster_row *rw)
+{
+	size_t k, *off;
+	const char *end;
+	int rc = 0;
+
+	if (rw->nfields > r->hcap) {
+		r->hv = xreallocarray(r->hv, rw->nfields, sizeof(*r->hv));
+		r->hl = xreallocarray(r->hl, rw->nfields, sizeof(*r->hl));
+		r->hcap = rw->nfields;
+	}
+	/* Only columns used in headers are marked; the others point. */
+	off = r->hl;
+	buf_reset(&r->hvals);
+	for (k = 0; k < rw->nfields && rc == 0; k++) {
+		off[k] = SIZE_MAX;
+		if ((j->list != NULL && j->list[k]) ||
+		    !(template_use(j->tmpl, k) & TEMPLATE_USE_HEADER))
+			continue;
+		off[k] = r->hvals.len;
+		rc = message_mark(&r->hvals, rw->fields[k], rw->lens[k], k);
+	}
+	/* Pointers only now: the buffer may have moved while growing. */
+	for (k = 0; k < rw->nfields && rc == 0; k++) {
+		if (off[k] == SIZE_MAX) {
+			r->hv[k] = rw->fields[k];
+			r->hl[k] = rw->lens[k];
+			continue;
+		}
+		/* The mark message_mark() wrote ends at its first END. */
+		r->hv[k] = buf_str(&r->hvals) + off[k];
+		end = rw->lens[k] > 0 ? memchr(r->hv[k], MESSAGE_MARK_END,
+		    r->hvals.len - off[k]) : NULL;
+		r->hl[k] = end != NULL ? (size_t)(end - r->hv[k]) + 1 +
+		    rw->lens[k] : 0;
+	}
+	return rc;
+}
+
+/*
+ * Address headers rendered again with the fields marked, so that
+ * message.c knows which octets the roster gave (issue 14.9).
+ */
+static int
+headers_marked(const struct job *j, struct job_row *r,
+    const struct roster_row *rw, struct err *e)
+{
+	size_t i, off[TEMPLATE_HEADERS_MAX];
+	bool any = false;
+
+	buf_reset(&r->hmark);
+	for (i = 0; i < r->nhdr; i++) {
+		r->hdr[i].marked = NULL;
+		off[i] = SIZE_MAX;
+		if (!message_header_is_address(r->hdr[i].name))
+			continue;
+		if (!any && hmark_values(j, r, rw) == -1)
+			goto big;
+		any = true;
+		off[i] = r->hmark.len;
+		if (template_render_header(j->tmpl, i, r->hv, r->hl,
+		    &r->hmark, e) == -1)
+			return -1;
+		r->hdr[i].mlen = r->hmark.len - off[i];
+	}
+	for (i = 0; i < r->nhdr; i++)
+		if (off[i] != SIZE_MAX)
+			r->hdr[i].marked = buf_str(&r->hmark) + off[i];
+	return 0;
+big:
+	err_set(e, E_INPUT, NULL, "the headers are too large");
+	return -1;
+}
+
 int
 job_headers(const struct job *j, struct job_row *r,
     const struct roster_row *rw, struct err *e)
@@ -452,6 +637,10 @@ job_headers(const struct job *j, struct job_row *r,
 	for (i = 0; i < r->nhdr; i++) {
 		r->hdr[i].name = template_header_name(j->tmpl, i);
 		r->hdr[i].value = r->hbuf.data + r->hoff[i];
+	}
+	if (headers_marked(j, r, rw, e) == -1) {
+		row_error(j, rw, e, "column");
+		return -1;
 	}
 	find_first(r);
 	return 0;
@@ -576,6 +765,7 @@ files_grow(struct job_row *r, size_t n)
 	r->files = xreallocarray(r->files, n, sizeof(*r->files));
 	r->att = xreallocarray(r->att, n, sizeof(*r->att));
 	r->enc = xreallocarray(r->enc, n, sizeof(*r->enc));
+	r->cid = xreallocarray(r->cid, n, sizeof(*r->cid));
 	for (; r->fcap < n; r->fcap++) {
 		r->enc[r->fcap].valid = false;
 		buf_init(&r->enc[r->fcap].b64, ATTACH_B64_MAX);
@@ -662,12 +852,34 @@ static const char type_bound[ATTACH_TYPE_MAX] = "application/"
     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 
+/* Entry k of r->att for file k, read or only checked. */
+static void
+att_fill(struct job_row *r, size_t k, bool read, const char *cid)
+{
+	struct message_attachment *a = &r->att[k];
+
+	struct attach_file *f = &r->files[k];
+	const char *slash = strrchr(f->shown, '/');
+
+	/* f->name points into f: files_grow() may have moved it. */
+	f->name = slash != NULL ? slash + 1 : f->shown;
+	memset(a, 0, sizeof(*a));
+	a->name = f->name;
+	a->name_len = strlen(a->name);
+	a->type = read ? r->enc[k].type : type_bound;
+	a->len = r->files[k].size;
+	a->cid = cid;
+	if (read) {
+		a->b64 = buf_str(&r->enc[k].b64);
+		a->b64_len = r->enc[k].b64.len;
+	}
+}
+
 /* Every Attachment header's file, in order; E_INPUT. */
 static int
 files_resolve(const struct job *j, struct job_row *r,
     const struct roster_row *rw, bool read, struct err *e)
 {
-	struct message_attachment *a;
 	size_t i, k = 0;
 
 	r->nfiles = 0;
@@ -683,19 +895,11 @@ files_resolve(const struct job *j, struct job_row *r,
 			continue;
 		if (file_one(j, r, i, k, read, e) == -1)
 			goto fail;
-		a = &r->att[k];
-		memset(a, 0, sizeof(*a));
-		a->name = r->files[k].name;
-		a->name_len = strlen(a->name);
-		a->type = read ? r->enc[k].type : type_bound;
-		a->len = r->files[k].size;
-		if (read) {
-			a->b64 = buf_str(&r->enc[k].b64);
-			a->b64_len = r->enc[k].b64.len;
-		}
 		k++;
 	}
 	r->nfiles = k;
+	for (k = 0; k < r->nfiles; k++)
+		att_fill(r, k, read, NULL);
 	return 0;
 fail:
 	row_error(j, rw, e, "header");
@@ -737,17 +941,146 @@ prefix_subject(struct job_row *r, const char *prefix, struct err *e)
 	return 0;
 }
 
+/*
+ * Whether s[0..n) is written in the template's own text as a whole
+ * URL or path: between '(' '"' '\'' '=' or white space and ')' '"'
+ * '\'' '>' or white space, so that "/a.png" inside "../x/a.png" does
+ * not count.  Such a path is the template author's choice, whatever a
+ * field makes of the rest.
+ */
+static bool
+written(const struct job *j, const char *s, size_t n)
+{
+	static const char before[] = "(\"'= \t\n", after[] = ")\"'> \t\r\n";
+	const char *t = buf_str(&j->ttext), *p = t;
+	size_t len = j->ttext.len;
+
+	if (n == 0)
+		return false;
+	while ((p = memchr(p, s[0], len - (size_t)(p - t))) != NULL &&
+	    (size_t)(p - t) + n <= len) {
+		if (memcmp(p, s, n) == 0 && p > t &&
+		    strchr(before, p[-1]) != NULL && ((size_t)(p - t) + n ==
+		    len || strchr(after, p[n]) != NULL))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/*
+ * Inline image k, its decoded src in r->ipath (as written: src): a
+ * path the template writes itself follows the template's rule, any
+ * other the rule of a field's path, since the rendered HTML no longer
+ * tells which octets a field gave: not absolute, no "..", inside the
+ * template's folder, links resolved.  Checked, then read once per
+ * version.
+ */
+static int
+image_one(const struct job *j, struct job_row *r, size_t k,
+    const char *src, size_t srclen, bool read, struct err *e)
+{
+	struct attach_file *f = &r->files[k];
+	int rc;
+
+	buf_reset(&r->mpath);
+	if (written(j, buf_str(&r->ipath), r->ipath.len) ||
+	    written(j, src, srclen))
+		rc = buf_add(&r->mpath, buf_str(&r->ipath), r->ipath.len);
+	else
+		rc = attach_mark(&r->mpath, buf_str(&r->ipath), r->ipath.len);
+	if (rc == -1) {
+		err_set(e, E_INPUT, NULL, "an inline image's path is too "
+		    "long");
+		return -1;
+	}
+	if (attach_path(f, j->dir, buf_str(&r->mpath), r->mpath.len,
+	    e) == -1 || attach_stat(f, e) == -1)
+		return -1;
+	snprintf(r->cid[k], JOB_CID_MAX, "img%zu.%s@mailmerge.invalid",
+	    k - r->nfiles + 1, r->msgid);
+	return read ? encode_one(r, f, &r->enc[k], e) : 0;
+}
+
+/* The inline image whose path is r->ipath, or (grown) a new one. */
+static int
+image_find(const struct job *j, struct job_row *r, const char *src,
+    size_t srclen, size_t *k, bool read, struct err *e)
+{
+	size_t i;
+
+	for (i = r->nfiles; i < r->nfiles + r->nimg; i++)
+		if (strcmp(r->files[i].shown, buf_str(&r->ipath)) == 0) {
+			*k = i;
+			return 0;
+		}
+	*k = r->nfiles + r->nimg;
+	files_grow(r, *k + 1);
+	if (image_one(j, r, *k, src, srclen, read, e) == -1)
+		return -1;
+	r->nimg++;
+	return 0;
+}
+
+/*
+ * Issue 12.7: each <img src="PATH"> of the HTML part with a relative
+ * PATH becomes an inline image of multipart/related, its src rewritten
+ * to "cid:"; the HTML is rebuilt in r->src, then the buffers swap.
+ */
+static int
+images_resolve(const struct job *j, struct job_row *r, bool read,
+    struct err *e)
+{
+	const char *h = buf_str(&r->html);
+	size_t at = 0, va, vb, done = 0, k, n = r->html.len;
+	int rc = 0;
+
+	r->nimg = 0;
+	buf_reset(&r->src);
+	while (rc == 0 && r->kind != MESSAGE_TEXT &&
+	    html_img_next(h, n, &at, &va, &vb)) {
+		buf_reset(&r->ipath);
+		if (html_url_path(&r->ipath, h + va, vb - va) == -1) {
+			err_set(e, E_INPUT, NULL, "an inline image's path is "
+			    "too long");
+			return -1;
+		}
+		if (image_find(j, r, h + va, vb - va, &k, read, e) == -1)
+			return -1;
+		rc = buf_add(&r->src, h + done, va - done) == -1 ||
+		    buf_addf(&r->src, "cid:%s", r->cid[k]) == -1 ? -1 : 0;
+		done = vb;
+	}
+	if (rc == 0 && r->nimg > 0) {
+		struct buf t = r->html;
+
+		rc = buf_add(&r->src, h + done, n - done);
+		r->html = r->src;
+		r->src = t;
+	}
+	for (k = r->nfiles; k < r->nfiles + r->nimg; k++)
+		att_fill(r, k, read, r->cid[k]);
+	if (rc == -1)
+		err_set(e, E_INPUT, NULL, "the HTML part passes its limit");
+	return rc;
+}
+
 /* Render the body, find the files and fill mp for the row; E_INPUT. */
 static int
 row_params(const struct job *j, struct job_row *r,
     const struct roster_row *rw, const struct job_build_opts *o,
     struct message_params *mp, bool read, struct err *e)
 {
+	msgid_left(j, rw->row, r->msgid);
 	if (body_render(j, r, rw, e) == -1 ||
 	    files_resolve(j, r, rw, read, e) == -1 ||
 	    prefix_subject(r, o->subject_prefix, e) == -1)
 		return -1;
-	msgid_left(j, rw->row, r->msgid);
+	if (images_resolve(j, r, read, e) == -1) {
+		err_where(e, "inline image");
+		row_error(j, rw, e, "body");
+		return -1;
+	}
 	memset(mp, 0, sizeof(*mp));
 	mp->hdr = r->hdr;
 	mp->nhdr = r->nhdr;
@@ -759,10 +1092,14 @@ row_params(const struct job *j, struct job_row *r,
 	}
 	mp->att = r->att;
 	mp->natt = r->nfiles;
+	mp->img = r->att + r->nfiles;
+	mp->nimg = r->nimg;
 	mp->date = o->date;
 	mp->msgid_left = r->msgid;
 	mp->allow_8bit = o->allow_8bit;
 	mp->from_default = o->from_default;
+	mp->cols = roster_cols(j->roster);
+	mp->ncols = roster_ncols(j->roster);
 	return 0;
 }
 
@@ -874,6 +1211,23 @@ dup_pass(struct job *j, struct err *e)
 	return n == -1 ? -1 : 0;
 }
 
+/* A non-ASCII local part: the row needs a server with SMTPUTF8. */
+static void
+check_utf8(struct job *j, const struct job_row *r,
+    const struct roster_row *rw)
+{
+	struct err w;
+
+	if (!r->msg.utf8_addr)
+		return;
+	err_set(&w, E_INPUT, NULL, "row %zu: an address has a non-ASCII "
+	    "local part: it needs a server that offers SMTPUTF8 (RFC 6531; "
+	    "Gmail does, Naver does not), else send stops before its first "
+	    "row", rw->row);
+	job_where(j, rw, &w);
+	warn(j, W_UTF8, &w);
+}
+
 /* Fields used in a header or the text (outside a section) but empty. */
 static void
 check_empty(struct job *j, const struct roster_row *rw)
@@ -899,12 +1253,13 @@ check_empty(struct job *j, const struct roster_row *rw)
 static void
 summarize_warnings(struct job *j)
 {
-	static const char *const what[] = { "empty fields",
-	    "duplicate recipients", "unused columns" };
+	static const char *const what[W_KINDS] = { "empty fields",
+	    "duplicate recipients", "unused columns",
+	    "rows needing SMTPUTF8" };
 	struct err w;
 	size_t k;
 
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < W_KINDS; k++) {
 		if (j->warned[k] <= BATCH_WARNINGS_MAX)
 			continue;
 		err_set(&w, E_INPUT, j->p->roster, "%zu more warnings of "
@@ -930,6 +1285,7 @@ check_row(struct job *j, struct job_row *r, const struct roster_row *rw,
 		return -1;
 	j->nrcpt += r->msg.nrcpt;
 	note_rcpts(j, r);
+	check_utf8(j, r, rw);
 	check_empty(j, rw);
 	return 0;
 }

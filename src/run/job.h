@@ -39,8 +39,11 @@ struct job {
 					   found from here */
 	char		 roster_sum[CODEC_SHA256_HEX];
 	char		 template_sum[CODEC_SHA256_HEX];
+	struct buf	 ttext;		/* the template file's text */
 	char		 stamp[32];	/* batch start, UTC, for Message-IDs */
 	uint64_t	 nonce;		/* random, for Message-IDs */
+	bool		*list;		/* list[k]: column k may list
+					   addresses (X-Mailmerge-List) */
 	time_t		 now;		/* batch start */
 	size_t		 rows;		/* rows validated */
 	size_t		 nrcpt;		/* recipients in them */
@@ -52,7 +55,7 @@ struct job {
 	struct job_bad	*bad;		/* --skip-invalid: rows left out, in
 					   row order */
 	size_t		 nbad, sizebad;
-	size_t		 warned[3];	/* warnings given, per kind */
+	size_t		 warned[4];	/* warnings given, per kind */
 	struct dupes	 dupes;		/* recipients, for the duplicate warning */
 };
 
@@ -67,6 +70,8 @@ struct job_encoded {
 	struct buf	 b64;		/* codec_base64_lines() of it */
 };
 
+#define JOB_CID_MAX	128	/* octets in an inline image's Content-ID */
+
 /* A row rendered into a message: per thread, reset per row. */
 struct job_row {
 	struct message	 msg;
@@ -74,6 +79,11 @@ struct job_row {
 	size_t		 hoff[TEMPLATE_HEADERS_MAX];
 	size_t		 nhdr;
 	struct buf	 hbuf;		/* header values, NUL-separated */
+	struct buf	 hmark;		/* address headers, fields marked */
+	struct buf	 hvals;		/* field values, message_mark()ed */
+	const char	**hv;		/* hv[k], hl[k]: column k in hvals */
+	size_t		*hl;
+	size_t		 hcap;		/* columns hv and hl hold */
 	enum message_body kind;		/* from Content-Type */
 	struct buf	 body;		/* the text (alternative) */
 	struct buf	 html;		/* the HTML part, if kind is not TEXT */
@@ -88,6 +98,9 @@ struct job_row {
 	struct attach_file *files;
 	struct message_attachment *att;
 	struct job_encoded *enc;	/* each Attachment header's last file */
+	char		(*cid)[JOB_CID_MAX];	/* inline images' Content-IDs */
+	struct buf	 ipath;		/* an inline image's path, decoded */
+	size_t		 nimg;		/* inline images, after the files */
 	size_t		 nfiles;
 	size_t		 fcap;		/* entries in files, att, ... */
 	struct attach	*magic;		/* libmagic, made at the first read */

@@ -109,6 +109,8 @@ struct run {
 	size_t		 sizeretry;
 	unsigned	 round;		/* 1 for the first pass */
 	bool		 warned_from;
+	size_t		 utf8_rows;	/* rows needing SMTPUTF8, the first */
+	size_t		 utf8_first;
 	bool		 chain;		/* pipeline the next envelope (fast pace) */
 	struct roster	*rd;
 	struct slot	*slot[2];	/* the row being sent and the next */
@@ -740,6 +742,9 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 		job_where(&s->j, rw, e);
 		return -1;
 	}
+	if (r->msg.utf8_addr && row_state(s, rw->row) == ROW_TODO &&
+	    run->utf8_rows++ == 0)
+		run->utf8_first = rw->row;
 	if (run->a->prov->from != PROVIDER_FROM_ANY && !run->warned_from &&
 	    strcasecmp(r->msg.from, run->a->user_addr) != 0) {
 		run->warned_from = true;
@@ -1502,6 +1507,28 @@ retry_rounds(struct run *run, struct err *e)
 	return 0;
 }
 
+/*
+ * Issue 12.1: an address with a non-ASCII local part needs SMTPUTF8
+ * (RFC 6531 §3.5).  A server without it stops the account before its
+ * first row, so nothing is sent through it, rather than refusing those
+ * rows one by one mid-run.
+ */
+static void
+utf8_gate(struct run *run)
+{
+	struct err e;
+
+	if (run->utf8_rows == 0 || ensure_session(run) == -1 ||
+	    smtp_has(run->smtp, "SMTPUTF8"))
+		return;
+	err_set(&e, E_INPUT, NULL, "[%s] %s does not offer SMTPUTF8, which "
+	    "%zu row(s) need for an address with a non-ASCII local part "
+	    "(row %zu first): nothing was sent through this account",
+	    run->a->name, run->a->host, run->utf8_rows, run->utf8_first);
+	stop_account(run, &e, "write those addresses in ASCII, or send "
+	    "them through an account whose server offers SMTPUTF8");
+}
+
 static void *
 run_thread(void *arg)
 {
@@ -1509,6 +1536,7 @@ run_thread(void *arg)
 	struct err e;
 
 	run->round = 1;
+	utf8_gate(run);
 	if (pass(run, NULL, 0, &e) == -1 || retry_rounds(run, &e) == -1) {
 		err_where(&e, "[%s]", run->a->name);
 		stop_account(run, &e, NULL);

@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "codec.h"
 #include "conn.h"
@@ -1054,6 +1055,7 @@ check_addr(const char *a, bool utf8, const char *role, struct err *e)
 {
 	char shown[80];
 	size_t n = strlen(a), i;
+	const char *why;
 	unsigned char ch;
 
 	sanitize(shown, sizeof(shown), a, n);
@@ -1063,14 +1065,15 @@ check_addr(const char *a, bool utf8, const char *role, struct err *e)
 		    SMTP_ADDR_MAX);
 		return -1;
 	}
+	/* The rule message.c validated rows with (issue 14.5). */
+	why = addr_envelope_why(a, n);
+	if (why != NULL) {
+		err_set(e, E_INPUT, NULL, "%s address \"%s\": %s", role, shown,
+		    why);
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		ch = (unsigned char)a[i];
-		/* CR or LF here would let a roster inject commands. */
-		if (ch < 0x20 || ch == 0x7F || ch == '<' || ch == '>') {
-			err_set(e, E_INPUT, NULL, "%s address \"%s\" holds CR, "
-			    "LF, a control character, '<' or '>'", role, shown);
-			return -1;
-		}
 		if (ch >= 0x80 && !utf8) {
 			err_set(e, E_INPUT, NULL, "%s address \"%s\" is not "
 			    "ASCII but the message is not marked SMTPUTF8",

@@ -6,7 +6,7 @@ OUTPUT is a folder of .eml files or an mbox; DATADIR holds the roster,
 the templates and the attached files.  Checks the MIME structure, each
 part's content and transfer encoding, the decoded attachments against
 the files, and the attachment names three ways: email's get_filename(),
-the RFC 2047 name=/filename= and the RFC 2231 filename*, each decoded
+the RFC 2047 name= and the RFC 2231 filename*0*= continuations, each decoded
 on its own.  Prints one line per problem; exits 1 if there was any.
 """
 import csv
@@ -66,9 +66,14 @@ def name_problems(part, raw, want, where):
         out.append(f"{where}: get_filename() {part.get_filename()!r}")
     raw_ct = re.sub(r"\r?\n[ \t]", " ", raw["Content-Type"])
     raw_cd = re.sub(r"\r?\n[ \t]", " ", raw["Content-Disposition"])
+    plain_cd = want.isascii() and len(want) < 60
     for hname, raw, param in (("Content-Type", raw_ct, "name"),
                               ("Content-Disposition", raw_cd, "filename")):
         v = param_raw(raw, param)
+        if param == "filename" and not plain_cd:
+            if v is not None:
+                out.append(f"{where}: filename= as well as RFC 2231")
+            continue
         if v is None:
             out.append(f"{where}: no {param}= in {hname}")
             continue
@@ -76,17 +81,33 @@ def name_problems(part, raw, want, where):
         got = str(email.header.make_header(email.header.decode_header(v)))
         if got != want:
             out.append(f"{where}: {param}= decodes to {got!r}")
-    star = param_raw(raw_cd, "filename*")
-    if want.isascii():
-        if star is not None:
-            out.append(f"{where}: filename* for an ASCII name")
-    elif star is None:
-        out.append(f"{where}: no filename*")
+    # Issue 12.3: RFC 2231 continuations filename*0*=, filename*1*=...
+    segs = re.findall(r";\s*filename\*(\d+)\*=([^;\s]+)", raw_cd)
+    if param_raw(raw_cd, "filename*") is not None:
+        out.append(f"{where}: a one-piece filename*=")
+    if plain_cd:
+        if segs:
+            out.append(f"{where}: filename* for a short ASCII name")
+    elif not segs:
+        out.append(f"{where}: no filename*0*=")
     else:
-        charset, _, value = email.utils.decode_rfc2231(star)
+        if [int(n) for n, _ in segs] != list(range(len(segs))):
+            out.append(f"{where}: segments out of order {segs}")
+        charset, _, value = email.utils.decode_rfc2231(
+            "".join(v for _, v in segs))
         got = urllib.parse.unquote(value, encoding=charset)
         if charset.upper() != "UTF-8" or got != want:
-            out.append(f"{where}: filename* decodes to {got!r}")
+            out.append(f"{where}: filename*N* decodes to {got!r}")
+    # name= holds RFC 2047 words in quotes on purpose (for readers
+    # without RFC 2231, as Thunderbird writes it): Python notes that,
+    # and nothing else may be wrong.
+    known = ("encoded word inside quoted string",
+             "missing trailing whitespace after encoded-word")
+    ct = [d for d in part["Content-Type"].defects
+          if not any(k in str(d) for k in known)]
+    if ct or part["Content-Disposition"].defects:
+        out.append(f"{where}: defects {ct} "
+                   f"{part['Content-Disposition'].defects}")
     if not raw_cd.startswith("attachment;"):
         out.append(f"{where}: Content-Disposition {raw_cd[:40]!r}: only "
                    "the name may be encoded")

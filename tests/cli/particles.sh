@@ -16,7 +16,8 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.eml")):
         msg = email.message_from_binary_file(f, policy=email.policy.default)
     assert msg["X-Mailmerge-Particles"] is None, path
     print(f"Subject: {msg['Subject']}")
-    print(msg.get_content(), end="--\n")
+    # Text in base64 keeps its canonical CRLF line ends (RFC 2045 §6.8).
+    print(msg.get_content().replace("\r\n", "\n"), end="--\n")
 PY
 }
 

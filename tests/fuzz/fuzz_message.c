@@ -301,6 +301,41 @@ check_lines(const char *s, size_t n, size_t *body, bool utf8_ok)
 	return fields;
 }
 
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ?
+	    c - 'A' + 10 : -1;
+}
+
+/* RFC 2045 §6.7 decoding; lines within 76 characters, no bare '='. */
+static void
+unqp(const char *s, size_t n, struct buf *out)
+{
+	size_t i, col = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\r') {
+			CHECK(col <= 76, "quoted-printable line of %zu", col);
+			CHECK(buf_add(out, "\r\n", 2) == 0, "cap");
+			i++, col = 0;
+		} else if (s[i] == '=' && i + 2 < n && s[i + 1] == '\r') {
+			CHECK(col + 1 <= 76, "soft line of %zu", col + 1);
+			i += 2, col = 0;
+		} else if (s[i] == '=') {
+			CHECK(i + 2 < n && hexval(s[i + 1]) >= 0 &&
+			    hexval(s[i + 2]) >= 0, "bad =XX at %zu", i);
+			CHECK(buf_addc(out, hexval(s[i + 1]) * 16 +
+			    hexval(s[i + 2])) == 0, "cap");
+			i += 2, col += 3;
+		} else {
+			CHECK((unsigned char)s[i] < 0x7f, "raw octet in QP");
+			CHECK(buf_addc(out, s[i]) == 0, "cap");
+			col++;
+		}
+	}
+}
+
 static void
 check_body(const struct message *m, size_t at, const struct part *body)
 {
@@ -316,7 +351,10 @@ check_body(const struct message *m, size_t at, const struct part *body)
 	/* The last header before the blank line says it. */
 	base64 = at >= 12 && memcmp(m->text.data + at - 12, ": base64\r\n",
 	    10) == 0;
-	if (base64) {
+	if (at >= 22 && memcmp(m->text.data + at - 22,
+	    ": quoted-printable\r\n", 20) == 0)
+		unqp(s, n, &got);
+	else if (base64) {
 		for (i = 0; i < n; i++)
 			if (s[i] != '\r' && s[i] != '\n')
 				CHECK(buf_addc(&b64, s[i]) == 0, "cap");
@@ -347,15 +385,16 @@ check_build(const struct part *part, unsigned char sel)
 
 	for (i = 0; i < 4; i++)
 		if (part[i].given)
-			h[nh++] = (struct message_header){ names[i], part[i].s,
-			    part[i].n };
+			h[nh++] = (struct message_header){ .name = names[i],
+			    .value = part[i].s, .len = part[i].n };
 	if (part[4].given) {
 		colon = memchr(part[4].s, ':', part[4].n);
 		if (colon != NULL && (size_t)(colon - part[4].s) < sizeof(xname)) {
 			memcpy(xname, part[4].s, (size_t)(colon - part[4].s));
 			xname[colon - part[4].s] = '\0';
-			h[nh++] = (struct message_header){ xname, colon + 1,
-			    part[4].n - (size_t)(colon - part[4].s) - 1 };
+			h[nh++] = (struct message_header){ .name = xname,
+			    .value = colon + 1,
+			    .len = part[4].n - (size_t)(colon - part[4].s) - 1 };
 			bcc = strcasecmp(xname, "Bcc") == 0;
 		}
 	}
@@ -417,6 +456,62 @@ out:
 	message_fini(&m);
 }
 
+/*
+ * Issue 14.9: "To: {{0}} <{{1}}>" with name and email from the input,
+ * marked as fields: the build either fails or has exactly one
+ * recipient, whose address is the email field's (domain as A-labels
+ * aside) and whose name decodes to the name field (trimmed).
+ */
+static void
+check_field(const struct part *name, const struct part *email,
+    const struct part *form)
+{
+	static const char *const cols[] = { "name", "email" };
+	struct message_header h[2];
+	struct message_params p = { 0 };
+	struct buf plain, marked;
+	struct message m;
+	struct err e;
+	bool bare = form->given && form->n > 0 && form->s[0] == 'b';
+
+	if (!name->given || !email->given)
+		return;
+	buf_init(&plain, CAP);
+	buf_init(&marked, CAP);
+	if (!bare) {
+		buf_add(&plain, name->s, name->n);
+		message_mark(&marked, name->s, name->n, 0);
+		buf_add(&plain, " <", 2);
+		buf_add(&marked, " <", 2);
+	}
+	buf_add(&plain, email->s, email->n);
+	message_mark(&marked, email->s, email->n, 1);
+	if (!bare) {
+		buf_addc(&plain, '>');
+		buf_addc(&marked, '>');
+	}
+	h[0] = (struct message_header){ .name = "From",
+	    .value = "a@example.com", .len = 13 };
+	h[1] = (struct message_header){ .name = "To",
+	    .value = buf_str(&plain), .len = plain.len,
+	    .marked = buf_str(&marked), .mlen = marked.len };
+	p.hdr = h, p.nhdr = 2, p.body = "x", p.body_len = 1;
+	p.date = 1700000000, p.msgid_left = "fuzz.1";
+	p.cols = cols, p.ncols = 2;
+	message_init(&m);
+	err_clear(&e);
+	if (message_build(&m, &p, &e) == 0) {
+		CHECK(m.nrcpt == 1, "a field added recipients: %zu from "
+		    "\"%s\"", m.nrcpt, buf_str(&plain));
+		CHECK(!has_any(message_rcpt(&m, 0), strlen(message_rcpt(&m, 0)),
+		    ",<>; \t"),
+		    "structure in the address \"%s\"", message_rcpt(&m, 0));
+	}
+	message_fini(&m);
+	buf_fini(&marked);
+	buf_fini(&plain);
+}
+
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -442,5 +537,6 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	check_addrs(&part[1]);
 	check_addrs(&part[3]);
 	check_build(part, sel);
+	check_field(&part[0], &part[1], &part[2]);
 	return 0;
 }

@@ -222,6 +222,31 @@ test_read(void)
 	STAT("fb/", "$e", ".bin");
 	attach_read(a, &f, &data, type, &err);
 	is_str(type, "application/octet-stream", "empty file: octet-stream");
+	/* Issue 12.4: the extension first, libmagic after; charsets. */
+	put_file("fb/r.hwp", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8);
+	STAT("fb/", "$r", ".hwp");
+	attach_read(a, &f, &data, type, &err);
+	is_str(type, "application/x-hwp", "12.4: .hwp by its extension");
+	put_file("fb/s.xlsx", "PK\003\004rest", 8);
+	STAT("fb/", "$s", ".xlsx");
+	attach_read(a, &f, &data, type, &err);
+	like(type, "spreadsheetml.sheet", "12.4: .xlsx by its extension");
+	put_file("fb/c.PDF", "hi\n", 3);
+	STAT("fb/", "$c", ".PDF");
+	attach_read(a, &f, &data, type, &err);
+	is_str(type, "application/pdf", "12.4: extensions in any case");
+	put_file("fb/k.txt", "\xc7\xd1\xb1\xdb\n", 5);	/* 한글, EUC-KR */
+	STAT("fb/", "$k", ".txt");
+	attach_read(a, &f, &data, type, &err);
+	is_str(type, "text/plain; charset=euc-kr", "12.4: EUC-KR text");
+	put_file("fb/u.csv", "\x8c\x63\n", 3);	/* 똠, CP949 only */
+	STAT("fb/", "$u", ".csv");
+	attach_read(a, &f, &data, type, &err);
+	is_str(type, "text/csv; charset=cp949", "12.4: CP949 text");
+	put_file("fb/h.md", "# 한글\n", 9);
+	STAT("fb/", "$h", ".md");
+	attach_read(a, &f, &data, type, &err);
+	is_str(type, "text/markdown; charset=utf-8", "12.4: UTF-8 Markdown");
 	buf_fini(&data);
 	buf_init(&data, 4);
 	STAT("fb/", "$1", ".pdf");

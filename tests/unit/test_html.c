@@ -19,6 +19,41 @@ text(const char *s)
 	return buf_str(&out);
 }
 
+/* The local image paths of html, decoded, joined by '|'. */
+static const char *
+images(const char *html)
+{
+	static struct buf b;
+	size_t at = 0, va, vb, n = strlen(html);
+
+	buf_fini(&b);
+	buf_init(&b, 4096);
+	while (html_img_next(html, n, &at, &va, &vb)) {
+		if (b.len > 0)
+			buf_addc(&b, '|');
+		html_url_path(&b, html + va, vb - va);
+	}
+	return buf_str(&b);
+}
+
+/* Issue 12.7: which <img> sources are local files. */
+static void
+test_images(void)
+{
+	is_str(images("<p><img src=\"logo.png\" alt=\"x\" /></p>"),
+	    "logo.png", "12.7: cmark's img");
+	is_str(images("<IMG ALT=a SRC='pics/a b.png'><img src=c.png>"),
+	    "pics/a b.png|c.png", "12.7: any case, quotes or none");
+	is_str(images("<img src=\"%EC%A7%81%EC%9D%B8.png\">"
+	    "<img src=\"a&amp;b.png\">"), "직인.png|a&b.png",
+	    "12.7: percent-escapes and entities decoded");
+	is_str(images("<img src=\"https://x.com/a.png\"><img src=\"/etc/x\">"
+	    "<img src=\"cid:a@b\"><img src=\"data:image/png;base64,AA\">"
+	    "<img src=\"a.png?x=1\"><img src=\"#top\"><img data-src=\"d.png\">"
+	    "<imgx src=\"e.png\">"), "", "12.7: URLs, absolute paths, "
+	    "data-src and other tags are not local images");
+}
+
 int
 main(void)
 {
@@ -63,6 +98,7 @@ main(void)
 	is_str(text("<p>unclosed"), "unclosed\n", "unclosed tag");
 	is_str(text("<p"), "", "tag cut off");
 	is_str(text(""), "", "empty");
+	test_images();
 	buf_fini(&out);
 	buf_init(&out, 4);
 	is_int(html_text(&out, "<p>long text</p>", 16), -1, "cap: refused");

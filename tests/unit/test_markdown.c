@@ -43,6 +43,21 @@ main(void)
 	    "<p>이름: &lt;b&gt;&amp;&quot;</p>\n",
 	    "an HTML-escaped field shows as text");
 	is_str(md(""), "", "empty document");
+	/* Issue 12.5: GitHub-flavoured Markdown with hard line breaks. */
+	is_str(md("홍길동 교수\n컴퓨터공학과\n"),
+	    "<p>홍길동 교수<br />\n컴퓨터공학과</p>\n",
+	    "12.5: a line break in a paragraph stays one");
+	like(md("| 이름 | 점수 |\n|---|---:|\n| 김민준 | 9 |\n"),
+	    "<table>", "12.5: a GFM table is a table");
+	like(md("| 이름 | 점수 |\n|---|---:|\n| 김민준 | 9 |\n"),
+	    "<td align=\"right\">9</td>", "12.5: with its alignment");
+	is_str(md("~~취소~~\n"), "<p><del>취소</del></p>\n",
+	    "12.5: strikethrough");
+	is_str(md("see https://example.com/x now\n"),
+	    "<p>see <a href=\"https://example.com/x\">https://example.com/x"
+	    "</a> now</p>\n", "12.5: a bare URL is a link");
+	like(md("| a |\n|---|\n| <script>x</script> |\n"),
+	    "raw HTML omitted", "12.5: safe mode inside tables too");
 	buf_fini(&out);
 	buf_init(&out, 8);
 	is_int(markdown_html(&out, "# long heading", 14, &err), -1,

@@ -473,8 +473,8 @@ test_recipients(void)
 	hdr("Cc", "  ,  ");
 	is_int(build(), 0, "rcpt: Bcc only builds");
 	ok(strstr(buf_str(&msg.text), "Cc:") == NULL &&
-	    strstr(buf_str(&msg.text), "To:") == NULL,
-	    "rcpt: empty Cc left out");
+	    strstr(buf_str(&msg.text), "\r\nTo: undisclosed-recipients:;\r\n")
+	    != NULL, "rcpt: empty Cc left out, To is the empty group");
 	is_str(message_rcpt(&msg, 0), "only@example.com", "rcpt: Bcc only");
 }
 
@@ -553,8 +553,8 @@ test_bad_addresses(void)
 	is_int(build3("a@example.com", "사용자@예시.한국", "x", ""), 0,
 	    "utf8 address builds");
 	ok(msg.utf8_addr, "utf8 address sets utf8_addr");
-	like(buf_str(&msg.text), "To: 사용자@예시.한국\r\n",
-	    "utf8 address raw");
+	like(buf_str(&msg.text), "To: 사용자@xn--vv4b11d.xn--3e0b707e\r\n",
+	    "utf8 local part raw, the domain as IDNA A-labels");
 }
 
 static int
@@ -686,6 +686,20 @@ body_of(const char *body, bool allow8)
 	return p != NULL ? p + 4 : "(no body)";
 }
 
+/* Longest line of text, without CRLF. */
+static size_t
+max_line(const char *s, size_t n)
+{
+	size_t i, start = 0, max = 0;
+
+	for (i = 0; i + 1 < n; i++)
+		if (s[i] == '\r' && s[i + 1] == '\n') {
+			max = i - start > max ? i - start : max;
+			start = i + 2;
+		}
+	return max;
+}
+
 static void
 test_body(void)
 {
@@ -696,9 +710,27 @@ test_body(void)
 	is_str(body_of("", 1), "", "body: empty stays empty");
 	is_str(body_of("\n\n", 1), "\r\n\r\n", "body: blank lines");
 	like(buf_str(&msg.text), "Transfer-Encoding: 7bit\r\n", "cte: 7bit");
-	is_str(body_of("안녕하세요\n", 1), "안녕하세요\r\n", "body: 8bit kept");
-	like(buf_str(&msg.text), "Transfer-Encoding: 8bit\r\n", "cte: 8bit");
-	ok(msg.eightbit, "cte: 8bit sets eightbit");
+	is_str(body_of("안녕하세요\n", 1), "7JWI64WV7ZWY7IS47JqUDQo=\r\n",
+	    "body: Korean text as base64, shorter than quoted-printable");
+	like(buf_str(&msg.text), "Transfer-Encoding: base64\r\n",
+	    "cte: base64, never 8bit (12.8)");
+	ok(!msg.eightbit, "cte: the message never needs 8BITMIME");
+	is_str(body_of("Score = 9 점 \n.dot\nFrom me\n", 1),
+	    "Score =3D 9 =EC=A0=90=20\r\n=2Edot\r\n=46rom me\r\n",
+	    "body: mostly ASCII as quoted-printable (=, non-ASCII, trailing "
+	    "space, leading '.' and 'From ')");
+	like(buf_str(&msg.text), "Transfer-Encoding: quoted-printable\r\n",
+	    "cte: quoted-printable when shorter");
+	{
+		char line[300];
+
+		memset(line, 'a', 200);
+		memcpy(line + 200, "é\n", 4);
+		body_of(line, 1);
+		ok(max_line(msg.text.data, msg.text.len) <= 76,
+		    "quoted-printable lines within 76 characters");
+		like(buf_str(&msg.text), "a=\r\na", "soft line breaks");
+	}
 	is_str(body_of("안녕하세요\nbye", 0), "7JWI64WV7ZWY7IS47JqUDQpieWUNCg=="
 	    "\r\n", "body: base64 of the CRLF text");
 	like(buf_str(&msg.text), "Transfer-Encoding: base64\r\n",
@@ -846,7 +878,7 @@ test_reuse(void)
 		    i % 2 ? "제목" : "subject", i % 2 ? "본문\n" : "body\n");
 		fails += msg.nrcpt != (i % 3 ? 1u : 2u) ||
 		    strcmp(msg.from, i % 2 ? "a@example.com" :
-		    "b@example.org") != 0 || msg.eightbit != (i % 2 == 1);
+		    "b@example.org") != 0 || msg.eightbit;
 	}
 	is_int(fails, 0, "reuse: 1000 builds on one message stay consistent");
 }
@@ -942,8 +974,9 @@ test_body_scan(void)
 		if (bad < n)
 			fails += build() != -1 || strstr(err.msg, want) == NULL;
 		else
-			fails += build() != 0 || msg.eightbit !=
-			    has_high(body);
+			fails += build() != 0 || msg.eightbit ||
+			    (strstr(buf_str(&msg.text), "Encoding: 7bit") ==
+			    NULL) != has_high(body);
 	}
 	is_int(fails, 0, "body scan: 20000 random bodies as a reference says");
 }
@@ -989,20 +1022,6 @@ test_check_light(void)
 	free(body);
 	buf_fini(&chk.text);
 	buf_fini(&msg.text);
-}
-
-/* Longest line of text, without CRLF. */
-static size_t
-max_line(const char *s, size_t n)
-{
-	size_t i, start = 0, max = 0;
-
-	for (i = 0; i + 1 < n; i++)
-		if (s[i] == '\r' && s[i + 1] == '\n') {
-			max = i - start > max ? i - start : max;
-			start = i + 2;
-		}
-	return max;
 }
 
 static void
@@ -1061,20 +1080,32 @@ test_filename(void)
 	is_str(buf_str(&b), "Content-Type: application/pdf;\r\n"
 	    " name=\"=?UTF-8?B?7ISx7KCB7ZGcLnBkZg==?=\"\r\n"
 	    "Content-Disposition: attachment;\r\n"
-	    " filename=\"=?UTF-8?B?7ISx7KCB7ZGcLnBkZg==?=\";\r\n"
-	    " filename*=UTF-8''%EC%84%B1%EC%A0%81%ED%91%9C.pdf\r\n"
+	    " filename*0*=UTF-8''%EC%84%B1%EC%A0%81%ED%91%9C.pdf\r\n"
 	    "Content-Transfer-Encoding: base64\r\n",
-	    "Korean name: RFC 2047 name/filename and RFC 2231 filename*");
+	    "Korean name: RFC 2047 in name= only, RFC 2231 in filename");
 	buf_reset(&b);
 	message_attachment_headers(&b, "text/plain; charset=utf-8", longname,
 	    strlen(longname));
-	ok(max_line(b.data, (size_t)(strstr(b.data, " filename*") - b.data)) <=
-	    78, "long Korean name: words folded under 78 columns");
+	ok(max_line(b.data, b.len) < 78, "long Korean name: every line under "
+	    "78 columns");
 	like(buf_str(&b), "?=\r\n =?UTF-8?B?", "long name: several words");
-	like(buf_str(&b), "filename*=UTF-8''2024%ED%95%99",
+	like(buf_str(&b), "filename*0*=UTF-8''2024%ED%95%99",
 	    "RFC 2231: attr-chars kept, the rest percent-encoded");
+	like(buf_str(&b), ";\r\n filename*1*=%", "RFC 2231 continuations");
 	like(buf_str(&b), "%20%28%EC%B5%9C%EC%A2%85%29.txt\r\n",
 	    "RFC 2231: space and parentheses (tspecials) encoded");
+	buf_reset(&b);
+	message_attachment_headers(&b, "application/vnd.openxmlformats-"
+	    "officedocument.wordprocessingml.document", "보고서.docx", 14);
+	ok(max_line(b.data, b.len) < 78, "a .docx type: every line under 78");
+	like(buf_str(&b), "Content-Type:\r\n application/vnd.", "the long "
+	    "type folded onto its own line");
+	buf_reset(&b);
+	message_attachment_headers(&b, "text/plain; charset=utf-8", longname,
+	    strlen(longname));
+	ok(strstr(b.data, "filename=") == NULL && strstr(b.data,
+	    "filename*=") == NULL, "the name is written once in "
+	    "Content-Disposition");
 	ok(max_line(b.data, b.len) < 998, "every line under 998");
 	buf_fini(&b);
 }
@@ -1101,9 +1132,9 @@ test_multipart(void)
 {
 	struct message_attachment a[2] = {
 		{ "성적표.pdf", 13, "application/pdf", pdf, sizeof(pdf) - 1,
-		    NULL, 0 },
+		    NULL, 0, NULL },
 		{ "b.txt", 5, "text/plain; charset=us-ascii", "hi\n", 3, NULL,
-		    0 },
+		    0, NULL },
 	};
 	const char *t, *bm, *ba;
 	char want[4096], bound[64];
@@ -1117,14 +1148,15 @@ test_multipart(void)
 	snprintf(want, sizeof(want), "MIME-Version: 1.0\r\n"
 	    "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n"
 	    "\r\n--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n# 제목\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\nIyDsoJzrqqkNCg==\r\n"
 	    "\r\n--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n<h1>제목</h1>\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"
+	    "PGgxPuygnOuqqTwvaDE+DQo=\r\n"
 	    "\r\n--%s--\r\n", bound, bound, bound, bound);
 	like(t, want, "alternative: exact structure");
 	ok(strstr(t, "Attachment") == NULL && strstr(t, "markdown") == NULL,
 	    "Attachment and the template's Content-Type are not written");
-	ok(msg.eightbit, "8bit parts: the message needs 8BITMIME");
+	ok(!msg.eightbit, "non-ASCII parts: the message needs no 8BITMIME");
 
 	rich_params("본문\n", "<p>본문</p>", a, 2);
 	is_int(build(), 0, "mixed builds");
@@ -1176,7 +1208,7 @@ test_mixed_size(void)
 	size_t big = 26 * 1000 * 1000;
 	char *data = calloc(1, big);
 	struct message_attachment a = { "big.bin", 7, "application/"
-	    "octet-stream", NULL, big, NULL, 0 };
+	    "octet-stream", NULL, big, NULL, 0, NULL };
 
 	rich_params("x\n", NULL, &a, 1);
 	is_int(message_check(&chk, &par, &err), -1,
