@@ -1521,7 +1521,9 @@ utf8_gate(struct run *run)
 	if (run->utf8_rows == 0 || ensure_session(run) == -1 ||
 	    smtp_has(run->smtp, "SMTPUTF8"))
 		return;
-	err_set(&e, E_INPUT, NULL, "[%s] %s does not offer SMTPUTF8, which "
+	/* E_TEMP: its rows wait (skipped) for a resume through another
+	   account; E_INPUT would read as a roster changed mid-run. */
+	err_set(&e, E_TEMP, NULL, "[%s] %s does not offer SMTPUTF8, which "
 	    "%zu row(s) need for an address with a non-ASCII local part "
 	    "(row %zu first): nothing was sent through this account",
 	    run->a->name, run->a->host, run->utf8_rows, run->utf8_first);

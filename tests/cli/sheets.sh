@@ -22,10 +22,28 @@ Subject: {{이름}} {{학번}}
 비고 [{{비고}}] 코드 {{코드}} 합계 {{합계}} 반 {{반}}
 EOF
 
-# same_mail DIR1 DIR2 DESC: the same .eml files, Date and Message-ID aside.
+# decode DIR...: next to each .eml, a .txt with its headers and body
+# decoded (text parts are quoted-printable or base64), Date and
+# Message-ID left out, as Python's email reads them.
+decode() {
+	"$PYTHON" - "$@" <<'PY'
+import email, email.policy, glob, os, sys
+for d in sys.argv[1:]:
+    for p in glob.glob(os.path.join(d, "*.eml")):
+        m = email.message_from_binary_file(open(p, "rb"),
+                                           policy=email.policy.default)
+        out = ["%s: %s" % (k, v) for k, v in m.items()
+               if k.lower() not in ("date", "message-id")]
+        out += ["", m.get_body(("plain",)).get_content()]
+        open(p[:-4] + ".txt", "w", encoding="utf-8").write("\n".join(out))
+PY
+}
+
+# same_mail DIR1 DIR2 DESC: the same .eml files, Date and Message-ID aside
+# (EXT: compare the decoded .txt files instead).
 same_mail() {
 	local a b n=0 bad=0
-	for a in "$1"/*.eml; do
+	for a in "$1"/*.${EXT:-eml}; do
 		b=$2/$(basename "$a")
 		n=$((n + 1))
 		cmp -s <(grep -Ev '^(Date|Message-ID):' "$a") \
@@ -36,26 +54,28 @@ same_mail() {
 			    head -10 | sed 's/^/#   /'
 		}
 	done
-	[ "$n" -eq 3 ] && [ "$(ls "$2"/*.eml | wc -l)" -eq 3 ] || bad=1
+	[ "$n" -eq 3 ] && [ "$(ls "$2"/*.${EXT:-eml} | wc -l)" -eq 3 ] || bad=1
 	ok "$bad" "$3"
 }
 
 # --- the same roster as CSV and as spreadsheets -------------------------
 mm preview -o o-csv g/roster.csv t.txt
 is "$RC" 0 "the CSV roster previews"
-like o-csv/0001-minjun@example.com.eml '점수 95\.5 생일 2008-03-02 합격 TRUE' \
+decode o-csv
+like o-csv/0001-minjun@example.com.txt '점수 95\.5 생일 2008-03-02 합격 TRUE' \
     "the CSV holds what the teacher sees"
 
 mm preview -o o-xlsx g/roster.xlsx t.txt
 is "$RC" 0 "the .xlsx roster previews"
 same_mail o-csv o-xlsx ".xlsx: the same messages as the CSV (numbers, big integers, leading zeros, dates, booleans, formulas' cached values, shared, inline and rich strings, empty cells)"
+decode o-xlsx
 like stdout 'roster.xlsx sheet 명단 row 4' \
     ".xlsx: the hidden first sheet is skipped; the header is the first non-empty row"
-like o-xlsx/0003-seojun@example.com.eml '점수 0\.3 생일 2009-01-01 합격 TRUE' \
+like o-xlsx/0003-seojun@example.com.txt '점수 0\.3 생일 2009-01-01 합격 TRUE' \
     ".xlsx: 0.1+0.2 shows as 0.3, a built-in date format as YYYY-MM-DD"
-like o-xlsx/0002-hana@example.com.eml '생일 2008-12-31' \
+like o-xlsx/0002-hana@example.com.txt '생일 2008-12-31' \
     ".xlsx: a custom Korean date format (yyyy\"년\" m\"월\" d\"일\") reads as YYYY-MM-DD"
-like o-xlsx/0001-minjun@example.com.eml '비고 \[잘함 굿\] 코드 00123 합계 191 반 1반' \
+like o-xlsx/0001-minjun@example.com.txt '비고 \[잘함 굿\] 코드 00123 합계 191 반 1반' \
     ".xlsx: rich-text runs joined (phonetic run left out), 00123 kept, cached formula values"
 like o-xlsx/report.csv ',명단[[:space:]]*$' ".xlsx: the preview report records the sheet"
 
@@ -65,12 +85,13 @@ same_mail o-csv o-ods ".ods: the same messages as the CSV"
 
 # libfreexl reports a BIFF boolean as the integer 1 or 0.
 mkdir -p o-csv01
-for f in o-csv/*.eml; do
+for f in o-csv/*.txt; do
 	sed 's/합격 TRUE/합격 1/; s/합격 FALSE/합격 0/' "$f" >o-csv01/"$(basename "$f")"
 done
 mm preview -o o-xls g/roster.xls t.txt
 is "$RC" 0 "the .xls roster previews"
-same_mail o-csv01 o-xls ".xls: the same messages as the CSV (booleans as 1/0, libfreexl's reading)"
+decode o-xls
+EXT=txt same_mail o-csv01 o-xls ".xls: the same messages as the CSV (booleans as 1/0, libfreexl's reading)"
 
 # --- content, not names -------------------------------------------------
 cp g/roster.xlsx roster-no-extension
@@ -179,7 +200,8 @@ is "$(stored rcpt)" 2 "send from an .xlsx: two mails delivered"
 like run.csv '^(﻿)?row,.*,format,row_sha256,roster_sheet' "the report has the roster_sheet column"
 like run.csv ',[^,]*/g/roster\.xlsx,[0-9a-f]{64},.*,명단[[:space:]]*$' \
     "the report records the roster's path, checksum and sheet"
-grep -l '점수 95.5 생일 2008-03-02' "$TMP"/rcpt.store/* >/dev/null
+decode "$TMP"/rcpt.store
+grep -l '점수 95.5 생일 2008-03-02' "$TMP"/rcpt.store/*.txt >/dev/null
 ok $? "the delivered mail holds the cells as the teacher sees them"
 
 mm report --failed-csv retry.csv run.csv
