@@ -13,7 +13,7 @@
 #define I18N_DOMAIN	"mailmerge"
 
 #define _(s)		gettext(s)
-#define N_(s)		(s)
+#define N_(s)		s
 #define P_(one, many, n) ngettext((one), (many), (unsigned long)(n))
 
 /*

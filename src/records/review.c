@@ -27,6 +27,7 @@
 #include <wchar.h>
 
 #include "codec.h"
+#include "i18n.h"
 #include "report.h"
 #include "review.h"
 #include "roster.h"

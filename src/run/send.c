@@ -33,6 +33,7 @@
 #include "batch.h"
 #include "config.h"
 #include "conn.h"
+#include "i18n.h"
 #include "job.h"
 #include "outbox.h"
 #include "ratelimit.h"
@@ -433,8 +434,8 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 		    "address of account [%s] <%s>: %s", r->msg.from,
 		    run->a->name, run->a->user_addr,
 		    run->a->prov->from == PROVIDER_FROM_REFUSED ?
-		    "the provider refuses such mail" :
-		    "the provider rewrites From to the account's address");
+		    _("the provider refuses such mail") :
+		    _("the provider rewrites From to the account's address"));
 		job_diag(&s->j, BATCH_WARNING, &w);
 	}
 	/* Counted last, so a row failing a check is not planned. */
@@ -673,7 +674,7 @@ stop_for_quota(struct run *run, const struct smtp_reply *rp)
 	err_set(&q, E_TEMP, NULL, "[%s] the provider says the sending quota "
 	    "is used up (%d %s %s): stopping this account", run->a->name,
 	    rp->code, rp->enh, rp->text);
-	stop_account(run, &q, "resume tomorrow with --resume");
+	stop_account(run, &q, _("resume tomorrow with --resume"));
 }
 
 /*
@@ -1187,13 +1188,13 @@ plan_account(struct send *s, const struct run *run, double *longest)
 	if (sec > *longest)
 		*longest = sec;
 	fmt_duration(sec, dur, sizeof(dur));
-	fprintf(f, "  [%s] %zu mail%s via %s:%s (%s) as %s, ", a->name,
+	fprintf(f, _("  [%s] %zu mail%s via %s:%s (%s) as %s, "), a->name,
 	    run->planned, run->planned == 1 ? "" : "s", a->host, a->port,
 	    a->prov->name, a->from_addr);
 	if (n)
-		fprintf(f, "%u per %u s: about %s\n", n, ms / 1000, dur);
+		fprintf(f, _("%u per %u s: about %s\n"), n, ms / 1000, dur);
 	else
-		fprintf(f, "no rate limit\n");
+		fputs(_("no rate limit\n"), f);
 	if (a->prov->daily_quota && run->planned > a->prov->daily_quota) {
 		struct err w;
 
@@ -1214,7 +1215,7 @@ plan_warnings(const struct send *s, FILE *f)
 	for (i = 0; i < s->nwarn; i++) {
 		const struct err *w = &s->warn[i];
 
-		fprintf(f, "  warning: %s%s%s\n", w->where,
+		fprintf(f, _("  warning: %s%s%s\n"), w->where,
 		    w->where[0] != '\0' ? ": " : "", w->msg);
 	}
 }
@@ -1225,18 +1226,19 @@ plan_head(const struct send *s, size_t total)
 	FILE *f = s->p->show;
 
 	if (s->test_to[0] != '\0')
-		fprintf(f, "About to send %zu TEST mail%s, the message%s of the "
-		    "first %zu row%s, only to <%s> (Subject prefixed %s; no "
-		    "student gets anything, no report is written):\n", total,
+		fprintf(f, _("About to send %zu TEST mail%s, the message%s of "
+		    "the first %zu row%s, only to <%s> (Subject prefixed %s; "
+		    "no student gets anything, no report is written):\n"),
+		    total,
 		    total == 1 ? "" : "s", total == 1 ? "" : "s", s->j.rows,
 		    s->j.rows == 1 ? "" : "s", s->test_to, TEST_PREFIX);
 	else
-		fprintf(f, "About to send %zu mail%s (%zu row%s%s):\n", total,
-		    total == 1 ? "" : "s", s->j.rows, s->j.rows == 1 ? "" : "s",
-		    s->p->resume ? ", resuming" : "");
+		fprintf(f, _("About to send %zu mail%s (%zu row%s%s):\n"),
+		    total, total == 1 ? "" : "s", s->j.rows, s->j.rows == 1 ?
+		    "" : "s", s->p->resume ? _(", resuming") : "");
 	if (s->j.nbad > 0)
-		fprintf(f, "  %zu row%s with errors will be skipped "
-		    "(--skip-invalid) and recorded as skipped\n", s->j.nbad,
+		fprintf(f, _("  %zu row%s with errors will be skipped "
+		    "(--skip-invalid) and recorded as skipped\n"), s->j.nbad,
 		    s->j.nbad == 1 ? "" : "s");
 }
 
@@ -1263,7 +1265,7 @@ plan(struct send *s, struct err *e)
 			if (s->runs[i].planned > 0)
 				plan_account(s, &s->runs[i], &longest);
 		fmt_duration(longest, dur, sizeof(dur));
-		fprintf(f, "  estimated duration: %s; report: %s\n", dur,
+		fprintf(f, _("  estimated duration: %s; report: %s\n"), dur,
 		    s->report_path);
 		plan_warnings(s, f);
 		fflush(f);
@@ -1271,7 +1273,7 @@ plan(struct send *s, struct err *e)
 	if (total == 0 || s->p->yes)
 		return 0;
 	answer = s->p->confirm ? s->p->confirm(s->p->ui_arg,
-	    "Send these mails now?") : -1;
+	    _("Send these mails now?")) : -1;
 	if (answer == 1)
 		return 0;
 	if (answer == 0)
@@ -1399,7 +1401,7 @@ list_unknown(void *arg, const struct report_line *l)
 	(void)s;
 	if (l->e.status == REPORT_UNKNOWN && s->p->show != NULL &&
 	    s->unknown_listed++ < 50)
-		fprintf(s->p->show, "  row %zu %s: %s\n", l->e.row,
+		fprintf(s->p->show, _("  row %zu %s: %s\n"), l->e.row,
 		    l->e.recipients, l->e.reply);
 	return 0;
 }
@@ -1446,17 +1448,17 @@ summary(const struct send *s, const struct tally *t)
 
 	if (f == NULL)
 		return;
-	fprintf(f, "sent %zu, failed %zu, deferred or skipped %zu, unknown "
-	    "%zu", t->sent, t->failed, t->later, t->unknown);
+	fprintf(f, _("sent %zu, failed %zu, deferred or skipped %zu, unknown "
+	    "%zu"), t->sent, t->failed, t->later, t->unknown);
 	if (t->untried > 0)
-		fprintf(f, ", not tried %zu", t->untried);
+		fprintf(f, _(", not tried %zu"), t->untried);
 	if (t->earlier > 0)
-		fprintf(f, " (and %zu sent by earlier runs)", t->earlier);
+		fprintf(f, _(" (and %zu sent by earlier runs)"), t->earlier);
 	if (s->j.nbad > 0)
-		fprintf(f, ", skipped as invalid %zu", s->j.nbad);
-	fprintf(f, "; report %s\n", s->report_path);
+		fprintf(f, _(", skipped as invalid %zu"), s->j.nbad);
+	fprintf(f, _("; report %s\n"), s->report_path);
 	if (t->untried > 0 || t->later > 0) {
-		fprintf(f, "to send the rest: ");
+		fputs(_("to send the rest: "), f);
 		review_put_resume(f, s->p->config, s->report_path,
 		    s->p->roster, s->p->template);
 	}
@@ -1475,7 +1477,7 @@ verdict(const struct send *s, struct err *e)
 		err_set(e, E_TEMP, rp, "interrupted: %zu rows not tried%s; "
 		    "the command above sends them (rows sent are never sent "
 		    "again)", t.untried + t.later,
-		    t.unknown ? ", and some unknown" : "");
+		    t.unknown ? _(", and some unknown") : "");
 	else if (t.stop == E_AUTH || t.stop == E_NET || t.stop == E_TLS ||
 	    t.stop == E_PROTO)
 		err_set(e, t.stop, rp, "an account stopped (see above); its "
@@ -1484,17 +1486,17 @@ verdict(const struct send *s, struct err *e)
 	else if (t.failed > 0)
 		err_set(e, E_PERM, rp, "%zu %s refused permanently: "
 		    "see 'mailmerge report %s'", t.failed, t.failed == 1 ?
-		    "row was" : "rows were", rp);
+		    _("row was") : _("rows were"), rp);
 	else if (t.later > 0 || t.stop != E_NONE)
 		err_set(e, E_TEMP, rp, "%zu row%s deferred or skipped%s: run "
 		    "again with --resume -r %s", t.later, t.later == 1 ? "" :
-		    "s", t.unknown ? ", and some unknown" : "", rp);
+		    "s", t.unknown ? _(", and some unknown") : "", rp);
 	else if (t.unknown > 0)
 		err_set(e, E_TEMP, rp, "%zu %s unknown (the connection "
 		    "was lost after %s last byte): check the Sent folder; "
 		    "--resume never sends %s again", t.unknown, t.unknown == 1 ?
-		    "row is" : "rows are", t.unknown == 1 ? "its" : "their",
-		    t.unknown == 1 ? "it" : "them");
+		    _("row is") : _("rows are"), t.unknown == 1 ? _("its") :
+		    _("their"), t.unknown == 1 ? _("it") : _("them"));
 	else
 		return 0;
 	return -1;
@@ -1527,8 +1529,9 @@ test_verdict(const struct send *s, struct err *e)
 
 	add_up(s, &t);
 	if (s->p->show != NULL)
-		fprintf(s->p->show, "test: %zu of %zu mail%s accepted for <%s>;"
-		    " no report was written and nothing counts as sent\n",
+		fprintf(s->p->show, _("test: %zu of %zu mail%s accepted for "
+		    "<%s>; no report was written and nothing counts as "
+		    "sent\n"),
 		    t.sent, s->pr.total, s->pr.total == 1 ? "" : "s",
 		    s->test_to);
 	if (t.sent == s->pr.total)
@@ -1581,10 +1584,10 @@ deliver_all(struct send *s, struct err *e)
 		s->unknown_listed = 0;
 		report_read(s->report_path, list_unknown, s, &ignored);
 		if (s->unknown_listed > 0)
-			fprintf(s->p->show, "the rows above may or may not "
-			    "have been delivered (no reply after the end of "
-			    "the message): check the Sent folder; resume "
-			    "never resends them\n");
+			fputs(_("the rows above may or may not have been "
+			    "delivered (no reply after the end of the "
+			    "message): check the Sent folder; resume never "
+			    "resends them\n"), s->p->show);
 	}
 	return rc == 0 ? verdict(s, e) : -1;
 }
@@ -1671,7 +1674,7 @@ check_account(const struct batch_params *p, const struct account *a,
 	if (rc == 0) {
 		err_set(&note, E_NONE, NULL, "[%s] %s:%s: connected, TLS "
 		    "verified, logged in as %s%s%s", a->name, a->host,
-		    a->port, a->user ? a->user : "(no AUTH)",
+		    a->port, a->user ? a->user : _("(no AUTH)"),
 		    smtp_has(smtp, "PIPELINING") ? ", PIPELINING" : "",
 		    smtp_has(smtp, "8BITMIME") ? ", 8BITMIME" : "");
 		if (p->diag)
