@@ -37,6 +37,7 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "i18n.h"
 #include "message.h"
 #include "provider.h"
 #include "smtp.h"
@@ -1224,7 +1225,7 @@ tty_ask(int fd, const struct account *a, struct buf *out)
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;	/* the user still sees the Enter */
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0 &&
-	    dprintf(fd, "Password for [%s] %s: ", a->name,
+	    dprintf(fd, _("Password for [%s] %s: "), a->name,
 	    a->user_addr != NULL ? a->user_addr : a->user) > 0)
 		r = tty_read(fd, out);
 	while (tcsetattr(fd, TCSAFLUSH, &old) == -1 && errno == EINTR)

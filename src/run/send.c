@@ -583,7 +583,8 @@ connect_run(struct run *run)
 		err_where(&e, "[%s] %s:%s", run->a->name, run->a->host,
 		    run->a->port);
 		if (e.kind == E_AUTH) {
-			stop_account(run, &e, run->a->prov->auth_hint);
+			stop_account(run, &e, run->a->prov->auth_hint ?
+			    _(run->a->prov->auth_hint) : NULL);
 			return -1;
 		}
 		if (e.kind != E_NET && e.kind != E_TEMP)
@@ -1688,7 +1689,7 @@ check_account(const struct batch_params *p, const struct account *a,
 		size_t n = strlen(e->msg);
 
 		snprintf(e->msg + n, sizeof(e->msg) - n, "; %s",
-		    a->prov->auth_hint);
+		    _(a->prov->auth_hint));
 	}
 out:
 	buf_wipe(&run.secret);
