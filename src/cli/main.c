@@ -453,8 +453,9 @@ progress(void *arg, const struct batch_progress *pr)
 	unsigned long eta = (unsigned long)pr->eta_s;
 
 	(void)arg;
-	fprintf(stderr, _("\r\033[K[%zu/%zu] sent %zu, failed %zu, unknown "
-	    "%zu"), pr->done, pr->total, pr->sent, pr->failed, pr->unknown);
+	fputs("\r\033[K", stderr);	/* the line so far, erased */
+	fprintf(stderr, _("[%zu/%zu] sent %zu, failed %zu, unknown %zu"),
+	    pr->done, pr->total, pr->sent, pr->failed, pr->unknown);
 	if (pr->per_min > 0)	/* none until two mails give a gap */
 		fprintf(stderr, _(", %.1f/min, ETA %lu:%02lu"), pr->per_min,
 		    eta / 60, eta % 60);
