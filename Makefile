@@ -169,9 +169,11 @@ preview: $(B)/mailmerge
 	$(B)/mailmerge preview -o out/preview samples/roster.csv templates/announcement.txt
 
 install: $(B)/mailmerge $(MO)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/ko/man1
 	install -m 755 $(B)/mailmerge $(DESTDIR)$(BINDIR)/mailmerge
 	install -m 644 mailmerge.1 $(DESTDIR)$(MANDIR)/man1/mailmerge.1
+	install -m 644 mailmerge.ko.1 $(DESTDIR)$(MANDIR)/ko/man1/mailmerge.1
 	for l in $(LINGUAS); do \
 	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
 	    install -m 644 $(B)/locale/$$l/LC_MESSAGES/mailmerge.mo \
@@ -181,6 +183,7 @@ install: $(B)/mailmerge $(MO)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mailmerge $(DESTDIR)$(MANDIR)/man1/mailmerge.1 \
+	    $(DESTDIR)$(MANDIR)/ko/man1/mailmerge.1 \
 	    $(DESTDIR)$(BASHCOMPDIR)/mailmerge \
 	    $(LINGUAS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/mailmerge.mo)
 

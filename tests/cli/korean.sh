@@ -202,4 +202,29 @@ is "$(stored ko-no)" 0 "ko: '아니요': nothing sent"
 like ko-no.tty '확인하지 않았습니다: 아무것도 보내지 않았습니다' "ko: declined, said in Korean"
 ask C.UTF-8 'yesterday' en-yesterday
 is "$(stored en-yesterday)" 0 "en: 'yesterday' is not yes"
+
+# -- the Korean man page, installed and removed by make -----------------
+LANG=C.UTF-8 MANWIDTH=80 man -l "$TOP/mailmerge.ko.1" >man.txt 2>man.err
+ok $? "man -l mailmerge.ko.1 renders"
+is "$(grep -v '^$' man.err | head -3)" "" "... without a troff warning"
+like man.txt '^사용법$' "the Korean man page: its sections in Korean"
+like man.txt '^종료 상태$' "... exit statuses"
+is "$(grep -c '^\.SH' "$TOP/mailmerge.ko.1")" "$(grep -c '^\.SH' "$TOP/mailmerge.1")" \
+    "the Korean man page has every section of the English one"
+is "$(grep -o '^\.TP' "$TOP/mailmerge.ko.1" | wc -l)" "$(grep -o '^\.TP' "$TOP/mailmerge.1" | awk 'END {print NR + 2}')" \
+    "... every option and exit status (plus LANG and the catalogue's file)"
+# make install into a scratch root, with a stand-in binary.
+mkdir -p fakeb && printf '#!/bin/sh\n' >fakeb/mailmerge
+make -s -C "$TOP" B="$TMP/fakeb" -o "$TMP/fakeb/mailmerge" \
+    DESTDIR="$TMP/inst" PREFIX=/usr install >inst.out 2>&1
+ok $? "make install"
+sed 's/^/#   /' inst.out | head -10
+check_same "$TMP/inst/usr/share/man/ko/man1/mailmerge.1" "$TOP/mailmerge.ko.1" \
+    "make install: the Korean man page in MANDIR/ko/man1/mailmerge.1"
+ok "$([ -s "$TMP/inst/usr/share/locale/ko/LC_MESSAGES/mailmerge.mo" ]; echo $?)" \
+    "make install: the Korean catalogue"
+make -s -C "$TOP" B="$TMP/fakeb" -o "$TMP/fakeb/mailmerge" \
+    DESTDIR="$TMP/inst" PREFIX=/usr uninstall >uninst.out 2>&1
+ok $? "make uninstall"
+is "$(find "$TMP/inst" -type f | wc -l)" 0 "make uninstall removes every file, the Korean man page too"
 done_testing
