@@ -133,7 +133,7 @@ fail(struct parse *p, size_t line, const char *fmt, ...)
 	else
 		snprintf(where, sizeof(where), "%s", p->path);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), _(fmt), ap);
 	va_end(ap);
 	err_set(p->e, E_CONFIG, where, "%s", msg);
 	return -1;

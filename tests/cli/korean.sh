@@ -17,20 +17,23 @@ like stats '^[0-9]+ translated messages\.$' \
 
 # Every message of the sources as they are now (not as they were when
 # po/ko.po was last merged) has a Korean translation: adding an English
-# string without one fails here.
-keys=$(sed -n 's/^XGETTEXT_KEYS = //p' "$TOP/Makefile")
-ok "$([ -n "$keys" ]; echo $?)" "the Makefile names its xgettext keywords"
-xgettext --from-code=UTF-8 --language=C $keys -o now.pot \
-    $(cd "$TOP" && ls src/*.c src/*/*.c 2>/dev/null | sed "s,^,$TOP/,")
-ok $? "xgettext extracts the messages of the current sources"
+# string without one fails here.  make extract is what make pot runs
+# (the same xgettext keywords, the modules' own error helpers included).
+make -s -C "$TOP" POT="$TMP/now.pot" extract >extract.out 2>&1
+ok $? "make extract: the messages of the current sources"
+sed 's/^/#   /' extract.out | head -10
 n=$(grep -c '^msgid ' now.pot)
-ok "$([ "$n" -gt 300 ]; echo $?)" "... a catalogue's worth of them ($n msgids)"
+ok "$([ "$n" -gt 400 ]; echo $?)" "... a catalogue's worth of them ($n msgids)"
+msgcat --no-wrap -o nowrap.pot now.pot
+for m in 'unknown key \\"%s\\" in \[%s\]' 'row %zu has %zu fields' 'unclosed tag'; do
+	like nowrap.pot "^msgid \"$m" "... with the config, roster and template helpers' messages: $m"
+done
 msgcmp "$PO" now.pot >msgcmp.out 2>&1
 ok $? "msgcmp: every msgid of the sources is translated in po/ko.po (not fuzzy, not empty)"
 sed 's/^/#   /' msgcmp.out | head -20
 # The same check must notice a string nobody translated.
 printf '#include "i18n.h"\nconst char *f(void) { return _("a new English sentence"); }\n' >new.c
-xgettext --from-code=UTF-8 --language=C $keys -o new.pot new.c
+xgettext --from-code=UTF-8 --language=C -k_ -o new.pot new.c
 msgcat -o both.pot now.pot new.pot
 msgcmp "$PO" both.pot >/dev/null 2>&1
 ok "$([ $? -ne 0 ]; echo $?)" "msgcmp fails when a message has no Korean translation"
@@ -77,6 +80,22 @@ is "$(sed '/^Message-ID:/d; /^Date:/d' pv-ko/0001-minjun.kim@example.com.eml | m
 is "$(cut -d, -f3 pv-ko/report.csv | sort -u | tr '\n' ' ')" \
     "$(cut -d, -f3 pv-en/report.csv | sort -u | tr '\n' ' ')" \
     "the report's status keywords are the same in both locales"
+
+# Errors of the roster, the config and the template, in Korean.
+printf 'a,b\n1,2,3\n' >bad.csv
+printf 'To: <{{b}}>\nFrom: A <a@example.com>\nSubject: {{a}}\n\nx\n' >ab.txt
+ko preview bad.csv ab.txt
+like stderr '^mailmerge: bad\.csv:2: 오류: 1행의 필드는 3개인데 머리글은 2개입니다' "ko: a roster error"
+printf '[x]\nfoo = 1\n' >bad.conf
+chmod 600 bad.conf
+ko check -c bad.conf
+like stderr '^mailmerge: bad\.conf:2: 오류: \[x\]의 알 수 없는 키 "foo"; 쓸 수 있는 키: provider ' \
+    "ko: a config error (key names untranslated)"
+printf 'Subject {{a}}\n' >bad.txt
+ko preview "$S/roster.csv" bad.txt
+like stderr "^mailmerge: bad\\.txt:1:1: 오류: 'Subject: \\.\\.\\.' 같은 헤더 줄이어야 합니다" "ko: a template error"
+en preview "$S/roster.csv" bad.txt
+like stderr "^mailmerge: bad\\.txt:1:1: error: expected a header line like 'Subject: \\.\\.\\.'" "en: the same template error"
 
 # A warning (a template using a column the roster does not have a value
 # for is an error; an unused column is a warning).
