@@ -25,7 +25,8 @@ sed 's/^/#   /' extract.out | head -10
 n=$(grep -c '^msgid ' now.pot)
 ok "$([ "$n" -gt 400 ]; echo $?)" "... a catalogue's worth of them ($n msgids)"
 msgcat --no-wrap -o nowrap.pot now.pot
-for m in 'unknown key \\"%s\\" in \[%s\]' 'row %zu has %zu fields' 'unclosed tag'; do
+for m in 'unknown key \\"%s\\" in \[%s\]' 'row %zu has %zu fields' 'unclosed tag' \
+    'does not exist: check the file name'; do
 	like nowrap.pot "^msgid \"$m" "... with the config, roster and template helpers' messages: $m"
 done
 msgcmp "$PO" now.pot >msgcmp.out 2>&1
@@ -94,6 +95,10 @@ like stderr '^mailmerge: bad\.conf:2: 오류: \[x\]의 알 수 없는 키 "foo";
 printf 'Subject {{a}}\n' >bad.txt
 ko preview "$S/roster.csv" bad.txt
 like stderr "^mailmerge: bad\\.txt:1:1: 오류: 'Subject: \\.\\.\\.' 같은 헤더 줄이어야 합니다" "ko: a template error"
+printf 'From: A <a@example.com>\nTo: <{{email}}>\nSubject: x\nAttachment: nosuch.pdf\n\nhi\n' >att.txt
+ko preview "$S/roster.csv" att.txt
+like stderr "^mailmerge: .*roster\\.csv:2: 오류: 1행, 헤더 'Attachment': 'nosuch\\.pdf'이\\(가\\) 없습니다: .* \\(학생 김민준\\)\$" \
+    "ko: an attachment error, with the row and the student"
 en preview "$S/roster.csv" bad.txt
 like stderr "^mailmerge: bad\\.txt:1:1: error: expected a header line like 'Subject: \\.\\.\\.'" "en: the same template error"
 
