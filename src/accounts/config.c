@@ -1176,10 +1176,10 @@ release_signals(const struct sigaction *saved)
 enum tty_result { TTY_OK, TTY_EOF, TTY_LONG, TTY_INTR, TTY_ERR };
 
 static const char *const tty_msg[] = {
-	[TTY_EOF] = "no password entered",
-	[TTY_LONG] = "the password is too long",
-	[TTY_INTR] = "the password prompt was interrupted",
-	[TTY_ERR] = "cannot read the password from the terminal",
+	[TTY_EOF] = N_("no password entered"),
+	[TTY_LONG] = N_("the password is too long"),
+	[TTY_INTR] = N_("the password prompt was interrupted"),
+	[TTY_ERR] = N_("cannot read the password from the terminal"),
 };
 
 /* One line from the terminal into out, without its newline. */
@@ -1251,7 +1251,7 @@ secret_tty(const struct account *a, struct buf *out, struct err *e)
 	r = tty_ask(fd, a, out);
 	close(fd);
 	if (r != TTY_OK) {
-		err_set(e, E_CONFIG, NULL, "%s (account [%s])", tty_msg[r],
+		err_set(e, E_CONFIG, NULL, "%s (account [%s])", _(tty_msg[r]),
 		    a->name);
 		return -1;
 	}
