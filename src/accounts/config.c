@@ -928,8 +928,8 @@ load_file(struct config **cp, const char *path, struct err *e)
 	fp = fopen(path, "re");
 	if (fp == NULL) {
 		err_set(e, E_NOINPUT, path, "cannot open configuration: %s%s",
-		    strerror(errno), errno == ENOENT ? "; 'mailmerge init' "
-		    "writes a commented one to start from" : "");
+		    strerror(errno), errno == ENOENT ? _("; 'mailmerge init' "
+		    "writes a commented one to start from") : "");
 		return -1;
 	}
 	memset(&p, 0, sizeof(p));
@@ -1089,11 +1089,11 @@ static void
 describe_status(int status, char *s, size_t size)
 {
 	if (WIFEXITED(status))
-		snprintf(s, size, "exit status %d", WEXITSTATUS(status));
+		snprintf(s, size, _("exit status %d"), WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		snprintf(s, size, "killed by signal %d", WTERMSIG(status));
+		snprintf(s, size, _("killed by signal %d"), WTERMSIG(status));
 	else
-		snprintf(s, size, "status %d", status);
+		snprintf(s, size, _("status %d"), status);
 }
 
 static int

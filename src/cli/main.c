@@ -123,8 +123,8 @@ usage_error(const char *verb, const char *fmt, const char *arg)
 {
 	fprintf(stderr, "mailmerge: %s%s", verb ? verb : "", verb ? ": " : "");
 	fprintf(stderr, _(fmt), arg);
-	fprintf(stderr, _(" (see 'mailmerge %s%s')\n"), verb ? "help " : "--help",
-	    verb ? verb : "");
+	fprintf(stderr, _(" (see 'mailmerge %s%s')\n"),
+	    verb ? "help " : "--help", verb ? verb : "");
 	return EX_USAGE;
 }
 
@@ -683,8 +683,9 @@ write_retry(const struct review *rv, const char *path, struct err *e)
 	    "again\n"), path, rt.rows, rt.rows == 1 ? "" : "s");
 	if (rt.absent > 0)
 		fprintf(stderr, _("mailmerge: %s: warning: %zu row%s in it "
-		    "ha%s no line in the reports (never tried)\n"), path, rt.absent,
-		    rt.absent == 1 ? "" : "s", rt.absent == 1 ? "s" : "ve");
+		    "ha%s no line in the reports (never tried)\n"), path,
+		    rt.absent, rt.absent == 1 ? "" : "s", rt.absent == 1 ?
+		    "s" : "ve");
 	if (rt.unknown == 0)
 		return 0;
 	fprintf(stderr, _("mailmerge: %s: warning: %zu row%s included ha%s "
@@ -765,12 +766,14 @@ static const struct verb verbs[NVERBS] = {
 	    N_("render every mail into a folder (or mbox); send nothing"),
 	    preview_help },
 	{ "send", run_send,
-	    N_("deliver every mail through the configured accounts"), send_help },
+	    N_("deliver every mail through the configured accounts"),
+	    send_help },
 	{ "check", run_check,
 	    N_("log in to every account (STARTTLS, AUTH) and send nothing"),
 	    check_help },
 	{ "report", run_report,
-	    N_("summarise delivery reports; write the rows not sent as a roster"),
+	    N_("summarise delivery reports; write the rows not sent as a "
+	    "roster"),
 	    report_help },
 };
 

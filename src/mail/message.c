@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "codec.h"
 #include "err.h"
+#include "i18n.h"
 #include "message.h"
 #include "utf8.h"
 
@@ -190,9 +191,9 @@ value_check(const char *s, size_t n)
 
 	/* Whichever comes first, as a reader meets them. */
 	if (break_at(s, valid) < valid)
-		return "holds a line break or NUL";
+		return N_("holds a line break or NUL");
 	if (valid < n)
-		return "is not valid UTF-8";
+		return N_("is not valid UTF-8");
 	return NULL;
 }
 
@@ -225,7 +226,7 @@ bad_addr(struct err *e, const char *s, size_t n, const char *why)
 	char q[QUOTE_MAX + 4];
 
 	err_set(e, E_INPUT, NULL, "'%s' is not a valid address: %s",
-	    quote(q, sizeof(q), s, n), why);
+	    quote(q, sizeof(q), s, n), _(why));
 	return -1;
 }
 
@@ -362,23 +363,23 @@ domain_check(const char *s, size_t n)
 
 	if (n > 0 && s[0] == '[') {
 		if (n < 3 || s[n - 1] != ']' || !addr_literal(s + 1, n - 2))
-			return "expected an address literal like [192.0.2.1] "
-			    "or [IPv6:2001:db8::1]";
+			return N_("expected an address literal like "
+			    "[192.0.2.1] or [IPv6:2001:db8::1]");
 		return NULL;
 	}
 	if (n == 0)
-		return "expected name@domain";
+		return N_("expected name@domain");
 	for (i = 0; i <= n; i++) {
 		if (i < n && s[i] != '.')
 			continue;
 		if (!label_ok(s + start, i - start))
-			return "a domain holds letters, digits, '-' and dots, "
-			    "as in example.com";
+			return N_("a domain holds letters, digits, '-' and "
+			    "dots, as in example.com");
 		labels++;
 		start = i + 1;
 	}
 	if (labels < 2)
-		return "the domain needs a dot, as in name@example.com";
+		return N_("the domain needs a dot, as in name@example.com");
 	return NULL;
 }
 
@@ -389,18 +390,18 @@ addr_check(const char *s, size_t n)
 	size_t at;
 
 	if (n > MESSAGE_ADDR_MAX)
-		return "longer than 254 octets (RFC 5321 §4.5.3.1.3)";
+		return N_("longer than 254 octets (RFC 5321 §4.5.3.1.3)");
 	if (utf8_valid(s, n, NULL) != n)
-		return "not valid UTF-8";
+		return N_("not valid UTF-8");
 	if (n > 0 && s[0] == '"')
 		at = quoted_len(s, n);
 	else
 		at = find_top(s, n, '@');
 	if (at == 0 || at >= n || s[at] != '@')
-		return "expected name@domain";
+		return N_("expected name@domain");
 	if (!local_ok(s, at))
-		return "expected name@domain, the name in double quotes "
-		    "if it has spaces or special characters";
+		return N_("expected name@domain, the name in double quotes "
+		    "if it has spaces or special characters");
 	return domain_check(s + at + 1, n - at - 1);
 }
 
@@ -1023,11 +1024,11 @@ hname_check(const char *s)
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] <= 32 || (unsigned char)s[i] >= 127 ||
 		    s[i] == ':')
-			return "expected letters, digits and '-'";
+			return N_("expected letters, digits and '-'");
 	if (i == 0)
-		return "it is empty";
+		return N_("it is empty");
 	if (i > HNAME_MAX)
-		return "longer than 76 characters";
+		return N_("longer than 76 characters");
 	return NULL;
 }
 
@@ -1043,7 +1044,7 @@ header_check(struct build *b, const struct message_header *h,
 
 	if (why != NULL) {
 		err_set(b->e, E_INPUT, where, "'%s' is not a valid header "
-		    "name: %s", where, why);
+		    "name: %s", where, _(why));
 		return -1;
 	}
 	if (d->kind == H_GEN) {
@@ -1062,7 +1063,7 @@ header_check(struct build *b, const struct message_header *h,
 	why = value_check(hvalue(h), h->len);
 	if (why != NULL) {
 		err_set(b->e, E_INPUT, where, "the value of %s %s", where,
-		    why);
+		    _(why));
 		return -1;
 	}
 	if (d->kind == H_CTYPE && message_body_kind(hvalue(h), h->len, &kind,
@@ -1186,7 +1187,7 @@ headers_put(struct build *b)
 	}
 	why = value_check(p->from_default, strlen(p->from_default));
 	if (why != NULL) {
-		err_set(b->e, E_INPUT, "From", "the default From %s", why);
+		err_set(b->e, E_INPUT, "From", "the default From %s", _(why));
 		return -1;
 	}
 	return header_put(b, "From", &hdef_from, p->from_default,

@@ -54,62 +54,67 @@ struct explain {
 };
 
 static const struct explain explains[] = {
-	{ "2.0.0", 0, 0, N_("accepted (not yet delivered)"), N_("250 means "
-	    "accepted, not delivered: bounces come later by mail") },
-	{ "2.x.x", 0, 0, N_("accepted"), N_("accepted, not yet delivered: "
-	    "bounces come later by mail") },
-	{ "5.1.1", 0, 0, N_("no such mailbox"), N_("check the address for typos; "
-	    "fix the row or drop it") },
-	{ "5.1.2", 0, 0, N_("bad domain"), N_("the part after @ does not exist "
-	    "or takes no mail: fix the address") },
-	{ "5.2.1", 0, 0, N_("mailbox disabled"), N_("the account is closed or "
-	    "suspended: ask for another address") },
-	{ "5.2.2", 0, 0, N_("mailbox full"), N_("the recipient must make room; "
-	    "send again later or elsewhere") },
-	{ "5.3.4", 0, 0, N_("message too big"), N_("make the message smaller "
-	    "(attachments: send a link instead)") },
-	{ "5.4.5", 0, 0, N_("daily sending quota reached"), N_("Gmail: wait 24 h, "
-	    "then resume; send fewer mails a day") },
-	{ "5.5.2", 0, 0, N_("syntax error"), N_("the server did not understand a "
-	    "command: report it with --trace") },
-	{ "5.7.0", 0, 0, N_("authentication or security required"), N_("check the "
-	    "account's login and TLS settings") },
-	{ "5.7.1", 0, 0, N_("refused by policy (spam or relay)"), N_("check that "
-	    "From is the account's address; soften spammy content") },
-	{ "5.7.8", 0, 0, N_("bad credentials"), N_("use an app password, not the "
-	    "account's login password") },
-	{ "5.7.9", 0, 0, N_("app password required (Gmail)"), N_("turn on 2-step "
-	    "verification and create an app password") },
+	{ "2.0.0", 0, 0, N_("accepted (not yet delivered)"),
+	    N_("250 means accepted, not delivered: bounces come later by "
+	    "mail") },
+	{ "2.x.x", 0, 0, N_("accepted"),
+	    N_("accepted, not yet delivered: bounces come later by mail") },
+	{ "5.1.1", 0, 0, N_("no such mailbox"),
+	    N_("check the address for typos; fix the row or drop it") },
+	{ "5.1.2", 0, 0, N_("bad domain"),
+	    N_("the part after @ does not exist or takes no mail: fix the "
+	    "address") },
+	{ "5.2.1", 0, 0, N_("mailbox disabled"),
+	    N_("the account is closed or suspended: ask for another address") },
+	{ "5.2.2", 0, 0, N_("mailbox full"),
+	    N_("the recipient must make room; send again later or elsewhere") },
+	{ "5.3.4", 0, 0, N_("message too big"),
+	    N_("make the message smaller (attachments: send a link instead)") },
+	{ "5.4.5", 0, 0, N_("daily sending quota reached"),
+	    N_("Gmail: wait 24 h, then resume; send fewer mails a day") },
+	{ "5.5.2", 0, 0, N_("syntax error"),
+	    N_("the server did not understand a command: report it with "
+	    "--trace") },
+	{ "5.7.0", 0, 0, N_("authentication or security required"),
+	    N_("check the account's login and TLS settings") },
+	{ "5.7.1", 0, 0, N_("refused by policy (spam or relay)"),
+	    N_("check that From is the account's address; soften spammy "
+	    "content") },
+	{ "5.7.8", 0, 0, N_("bad credentials"),
+	    N_("use an app password, not the account's login password") },
+	{ "5.7.9", 0, 0, N_("app password required (Gmail)"),
+	    N_("turn on 2-step verification and create an app password") },
 	{ "4.2.2", 0, 0, N_("mailbox full (temporary)"), N_("resume later") },
 	{ "4.3.0", 0, 0, N_("temporary server error"), N_("resume later") },
-	{ "4.4.x", 0, 0, N_("network or routing trouble"), N_("resume later; if "
-	    "it persists, check the network") },
+	{ "4.4.x", 0, 0, N_("network or routing trouble"),
+	    N_("resume later; if it persists, check the network") },
 	{ "4.7.0", 0, 0, N_("try later: too many mails or login attempts"),
 	    N_("wait an hour or more, then resume at a lower rate") },
-	{ NULL, 421, 0, N_("service not available"), N_("the server is busy or "
-	    "limiting you: resume later, more slowly") },
+	{ NULL, 421, 0, N_("service not available"),
+	    N_("the server is busy or limiting you: resume later, more "
+	    "slowly") },
 	{ NULL, 450, 0, N_("mailbox unavailable for now (busy, greylisting)"),
 	    N_("resume later") },
 	{ NULL, 451, 0, N_("local error at the server"), N_("resume later") },
 	{ NULL, 452, 0, N_("server out of storage or too many recipients"),
 	    N_("resume later") },
-	{ NULL, 534, 0, N_("authentication mechanism too weak"), N_("Gmail: use "
-	    "an app password") },
-	{ NULL, 535, 0, N_("authentication failed"), N_("check the user name; use "
-	    "an app password") },
-	{ NULL, 550, 0, N_("mailbox unavailable or refused by policy"), N_("check "
-	    "the address; the server's text says why") },
-	{ NULL, 552, 0, N_("message too big or mailbox full"), N_("make the "
-	    "message smaller, or send again later") },
-	{ NULL, 553, 0, N_("address not allowed"), N_("check the recipient's and "
-	    "the From address") },
-	{ NULL, 554, 0, N_("transaction failed (often spam or policy)"), N_("the "
-	    "server's text says why; check sender and content") },
-	{ NULL, 0, 2, N_("accepted"), N_("accepted, not yet delivered: bounces "
-	    "come later by mail") },
+	{ NULL, 534, 0, N_("authentication mechanism too weak"),
+	    N_("Gmail: use an app password") },
+	{ NULL, 535, 0, N_("authentication failed"),
+	    N_("check the user name; use an app password") },
+	{ NULL, 550, 0, N_("mailbox unavailable or refused by policy"),
+	    N_("check the address; the server's text says why") },
+	{ NULL, 552, 0, N_("message too big or mailbox full"),
+	    N_("make the message smaller, or send again later") },
+	{ NULL, 553, 0, N_("address not allowed"),
+	    N_("check the recipient's and the From address") },
+	{ NULL, 554, 0, N_("transaction failed (often spam or policy)"),
+	    N_("the server's text says why; check sender and content") },
+	{ NULL, 0, 2, N_("accepted"),
+	    N_("accepted, not yet delivered: bounces come later by mail") },
 	{ NULL, 0, 4, N_("temporary failure"), N_("resume the batch later") },
-	{ NULL, 0, 5, N_("permanent failure"), N_("fix the cause before sending "
-	    "to this row again") },
+	{ NULL, 0, 5, N_("permanent failure"),
+	    N_("fix the cause before sending to this row again") },
 };
 
 static const struct explain unexplained = { NULL, 0, 0,
@@ -918,8 +923,8 @@ print_verdict(const struct review *rv, FILE *f)
 		fputs(_("\nEvery row was accepted by the server (accepted is "
 		    "not delivered: bounces come\nlater by mail).\n"), f);
 	else
-		fputs(_("\nEvery row in the reports was accepted by the server; "
-		    "whether the roster has more\nrows could not be "
+		fputs(_("\nEvery row in the reports was accepted by the "
+		    "server; whether the roster has more\nrows could not be "
 		    "checked.\n"), f);
 	put_continue(rv, f, _("\nTo send the rest (add -c CONFIG if the run "
 	    "used one):\n  "));

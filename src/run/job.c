@@ -877,7 +877,8 @@ check_empty(struct job *j, const struct roster_row *rw)
 			continue;
 		err_set(&w, E_INPUT, NULL, "row %zu: '%s' is empty but the "
 		    "template uses it in %s", rw->row, cols[i],
-		    (use & TEMPLATE_USE_HEADER) ? _("a header") : _("the text"));
+		    (use & TEMPLATE_USE_HEADER) ? _("a header") :
+		    _("the text"));
 		job_where(j, rw, &w);
 		warn(j, W_EMPTY, &w);
 	}
@@ -895,7 +896,8 @@ summarize_warnings(struct job *j)
 		if (j->warned[k] <= BATCH_WARNINGS_MAX)
 			continue;
 		err_set(&w, E_INPUT, j->p->roster, "%zu more warnings of "
-		    "%s not shown", j->warned[k] - BATCH_WARNINGS_MAX, _(what[k]));
+		    "%s not shown", j->warned[k] - BATCH_WARNINGS_MAX,
+		    _(what[k]));
 		job_diag(j, BATCH_WARNING, &w);
 	}
 }
