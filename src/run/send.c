@@ -1148,11 +1148,11 @@ fmt_duration(double sec, char *out, size_t size)
 	unsigned long t = (unsigned long)(sec + 0.5);
 
 	if (t >= 3600)
-		snprintf(out, size, "%luh%02lum", t / 3600, t / 60 % 60);
+		snprintf(out, size, _("%luh%02lum"), t / 3600, t / 60 % 60);
 	else if (t >= 60)
-		snprintf(out, size, "%lum%02lus", t / 60, t % 60);
+		snprintf(out, size, _("%lum%02lus"), t / 60, t % 60);
 	else
-		snprintf(out, size, "%lus", t);
+		snprintf(out, size, _("%lus"), t);
 }
 
 /* Keep a warning to repeat in the plan, right above the question. */
@@ -1321,7 +1321,8 @@ report_name(struct send *s, struct err *e)
 	struct tm tm;
 
 	if (s->test_to[0] != '\0') {	/* no report at all */
-		snprintf(s->report_path, sizeof(s->report_path), "(none)");
+		snprintf(s->report_path, sizeof(s->report_path), "%s",
+		    _("(none)"));
 		return 0;
 	}
 	if (s->p->report != NULL) {
