@@ -125,7 +125,7 @@ is "$RC" 67 "ko: the same send: exit 67"
 like stdout '^메일 20통을 보냅니다 \(20행\):$' "ko: the plan"
 like stdout '^  \[lab\] 20통, 127\.0\.0\.1:[0-9]+ \(custom\) 경유, 보내는 사람 demo@example\.com, ' \
     "ko: the plan's account line"
-like stdout '^  예상 소요 시간: .*; 보고서: ko\.csv$' "ko: the plan's duration"
+like stdout '^  예상 소요 시간: [0-9]+(시간 [0-9]+분|분 [0-9]+초|초); 보고서: ko\.csv$' "ko: the plan's duration, in Korean units"
 like stdout '^보냄 19, 실패 1, 연기 또는 건너뜀 0, 알 수 없음 0; 보고서 ko\.csv$' "ko: the summary"
 like stderr "오류: 1행이 영구적으로 거부되었습니다: 'mailmerge report ko\\.csv'를 보세요" \
     "ko: the verdict"
