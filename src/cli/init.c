@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "i18n.h"
 #include "init.h"
 
 struct init_text {
