@@ -41,9 +41,9 @@ ok "$([ $? -ne 0 ]; echo $?)" "msgcmp fails when a message has no Korean transla
 
 # -- the command line under both locales --------------------------------
 # en ARGS / ko ARGS: mailmerge in an English / a Korean locale.
-en() { LANG=C.UTF-8 LC_ALL= LANGUAGE= mm "$@"; }
-ko() { LANG=ko_KR.UTF-8 LC_ALL= LANGUAGE= mm "$@"; }
-ko_language() { LANG=C LC_ALL= LANGUAGE=ko mm "$@"; }
+en() { LANG=C.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= mm "$@"; }
+ko() { LANG=ko_KR.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= mm "$@"; }
+ko_language() { LANG=C LC_ALL= LC_MESSAGES= LANGUAGE=ko mm "$@"; }
 
 en preview --bogus x y
 is "$RC" 64 "en: bad option: exit 64"
@@ -57,6 +57,10 @@ ko_language preview --bogus x y
 like stderr "알 수 없는 옵션 '--bogus'" "LANGUAGE=ko with LANG=C: Korean too"
 LC_ALL=ko_KR.UTF-8 LANG=C.UTF-8 LANGUAGE= mm preview --bogus x y
 like stderr "알 수 없는 옵션" "LC_ALL=ko_KR.UTF-8: Korean"
+LC_MESSAGES=ko_KR.UTF-8 LANG=C.UTF-8 LC_ALL= LANGUAGE= mm preview --bogus x y
+like stderr "알 수 없는 옵션" "LC_MESSAGES=ko_KR.UTF-8: Korean"
+LANG=fr_FR.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= mm preview --bogus x y
+like stderr "unknown option '--bogus'" "another language (no catalogue): English"
 
 en preview nosuch.csv "$T"
 like stderr '^mailmerge: nosuch\.csv: error: ' "en: missing file: 'error:'"
@@ -200,7 +204,7 @@ like stdout '^wrote cls2/mailmerge\.conf$' "en: init"
 ask() {
 	start_smtpd "$3"
 	write_conf "$3.conf" "$PORT"
-	printf '%s\n' "$2" | LANG=$1 LC_ALL= LANGUAGE= script -qefc \
+	printf '%s\n' "$2" | LANG=$1 LC_ALL= LC_MESSAGES= LANGUAGE= script -qefc \
 	    "$MAILMERGE send -c $3.conf -r $3.csv -n 1 $S/roster.csv $T" \
 	    /dev/null >"$3.tty" 2>&1
 	RC=$?
