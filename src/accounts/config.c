@@ -35,6 +35,7 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "i18n.h"
 #include "message.h"
 #include "provider.h"
 #include "secrets.h"
@@ -130,7 +131,7 @@ fail(struct parse *p, size_t line, const char *fmt, ...)
 	else
 		snprintf(where, sizeof(where), "%s", p->path);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), _(fmt), ap);
 	va_end(ap);
 	err_set(p->e, E_CONFIG, where, "%s", msg);
 	return -1;
@@ -1155,8 +1156,8 @@ load_file(struct config **cp, const char *path, struct err *e)
 	fp = fopen(path, "re");
 	if (fp == NULL) {
 		err_set(e, E_NOINPUT, path, "cannot open configuration: %s%s",
-		    strerror(errno), errno == ENOENT ? "; 'mailmerge init' "
-		    "writes a commented one to start from" : "");
+		    strerror(errno), errno == ENOENT ? _("; 'mailmerge init' "
+		    "writes a commented one to start from") : "");
 		return -1;
 	}
 	memset(&p, 0, sizeof(p));

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n.h"
 #include "provider.h"
 
 #define MIN_MS	(60 * 1000)
@@ -30,9 +31,9 @@ static const struct provider table[] = {
 		.needs_from_to = false,
 		.imap_host = "imap.gmail.com",
 		.domain = "gmail.com",
-		.auth_hint = "Gmail needs an app password: turn on 2-Step "
+		.auth_hint = N_("Gmail needs an app password: turn on 2-Step "
 		    "Verification, then create one at Google Account → "
-		    "Security → App passwords; use it as the password",
+		    "Security → App passwords; use it as the password"),
 		.source = "server, port (and imap.gmail.com:993): Google's \"Set up other mail "
 		    "clients\" help; daily_quota 500 recipients/day for "
 		    "personal accounts (2,000 for Workspace) and max_rcpt 100 "
@@ -56,9 +57,9 @@ static const struct provider table[] = {
 		.needs_from_to = true,
 		.imap_host = "imap.naver.com",
 		.domain = "naver.com",
-		.auth_hint = "Naver: enable POP3/SMTP in Naver Mail → "
+		.auth_hint = N_("Naver: enable POP3/SMTP in Naver Mail → "
 		    "Settings → POP3/IMAP, and with 2-step "
-		    "verification create an application password",
+		    "verification create an application password"),
 		.source = "server, port (and imap.naver.com:993), SMTP "
 		    "switch: Naver Mail's POP3/IMAP "
 		    "settings page; needs From/To and the account id as "
@@ -82,8 +83,8 @@ static const struct provider table[] = {
 		.from = PROVIDER_FROM_ANY,
 		.needs_from_to = false,
 		.domain = NULL,
-		.auth_hint = "check user and password with the server's "
-		    "administrator",
+		.auth_hint = N_("check user and password with the server's "
+		    "administrator"),
 		.source = "port 587 with STARTTLS: RFC 6409 and RFC 3207; "
 		    "max_rcpt 100: the minimum RFC 5321 4.5.3.1.8 requires "
 		    "servers to take; no pacing unless configured",

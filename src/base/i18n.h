@@ -8,12 +8,13 @@
  * (gettext; catalogues in po/, compiled by make).  _() marks and
  * translates a string, N_() only marks one (a table entry translated
  * where it is printed), P_() picks the plural form.  SMTP replies,
- * column names and file names are never translated.
+ * column names and file names are never translated.  N_(s) is s
+ * itself, unparenthesised, so that it may initialise a char array.
  */
 #define I18N_DOMAIN	"mailmerge"
 
 #define _(s)		gettext(s)
-#define N_(s)		(s)
+#define N_(s)		s
 #define P_(one, many, n) ngettext((one), (many), (unsigned long)(n))
 
 /*

@@ -6,9 +6,11 @@
 #include <getopt.h>
 #include <locale.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -44,7 +46,7 @@ static int	run_relay(int, char **);
 #define NVERBS	7
 static const struct verb verbs[NVERBS];
 
-static const char exit_codes[] =
+static const char exit_codes[] = N_(
     "Exit status:\n"
     "  0   success\n"
     "  64  EX_USAGE     bad command line\n"
@@ -62,7 +64,7 @@ static const char exit_codes[] =
     "                   run; resume later\n"
     "  76  EX_PROTOCOL  the server broke the SMTP protocol\n"
     "  77  EX_NOPERM    authentication refused (check the app password)\n"
-    "  78  EX_CONFIG    bad configuration\n";
+    "  78  EX_CONFIG    bad configuration\n");
 
 /* The one mapping from an error kind to an exit status. */
 static int
@@ -115,16 +117,17 @@ print_err(const char *level, const struct err *e)
 static void
 diag(void *arg, enum batch_level level, const struct err *e)
 {
-	static const char *const name[] = { "error", "warning", "note" };
+	static const char *const name[] = { N_("error"), N_("warning"),
+	    N_("note") };
 
 	(void)arg;
-	print_err(name[level], e);
+	print_err(_(name[level]), e);
 }
 
 static int
 fail(const struct err *e)
 {
-	print_err("error", e);
+	print_err(_("error"), e);
 	return exit_code(e->kind);
 }
 
@@ -133,9 +136,9 @@ static int
 usage_error(const char *verb, const char *fmt, const char *arg)
 {
 	fprintf(stderr, "mailmerge: %s%s", verb ? verb : "", verb ? ": " : "");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'mailmerge %s%s')\n", verb ? "help " : "--help",
-	    verb ? verb : "");
+	fprintf(stderr, _(fmt), arg);
+	fprintf(stderr, _(" (see 'mailmerge %s%s')\n"),
+	    verb ? "help " : "--help", verb ? verb : "");
 	return EX_USAGE;
 }
 
@@ -155,11 +158,12 @@ bad_option(const char *verb, int c, char **argv)
 	else
 		snprintf(name, sizeof(name), "-%c", optopt);
 	if (c == ':')
-		return usage_error(verb, "option '%s' needs a value", name);
+		return usage_error(verb, N_("option '%s' needs a value"), name);
 	if (strchr(arg, '=') != NULL && strncmp(arg, "--", 2) == 0 &&
 	    optopt != 0)
-		return usage_error(verb, "option '%s' takes no value", name);
-	return usage_error(verb, "unknown option '%s'", name);
+		return usage_error(verb, N_("option '%s' takes no value"),
+		    name);
+	return usage_error(verb, N_("unknown option '%s'"), name);
 }
 
 static void
@@ -167,13 +171,13 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: mailmerge COMMAND [OPTIONS] ...\n"
+	fputs(_("usage: mailmerge COMMAND [OPTIONS] ...\n"
 	    "       mailmerge help [COMMAND] | --help | -V | --version\n\n"
-	    "Send one personalised mail per roster row.\n\nCommands:\n");
+	    "Send one personalised mail per roster row.\n\nCommands:\n"), f);
 	for (i = 0; i < NVERBS; i++)
-		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
-	fprintf(f, "\nRun 'mailmerge help COMMAND' (or 'mailmerge COMMAND "
-	    "--help') for its options.\n\n%s", exit_codes);
+		fprintf(f, "  %-9s %s\n", verbs[i].name, _(verbs[i].summary));
+	fprintf(f, _("\nRun 'mailmerge help COMMAND' (or 'mailmerge COMMAND "
+	    "--help') for its options.\n\n%s"), _(exit_codes));
 }
 
 static const struct verb *
@@ -191,17 +195,17 @@ find_verb(const char *name)
 static int
 verb_help(const char *name)
 {
-	fputs(find_verb(name)->help, stdout);
-	fputs(exit_codes, stdout);
+	fputs(_(find_verb(name)->help), stdout);
+	fputs(_(exit_codes), stdout);
 	return EX_OK;
 }
 
-static const char init_help[] =
+static const char init_help[] = N_(
     "usage: mailmerge init [DIR]\n\n"
     "Write a commented mailmerge.conf (mode 0600), a sample roster.csv and\n"
     "a template.txt into DIR (default: the current folder) to start from.\n"
     "A file that is already there is kept, never overwritten.\n\n"
-    "  -h, --help          this help\n\n";
+    "  -h, --help          this help\n\n");
 
 static int
 run_init(int argc, char **argv)
@@ -221,31 +225,31 @@ run_init(int argc, char **argv)
 		return bad_option("init", c, argv);
 	}
 	if (argc - optind > 1)
-		return usage_error("init", "%s", "init takes at most one "
-		    "argument: DIR");
+		return usage_error("init", "%s", _("init takes at most one "
+		    "argument: DIR"));
 	if (init_write(argc > optind ? argv[optind] : ".", &res, &e) == -1)
 		return fail(&e);
 	for (i = 0; i < res.nfiles; i++)
-		printf("%s %s\n", res.file[i].created ? "wrote" : "kept ",
-		    res.file[i].path);
+		printf("%s %s\n", res.file[i].created ? _("wrote") :
+		    _("kept "), res.file[i].path);
 	if (res.kept > 0)
-		printf("%zu file%s already there and %s kept unchanged\n",
-		    res.kept, res.kept == 1 ? " was" : "s were",
-		    res.kept == 1 ? "was" : "were");
-	printf("next: edit %s (your accounts), then\n"
-	    "  mailmerge preview -c %s %s %s\n  mailmerge check -c %s\n",
+		printf(P_("%zu file was already there and was kept "
+		    "unchanged\n", "%zu files were already there and were "
+		    "kept unchanged\n", res.kept), res.kept);
+	printf(_("next: edit %s (your accounts), then\n"
+	    "  mailmerge preview -c %s %s %s\n  mailmerge check -c %s\n"),
 	    res.file[0].path, res.file[0].path, res.file[1].path,
 	    res.file[2].path, res.file[0].path);
 	return EX_OK;
 }
 
-static const char preview_help[] =
+static const char preview_help[] = N_(
     "usage: mailmerge preview [-o DIR] [--mbox FILE] [-c CONFIG] [-n N]\n"
     "                         [--skip-invalid] [--encoding ENC]\n"
     "                         [--delimiter C] ROSTER.csv TEMPLATE\n\n"
     "Render the mail of every roster row without sending anything.\n\n"
     "  -o, --output DIR    where the .eml files and report.csv go\n"
-    "                      (default: " PREVIEW_DIR "); earlier previews' "
+    "                      (default: out/preview); earlier previews' "
     ".eml files\n"
     "                      there are replaced\n"
     "      --mbox FILE     write all messages into one mbox file instead "
@@ -268,7 +272,7 @@ static const char preview_help[] =
     "      --sheet NAME|N  the sheet of an .xlsx, .ods or .xls roster, by "
     "name or\n"
     "                      number (default: the first visible one)\n"
-    "  -h, --help          this help\n\n";
+    "  -h, --help          this help\n\n");
 
 /* The delimiters README lists, and nothing else. */
 static const struct {
@@ -316,8 +320,8 @@ roster_option(const char *verb, int c, struct batch_params *p)
 	switch (c) {
 	case 'n':
 		if (parse_count(optarg, &p->limit) == -1)
-			return usage_error(verb, "-n takes a positive number "
-			    "of rows, not '%s'", optarg);
+			return usage_error(verb, N_("-n takes a positive "
+			    "number of rows, not '%s'"), optarg);
 		return 0;
 	case 'E':
 		p->encoding = optarg;
@@ -327,8 +331,8 @@ roster_option(const char *verb, int c, struct batch_params *p)
 		return 0;
 	case 'D':
 		if (parse_delimiter(optarg, &p->delimiter) == -1)
-			return usage_error(verb, "--delimiter takes ',' ';' "
-			    "or 'tab', not '%s'", optarg);
+			return usage_error(verb, N_("--delimiter takes ',' ';' "
+			    "or 'tab', not '%s'"), optarg);
 		return 0;
 	}
 	return 1;
@@ -340,8 +344,8 @@ batch_operands(const char *verb, int argc, char **argv,
     struct batch_params *p)
 {
 	if (argc - optind != 2) {
-		return usage_error(verb, "%s", "takes two arguments: "
-		    "ROSTER.csv TEMPLATE");
+		return usage_error(verb, "%s", _("takes two arguments: "
+		    "ROSTER.csv TEMPLATE"));
 	}
 	p->roster = argv[optind];
 	p->template = argv[optind + 1];
@@ -399,7 +403,7 @@ run_preview(int argc, char **argv)
 	return EX_OK;
 }
 
-static const char send_help[] =
+static const char send_help[] = N_(
     "usage: mailmerge send [-c CONFIG] [-r REPORT] [--resume] [--rate N/UNIT]\n"
     "                      [-n N] [--trace] [--yes] [--test-to ADDRESS]\n"
     "                      [--skip-invalid] [--encoding ENC]\n"
@@ -434,31 +438,44 @@ static const char send_help[] =
     "      --sheet NAME|N  the sheet of a spreadsheet roster (default: the "
     "first\n"
     "                      visible one); a resume must use the same\n"
-    "  -h, --help          this help\n\n";
+    "  -h, --help          this help\n\n");
 
-static const char check_help[] =
+static const char check_help[] = N_(
     "usage: mailmerge check [-c CONFIG] [--trace]\n\n"
     "For every account: connect, STARTTLS, verify the certificate, EHLO,\n"
     "AUTH, QUIT.  Sends nothing.\n\n"
     "  -c, --config FILE   accounts (default: ./mailmerge.conf, then\n"
     "                      $XDG_CONFIG_HOME/mailmerge/config)\n"
     "      --trace         print the SMTP dialogue on stderr\n"
-    "  -h, --help          this help\n\n";
+    "  -h, --help          this help\n\n");
+
+/* y, yes, 예, 네 (in any locale: a Korean answer on an English one too). */
+static bool
+is_yes(const char *line)
+{
+	static const char *const yes[] = { "y", "yes", "예", "네" };
+	size_t i, n = strcspn(line, " \t\r\n");
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (n == strlen(yes[i]) && strncasecmp(line, yes[i], n) == 0)
+			return true;
+	return false;
+}
 
 /* Ask on the terminal; -1 when there is none to ask. */
 static int
 confirm(void *arg, const char *question)
 {
-	char line[16];
+	char line[64];
 
 	(void)arg;
 	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
 		return -1;
-	fprintf(stderr, "%s [y/N] ", question);
+	fprintf(stderr, _("%s [y/N] "), question);
 	fflush(stderr);
 	if (fgets(line, sizeof(line), stdin) == NULL)
 		return 0;
-	return line[0] == 'y' || line[0] == 'Y';
+	return is_yes(line + strspn(line, " \t"));
 }
 
 static void
@@ -467,10 +484,11 @@ progress(void *arg, const struct batch_progress *pr)
 	unsigned long eta = (unsigned long)pr->eta_s;
 
 	(void)arg;
-	fprintf(stderr, "\r\033[K[%zu/%zu] sent %zu, failed %zu, unknown "
-	    "%zu", pr->done, pr->total, pr->sent, pr->failed, pr->unknown);
+	fputs("\r\033[K", stderr);	/* the line so far, erased */
+	fprintf(stderr, _("[%zu/%zu] sent %zu, failed %zu, unknown %zu"),
+	    pr->done, pr->total, pr->sent, pr->failed, pr->unknown);
 	if (pr->per_min > 0)	/* none until two mails give a gap */
-		fprintf(stderr, ", %.1f/min, ETA %lu:%02lu", pr->per_min,
+		fprintf(stderr, _(", %.1f/min, ETA %lu:%02lu"), pr->per_min,
 		    eta / 60, eta % 60);
 	if (pr->done == pr->total)
 		fputc('\n', stderr);
@@ -493,7 +511,7 @@ outcome_line(void *arg, const struct batch_outcome *o)
 	f = open_memstream(&line, &len);
 	if (f == NULL)
 		return;
-	fprintf(f, "mailmerge: row %zu ", o->row);
+	fprintf(f, _("mailmerge: row %zu "), o->row);
 	/* Recipients come from the roster: escaped for the terminal. */
 	term_puts(f, o->recipients, false);
 	fprintf(f, ": %s%s [%s]\n", o->status, code, o->account);
@@ -509,17 +527,16 @@ outcome_line(void *arg, const struct batch_outcome *o)
  * (the report is a journal fsynced per line: --resume repairs it).
  */
 static volatile sig_atomic_t stop_asked;
+static const char *stop_msg;	/* translated before the handler runs */
 
 static void
 on_stop(int sig)
 {
-	static const char msg[] = "\nmailmerge: stopping after the message "
-	    "in flight (again to quit at once)\n";
 	ssize_t n;
 
 	(void)sig;
 	stop_asked = 1;
-	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	n = write(STDERR_FILENO, stop_msg, strlen(stop_msg));
 	(void)n;
 }
 
@@ -528,6 +545,8 @@ catch_stop(void)
 {
 	struct sigaction sa;
 
+	stop_msg = _("\nmailmerge: stopping after the message in flight "
+	    "(again to quit at once)\n");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sa.sa_flags = SA_RESETHAND;	/* no SA_RESTART: the y/N read ends */
@@ -541,11 +560,11 @@ static int
 send_options(struct batch_params *p)
 {
 	if (p->resume && p->report == NULL)
-		return usage_error("send", "%s", "--resume needs -r REPORT, "
-		    "the report of the run to continue");
+		return usage_error("send", "%s", _("--resume needs -r "
+		    "REPORT, the report of the run to continue"));
 	if (p->test_to != NULL && (p->resume || p->report != NULL))
-		return usage_error("send", "%s", "--test-to writes no report: "
-		    "it takes neither --resume nor -r");
+		return usage_error("send", "%s", _("--test-to writes no "
+		    "report: it takes neither --resume nor -r"));
 	if (p->test_to != NULL && p->limit == 0)
 		p->limit = 1;	/* row 1 unless -n says more */
 	return 0;
@@ -657,13 +676,14 @@ run_check(int argc, char **argv)
 		}
 	}
 	if (argc != optind)
-		return usage_error("check", "%s", "check takes no arguments");
+		return usage_error("check", "%s",
+		    _("check takes no arguments"));
 	if (batch_check(&p, &e) == -1)
 		return exit_code(e.kind);	/* each account was reported */
 	return EX_OK;
 }
 
-static const char report_help[] =
+static const char report_help[] = N_(
     "usage: mailmerge report [--failed-csv FILE] [--json] [--html FILE]\n"
     "                        REPORT.csv [MORE.csv ...]\n\n"
     "Summarise delivery reports: counts by status, by account and by reply\n"
@@ -691,7 +711,7 @@ static const char report_help[] =
     "                         of text (default: text)\n"
     "      --html FILE        also write the summary as one self-contained\n"
     "                         HTML page (default: none)\n"
-    "  -h, --help             this help\n\n";
+    "  -h, --help             this help\n\n");
 
 /* --failed-csv: write the retry roster, then say what is in it. */
 static int
@@ -701,17 +721,18 @@ write_retry(const struct review *rv, const char *path, struct err *e)
 
 	if (review_write_retry(rv, path, &rt, e) == -1)
 		return -1;
-	fprintf(stderr, "mailmerge: %s: wrote %zu roster row%s to send "
-	    "again\n", path, rt.rows, rt.rows == 1 ? "" : "s");
+	fprintf(stderr, _("mailmerge: %s: wrote %zu roster row%s to send "
+	    "again\n"), path, rt.rows, rt.rows == 1 ? "" : "s");
 	if (rt.absent > 0)
-		fprintf(stderr, "mailmerge: %s: warning: %zu row%s in it ha%s "
-		    "no line in the reports (never tried)\n", path, rt.absent,
-		    rt.absent == 1 ? "" : "s", rt.absent == 1 ? "s" : "ve");
+		fprintf(stderr, _("mailmerge: %s: warning: %zu row%s in it "
+		    "ha%s no line in the reports (never tried)\n"), path,
+		    rt.absent, rt.absent == 1 ? "" : "s", rt.absent == 1 ?
+		    "s" : "ve");
 	if (rt.unknown == 0)
 		return 0;
-	fprintf(stderr, "mailmerge: %s: warning: %zu row%s included ha%s "
+	fprintf(stderr, _("mailmerge: %s: warning: %zu row%s included ha%s "
 	    "status unknown: they may already have the mail; check the Sent "
-	    "folder before sending them again:\n", path, rt.unknown,
+	    "folder before sending them again:\n"), path, rt.unknown,
 	    rt.unknown == 1 ? "" : "s", rt.unknown == 1 ? "s" : "ve");
 	return review_print_unknown(rv, stderr, e);
 }
@@ -767,8 +788,8 @@ run_report(int argc, char **argv)
 		}
 	}
 	if (argc == optind)
-		return usage_error("report", "%s", "report takes one or more "
-		    "arguments: REPORT.csv [MORE.csv ...]");
+		return usage_error("report", "%s", _("report takes one or "
+		    "more arguments: REPORT.csv [MORE.csv ...]"));
 	if (review_load(&rv, argv + optind, (size_t)(argc - optind), &e) == -1)
 		return fail(&e);
 	rc = report_outputs(rv, json, html, failed, &e);
@@ -852,7 +873,8 @@ run_help(int argc, char **argv)
 		return EX_OK;
 	}
 	if (argc > 2 || find_verb(argv[1]) == NULL)
-		return usage_error(NULL, "help: no command '%s'", argv[1]);
+		return usage_error(NULL, N_("help: no command '%s'"),
+		    argv[1]);
 	return verb_help(argv[1]);
 }
 
@@ -984,28 +1006,28 @@ main(int argc, char **argv)
 	v = find_verb(argv[1]);
 	if (v != NULL)
 		return v->run(argc - 1, argv + 1);
-	return usage_error(NULL, "unknown command '%s'", argv[1]);
+	return usage_error(NULL, N_("unknown command '%s'"), argv[1]);
 }
 
 static const struct verb verbs[NVERBS] = {
 	{ "init", run_init,
-	    "write a commented config, a sample roster and a template",
+	    N_("write a commented config, a sample roster and a template"),
 	    init_help },
 	{ "preview", run_preview,
-	    "render every mail into a folder (or mbox); send nothing",
+	    N_("render every mail into a folder (or mbox); send nothing"),
 	    preview_help },
 	{ "send", run_send,
-	    "deliver every mail through the configured accounts", send_help },
+	    N_("deliver every mail through the configured accounts"), send_help },
 	{ "check", run_check,
-	    "log in to every account (STARTTLS, AUTH) and send nothing",
+	    N_("log in to every account (STARTTLS, AUTH) and send nothing"),
 	    check_help },
 	{ "report", run_report,
-	    "summarise delivery reports; write the rows not sent as a roster",
+	    N_("summarise delivery reports; write the rows not sent as a roster"),
 	    report_help },
 	{ "bounces", run_bounces,
-	    "read bounces (IMAP, Maildir, mbox) back into the report",
+	    N_("read bounces (IMAP, Maildir, mbox) back into the report"),
 	    bounces_help },
 	{ "relay", run_relay,
-	    "a local SMTP server relaying through the accounts, paced",
+	    N_("a local SMTP server relaying through the accounts, paced"),
 	    relay_help },
 };

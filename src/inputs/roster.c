@@ -34,6 +34,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "i18n.h"
 #include "roster.h"
 #include "sheet.h"
 #include "utf8.h"
@@ -146,7 +147,7 @@ fail(const struct roster *r, struct err *e, size_t line, size_t col,
 	else
 		snprintf(where, sizeof(where), "%s", r->path);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), _(fmt), ap);
 	va_end(ap);
 	err_set(e, E_INPUT, where, "%s", msg);
 }

@@ -36,6 +36,7 @@
 #include "attach.h"
 #include "buf.h"
 #include "err.h"
+#include "i18n.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -60,7 +61,7 @@ static int
 fail(const struct attach_file *f, struct err *e, const char *why)
 {
 	err_set(e, E_INPUT, "Attachment", "'%.*s%s' %s", QUOTE_MAX, f->shown,
-	    strlen(f->shown) > QUOTE_MAX ? "..." : "", why);
+	    strlen(f->shown) > QUOTE_MAX ? "..." : "", _(why));
 	return -1;
 }
 
@@ -111,17 +112,17 @@ rule_check(const char *p, const char *from, size_t n)
 	bool field;
 
 	if (n > 0 && p[0] == '/' && from[0])
-		return "starts with '/' from a roster field: only the "
-		    "template's own text may name a file outside its folder";
+		return N_("starts with '/' from a roster field: only the "
+		    "template's own text may name a file outside its folder");
 	for (start = 0; start <= n; start = i + 1) {
 		field = false;
 		for (i = start; i < n && p[i] != '/'; i++)
 			field |= from[i] != 0;
 		if (field && i - start == 2 && p[start] == '.' &&
 		    p[start + 1] == '.')
-			return "has a '..' from a roster field: only the "
+			return N_("has a '..' from a roster field: only the "
 			    "template's own text may name a file outside its "
-			    "folder";
+			    "folder");
 	}
 	return NULL;
 }
@@ -133,12 +134,12 @@ shape_check(const char *p, size_t n)
 	size_t i;
 
 	if (n == 0)
-		return "is empty: expected a file name";
+		return N_("is empty: expected a file name");
 	for (i = 0; i < n; i++)
 		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
-			return "holds a control character";
+			return N_("holds a control character");
 	if (p[n - 1] == '/')
-		return "names a folder: expected a file";
+		return N_("names a folder: expected a file");
 	return NULL;
 }
 
@@ -173,8 +174,8 @@ attach_path(struct attach_file *f, const char *dir, const char *s,
 			f->shown[len] = (unsigned char)s[len] < 0x20 ? '?' :
 			    s[len];
 		f->shown[len] = '\0';
-		return fail(f, e, rc == -1 ? "is too long" :
-		    "holds a control character");
+		return fail(f, e, rc == -1 ? N_("is too long") :
+		    N_("holds a control character"));
 	}
 	len = strlen(f->shown);
 	why = shape_check(f->shown, len);
@@ -208,7 +209,7 @@ fail_errno(const struct attach_file *f, struct err *e, int err)
 	if (err == ENOENT || err == ENOTDIR)
 		return fail(f, e, "does not exist: check the file name and "
 		    "that the file is in place");
-	snprintf(why, sizeof(why), "cannot be read: %s", strerror(err));
+	snprintf(why, sizeof(why), _("cannot be read: %s"), strerror(err));
 	return fail(f, e, why);
 }
 
@@ -247,8 +248,8 @@ open_checked(struct attach_file *f, struct stat *st, struct err *e)
 	}
 	if (st->st_size > ATTACH_FILE_MAX) {
 		close(fd);
-		snprintf(why, sizeof(why), "is %.1f MB, over the limit of "
-		    "%d MB for one attachment", st->st_size / 1048576.0,
+		snprintf(why, sizeof(why), _("is %.1f MB, over the limit of "
+		    "%d MB for one attachment"), st->st_size / 1048576.0,
 		    ATTACH_FILE_MAX >> 20);
 		return fail(f, e, why);
 	}

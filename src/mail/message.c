@@ -40,6 +40,7 @@
 #include "buf.h"
 #include "codec.h"
 #include "err.h"
+#include "i18n.h"
 #include "message.h"
 #include "utf8.h"
 
@@ -196,9 +197,9 @@ value_check(const char *s, size_t n)
 
 	/* Whichever comes first, as a reader meets them. */
 	if (break_at(s, valid) < valid)
-		return "holds a line break or NUL";
+		return N_("holds a line break or NUL");
 	if (valid < n)
-		return "is not valid UTF-8";
+		return N_("is not valid UTF-8");
 	return NULL;
 }
 
@@ -231,7 +232,7 @@ bad_addr(struct err *e, const char *s, size_t n, const char *why)
 	char q[QUOTE_MAX + 4];
 
 	err_set(e, E_INPUT, NULL, "'%s' is not a valid address: %s",
-	    quote(q, sizeof(q), s, n), why);
+	    quote(q, sizeof(q), s, n), _(why));
 	return -1;
 }
 
@@ -1188,11 +1189,11 @@ hname_check(const char *s)
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] <= 32 || (unsigned char)s[i] >= 127 ||
 		    s[i] == ':')
-			return "expected letters, digits and '-'";
+			return N_("expected letters, digits and '-'");
 	if (i == 0)
-		return "it is empty";
+		return N_("it is empty");
 	if (i > HNAME_MAX)
-		return "longer than 76 characters";
+		return N_("longer than 76 characters");
 	return NULL;
 }
 
@@ -1208,7 +1209,7 @@ header_check(struct build *b, const struct message_header *h,
 
 	if (why != NULL) {
 		err_set(b->e, E_INPUT, where, "'%s' is not a valid header "
-		    "name: %s", where, why);
+		    "name: %s", where, _(why));
 		return -1;
 	}
 	if (d->kind == H_GEN) {
@@ -1227,7 +1228,7 @@ header_check(struct build *b, const struct message_header *h,
 	why = value_check(hvalue(h), h->len);
 	if (why != NULL) {
 		err_set(b->e, E_INPUT, where, "the value of %s %s", where,
-		    why);
+		    _(why));
 		return -1;
 	}
 	if (d->kind == H_CTYPE && message_body_kind(hvalue(h), h->len, &kind,
@@ -1360,7 +1361,7 @@ headers_put(struct build *b)
 	}
 	why = value_check(p->from_default, strlen(p->from_default));
 	if (why != NULL) {
-		err_set(b->e, E_INPUT, "From", "the default From %s", why);
+		err_set(b->e, E_INPUT, "From", "the default From %s", _(why));
 		return -1;
 	}
 	return header_put(b, "From", &hdef_from, p->from_default,

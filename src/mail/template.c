@@ -49,6 +49,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "i18n.h"
 #include "template.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -266,7 +267,7 @@ vfail(struct err *e, const char *path, size_t line, size_t col,
 {
 	char msg[ERR_MSG_MAX];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), _(fmt), ap);
 	err_set(e, E_INPUT, NULL, "%s", msg);
 	err_where(e, "%s:%zu:%zu", path, line, col);
 	return -1;

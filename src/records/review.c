@@ -27,6 +27,7 @@
 #include <wchar.h>
 
 #include "codec.h"
+#include "i18n.h"
 #include "report.h"
 #include "review.h"
 #include "roster.h"
@@ -53,83 +54,83 @@ struct explain {
 };
 
 static const struct explain explains[] = {
-	{ "2.0.0", 0, 0, "accepted (not yet delivered)", "250 means "
-	    "accepted, not delivered: bounces come later by mail" },
-	{ "2.x.x", 0, 0, "accepted", "accepted, not yet delivered: "
-	    "bounces come later by mail" },
-	{ "5.1.1", 0, 0, "no such mailbox", "check the address for typos; "
-	    "fix the row or drop it" },
-	{ "5.1.2", 0, 0, "bad domain", "the part after @ does not exist "
-	    "or takes no mail: fix the address" },
-	{ "5.1.0", 0, 0, "bad address", "check the address for typos; "
-	    "fix the row or drop it" },
-	{ "5.1.6", 0, 0, "the mailbox has moved", "ask the student for "
-	    "the new address" },
-	{ "5.1.10", 0, 0, "no such mailbox (null MX)", "the domain takes "
-	    "no mail: ask for another address" },
-	{ "5.2.0", 0, 0, "mailbox unavailable", "the mailbox exists but "
-	    "takes no mail now: ask for another address" },
-	{ "5.2.1", 0, 0, "mailbox disabled", "the account is closed or "
-	    "suspended: ask for another address" },
-	{ "5.2.2", 0, 0, "mailbox full", "the recipient must make room; "
-	    "send again later or elsewhere" },
-	{ "5.2.3", 0, 0, "message too big for the mailbox", "make the "
-	    "message smaller (attachments: send a link instead)" },
-	{ "5.3.4", 0, 0, "message too big", "make the message smaller "
-	    "(attachments: send a link instead)" },
-	{ "5.4.5", 0, 0, "daily sending quota reached", "Gmail: wait 24 h, "
-	    "then resume; send fewer mails a day" },
-	{ "5.5.2", 0, 0, "syntax error", "the server did not understand a "
-	    "command: report it with --trace" },
-	{ "5.7.0", 0, 0, "authentication or security required", "check the "
-	    "account's login and TLS settings" },
-	{ "5.7.1", 0, 0, "refused by policy (spam or relay)", "check that "
-	    "From is the account's address; soften spammy content" },
-	{ "5.7.8", 0, 0, "bad credentials", "use an app password, not the "
-	    "account's login password" },
-	{ "5.7.9", 0, 0, "app password required (Gmail)", "turn on 2-step "
-	    "verification and create an app password" },
-	{ "5.4.x", 0, 0, "could not be routed (domain, DNS, loop)",
-	    "check the part after @; the receiving side may be down" },
-	{ "5.7.x", 0, 0, "refused by the receiving side's policy",
-	    "the bounce's text says why; the school's domain may refuse "
-	    "outside mail: ask for another address" },
-	{ "5.0.0", 0, 0, "permanent failure (no detail)", "read the "
-	    "bounce's text; check the address" },
-	{ "4.2.2", 0, 0, "mailbox full (temporary)", "resume later" },
-	{ "4.3.0", 0, 0, "temporary server error", "resume later" },
-	{ "4.4.x", 0, 0, "network or routing trouble", "resume later; if "
-	    "it persists, check the network" },
-	{ "4.7.0", 0, 0, "try later: too many mails or login attempts",
-	    "wait an hour or more, then resume at a lower rate" },
-	{ NULL, 421, 0, "service not available", "the server is busy or "
-	    "limiting you: resume later, more slowly" },
-	{ NULL, 450, 0, "mailbox unavailable for now (busy, greylisting)",
-	    "resume later" },
-	{ NULL, 451, 0, "local error at the server", "resume later" },
-	{ NULL, 452, 0, "server out of storage or too many recipients",
-	    "resume later" },
-	{ NULL, 534, 0, "authentication mechanism too weak", "Gmail: use "
-	    "an app password" },
-	{ NULL, 535, 0, "authentication failed", "check the user name; use "
-	    "an app password" },
-	{ NULL, 550, 0, "mailbox unavailable or refused by policy", "check "
-	    "the address; the server's text says why" },
-	{ NULL, 552, 0, "message too big or mailbox full", "make the "
-	    "message smaller, or send again later" },
-	{ NULL, 553, 0, "address not allowed", "check the recipient's and "
-	    "the From address" },
-	{ NULL, 554, 0, "transaction failed (often spam or policy)", "the "
-	    "server's text says why; check sender and content" },
-	{ NULL, 0, 2, "accepted", "accepted, not yet delivered: bounces "
-	    "come later by mail" },
-	{ NULL, 0, 4, "temporary failure", "resume the batch later" },
-	{ NULL, 0, 5, "permanent failure", "fix the cause before sending "
-	    "to this row again" },
+	{ "2.0.0", 0, 0, N_("accepted (not yet delivered)"), N_("250 means "
+	    "accepted, not delivered: bounces come later by mail") },
+	{ "2.x.x", 0, 0, N_("accepted"), N_("accepted, not yet delivered: "
+	    "bounces come later by mail") },
+	{ "5.1.1", 0, 0, N_("no such mailbox"), N_("check the address for typos; "
+	    "fix the row or drop it") },
+	{ "5.1.2", 0, 0, N_("bad domain"), N_("the part after @ does not exist "
+	    "or takes no mail: fix the address") },
+	{ "5.1.0", 0, 0, N_("bad address"), N_("check the address for typos; "
+	    "fix the row or drop it") },
+	{ "5.1.6", 0, 0, N_("the mailbox has moved"), N_("ask the student for "
+	    "the new address") },
+	{ "5.1.10", 0, 0, N_("no such mailbox (null MX)"), N_("the domain takes "
+	    "no mail: ask for another address") },
+	{ "5.2.0", 0, 0, N_("mailbox unavailable"), N_("the mailbox exists but "
+	    "takes no mail now: ask for another address") },
+	{ "5.2.1", 0, 0, N_("mailbox disabled"), N_("the account is closed or "
+	    "suspended: ask for another address") },
+	{ "5.2.2", 0, 0, N_("mailbox full"), N_("the recipient must make room; "
+	    "send again later or elsewhere") },
+	{ "5.2.3", 0, 0, N_("message too big for the mailbox"), N_("make the "
+	    "message smaller (attachments: send a link instead)") },
+	{ "5.3.4", 0, 0, N_("message too big"), N_("make the message smaller "
+	    "(attachments: send a link instead)") },
+	{ "5.4.5", 0, 0, N_("daily sending quota reached"), N_("Gmail: wait 24 h, "
+	    "then resume; send fewer mails a day") },
+	{ "5.5.2", 0, 0, N_("syntax error"), N_("the server did not understand a "
+	    "command: report it with --trace") },
+	{ "5.7.0", 0, 0, N_("authentication or security required"), N_("check the "
+	    "account's login and TLS settings") },
+	{ "5.7.1", 0, 0, N_("refused by policy (spam or relay)"), N_("check that "
+	    "From is the account's address; soften spammy content") },
+	{ "5.7.8", 0, 0, N_("bad credentials"), N_("use an app password, not the "
+	    "account's login password") },
+	{ "5.7.9", 0, 0, N_("app password required (Gmail)"), N_("turn on 2-step "
+	    "verification and create an app password") },
+	{ "5.4.x", 0, 0, N_("could not be routed (domain, DNS, loop)"),
+	    N_("check the part after @; the receiving side may be down") },
+	{ "5.7.x", 0, 0, N_("refused by the receiving side's policy"),
+	    N_("the bounce's text says why; the school's domain may refuse "
+	    "outside mail: ask for another address") },
+	{ "5.0.0", 0, 0, N_("permanent failure (no detail)"), N_("read the "
+	    "bounce's text; check the address") },
+	{ "4.2.2", 0, 0, N_("mailbox full (temporary)"), N_("resume later") },
+	{ "4.3.0", 0, 0, N_("temporary server error"), N_("resume later") },
+	{ "4.4.x", 0, 0, N_("network or routing trouble"), N_("resume later; if "
+	    "it persists, check the network") },
+	{ "4.7.0", 0, 0, N_("try later: too many mails or login attempts"),
+	    N_("wait an hour or more, then resume at a lower rate") },
+	{ NULL, 421, 0, N_("service not available"), N_("the server is busy or "
+	    "limiting you: resume later, more slowly") },
+	{ NULL, 450, 0, N_("mailbox unavailable for now (busy, greylisting)"),
+	    N_("resume later") },
+	{ NULL, 451, 0, N_("local error at the server"), N_("resume later") },
+	{ NULL, 452, 0, N_("server out of storage or too many recipients"),
+	    N_("resume later") },
+	{ NULL, 534, 0, N_("authentication mechanism too weak"), N_("Gmail: use "
+	    "an app password") },
+	{ NULL, 535, 0, N_("authentication failed"), N_("check the user name; use "
+	    "an app password") },
+	{ NULL, 550, 0, N_("mailbox unavailable or refused by policy"), N_("check "
+	    "the address; the server's text says why") },
+	{ NULL, 552, 0, N_("message too big or mailbox full"), N_("make the "
+	    "message smaller, or send again later") },
+	{ NULL, 553, 0, N_("address not allowed"), N_("check the recipient's and "
+	    "the From address") },
+	{ NULL, 554, 0, N_("transaction failed (often spam or policy)"), N_("the "
+	    "server's text says why; check sender and content") },
+	{ NULL, 0, 2, N_("accepted"), N_("accepted, not yet delivered: bounces "
+	    "come later by mail") },
+	{ NULL, 0, 4, N_("temporary failure"), N_("resume the batch later") },
+	{ NULL, 0, 5, N_("permanent failure"), N_("fix the cause before sending "
+	    "to this row again") },
 };
 
 static const struct explain unexplained = { NULL, 0, 0,
-	"unknown reply code", "read the server's text" };
+	N_("unknown reply code"), N_("read the server's text") };
 
 static const char *const status_colour[NSTATUS] = {
 	[REPORT_PREVIEWED] = "#1565c0", [REPORT_SENT] = "#2e7d32",
@@ -498,7 +499,9 @@ review_load(struct review **rvp, char *const *paths, size_t n,
 		qsort(rv->rows, rv->nrows, sizeof(*rv->rows), by_row);
 	tally_all(rv);
 	count_roster(rv);
-	rv->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	/* The rest from the user's locale: gettext follows uselocale(). */
+	rv->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8",
+	    duplocale(LC_GLOBAL_LOCALE));
 	*rvp = rv;
 	return 0;
 }
@@ -577,7 +580,7 @@ static int
 finish(FILE *f, const char *what, struct err *e)
 {
 	if (fflush(f) == EOF || ferror(f)) {
-		err_set(e, E_OS, what, "cannot write: %s", strerror(errno));
+		err_set(e, E_OS, _(what), "cannot write: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -699,7 +702,7 @@ print_row(FILE *f, const struct table *t, const size_t *width, size_t r)
 
 	fputs("  ", f);
 	for (c = 0; c < t->ncols; c++) {
-		s = r == SIZE_MAX ? t->cols[c].title :
+		s = r == SIZE_MAX ? _(t->cols[c].title) :
 		    t->cell(t->arg, r, c, tmp);
 		if (c > 0)
 			fputs("  ", f);
@@ -716,7 +719,8 @@ print_table(FILE *f, const struct table *t)
 	bool cut;
 
 	for (c = 0; c < t->ncols; c++)
-		width[c] = put_text(NULL, t->cols[c].title, SIZE_MAX, &cut);
+		width[c] = put_text(NULL, _(t->cols[c].title), SIZE_MAX,
+		    &cut);
 	for (r = 0; r < t->nrows; r++) {
 		for (c = 0; c < t->ncols; c++) {
 			w = put_text(NULL, t->cell(t->arg, r, c, tmp),
@@ -759,16 +763,16 @@ account_cell(const void *arg, size_t r, size_t c, char tmp[CELL_TMP])
 static void
 print_accounts(const struct review *rv, FILE *f)
 {
-	static const struct column cols[] = { { "ACCOUNT",
-	    REVIEW_ACCOUNT_COLS, false }, { "PROVIDER", REVIEW_ACCOUNT_COLS,
-	    false }, { "ROWS", 12, true }, { "SENT", 12, true },
+	static const struct column cols[] = { { N_("ACCOUNT"),
+	    REVIEW_ACCOUNT_COLS, false }, { N_("PROVIDER"), REVIEW_ACCOUNT_COLS,
+	    false }, { N_("ROWS"), 12, true }, { "SENT", 12, true },
 	    { "FAILED", 12, true }, { "DEFERRED", 12, true },
 	    { "UNKNOWN", 12, true }, { "SKIPPED", 12, true },
 	    { "BOUNCED", 12, true } };
 	struct table t = { cols, NELEM(cols), rv->nacct, account_cell, NULL,
 	    rv };
 
-	fputs("\nBy account:\n", f);
+	fputs(_("\nBy account:\n"), f);
 	print_table(f, &t);
 }
 
@@ -793,7 +797,7 @@ code_cell(const void *arg, size_t r, size_t c, char tmp[CELL_TMP])
 	else if (c == 1)
 		snprintf(tmp, CELL_TMP, "%zu", t->total);
 	else
-		return x->meaning;
+		return _(x->meaning);
 	return tmp;
 }
 
@@ -802,19 +806,19 @@ code_note(const void *arg, size_t r)
 {
 	const struct tally *t = &((const struct review *)arg)->codes[r];
 
-	return explain(t->code, t->a)->todo;
+	return _(explain(t->code, t->a)->todo);
 }
 
 static void
 print_codes(const struct review *rv, FILE *f)
 {
-	static const struct column cols[] = { { "CODE", 24, false },
-	    { "ROWS", 12, true }, { "MEANING / WHAT TO DO", SIZE_MAX,
+	static const struct column cols[] = { { N_("CODE"), 24, false },
+	    { N_("ROWS"), 12, true }, { N_("MEANING / WHAT TO DO"), SIZE_MAX,
 	    false } };
 	struct table t = { cols, NELEM(cols), rv->ncodes, code_cell,
 	    code_note, rv };
 
-	fputs("\nBy reply code:\n", f);
+	fputs(_("\nBy reply code:\n"), f);
 	print_table(f, &t);
 }
 
@@ -876,15 +880,15 @@ bad_cell(const void *arg, size_t r, size_t c, char tmp[CELL_TMP])
 static void
 print_bad(const struct review *rv, FILE *f)
 {
-	static const struct column cols[] = { { "ROW", 20, true },
-	    { "RECIPIENT", REVIEW_RECIPIENT_COLS, false },
-	    { "ACCOUNT", REVIEW_ACCOUNT_COLS, false }, { "STATUS", 12, false },
-	    { "REPLY", REVIEW_REPLY_COLS, false } };
+	static const struct column cols[] = { { N_("ROW"), 20, true },
+	    { N_("RECIPIENT"), REVIEW_RECIPIENT_COLS, false },
+	    { N_("ACCOUNT"), REVIEW_ACCOUNT_COLS, false }, { N_("STATUS"), 12,
+	    false }, { N_("REPLY"), REVIEW_REPLY_COLS, false } };
 	struct badlist bl = { rv, bad_rows(rv) };
 	struct table t = { cols, NELEM(cols), rv->nbad, bad_cell, NULL,
 	    &bl };
 
-	fprintf(f, "\nNot delivered (%zu row%s):\n", rv->nbad,
+	fprintf(f, _("\nNot delivered (%zu row%s):\n"), rv->nbad,
 	    rv->nbad == 1 ? "" : "s");
 	print_table(f, &t);
 	free(bl.idx);
@@ -895,29 +899,29 @@ print_head(const struct review *rv, FILE *f)
 {
 	size_t i;
 
-	fputs("Reports: ", f);
+	fputs(_("Reports: "), f);
 	for (i = 0; i < rv->npaths; i++) {
 		fputs(i > 0 ? ", " : "", f);
 		put_clean(f, rv->paths[i]);
 	}
 	if (rv->npaths > 1)
-		fputs(" (merged: the latest line of each row wins)", f);
-	fputs("\nRoster:  ", f);
+		fputs(_(" (merged: the latest line of each row wins)"), f);
+	fputs(_("\nRoster:  "), f);
 	put_clean(f, review_roster(rv));
 	if (rv->counted)
-		fprintf(f, " (%zu rows)", rv->roster_rows);
+		fprintf(f, _(" (%zu rows)"), rv->roster_rows);
 	else if (rv->sent_any)
-		fputs(" (not found or changed since: rows never tried "
-		    "cannot be counted)", f);
-	fprintf(f, "\nRows:    %zu in the reports\n\nBy status:\n",
+		fputs(_(" (not found or changed since: rows never tried "
+		    "cannot be counted)"), f);
+	fprintf(f, _("\nRows:    %zu in the reports\n\nBy status:\n"),
 	    rv->nrows);
 	for (i = 1; i < NSTATUS; i++)
 		if (rv->count[i] > 0)
 			fprintf(f, "  %-10s %6zu\n", report_status_name(
 			    (enum report_status)i), rv->count[i]);
 	if (rv->counted && rv->sent_any && rv->untried > 0)
-		fprintf(f, "  %-10s %6zu   (never tried: the run was "
-		    "interrupted or limited with -n)\n", "not tried",
+		fprintf(f, _("  %-10s %6zu   (never tried: the run was "
+		    "interrupted or limited with -n)\n"), "not tried",
 		    rv->untried);
 }
 
@@ -927,22 +931,22 @@ print_verdict(const struct review *rv, FILE *f)
 	if (rv->nbad > 0)
 		print_bad(rv, f);
 	else if (rv->nrows == 0)
-		fputs("\nThe reports have no rows yet.\n", f);
+		fputs(_("\nThe reports have no rows yet.\n"), f);
 	else if (rv->count[REPORT_SENT] == 0)
-		fputs("\nA preview: nothing was sent.\n", f);
+		fputs(_("\nA preview: nothing was sent.\n"), f);
 	else if (rv->counted && rv->untried > 0)
-		fprintf(f, "\nNot sent yet: %zu row%s of the roster never "
-		    "tried.\n", rv->untried, rv->untried == 1 ? "" : "s");
+		fprintf(f, _("\nNot sent yet: %zu row%s of the roster never "
+		    "tried.\n"), rv->untried, rv->untried == 1 ? "" : "s");
 	else if (rv->counted)
-		fputs("\nEvery row was accepted by the server (accepted is "
+		fputs(_("\nEvery row was accepted by the server (accepted is "
 		    "not delivered: bounces come\nlater by mail; 'mailmerge "
-		    "bounces' reads them into the report).\n", f);
+		    "bounces' reads them into the report).\n"), f);
 	else
-		fputs("\nEvery row in the reports was accepted by the server; "
-		    "whether the roster has more\nrows could not be "
-		    "checked.\n", f);
-	put_continue(rv, f, "\nTo send the rest (add -c CONFIG if the run "
-	    "used one):\n  ");
+		fputs(_("\nEvery row in the reports was accepted by the "
+		    "server; whether the roster has more\nrows could not be "
+		    "checked.\n"), f);
+	put_continue(rv, f, _("\nTo send the rest (add -c CONFIG if the run "
+	    "used one):\n  "));
 }
 
 int
@@ -957,7 +961,7 @@ review_print_text(const struct review *rv, FILE *f, struct err *e)
 		print_codes(rv, f);
 	print_verdict(rv, f);
 	uselocale(old);
-	return finish(f, "the summary", e);
+	return finish(f, N_("the summary"), e);
 }
 
 int
@@ -973,14 +977,14 @@ review_print_unknown(const struct review *rv, FILE *f, struct err *e)
 		if (x->status != REPORT_UNKNOWN)
 			continue;
 		report_time(x->time, when);
-		fprintf(f, "  row %zu: ", x->row);
+		fprintf(f, _("  row %zu: "), x->row);
 		put_clean(f, x->recipients);
-		fputs(" (account ", f);
+		fputs(_(" (account "), f);
 		put_clean(f, x->account[0] != '\0' ? x->account : "-");
 		fprintf(f, ", %s)\n", when);
 	}
 	uselocale(old);
-	return finish(f, "the warning", e);
+	return finish(f, N_("the warning"), e);
 }
 
 /* ---- JSON -------------------------------------------------------- */
@@ -1161,7 +1165,7 @@ review_print_json(const struct review *rv, FILE *f, struct err *e)
 		json_row(rv, &rv->rows[i], f);
 	}
 	fputs("]}\n", f);
-	return finish(f, "the summary", e);
+	return finish(f, N_("the summary"), e);
 }
 
 /* ---- HTML -------------------------------------------------------- */
@@ -1219,15 +1223,16 @@ html_head(const struct review *rv, FILE *f)
 {
 	size_t i;
 
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-	    "<meta charset=\"utf-8\">\n<title>mailmerge report: ", f);
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n<title>%s", i18n_language(),
+	    _("mailmerge report: "));
 	put_html(f, review_roster(rv));
-	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n"
-	    "<h1>mailmerge report</h1>\n<p class=\"meta\">Roster <code>",
+	fprintf(f, _("</title>\n<style>\n%s</style>\n</head>\n<body>\n"
+	    "<h1>mailmerge report</h1>\n<p class=\"meta\">Roster <code>"),
 	    html_style);
 	put_html(f, review_roster(rv));
-	fprintf(f, "</code>, %zu rows; report%s ", rv->nrows,
-	    rv->npaths > 1 ? "s (the latest line of each row wins):" : "");
+	fprintf(f, _("</code>, %zu rows; report%s "), rv->nrows,
+	    rv->npaths > 1 ? _("s (the latest line of each row wins):") : "");
 	for (i = 0; i < rv->npaths; i++) {
 		fputs(i > 0 ? ", <code>" : "<code>", f);
 		put_html(f, rv->paths[i]);
@@ -1278,8 +1283,8 @@ html_accounts(const struct review *rv, FILE *f)
 	const struct tally *t;
 	size_t i, s;
 
-	fputs("<h2>By account</h2>\n<table>\n<tr><th>Account</th>"
-	    "<th>Provider</th><th>Rows</th>", f);
+	fputs(_("<h2>By account</h2>\n<table>\n<tr><th>Account</th>"
+	    "<th>Provider</th><th>Rows</th>"), f);
 	for (s = 1; s < NSTATUS; s++)
 		fprintf(f, "<th>%s</th>", report_status_name(
 		    (enum report_status)s));
@@ -1305,16 +1310,16 @@ html_codes(const struct review *rv, FILE *f)
 	char code[64];
 	size_t i;
 
-	fputs("<h2>By reply code</h2>\n<table>\n<tr><th>Code</th>"
-	    "<th>Rows</th><th>Meaning</th><th>What to do</th></tr>\n", f);
+	fputs(_("<h2>By reply code</h2>\n<table>\n<tr><th>Code</th>"
+	    "<th>Rows</th><th>Meaning</th><th>What to do</th></tr>\n"), f);
 	for (i = 0; i < rv->ncodes; i++) {
 		t = &rv->codes[i];
 		x = explain(t->code, t->a);
 		code_text(t, code, sizeof(code));
 		fprintf(f, "<tr><td class=\"c\">%s</td>", code);
 		fprintf(f, "<td class=\"n\">%zu</td>", t->total);
-		html_cell(f, x->meaning);
-		html_cell(f, x->todo);
+		html_cell(f, _(x->meaning));
+		html_cell(f, _(x->todo));
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
@@ -1327,13 +1332,13 @@ html_bad(const struct review *rv, FILE *f)
 	char reply[CELL_TMP];
 	size_t i;
 
-	fprintf(f, "<h2>Not delivered (%zu)</h2>\n", rv->nbad);
+	fprintf(f, _("<h2>Not delivered (%zu)</h2>\n"), rv->nbad);
 	if (rv->nbad == 0) {
-		fputs("<p>None.</p>\n", f);
+		fputs(_("<p>None.</p>\n"), f);
 		return;
 	}
-	fputs("<table>\n<tr><th>Row</th><th>Recipient</th><th>Account</th>"
-	    "<th>Status</th><th>Reply</th></tr>\n", f);
+	fputs(_("<table>\n<tr><th>Row</th><th>Recipient</th><th>Account</th>"
+	    "<th>Status</th><th>Reply</th></tr>\n"), f);
 	for (i = 0; i < rv->nrows; i++) {
 		x = &rv->rows[i].x;
 		if (x->status == REPORT_SENT || x->status == REPORT_PREVIEWED)
@@ -1358,17 +1363,17 @@ html_remaining(const struct review *rv, FILE *f)
 	FILE *m;
 
 	if (rv->counted && rv->sent_any)
-		fprintf(f, "<h2>Not tried (%zu)</h2>\n<p>Roster rows no report "
-		    "mentions (the run was interrupted or limited with "
-		    "-n): %zu of %zu.</p>\n", rv->untried, rv->untried,
+		fprintf(f, _("<h2>Not tried (%zu)</h2>\n<p>Roster rows no "
+		    "report mentions (the run was interrupted or limited with "
+		    "-n): %zu of %zu.</p>\n"), rv->untried, rv->untried,
 		    rv->roster_rows);
 	m = review_remaining(rv) > 0 ? open_memstream(&buf, &len) : NULL;
 	if (m == NULL)
 		return;
 	put_continue(rv, m, "");
 	fclose(m);
-	fputs("<p>To send the rest (add -c CONFIG if the run used one):</p>"
-	    "\n<pre>", f);
+	fputs(_("<p>To send the rest (add -c CONFIG if the run used one):"
+	    "</p>\n<pre>"), f);
 	put_html(f, buf);
 	fputs("</pre>\n", f);
 	free(buf);
@@ -1404,10 +1409,10 @@ review_write_html(const struct review *rv, const char *path,
 	html_head(rv, f);
 	html_bar(rv, f);
 	if (rv->count[REPORT_SENT] > 0)
-		fputs("<p>Sent means accepted by the server (250), not "
+		fputs(_("<p>Sent means accepted by the server (250), not "
 		    "delivered: bounces come later by mail; "
 		    "<code>mailmerge bounces</code> reads them into the "
-		    "report.</p>\n", f);
+		    "report.</p>\n"), f);
 	if (rv->nacct > 0)
 		html_accounts(rv, f);
 	if (rv->ncodes > 0)

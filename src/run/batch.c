@@ -11,6 +11,7 @@
 
 #include "batch.h"
 #include "config.h"
+#include "i18n.h"
 #include "job.h"
 #include "outbox.h"
 #include "report.h"
@@ -174,13 +175,13 @@ preview_summary(const struct batch_params *p, const struct job *j)
 {
 	size_t n = j->rows - j->nbad;
 
-	fprintf(p->show, "previewed %zu row%s, %zu recipient%s", n,
+	fprintf(p->show, _("previewed %zu row%s, %zu recipient%s"), n,
 	    n == 1 ? "" : "s", j->nrcpt, j->nrcpt == 1 ? "" : "s");
 	if (j->nbad > 0)
-		fprintf(p->show, "; %zu row%s skipped as invalid", j->nbad,
+		fprintf(p->show, _("; %zu row%s skipped as invalid"), j->nbad,
 		    j->nbad == 1 ? "" : "s");
-	fprintf(p->show, ": %s (%s), report %s/report.csv\n",
-	    p->mbox ? p->mbox : p->outdir, p->mbox ? "mbox" : ".eml files",
+	fprintf(p->show, _(": %s (%s), report %s/report.csv\n"),
+	    p->mbox ? p->mbox : p->outdir, p->mbox ? "mbox" : _(".eml files"),
 	    p->outdir);
 }
 

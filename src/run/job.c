@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "html.h"
+#include "i18n.h"
 #include "job.h"
 #include "markdown.h"
 #include "term.h"
@@ -214,14 +215,14 @@ job_show(FILE *f, const struct job *j, const struct job_row *r,
 	if (f == NULL)
 		return;
 	/* Fields are untrusted: no escape sequence reaches the terminal. */
-	fprintf(f, "--- row %zu (", rw->row);
+	fprintf(f, _("--- row %zu ("), rw->row);
 	term_puts(f, j->p->roster, false);
 	if (rw->sheet != NULL) {
-		fputs(" sheet ", f);
+		fputs(_(" sheet "), f);
 		term_puts(f, rw->sheet, false);
-		fprintf(f, " row %zu) ---\n", rw->line);
+		fprintf(f, _(" row %zu) ---\n"), rw->line);
 	} else
-		fprintf(f, " line %zu) ---\n", rw->line);
+		fprintf(f, _(" line %zu) ---\n"), rw->line);
 	for (i = 0; i < r->nhdr; i++) {
 		fprintf(f, "%s: ", r->hdr[i].name);
 		term_puts(f, r->hdr[i].value, false);
@@ -455,7 +456,7 @@ student(char *out, size_t size, const char *name)
 	size_t n, k;
 	unsigned char lead;
 
-	snprintf(out, size, "student %.100s", name);
+	snprintf(out, size, _("student %.100s"), name);
 	for (n = 0; out[n] != '\0'; n++)
 		if ((unsigned char)out[n] < ' ' || out[n] == 0x7f)
 			out[n] = ' ';
@@ -491,11 +492,11 @@ row_error(const struct job *j, const struct roster_row *rw, struct err *e,
 		c = blame_col(j, rw, field, msg);
 	if (who[0] != '\0' || c != NULL)
 		snprintf(tail, sizeof(tail), " (%s%s%s%.100s%s)", who,
-		    who[0] && c ? ", " : "", c ? "column '" : "", c ? c : "",
+		    who[0] && c ? ", " : "", c ? _("column '") : "", c ? c : "",
 		    c ? "'" : "");
 	if (field[0] != '\0')
 		err_set(e, e->kind, NULL, "row %zu, %s '%s': %s%s", rw->row,
-		    what, field, msg, tail);
+		    what[0] ? _(what) : "", field, msg, tail);
 	else
 		err_set(e, e->kind, NULL, "row %zu: %s%s", rw->row, msg, tail);
 	job_where(j, rw, e);
@@ -623,7 +624,7 @@ job_headers(const struct job *j, struct job_row *r,
 		r->hoff[i] = r->hbuf.len;
 		if (template_render_header(j->tmpl, i, rw->fields, rw->lens,
 		    &r->hbuf, e) == -1) {
-			row_error(j, rw, e, "column");
+			row_error(j, rw, e, N_("column"));
 			return -1;
 		}
 		r->hdr[i].len = r->hbuf.len - r->hoff[i];
@@ -744,13 +745,13 @@ body_render(const struct job *j, struct job_row *r,
 	r->kind = MESSAGE_TEXT;
 	if (h != NULL && message_body_kind(h->value, h->len, &r->kind,
 	    e) == -1) {
-		row_error(j, rw, e, "header");
+		row_error(j, rw, e, N_("header"));
 		return -1;
 	}
 	buf_reset(&r->body);
 	buf_reset(&r->html);
 	if (bodies(j, r, rw, e) == -1) {
-		row_error(j, rw, e, "column");
+		row_error(j, rw, e, N_("column"));
 		return -1;
 	}
 	return 0;
@@ -902,7 +903,7 @@ files_resolve(const struct job *j, struct job_row *r,
 		att_fill(r, k, read, NULL);
 	return 0;
 fail:
-	row_error(j, rw, e, "header");
+	row_error(j, rw, e, N_("header"));
 	return -1;
 }
 
@@ -1113,7 +1114,7 @@ job_build(const struct job *j, struct job_row *r,
 	if (row_params(j, r, rw, o, &mp, true, e) == -1)
 		return -1;
 	if (message_build(&r->msg, &mp, e) == -1) {
-		row_error(j, rw, e, "header");
+		row_error(j, rw, e, N_("header"));
 		return -1;
 	}
 	join_rcpts(r);
@@ -1144,7 +1145,7 @@ row_check(const struct job *j, struct job_row *r,
 	 */
 	mp.body_utf8 = true;
 	if (message_check(&r->msg, &mp, e) == -1) {
-		row_error(j, rw, e, "header");
+		row_error(j, rw, e, N_("header"));
 		return -1;
 	}
 	return 0;
@@ -1244,7 +1245,8 @@ check_empty(struct job *j, const struct roster_row *rw)
 			continue;
 		err_set(&w, E_INPUT, NULL, "row %zu: '%s' is empty but the "
 		    "template uses it in %s", rw->row, cols[i],
-		    (use & TEMPLATE_USE_HEADER) ? "a header" : "the text");
+		    (use & TEMPLATE_USE_HEADER) ? _("a header") :
+		    _("the text"));
 		job_where(j, rw, &w);
 		warn(j, W_EMPTY, &w);
 	}
@@ -1253,9 +1255,9 @@ check_empty(struct job *j, const struct roster_row *rw)
 static void
 summarize_warnings(struct job *j)
 {
-	static const char *const what[W_KINDS] = { "empty fields",
-	    "duplicate recipients", "unused columns",
-	    "rows needing SMTPUTF8" };
+	static const char *const what[W_KINDS] = { N_("empty fields"),
+	    N_("duplicate recipients"), N_("unused columns"),
+	    N_("rows needing SMTPUTF8") };
 	struct err w;
 	size_t k;
 
@@ -1263,7 +1265,8 @@ summarize_warnings(struct job *j)
 		if (j->warned[k] <= BATCH_WARNINGS_MAX)
 			continue;
 		err_set(&w, E_INPUT, j->p->roster, "%zu more warnings of "
-		    "%s not shown", j->warned[k] - BATCH_WARNINGS_MAX, what[k]);
+		    "%s not shown", j->warned[k] - BATCH_WARNINGS_MAX,
+		    _(what[k]));
 		job_diag(j, BATCH_WARNING, &w);
 	}
 }
@@ -1352,8 +1355,8 @@ validate_end(struct job *j, struct err *e)
 		    "again (or pass --skip-invalid to leave %s out)",
 		    j->errors, j->rows, j->rows == 1 ? "" : "s",
 		    j->errors == 1 ? "s" : "ve", j->errors > BATCH_ERRORS_MAX ?
-		    " (the first ones are shown)" : "", j->errors == 1 ?
-		    "it" : "them", j->errors == 1 ? "it" : "them");
+		    _(" (the first ones are shown)") : "", j->errors == 1 ?
+		    _("it") : _("them"), j->errors == 1 ? _("it") : _("them"));
 		return -1;
 	}
 	return roster_rewind(j->roster, e);

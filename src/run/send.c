@@ -36,6 +36,7 @@
 #include "batch.h"
 #include "config.h"
 #include "conn.h"
+#include "i18n.h"
 #include "job.h"
 #include "outbox.h"
 #include "ratelimit.h"
@@ -752,8 +753,8 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 		    "address of account [%s] <%s>: %s", r->msg.from,
 		    run->a->name, run->a->user_addr,
 		    run->a->prov->from == PROVIDER_FROM_REFUSED ?
-		    "the provider refuses such mail" :
-		    "the provider rewrites From to the account's address");
+		    _("the provider refuses such mail") :
+		    _("the provider rewrites From to the account's address"));
 		job_diag(&s->j, BATCH_WARNING, &w);
 	}
 	/* Counted last, so a row failing a check is not planned. */
@@ -904,7 +905,8 @@ connect_run(struct run *run)
 		err_where(&e, "[%s] %s:%s", run->a->name, run->a->host,
 		    run->a->port);
 		if (e.kind == E_AUTH) {
-			stop_account(run, &e, run->a->prov->auth_hint);
+			stop_account(run, &e, run->a->prov->auth_hint ?
+			    _(run->a->prov->auth_hint) : NULL);
 			return -1;
 		}
 		if (e.kind != E_NET && e.kind != E_TEMP)
@@ -995,7 +997,7 @@ stop_for_quota(struct run *run, const struct smtp_reply *rp)
 	err_set(&q, E_TEMP, NULL, "[%s] the provider says the sending quota "
 	    "is used up (%d %s %s): stopping this account", run->a->name,
 	    rp->code, rp->enh, rp->text);
-	stop_account(run, &q, "resume tomorrow with --resume");
+	stop_account(run, &q, _("resume tomorrow with --resume"));
 }
 
 static struct pending *
@@ -1627,11 +1629,11 @@ fmt_duration(double sec, char *out, size_t size)
 	unsigned long t = (unsigned long)(sec + 0.5);
 
 	if (t >= 3600)
-		snprintf(out, size, "%luh%02lum", t / 3600, t / 60 % 60);
+		snprintf(out, size, _("%luh%02lum"), t / 3600, t / 60 % 60);
 	else if (t >= 60)
-		snprintf(out, size, "%lum%02lus", t / 60, t % 60);
+		snprintf(out, size, _("%lum%02lus"), t / 60, t % 60);
 	else
-		snprintf(out, size, "%lus", t);
+		snprintf(out, size, _("%lus"), t);
 }
 
 /* Keep a warning to repeat in the plan, right above the question. */
@@ -1668,13 +1670,13 @@ plan_account(struct send *s, const struct run *run, double *longest)
 	if (sec > *longest)
 		*longest = sec;
 	fmt_duration(sec, dur, sizeof(dur));
-	fprintf(f, "  [%s] %zu mail%s via %s:%s (%s) as %s, ", a->name,
+	fprintf(f, _("  [%s] %zu mail%s via %s:%s (%s) as %s, "), a->name,
 	    run->planned, run->planned == 1 ? "" : "s", a->host, a->port,
 	    a->prov->name, a->from_addr);
 	if (n)
-		fprintf(f, "%u per %u s: about %s\n", n, ms / 1000, dur);
+		fprintf(f, _("%u per %u s: about %s\n"), n, ms / 1000, dur);
 	else
-		fprintf(f, "no rate limit\n");
+		fputs(_("no rate limit\n"), f);
 	if (a->prov->daily_quota && run->planned > a->prov->daily_quota) {
 		struct err w;
 
@@ -1696,7 +1698,7 @@ plan_warnings(const struct send *s, FILE *f)
 		const struct err *w = &s->warn[i];
 
 		/* They may quote roster fields: escaped for the terminal. */
-		fputs("  warning: ", f);
+		fputs(_("  warning: "), f);
 		term_puts(f, w->where, false);
 		fputs(w->where[0] != '\0' ? ": " : "", f);
 		term_puts(f, w->msg, false);
@@ -1710,18 +1712,19 @@ plan_head(const struct send *s, size_t total)
 	FILE *f = s->p->show;
 
 	if (s->test_to[0] != '\0')
-		fprintf(f, "About to send %zu TEST mail%s, the message%s of the "
-		    "first %zu row%s, only to <%s> (Subject prefixed %s; no "
-		    "student gets anything, no report is written):\n", total,
+		fprintf(f, _("About to send %zu TEST mail%s, the message%s of "
+		    "the first %zu row%s, only to <%s> (Subject prefixed %s; "
+		    "no student gets anything, no report is written):\n"),
+		    total,
 		    total == 1 ? "" : "s", total == 1 ? "" : "s", s->j.rows,
 		    s->j.rows == 1 ? "" : "s", s->test_to, TEST_PREFIX);
 	else
-		fprintf(f, "About to send %zu mail%s (%zu row%s%s):\n", total,
-		    total == 1 ? "" : "s", s->j.rows, s->j.rows == 1 ? "" : "s",
-		    s->p->resume ? ", resuming" : "");
+		fprintf(f, _("About to send %zu mail%s (%zu row%s%s):\n"),
+		    total, total == 1 ? "" : "s", s->j.rows, s->j.rows == 1 ?
+		    "" : "s", s->p->resume ? _(", resuming") : "");
 	if (s->j.nbad > 0)
-		fprintf(f, "  %zu row%s with errors will be skipped "
-		    "(--skip-invalid) and recorded as skipped\n", s->j.nbad,
+		fprintf(f, _("  %zu row%s with errors will be skipped "
+		    "(--skip-invalid) and recorded as skipped\n"), s->j.nbad,
 		    s->j.nbad == 1 ? "" : "s");
 }
 
@@ -1748,7 +1751,7 @@ plan(struct send *s, struct err *e)
 			if (s->runs[i].planned > 0)
 				plan_account(s, &s->runs[i], &longest);
 		fmt_duration(longest, dur, sizeof(dur));
-		fprintf(f, "  estimated duration: %s; report: %s\n", dur,
+		fprintf(f, _("  estimated duration: %s; report: %s\n"), dur,
 		    s->report_path);
 		plan_warnings(s, f);
 		fflush(f);
@@ -1756,7 +1759,7 @@ plan(struct send *s, struct err *e)
 	if (total == 0 || s->p->yes)
 		return 0;
 	answer = s->p->confirm ? s->p->confirm(s->p->ui_arg,
-	    "Send these mails now?") : -1;
+	    _("Send these mails now?")) : -1;
 	if (answer == 1)
 		return 0;
 	if (answer == 0)
@@ -1808,7 +1811,8 @@ report_name(struct send *s, struct err *e)
 	struct tm tm;
 
 	if (s->test_to[0] != '\0') {	/* no report at all */
-		snprintf(s->report_path, sizeof(s->report_path), "(none)");
+		snprintf(s->report_path, sizeof(s->report_path), "%s",
+		    _("(none)"));
 		return 0;
 	}
 	if (s->p->report != NULL) {
@@ -1937,7 +1941,7 @@ list_unknown(void *arg, const struct report_line *l)
 	    s->unknown_listed++ >= 50)
 		return 0;
 	/* Recipients come from the roster: escaped for the terminal. */
-	fprintf(s->p->show, "  row %zu ", l->e.row);
+	fprintf(s->p->show, _("  row %zu "), l->e.row);
 	term_puts(s->p->show, l->e.recipients, false);
 	fputs(": ", s->p->show);
 	term_puts(s->p->show, l->e.reply, false);
@@ -2007,18 +2011,18 @@ summary(const struct send *s, const struct tally *t)
 
 	if (f == NULL)
 		return;
-	fprintf(f, "sent %zu, failed %zu, ", t->sent, t->failed);
+	fprintf(f, _("sent %zu, failed %zu, "), t->sent, t->failed);
 	if (t->partial > 0)
-		fprintf(f, "partly sent %zu, ", t->partial);
-	fprintf(f, "deferred or skipped %zu, not attempted %zu, unknown %zu",
+		fprintf(f, _("partly sent %zu, "), t->partial);
+	fprintf(f, _("deferred or skipped %zu, not attempted %zu, unknown %zu"),
 	    t->later, t->untried, t->unknown);
 	if (t->earlier > 0)
-		fprintf(f, " (and %zu sent by earlier runs)", t->earlier);
+		fprintf(f, _(" (and %zu sent by earlier runs)"), t->earlier);
 	if (s->j.nbad > 0)
-		fprintf(f, ", skipped as invalid %zu", s->j.nbad);
-	fprintf(f, "; report %s\n", s->report_path);
+		fprintf(f, _(", skipped as invalid %zu"), s->j.nbad);
+	fprintf(f, _("; report %s\n"), s->report_path);
 	if (t->later + t->untried > 0 || t->stop != E_NONE)
-		fprintf(f, "to resume: %s\n", s->resume_cmd);
+		fprintf(f, _("to resume: %s\n"), s->resume_cmd);
 }
 
 /* The run stopped early: the report could not be written, the roster
@@ -2061,7 +2065,7 @@ verdict(const struct send *s, struct err *e)
 		err_set(e, E_TEMP, rp, "interrupted: %zu rows not sent%s; "
 		    "the command above sends them (rows sent are never sent "
 		    "again)", t.untried + t.later,
-		    t.unknown ? ", and some unknown" : "");
+		    t.unknown ? _(", and some unknown") : "");
 	else if (t.stop == E_AUTH || t.stop == E_NET || t.stop == E_TLS ||
 	    t.stop == E_PROTO || t.stop == E_INTERNAL)
 		return stopped_verdict(s, &t, e);
@@ -2073,11 +2077,11 @@ verdict(const struct send *s, struct err *e)
 	else if (t.failed > 0)
 		err_set(e, E_PERM, rp, "%zu %s refused permanently: see "
 		    "'mailmerge report %s'", t.failed, t.failed == 1 ?
-		    "row was" : "rows were", rp);
+		    _("row was") : _("rows were"), rp);
 	else if (t.later + t.untried > 0 || t.stop != E_NONE)
 		err_set(e, E_TEMP, rp, "%zu rows deferred, skipped or not "
 		    "attempted%s: resume (the command is above)",
-		    t.later + t.untried, t.unknown ? ", and some unknown" : "");
+		    t.later + t.untried, t.unknown ? _(", and some unknown") : "");
 	else if (t.partial > 0)
 		err_set(e, E_TEMP, rp, "%zu rows were partly sent: some "
 		    "recipients refused them for now (see 'mailmerge report "
@@ -2087,8 +2091,8 @@ verdict(const struct send *s, struct err *e)
 		err_set(e, E_TEMP, rp, "%zu %s unknown (the connection "
 		    "was lost after %s last byte): check the Sent folder; "
 		    "--resume never sends %s again", t.unknown, t.unknown == 1 ?
-		    "row is" : "rows are", t.unknown == 1 ? "its" : "their",
-		    t.unknown == 1 ? "it" : "them");
+		    _("row is") : _("rows are"), t.unknown == 1 ? _("its") :
+		    _("their"), t.unknown == 1 ? _("it") : _("them"));
 	else
 		return 0;
 	return -1;
@@ -2121,8 +2125,9 @@ test_verdict(const struct send *s, struct err *e)
 
 	add_up(s, &t);
 	if (s->p->show != NULL)
-		fprintf(s->p->show, "test: %zu of %zu mail%s accepted for <%s>;"
-		    " no report was written and nothing counts as sent\n",
+		fprintf(s->p->show, _("test: %zu of %zu mail%s accepted for "
+		    "<%s>; no report was written and nothing counts as "
+		    "sent\n"),
 		    t.sent, s->pr.total, s->pr.total == 1 ? "" : "s",
 		    s->test_to);
 	if (t.sent == s->pr.total)
@@ -2179,10 +2184,10 @@ deliver_all(struct send *s, struct err *e)
 		s->unknown_listed = 0;
 		report_read(s->report_path, list_unknown, s, &ignored);
 		if (s->unknown_listed > 0)
-			fprintf(s->p->show, "the rows above may or may not "
-			    "have been delivered (no reply after the end of "
-			    "the message): check the Sent folder; resume "
-			    "never resends them\n");
+			fputs(_("the rows above may or may not have been "
+			    "delivered (no reply after the end of the "
+			    "message): check the Sent folder; resume never "
+			    "resends them\n"), s->p->show);
 	}
 	return rc == 0 ? verdict(s, e) : -1;
 }
@@ -2279,7 +2284,7 @@ check_account(const struct batch_params *p, const struct account *a,
 	if (rc == 0) {
 		err_set(&note, E_NONE, NULL, "[%s] %s:%s: connected, TLS "
 		    "verified, logged in as %s%s%s", a->name, a->host,
-		    a->port, a->user ? a->user : "(no AUTH)",
+		    a->port, a->user ? a->user : _("(no AUTH)"),
 		    smtp_has(smtp, "PIPELINING") ? ", PIPELINING" : "",
 		    smtp_has(smtp, "8BITMIME") ? ", 8BITMIME" : "");
 		if (p->diag)
@@ -2293,7 +2298,7 @@ check_account(const struct batch_params *p, const struct account *a,
 		size_t n = strlen(e->msg);
 
 		snprintf(e->msg + n, sizeof(e->msg) - n, "; %s",
-		    a->prov->auth_hint);
+		    _(a->prov->auth_hint));
 	}
 out:
 	buf_wipe(&run.secret);
