@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,17 +29,7 @@
 #define XSTR(x)		STR(x)
 #define FORMAT_TEXT	XSTR(REPORT_FORMAT)
 
-static const char *const columns[REPORT_NCOLS] = {
-	"row", "recipients", "status", "provider", "smtp_code",
-	"enhanced_code", "reply", "message_id", "attempts", "time",
-	"account", "stage", "roster", "roster_sha256", "template",
-	"template_sha256", "format", "row_sha256", "roster_sheet"
-};
-
-enum { C_ROW, C_RCPT, C_STATUS, C_PROVIDER, C_CODE, C_ENH, C_REPLY,
-    C_MSGID, C_ATTEMPTS, C_TIME, C_ACCOUNT, C_STAGE, C_ROSTER,
-    C_ROSTER_SUM, C_TEMPLATE, C_TEMPLATE_SUM, C_FORMAT, C_ROW_SUM,
-    C_SHEET };
+static int	write_names(FILE *, struct err *);
 
 /* Leading octets that make a spreadsheet run a cell (OWASP), and ' */
 #define FORMULA_LEAD	"=+-@\t\r'"
@@ -159,7 +150,7 @@ write_header(struct report *r, struct err *e)
 	if (end > 0)
 		return 0;
 	return write_bom(r->f, r->path, e) == -1 ? -1 :
-	    roster_write(r->f, columns, REPORT_NCOLS, e);
+	    write_names(r->f, e);
 }
 
 static int
@@ -209,6 +200,202 @@ line_time(struct report *r, time_t t)
 		r->when_ok = true;
 	}
 	return r->when;
+}
+
+/* --- the columns ---------------------------------------------------- */
+
+#define NUM_TMP		24	/* a number as text */
+#define NOTEXT		((size_t)-1)
+#define TEXT(m)		offsetof(struct report_line, m)
+
+static const char *
+put_row(struct report *r, const struct report_line *l, char *tmp)
+{
+	(void)r;
+	return utoa(l->e.row, tmp, NUM_TMP);
+}
+
+static const char *
+put_status(struct report *r, const struct report_line *l, char *tmp)
+{
+	(void)r, (void)tmp;
+	return report_status_name(l->e.status);
+}
+
+static const char *
+put_code(struct report *r, const struct report_line *l, char *tmp)
+{
+	(void)r;
+	return l->e.smtp_code != 0 ? itoa(l->e.smtp_code, tmp, NUM_TMP) : "";
+}
+
+static const char *
+put_attempts(struct report *r, const struct report_line *l, char *tmp)
+{
+	(void)r;
+	return utoa(l->e.attempts, tmp, NUM_TMP);
+}
+
+static const char *
+put_time(struct report *r, const struct report_line *l, char *tmp)
+{
+	(void)tmp;
+	return line_time(r, l->e.time);
+}
+
+static const char *
+put_format(struct report *r, const struct report_line *l, char *tmp)
+{
+	(void)r, (void)l, (void)tmp;
+	return FORMAT_TEXT;
+}
+
+static int	parse_uint(const char *, unsigned long long,
+		    unsigned long long *);
+
+static int
+get_format(const char *s, struct report_line *l, struct err *e)
+{
+	unsigned long long fmt;
+
+	if (parse_uint(s, 1000, &fmt) == -1 || fmt == 0) {
+		err_set(e, E_INPUT, NULL, "format '%s' is not a number", s);
+		return -1;
+	}
+	if (fmt > REPORT_FORMAT) {
+		err_set(e, E_INPUT, NULL, "the report is format %llu, written "
+		    "by a newer mailmerge; this one reads format %d: "
+		    "upgrade mailmerge", fmt, REPORT_FORMAT);
+		return -1;
+	}
+	l->format = (int)fmt;
+	return 0;
+}
+
+static int
+get_row(const char *s, struct report_line *l, struct err *e)
+{
+	unsigned long long v;
+
+	if (parse_uint(s, REPORT_ROW_MAX, &v) == -1 || v == 0) {
+		err_set(e, E_INPUT, NULL, "row '%.40s' is not a row number "
+		    "from 1 to %d: the report is damaged", s, REPORT_ROW_MAX);
+		return -1;
+	}
+	l->e.row = (size_t)v;
+	return 0;
+}
+
+static int
+get_status(const char *s, struct report_line *l, struct err *e)
+{
+	l->e.status = report_status_parse(s);
+	if (l->e.status == REPORT_NONE) {
+		err_set(e, E_INPUT, NULL, "status '%s' is not one of "
+		    "previewed, sent, failed, deferred, unknown, skipped, "
+		    "partial, bounced", s);
+		return -1;
+	}
+	l->status_text = s;
+	return 0;
+}
+
+static int
+get_code(const char *s, struct report_line *l, struct err *e)
+{
+	(void)e;
+	l->e.smtp_code = (int)strtol(s, NULL, 10);
+	return 0;
+}
+
+static int
+get_attempts(const char *s, struct report_line *l, struct err *e)
+{
+	(void)e;
+	l->e.attempts = (unsigned)strtoul(s, NULL, 10);
+	return 0;
+}
+
+static int
+get_time(const char *s, struct report_line *l, struct err *e)
+{
+	if (report_parse_time(s, &l->e.time) == -1) {
+		err_set(e, E_INPUT, NULL, "time '%.60s' is not a date and "
+		    "time (expected 2026-11-26T16:20:00+09:00, or as a "
+		    "spreadsheet saves it: 2026-11-26 16:20, "
+		    "2026/11/26 4:20:00 PM, 26.11.2026 16:20)", s);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The report's columns, in file order: a text column is a string of
+ * struct report_line (written from the entry or the run's meta, read
+ * back without the formula guard); the others are put and got.  A new
+ * column goes at the end with the format that added it (and that
+ * format in REPORT_FORMAT): older reports simply lack it, and read "".
+ */
+static const struct column {
+	const char	*name;
+	int		 since;		/* the format that added it */
+	size_t		 text;		/* TEXT(member), or NOTEXT */
+	const char	*(*put)(struct report *, const struct report_line *,
+			    char *);
+	int		 (*get)(const char *, struct report_line *,
+			    struct err *);
+} columns[] = {
+	{ "row",		1, NOTEXT, put_row, get_row },
+	{ "recipients",		1, TEXT(e.recipients), NULL, NULL },
+	{ "status",		1, NOTEXT, put_status, get_status },
+	{ "provider",		1, TEXT(e.provider), NULL, NULL },
+	{ "smtp_code",		1, NOTEXT, put_code, get_code },
+	{ "enhanced_code",	1, TEXT(e.enhanced), NULL, NULL },
+	{ "reply",		1, TEXT(e.reply), NULL, NULL },
+	{ "message_id",		1, TEXT(e.message_id), NULL, NULL },
+	{ "attempts",		1, NOTEXT, put_attempts, get_attempts },
+	{ "time",		1, NOTEXT, put_time, get_time },
+	{ "account",		1, TEXT(e.account), NULL, NULL },
+	{ "stage",		1, TEXT(e.stage), NULL, NULL },
+	{ "roster",		1, TEXT(meta.roster), NULL, NULL },
+	{ "roster_sha256",	1, TEXT(meta.roster_sha256), NULL, NULL },
+	{ "template",		1, TEXT(meta.template), NULL, NULL },
+	{ "template_sha256",	1, TEXT(meta.template_sha256), NULL, NULL },
+	{ "format",		1, NOTEXT, put_format, get_format },
+	{ "row_sha256",		2, TEXT(e.row_sha256), NULL, NULL },
+	{ "roster_sheet",	2, TEXT(meta.roster_sheet), NULL, NULL },
+};
+
+#define NCOLS		(sizeof(columns) / sizeof(columns[0]))
+enum { C_ROW = 0, C_ROSTER = 12, C_ROSTER_SUM = 13, C_FORMAT = 16 };
+
+/* The columns of format 1, the oldest a reader takes. */
+static size_t
+ncols_v1(void)
+{
+	size_t n = 0;
+
+	while (n < NCOLS && columns[n].since == 1)
+		n++;
+	return n;
+}
+
+/* The string of a text column in l. */
+static const char **
+text_of(struct report_line *l, const struct column *c)
+{
+	return (const char **)(void *)((char *)l + c->text);
+}
+
+/* The header row. */
+static int
+write_names(FILE *f, struct err *e)
+{
+	const char *name[NCOLS];
+
+	for (size_t i = 0; i < NCOLS; i++)
+		name[i] = columns[i].name;
+	return roster_write(f, name, NCOLS, e);
 }
 
 /* Is st a file we may write a report to?  E_USAGE naming path. */
@@ -295,44 +482,27 @@ int
 report_append(struct report *r, const struct report_entry *x,
     struct err *e)
 {
-	char row[24], code[24], attempts[24];
-	const char *f[REPORT_NCOLS];
-	size_t off[REPORT_NCOLS];
+	struct report_line l = { .e = *x, .meta = r->meta };
+	char tmp[NUM_TMP];
+	const char *f[NCOLS], *v;
+	size_t off[NCOLS];
 
-	f[C_ROW] = utoa(x->row, row, sizeof(row));
-	f[C_RCPT] = x->recipients;
-	f[C_STATUS] = report_status_name(x->status);
-	f[C_PROVIDER] = x->provider;
-	f[C_CODE] = x->smtp_code != 0 ? itoa(x->smtp_code, code,
-	    sizeof(code)) : "";
-	f[C_ENH] = x->enhanced;
-	f[C_REPLY] = x->reply;
-	f[C_MSGID] = x->message_id;
-	f[C_ATTEMPTS] = utoa(x->attempts, attempts, sizeof(attempts));
-	f[C_TIME] = line_time(r, x->time);
-	f[C_ACCOUNT] = x->account;
-	f[C_STAGE] = x->stage;
-	f[C_ROSTER] = r->meta.roster;
-	f[C_ROSTER_SUM] = r->meta.roster_sha256;
-	f[C_TEMPLATE] = r->meta.template;
-	f[C_TEMPLATE_SUM] = r->meta.template_sha256;
-	f[C_FORMAT] = FORMAT_TEXT;
-	f[C_SHEET] = r->meta.roster_sheet;
-	f[C_ROW_SUM] = x->row_sha256;
 	/* OWASP CSV injection: a server reply "=cmd|..." must stay text. */
 	buf_reset(&r->cells);
-	for (size_t i = 0; i < REPORT_NCOLS; i++) {
-		if (f[i] == NULL)
-			f[i] = "";
+	for (size_t i = 0; i < NCOLS; i++) {
+		v = columns[i].put != NULL ? columns[i].put(r, &l, tmp) :
+		    *text_of(&l, &columns[i]);
+		if (v == NULL)
+			v = "";
 		off[i] = r->cells.len;
-		if (f[i][0] != '\0' && strchr(FORMULA_LEAD, f[i][0]) != NULL)
+		if (v[0] != '\0' && strchr(FORMULA_LEAD, v[0]) != NULL)
 			buf_addc(&r->cells, '\'');
-		buf_adds(&r->cells, f[i]);
+		buf_adds(&r->cells, v);
 		buf_addc(&r->cells, '\0');
 	}
-	for (size_t i = 0; i < REPORT_NCOLS; i++)
+	for (size_t i = 0; i < NCOLS; i++)
 		f[i] = r->cells.data + off[i];
-	if (roster_write(r->f, f, REPORT_NCOLS, e) == -1) {
+	if (roster_write(r->f, f, NCOLS, e) == -1) {
 		err_set(e, E_OS, r->path, "cannot write the report: %s",
 		    os_why(errno));
 		return -1;
@@ -385,19 +555,19 @@ check_header(struct roster *rs, const char *path, struct err *e)
 	const char *const *cols = roster_cols(rs);
 	size_t i, n = roster_ncols(rs);
 
-	if (n < REPORT_NCOLS_V1) {
+	if (n < ncols_v1()) {
 		err_set(e, E_INPUT, path, "not a mailmerge report: it has "
 		    "%zu columns, a report has %d (row,recipients,status,...)",
-		    n, REPORT_NCOLS);
+		    n, (int)NCOLS);
 		return -1;
 	}
-	if (n > REPORT_NCOLS)
-		n = REPORT_NCOLS;
+	if (n > NCOLS)
+		n = NCOLS;
 	for (i = 0; i < n; i++) {
-		if (strcmp(cols[i], columns[i]) != 0) {
+		if (strcmp(cols[i], columns[i].name) != 0) {
 			err_set(e, E_INPUT, path, "not a mailmerge report: "
 			    "column %zu is '%s', expected '%s'", i + 1,
-			    cols[i], columns[i]);
+			    cols[i], columns[i].name);
 			return -1;
 		}
 	}
@@ -425,84 +595,40 @@ cell(const struct roster_row *rw, size_t c, bool plain)
 	return plain ? report_cell_plain(rw->fields[c]) : rw->fields[c];
 }
 
-/* The text cells of l, each read back as it was before writing. */
-static void
-text_cells(const struct roster_row *rw, struct report_line *l, bool plain)
-{
-	l->e.recipients = cell(rw, C_RCPT, plain);
-	l->e.provider = cell(rw, C_PROVIDER, plain);
-	l->e.enhanced = cell(rw, C_ENH, plain);
-	l->e.reply = cell(rw, C_REPLY, plain);
-	l->e.message_id = cell(rw, C_MSGID, plain);
-	l->e.account = cell(rw, C_ACCOUNT, plain);
-	l->e.stage = cell(rw, C_STAGE, plain);
-	l->e.row_sha256 = cell(rw, C_ROW_SUM, plain);
-	l->meta.roster = cell(rw, C_ROSTER, plain);
-	l->meta.roster_sha256 = cell(rw, C_ROSTER_SUM, plain);
-	l->meta.template = cell(rw, C_TEMPLATE, plain);
-	l->meta.template_sha256 = cell(rw, C_TEMPLATE_SUM, plain);
-	l->meta.roster_sheet = cell(rw, C_SHEET, plain);
-}
-
-/* Fill l from one record; E_INPUT naming the line and column. */
+/*
+ * Fill l from one record: the format first (it says how cells were
+ * written), then every column in order; E_INPUT naming the line and
+ * column.  Format 1 wrote cells as they were; later formats guard
+ * formulas.
+ */
 static int
 decode_line(const struct roster_row *rw, const char *path,
     struct report_line *l, struct err *e)
 {
-	const char *const *f = rw->fields;
-	unsigned long long v, fmt;
-	int col = C_FORMAT;
+	const struct column *c;
+	size_t col = C_FORMAT;
 
 	memset(l, 0, sizeof(*l));
 	l->line = rw->line;
-	if (parse_uint(f[C_FORMAT], 1000, &fmt) == -1 || fmt == 0) {
-		err_set(e, E_INPUT, NULL, "format '%s' is not a number",
-		    f[C_FORMAT]);
+	if (get_format(cell(rw, C_FORMAT, false), l, e) == -1)
 		goto bad;
+	for (col = 0; col < NCOLS; col++) {
+		c = &columns[col];
+		if (c->get == NULL)
+			*text_of(l, c) = cell(rw, col, l->format >= 2);
+		else if (col != C_FORMAT &&
+		    c->get(cell(rw, col, false), l, e) == -1)
+			goto bad;
 	}
-	if (fmt > REPORT_FORMAT) {
-		err_set(e, E_INPUT, NULL, "the report is format %llu, written "
-		    "by a newer mailmerge; this one reads format %d: "
-		    "upgrade mailmerge", fmt, REPORT_FORMAT);
-		goto bad;
-	}
-	col = C_ROW;
-	if (parse_uint(f[C_ROW], REPORT_ROW_MAX, &v) == -1 || v == 0) {
-		err_set(e, E_INPUT, NULL, "row '%.40s' is not a row number "
-		    "from 1 to %d: the report is damaged", f[C_ROW],
-		    REPORT_ROW_MAX);
-		goto bad;
-	}
-	l->e.row = (size_t)v;
-	col = C_STATUS;
-	l->e.status = report_status_parse(f[C_STATUS]);
-	if (l->e.status == REPORT_NONE) {
-		err_set(e, E_INPUT, NULL, "status '%s' is not one of "
-		    "previewed, sent, failed, deferred, unknown, skipped, "
-		    "partial, bounced", f[C_STATUS]);
-		goto bad;
-	}
-	col = C_TIME;
-	if (report_parse_time(f[C_TIME], &l->e.time) == -1) {
-		err_set(e, E_INPUT, NULL, "time '%.60s' is not a date and "
-		    "time (expected 2026-11-26T16:20:00+09:00, or as a "
-		    "spreadsheet saves it: 2026-11-26 16:20, "
-		    "2026/11/26 4:20:00 PM, 26.11.2026 16:20)", f[C_TIME]);
-		goto bad;
-	}
-	l->status_text = f[C_STATUS];
-	l->e.smtp_code = (int)strtol(f[C_CODE], NULL, 10);
-	l->e.attempts = (unsigned)strtoul(f[C_ATTEMPTS], NULL, 10);
-	text_cells(rw, l, fmt >= 2);	/* format 1 wrote cells as they were */
 	return 0;
 bad:
-	err_where(e, "%s:%zu:%d", path, rw->line, col + 1);
+	err_where(e, "%s:%zu:%zu", path, rw->line, col + 1);
 	{
 		char msg[ERR_MSG_MAX];
 
 		snprintf(msg, sizeof(msg), "%s", e->msg);
-		snprintf(e->msg, sizeof(e->msg), "column %d (%s): %.320s",
-		    col + 1, columns[col], msg);
+		snprintf(e->msg, sizeof(e->msg), "column %zu (%s): %.320s",
+		    col + 1, columns[col].name, msg);
 	}
 	return -1;
 }
@@ -856,7 +982,7 @@ static int
 copy_last(struct compact *c, struct roster *rs, struct err *e)
 {
 	struct roster_row rw;
-	const char *f[REPORT_NCOLS];
+	const char *f[NCOLS];
 	size_t ordinal = 0, i;
 	unsigned long long row;
 	int n;
@@ -865,7 +991,7 @@ copy_last(struct compact *c, struct roster *rs, struct err *e)
 		if (parse_uint(rw.fields[C_ROW], SIZE_MAX, &row) == 0 &&
 		    row < c->nlast && c->last[row] == (uint32_t)ordinal) {
 			/* A format-1 line gets an empty row_sha256. */
-			for (i = 0; i < REPORT_NCOLS; i++)
+			for (i = 0; i < NCOLS; i++)
 				f[i] = i < rw.nfields ? rw.fields[i] : "";
 			/*
 			 * A resume checked that the rows of an older roster
@@ -874,7 +1000,7 @@ copy_last(struct compact *c, struct roster *rs, struct err *e)
 			 */
 			f[C_ROSTER] = c->roster;
 			f[C_ROSTER_SUM] = c->roster_sum;
-			if (roster_write(c->out, f, REPORT_NCOLS, e) == -1)
+			if (roster_write(c->out, f, NCOLS, e) == -1)
 				return -1;
 		}
 		ordinal++;
@@ -950,7 +1076,7 @@ report_compact(const char *path, struct err *e)
 		goto out;
 	rp.encoding = report_encoding(path);
 	ok = write_bom(c.out, tmp, e) == 0 &&
-	    roster_write(c.out, columns, REPORT_NCOLS, e) == 0 &&
+	    write_names(c.out, e) == 0 &&
 	    roster_open(&rs, &rp, e) == 0 && copy_last(&c, rs, e) == 0;
 	rc = report_tmp_close(c.out, tmp, path, ok, e);
 out:
@@ -971,7 +1097,7 @@ report_is_old(const char *path)
 
 	if (roster_open(&rs, &rp, &e) == -1)
 		return false;
-	old = roster_ncols(rs) == REPORT_NCOLS_V1;
+	old = roster_ncols(rs) >= ncols_v1() && roster_ncols(rs) < NCOLS;
 	roster_free(rs);
 	return old;
 }

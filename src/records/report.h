@@ -16,11 +16,12 @@
  * of a run it is compacted to one line per roster row.  Readers take
  * the last line of a row as its outcome.
  *
- * Columns (the first ten are the contract shared by preview, send and
- * report; the rest let resume and report find the roster again):
- *   row,recipients,status,provider,smtp_code,enhanced_code,reply,
- *   message_id,attempts,time,account,stage,roster,roster_sha256,
- *   template,template_sha256,format,row_sha256,roster_sheet
+ * The columns are one table in report.c (name, format that added it,
+ * how a cell is written and read): row,recipients,status,provider,
+ * smtp_code,enhanced_code,reply,message_id,attempts,time,account,stage,
+ * roster,roster_sha256,template,template_sha256,format,row_sha256,
+ * roster_sheet.  The first ten are the contract shared by preview, send
+ * and report; the rest let resume and report find the roster again.
  * Format 1 had neither row_sha256 nor roster_sheet (its rosters were
  * CSV); format 2 lines neutralise cells a spreadsheet would run as
  * formulas (OWASP: a leading ' before = + - @ TAB CR, and before a
@@ -31,8 +32,6 @@
 #define REPORT_BOM	"\xEF\xBB\xBF"	/* a report's first octets (readers
 					   accept a report without) */
 #define REPORT_FORMAT	2	/* the "format" column; readers refuse newer */
-#define REPORT_NCOLS	19
-#define REPORT_NCOLS_V1	17	/* format 1: no row_sha256, roster_sheet */
 #define REPORT_ROW_MAX	10000000	/* a larger row number is corrupt */
 
 enum report_status {
@@ -110,6 +109,7 @@ struct report_line {
 	struct report_meta	meta;
 	const char		*status_text;
 	size_t			 line;		/* file line, for errors */
+	int			 format;	/* the format it was written in */
 };
 
 typedef int report_fn(void *arg, const struct report_line *l);
