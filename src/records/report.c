@@ -367,7 +367,7 @@ static const struct column {
 };
 
 #define NCOLS		(sizeof(columns) / sizeof(columns[0]))
-enum { C_ROW = 0, C_ROSTER = 12, C_ROSTER_SUM = 13, C_FORMAT = 16 };
+enum { C_ROSTER = 12, C_ROSTER_SUM = 13, C_FORMAT = 16 };
 
 /* The columns of format 1, the oldest a reader takes. */
 static size_t
@@ -610,6 +610,8 @@ decode_line(const struct roster_row *rw, const char *path,
 
 	memset(l, 0, sizeof(*l));
 	l->line = rw->line;
+	l->cells = (const char *const *)rw->fields;
+	l->ncells = rw->nfields;
 	if (get_format(cell(rw, C_FORMAT, false), l, e) == -1)
 		goto bad;
 	for (col = 0; col < NCOLS; col++) {
@@ -934,33 +936,72 @@ report_read(const char *path, report_fn *fn, void *arg, struct err *e)
 	return rc;
 }
 
-/* Compaction: last[row] is the ordinal of the row's last line. */
-struct compact {
-	uint32_t *last;		/* 4 octets a row: journals stay far
-				   below 2^32 lines */
-	size_t	 nlast;
-	size_t	 ordinal;
-	FILE	*out;
-	const char *path;
-	char	*roster, *roster_sum;	/* of the newest line */
+/* The latest line of each row: last[row] is the ordinal of that line. */
+struct latest {
+	uint32_t	*last;		/* 4 octets a row: journals stay far
+					   below 2^32 lines */
+	size_t		 nlast;
+	size_t		 ordinal;
+	report_fn	*every, *fn;
+	void		*arg;
 };
 
 static int
 note_last(void *arg, const struct report_line *l)
 {
-	struct compact *c = arg;
+	struct latest *lt = arg;
 
-	if (l->e.row >= c->nlast) {
-		size_t n = c->nlast ? c->nlast : 64;
+	if (l->e.row >= lt->nlast) {
+		size_t n = lt->nlast ? lt->nlast : 64;
 
 		while (n <= l->e.row)
 			n *= 2;
-		c->last = xreallocarray(c->last, n, sizeof(*c->last));
-		memset(c->last + c->nlast, 0xff,
-		    (n - c->nlast) * sizeof(*c->last));
-		c->nlast = n;
+		lt->last = xreallocarray(lt->last, n, sizeof(*lt->last));
+		memset(lt->last + lt->nlast, 0xff,
+		    (n - lt->nlast) * sizeof(*lt->last));
+		lt->nlast = n;
 	}
-	c->last[l->e.row] = (uint32_t)c->ordinal++;
+	lt->last[l->e.row] = (uint32_t)lt->ordinal++;
+	return lt->every != NULL ? lt->every(lt->arg, l) : 0;
+}
+
+static int
+call_last(void *arg, const struct report_line *l)
+{
+	struct latest *lt = arg;
+
+	if (lt->last[l->e.row] != (uint32_t)lt->ordinal++)
+		return 0;
+	return lt->fn(lt->arg, l);
+}
+
+int
+report_latest(const char *path, report_fn *every, report_fn *fn, void *arg,
+    struct err *e)
+{
+	struct latest lt = { NULL, 0, 0, every, fn, arg };
+	int rc;
+
+	rc = report_read(path, note_last, &lt, e);
+	lt.ordinal = 0;
+	if (rc == 0)
+		rc = report_read(path, call_last, &lt, e);
+	free(lt.last);
+	return rc;
+}
+
+/* Compaction: the latest lines, as written, of the newest roster. */
+struct compact {
+	FILE	*out;
+	struct err *e;
+	char	*roster, *roster_sum;	/* of the newest line */
+};
+
+static int
+note_roster(void *arg, const struct report_line *l)
+{
+	struct compact *c = arg;
+
 	if (c->roster_sum == NULL ||
 	    strcmp(c->roster_sum, l->meta.roster_sha256) != 0) {
 		free(c->roster);
@@ -979,33 +1020,21 @@ note_last(void *arg, const struct report_line *l)
 }
 
 static int
-copy_last(struct compact *c, struct roster *rs, struct err *e)
+copy_last(void *arg, const struct report_line *l)
 {
-	struct roster_row rw;
+	struct compact *c = arg;
 	const char *f[NCOLS];
-	size_t ordinal = 0, i;
-	unsigned long long row;
-	int n;
 
-	while ((n = roster_next(rs, &rw, e)) == 1) {
-		if (parse_uint(rw.fields[C_ROW], SIZE_MAX, &row) == 0 &&
-		    row < c->nlast && c->last[row] == (uint32_t)ordinal) {
-			/* A format-1 line gets an empty row_sha256. */
-			for (i = 0; i < NCOLS; i++)
-				f[i] = i < rw.nfields ? rw.fields[i] : "";
-			/*
-			 * A resume checked that the rows of an older roster
-			 * are unchanged in the newest (rows appended): the
-			 * report is now of that roster.
-			 */
-			f[C_ROSTER] = c->roster;
-			f[C_ROSTER_SUM] = c->roster_sum;
-			if (roster_write(c->out, f, NCOLS, e) == -1)
-				return -1;
-		}
-		ordinal++;
-	}
-	return n == 0 ? 0 : -1;
+	/* A format-1 line gets an empty row_sha256. */
+	for (size_t i = 0; i < NCOLS; i++)
+		f[i] = i < l->ncells ? l->cells[i] : "";
+	/*
+	 * A resume checked that the rows of an older roster are unchanged
+	 * in the newest (rows appended): the report is now of that roster.
+	 */
+	f[C_ROSTER] = c->roster;
+	f[C_ROSTER_SUM] = c->roster_sum;
+	return roster_write(c->out, f, NCOLS, c->e);
 }
 
 FILE *
@@ -1063,25 +1092,17 @@ report_tmp_close(FILE *f, const char *tmp, const char *path, bool ok,
 int
 report_compact(const char *path, struct err *e)
 {
-	struct roster_params rp = { path, "UTF-8", ',', true, NULL };
-	struct compact c = { NULL, 0, 0, NULL, path, NULL, NULL };
-	struct roster *rs = NULL;
+	struct compact c = { NULL, e, NULL, NULL };
 	char tmp[PATH_MAX + 16];
-	int rc = -1;
+	int rc;
 	bool ok;
 
-	if (report_read(path, note_last, &c, e) == -1)
-		goto out;
 	if ((c.out = report_tmp_open(path, tmp, sizeof(tmp), e)) == NULL)
-		goto out;
-	rp.encoding = report_encoding(path);
-	ok = write_bom(c.out, tmp, e) == 0 &&
-	    write_names(c.out, e) == 0 &&
-	    roster_open(&rs, &rp, e) == 0 && copy_last(&c, rs, e) == 0;
+		return -1;
+	/* The newest roster is known when the latest lines are copied. */
+	ok = write_bom(c.out, tmp, e) == 0 && write_names(c.out, e) == 0 &&
+	    report_latest(path, note_roster, copy_last, &c, e) == 0;
 	rc = report_tmp_close(c.out, tmp, path, ok, e);
-out:
-	roster_free(rs);
-	free(c.last);
 	free(c.roster);
 	free(c.roster_sum);
 	return rc;

@@ -110,6 +110,8 @@ struct report_line {
 	const char		*status_text;
 	size_t			 line;		/* file line, for errors */
 	int			 format;	/* the format it was written in */
+	const char *const	*cells;		/* the cells as in the file */
+	size_t			 ncells;
 };
 
 typedef int report_fn(void *arg, const struct report_line *l);
@@ -121,6 +123,15 @@ typedef int report_fn(void *arg, const struct report_line *l);
  */
 int	report_read(const char *path, report_fn *fn, void *arg,
 	    struct err *e);
+
+/*
+ * The latest line of each row wins: call every (unless NULL) for each
+ * line of path in order, then fn once per row with the row's latest
+ * line, in the order those were written.  Memory: 4 octets per row
+ * number; the file is read twice.  Errors as report_read().
+ */
+int	report_latest(const char *path, report_fn *every, report_fn *fn,
+	    void *arg, struct err *e);
 
 /*
  * Rewrite path in place keeping only the last line of each row, in the

@@ -1,11 +1,13 @@
 /*
  * Unit tests of report's pure parts: times as report_time() writes them
  * and as spreadsheets save them back, and the formula-cell rule read
- * back (OWASP CSV injection).
+ * back (OWASP CSV injection), and the latest line of each row.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "report.h"
 #include "tap.h"
@@ -86,6 +88,74 @@ test_cells(void)
 	is_str(report_cell_plain(""), "", "empty stays empty");
 }
 
+/* Lines seen by report_latest(): "row:status " for each call. */
+struct seen {
+	char	every[256], latest[256];
+};
+
+static void
+add_seen(char *to, const struct report_line *l)
+{
+	size_t n = strlen(to);
+
+	snprintf(to + n, 256 - n, "%zu:%s ", l->e.row,
+	    report_status_name(l->e.status));
+}
+
+static int
+see_every(void *arg, const struct report_line *l)
+{
+	add_seen(((struct seen *)arg)->every, l);
+	return 0;
+}
+
+static int
+see_latest(void *arg, const struct report_line *l)
+{
+	add_seen(((struct seen *)arg)->latest, l);
+	return 0;
+}
+
+/* The latest line of a row wins, once per row, in the order written. */
+static void
+test_latest(void)
+{
+	static const struct { size_t row; enum report_status st; } in[] = {
+		{ 2, REPORT_UNKNOWN }, { 1, REPORT_DEFERRED }, { 2, REPORT_SENT },
+		{ 3, REPORT_FAILED }, { 1, REPORT_SENT },
+	};
+	struct report_meta m = { "r.csv", "ab", "t.txt", "cd", "" };
+	char path[] = "/tmp/test_report.XXXXXX";
+	struct report_entry x = { 0 };
+	struct seen s = { "", "" };
+	struct report *r;
+	struct err e;
+	int fd = mkstemp(path);
+
+	ok(fd != -1 && report_open(&r, path, &m, false, false, &e) == 0,
+	    "a report to read back");
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		x.row = in[i].row;
+		x.status = in[i].st;
+		x.time = T_UTC;
+		report_append(r, &x, &e);
+	}
+	ok(report_close(r, &e) == 0, "... written");
+	ok(report_latest(path, see_every, see_latest, &s, &e) == 0,
+	    "report_latest reads it");
+	is_str(s.every, "2:unknown 1:deferred 2:sent 3:failed 1:sent ",
+	    "... every line first, in order");
+	is_str(s.latest, "2:sent 3:failed 1:sent ",
+	    "... then each row once, its latest line, as written");
+	ok(report_compact(path, &e) == 0, "compaction");
+	s.every[0] = s.latest[0] = '\0';
+	ok(report_latest(path, see_every, see_latest, &s, &e) == 0 &&
+	    strcmp(s.every, "2:sent 3:failed 1:sent ") == 0,
+	    "... keeps those lines alone: %s", s.every);
+	unlink(path);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -95,5 +165,6 @@ main(void)
 	test_spreadsheet();
 	test_bad();
 	test_cells();
+	test_latest();
 	return tap_done();
 }
