@@ -168,10 +168,9 @@ struct review {
 	bool		 sent_any;	/* a send's report, not a preview's */
 	char		*roster_sheet;	/* spreadsheet: the sheet, or "" */
 	size_t		 roster_from;	/* the report they came from */
-	struct entry	*rows;		/* sorted by row once loaded */
+	struct entry	*rows;		/* latest lines; once loaded one a
+					   row, sorted by row */
 	size_t		 nrows, rows_size;
-	size_t		*slot;		/* while loading: row -> index + 1 */
-	size_t		 nslot;
 	size_t		 count[NSTATUS];
 	struct tally	*acct, *codes;
 	size_t		 nacct, ncodes;
@@ -221,29 +220,6 @@ explain(int code, const char *enh)
 
 /* ---- loading ---------------------------------------------------- */
 
-static size_t *
-find_slot(const struct review *rv, size_t row)
-{
-	size_t mask = rv->nslot - 1;
-	size_t i = (row * (size_t)0x9e3779b97f4a7c15ULL) & mask;
-
-	while (rv->slot[i] != 0 && rv->rows[rv->slot[i] - 1].x.row != row)
-		i = (i + 1) & mask;
-	return &rv->slot[i];
-}
-
-static void
-rehash(struct review *rv)
-{
-	size_t i, n = rv->nslot != 0 ? rv->nslot * 2 : 256;
-
-	free(rv->slot);
-	rv->slot = xcalloc(n, sizeof(*rv->slot));
-	rv->nslot = n;
-	for (i = 0; i < rv->nrows; i++)
-		*find_slot(rv, rv->rows[i].x.row) = i + 1;
-}
-
 /* Copy l into en, its strings packed into one allocation. */
 static void
 keep(struct entry *en, const struct report_line *l, size_t report)
@@ -270,9 +246,11 @@ keep(struct entry *en, const struct report_line *l, size_t report)
 	en->line = l->line;
 }
 
+/* Every line of every report must be of the first line's roster. */
 static int
-same_roster(struct load *ld, const struct report_line *l)
+same_roster(void *arg, const struct report_line *l)
 {
+	struct load *ld = arg;
 	struct review *rv = ld->rv;
 
 	if (rv->roster == NULL) {
@@ -294,32 +272,19 @@ same_roster(struct load *ld, const struct report_line *l)
 	return -1;
 }
 
+/* The latest line of a row in one report; the last report wins later. */
 static int
 add_line(void *arg, const struct report_line *l)
 {
 	struct load *ld = arg;
 	struct review *rv = ld->rv;
-	struct entry *en;
-	size_t *slot;
 
-	if (same_roster(ld, l) == -1)
-		return -1;
-	if ((rv->nrows + 1) * 2 > rv->nslot)
-		rehash(rv);
-	slot = find_slot(rv, l->e.row);
-	if (*slot != 0) {
-		en = &rv->rows[*slot - 1];
-		free(en->text);
-	} else {
-		if (rv->nrows == rv->rows_size) {
-			rv->rows_size = rv->rows_size ? rv->rows_size * 2 : 64;
-			rv->rows = xreallocarray(rv->rows, rv->rows_size,
-			    sizeof(*rv->rows));
-		}
-		*slot = ++rv->nrows;
-		en = &rv->rows[rv->nrows - 1];
+	if (rv->nrows == rv->rows_size) {
+		rv->rows_size = rv->rows_size ? rv->rows_size * 2 : 64;
+		rv->rows = xreallocarray(rv->rows, rv->rows_size,
+		    sizeof(*rv->rows));
 	}
-	keep(en, l, ld->report);
+	keep(&rv->rows[rv->nrows++], l, ld->report);
 	return 0;
 }
 
@@ -329,6 +294,36 @@ by_row(const void *a, const void *b)
 	const struct entry *x = a, *y = b;
 
 	return (x->x.row > y->x.row) - (x->x.row < y->x.row);
+}
+
+/* By row, then by report: the last of a row is the one that counts. */
+static int
+by_row_report(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = by_row(a, b);
+
+	return c != 0 ? c : (x->report > y->report) - (x->report < y->report);
+}
+
+/* Sort the rows and keep one entry a row, from the last report. */
+static void
+merge_rows(struct review *rv)
+{
+	size_t i, n = 0;
+
+	if (rv->nrows == 0)
+		return;
+	qsort(rv->rows, rv->nrows, sizeof(*rv->rows), by_row_report);
+	for (i = 0; i < rv->nrows; i++) {
+		if (i + 1 < rv->nrows && rv->rows[i + 1].x.row ==
+		    rv->rows[i].x.row) {
+			free(rv->rows[i].text);
+			continue;
+		}
+		rv->rows[n++] = rv->rows[i];
+	}
+	rv->nrows = n;
 }
 
 static int
@@ -488,15 +483,13 @@ review_load(struct review **rvp, char *const *paths, size_t n,
 	rv->npaths = n;
 	for (ld.report = 0; ld.report < n; ld.report++) {
 		if (readable(paths[ld.report], e) == -1 ||
-		    report_read(paths[ld.report], add_line, &ld, e) == -1) {
+		    report_latest(paths[ld.report], same_roster, add_line, &ld,
+		    e) == -1) {
 			review_free(rv);
 			return -1;
 		}
 	}
-	free(rv->slot);
-	rv->slot = NULL;
-	if (rv->nrows > 0)
-		qsort(rv->rows, rv->nrows, sizeof(*rv->rows), by_row);
+	merge_rows(rv);
 	tally_all(rv);
 	count_roster(rv);
 	/* The rest from the user's locale: gettext follows uselocale(). */
@@ -519,7 +512,6 @@ review_free(struct review *rv)
 		free(rv->rows[i].text);
 	free(rv->paths);
 	free(rv->rows);
-	free(rv->slot);
 	free(rv->acct);
 	free(rv->codes);
 	free(rv->roster);
