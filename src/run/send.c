@@ -344,7 +344,7 @@ check_meta(void *arg, const struct report_line *l)
 		    l->meta.template);
 		return -1;
 	}
-	return note_line(arg, l);
+	return 0;
 }
 
 static int
@@ -371,7 +371,7 @@ load_resume(struct send *s, struct err *e)
 		    "octets that a killed run left half-written", cut);
 		job_diag(&s->j, BATCH_NOTE, &w);
 	}
-	if (report_read(s->p->report, check_meta, s, e) == -1) {
+	if (report_latest(s->p->report, check_meta, note_line, s, e) == -1) {
 		if (s->meta_err.kind != E_NONE) {
 			*e = s->meta_err;
 			err_where(e, "%s", s->p->report);
