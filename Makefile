@@ -59,6 +59,10 @@ MODULES = \
 	relay \
 	report \
 	review \
+	review_html \
+	review_json \
+	review_retry \
+	review_text \
 	roster \
 	secrets \
 	send \
