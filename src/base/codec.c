@@ -4,6 +4,7 @@
  */
 #include <assert.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nettle/base64.h>
 #include <nettle/sha2.h>
@@ -98,4 +99,24 @@ codec_sha256_hex(struct codec_sha256 *h, char out[CODEC_SHA256_HEX])
 	}
 	out[2 * sizeof(d)] = '\0';
 	assert(2 * sizeof(d) + 1 == CODEC_SHA256_HEX);
+}
+
+int
+codec_sha256_fd(int fd, char out[CODEC_SHA256_HEX], codec_chunk_fn *fn,
+    void *arg)
+{
+	struct codec_sha256 h;
+	char chunk[65536];
+	ssize_t n;
+
+	codec_sha256_init(&h);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		codec_sha256_update(&h, chunk, (size_t)n);
+		if (fn != NULL)
+			fn(arg, chunk, (size_t)n);
+	}
+	if (n == -1)
+		return -1;
+	codec_sha256_hex(&h, out);
+	return 0;
 }

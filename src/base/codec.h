@@ -32,4 +32,12 @@ void	codec_sha256_init(struct codec_sha256 *h);
 void	codec_sha256_update(struct codec_sha256 *h, const void *p, size_t n);
 void	codec_sha256_hex(struct codec_sha256 *h, char out[CODEC_SHA256_HEX]);
 
+/*
+ * The SHA-256 of what fd holds from its offset to its end, each chunk
+ * read also given to fn unless NULL.  -1 with errno if a read fails.
+ */
+typedef void codec_chunk_fn(void *arg, const void *p, size_t n);
+int	codec_sha256_fd(int fd, char out[CODEC_SHA256_HEX], codec_chunk_fn *fn,
+	    void *arg);
+
 #endif /* CODEC_H */

@@ -533,27 +533,18 @@ rv_reply_text(const struct report_entry *x, char *out, size_t size)
 static int
 roster_sum_is(const struct review *rv, const char *path, int *err)
 {
-	struct codec_sha256 h;
-	char chunk[65536], hex[CODEC_SHA256_HEX];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char hex[CODEC_SHA256_HEX];
+	int rc, fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd == -1) {
 		*err = errno;
 		return -1;
 	}
-	codec_sha256_init(&h);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n <= 0)
-			break;
-		codec_sha256_update(&h, chunk, (size_t)n);
-	}
+	rc = codec_sha256_fd(fd, hex, NULL, NULL);
 	*err = errno;
 	close(fd);
-	if (n == -1)
+	if (rc == -1)
 		return -1;
-	codec_sha256_hex(&h, hex);
 	return strcmp(hex, rv->roster_sum) == 0 ? 0 : 1;
 }
 

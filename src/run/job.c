@@ -86,15 +86,24 @@ warn(struct job *j, enum warn_kind kind, const struct err *e)
 		job_diag(j, BATCH_WARNING, e);
 }
 
+/* Keep a chunk in *arg's buffer; past its cap, keep nothing more. */
+static void
+keep_chunk(void *arg, const void *p, size_t n)
+{
+	struct buf **keep = arg;
+
+	/* Past the cap the text is not kept: template_load() fails. */
+	if (*keep != NULL && buf_add(*keep, p, n) == -1)
+		buf_reset(*keep), *keep = NULL;
+}
+
 /* The file's SHA-256; its text kept in keep too unless NULL. */
 static int
 file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct buf *keep,
     struct err *e)
 {
-	struct codec_sha256 h;
-	char chunk[65536];
 	struct stat st;
-	ssize_t n;
+	int rc;
 	/* O_NONBLOCK: a FIFO must be refused, not wait for a writer. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
@@ -108,20 +117,11 @@ file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct buf *keep,
 		    "FIFO or device): give the roster and template as files");
 		return -1;
 	}
-	codec_sha256_init(&h);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		codec_sha256_update(&h, chunk, (size_t)n);
-		/* Past the cap the text is not kept: template_load() fails. */
-		if (keep != NULL && buf_add(keep, chunk, (size_t)n) == -1)
-			buf_reset(keep), keep = NULL;
-	}
-	close(fd);
-	if (n == -1) {
+	rc = codec_sha256_fd(fd, out, keep_chunk, &keep);
+	if (rc == -1)
 		err_set(e, E_NOINPUT, path, "cannot read: %s", strerror(errno));
-		return -1;
-	}
-	codec_sha256_hex(&h, out);
-	return 0;
+	close(fd);
+	return rc;
 }
 
 void

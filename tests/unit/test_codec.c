@@ -1,5 +1,7 @@
 /* Unit tests of base64 and SHA-256 (RFC 4648 §10, FIPS 180-2 vectors). */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codec.h"
 #include "tap.h"
@@ -10,6 +12,33 @@ b64(struct buf *b, const char *s)
 	buf_reset(b);
 	codec_base64(b, s, strlen(s));
 	return buf_str(b);
+}
+
+static void
+count(void *arg, const void *p, size_t n)
+{
+	(void)p;
+	*(size_t *)arg += n;
+}
+
+/* A file's SHA-256 read from its descriptor, its chunks counted. */
+static void
+test_fd(void)
+{
+	char path[] = "/tmp/test_codec.XXXXXX", hex[CODEC_SHA256_HEX];
+	int fd = mkstemp(path);
+	size_t seen = 0;
+
+	ok(fd != -1 && write(fd, "xabc", 4) == 4 && lseek(fd, 1, SEEK_SET) == 1,
+	    "a file holding xabc, read from offset 1");
+	ok(codec_sha256_fd(fd, hex, count, &seen) == 0, "codec_sha256_fd");
+	is_str(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad", "... sha256(abc)");
+	is_int((int)seen, 3, "... each chunk given to fn");
+	close(fd);
+	unlink(path);
+	ok(codec_sha256_fd(fd, hex, NULL, NULL) == -1,
+	    "a closed descriptor: -1");
 }
 
 int
@@ -68,5 +97,6 @@ main(void)
 	    "27ae41e4649b934ca495991b7852b855", "sha256(\"\")");
 	buf_fini(&b);
 	buf_fini(&d);
+	test_fd();
 	return tap_done();
 }
