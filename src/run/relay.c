@@ -35,6 +35,7 @@
 #include "codec.h"
 #include "config.h"
 #include "conn.h"
+#include "i18n.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "relay.h"
@@ -139,7 +140,7 @@ note(const struct relay *r, enum batch_level level, const char *fmt, ...)
 	err_clear(&e);
 	e.kind = level == BATCH_ERROR ? E_NET : E_NONE;
 	va_start(ap, fmt);
-	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	vsnprintf(e.msg, sizeof(e.msg), _(fmt), ap);
 	va_end(ap);
 	snprintf(e.where, sizeof(e.where), "relay");
 	r->p->diag(r->p->diag_arg, level, &e);
@@ -429,8 +430,8 @@ warn_from(struct client *cl, const struct account *a)
 	    "envelope sender is the account's <%s>%s", a->name, cl->id,
 	    cl->from, a->envelope, a->prov->from == PROVIDER_FROM_ANY ? "" :
 	    a->prov->from == PROVIDER_FROM_REFUSED ?
-	    " (the provider refuses a From: that is not the account's)" :
-	    " (the provider rewrites From: to the account's)");
+	    _(" (the provider refuses a From: that is not the account's)") :
+	    _(" (the provider rewrites From: to the account's)"));
 }
 
 /*
@@ -1409,10 +1410,11 @@ relay_run(const struct relay_params *p, struct err *e)
 	if (setup(&r, addr, sizeof(addr), port, sizeof(port), e) == -1 ||
 	    conn_listen(&lfd, addr, port, bound, sizeof(bound), e) == -1)
 		goto out;
-	note(&r, BATCH_NOTE, "listening on %s (%s%s), relaying through %zu "
-	    "account%s; report %s", bound, r.tls ? "STARTTLS" : "no TLS",
-	    r.creds ? ", AUTH required" : "", r.cfg->nacct,
-	    r.cfg->nacct == 1 ? "" : "s", r.report_path);
+	note(&r, BATCH_NOTE, P_("listening on %s (%s%s), relaying through "
+	    "%zu account; report %s", "listening on %s (%s%s), relaying "
+	    "through %zu accounts; report %s", r.cfg->nacct), bound, r.tls ?
+	    "STARTTLS" : _("no TLS"), r.creds ? _(", AUTH required") : "",
+	    r.cfg->nacct, r.report_path);
 	rc = accept_loop(&r, lfd, e);
 out:
 	teardown(&r, lfd);

@@ -1529,8 +1529,8 @@ utf8_gate(struct run *run)
 	    "%zu row(s) need for an address with a non-ASCII local part "
 	    "(row %zu first): nothing was sent through this account",
 	    run->a->name, run->a->host, run->utf8_rows, run->utf8_first);
-	stop_account(run, &e, "write those addresses in ASCII, or send "
-	    "them through an account whose server offers SMTPUTF8");
+	stop_account(run, &e, _("write those addresses in ASCII, or send "
+	    "them through an account whose server offers SMTPUTF8"));
 }
 
 static void *
