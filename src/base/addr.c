@@ -227,8 +227,8 @@ ldh_check(const char *s, size_t n)
 		if (i < n && s[i] != '.')
 			continue;
 		if (!label_ok(s + start, i - start))
-			return _("a domain holds letters, digits, '-' and dots, "
-			    "as in example.com");
+			return _("a domain holds letters, digits, '-' and "
+			    "dots, as in example.com");
 		labels++;
 		start = i + 1;
 	}

@@ -1505,7 +1505,8 @@ ods_read(struct book *b, struct err *e)
 		list_names(b, names, sizeof(names));
 		if (b->want == NULL)
 			book_fail(b, e, NULL, "no visible sheet (sheets: %s); "
-			    "pick one with --sheet", b->nent ? names : _("none"));
+			    "pick one with --sheet", b->nent ? names :
+			    _("none"));
 		else
 			book_fail(b, e, NULL, "no sheet named '%s' or "
 			    "numbered so; its sheets are %s", b->want,

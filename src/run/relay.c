@@ -222,7 +222,7 @@ read_line(struct client *cl, const char **p, size_t *n)
 		}
 		t = now_ms();
 		if (t >= end) {
-			trace_client(cl, "--", "command deadline passed");
+			trace_client(cl, "--", _("command deadline passed"));
 			say(cl, 421, false, "4.4.2", "%s closing: no complete "
 			    "command within %d s", r->name, r->cmd_ms / 1000);
 			return -1;
@@ -452,7 +452,7 @@ up_mail(struct client *cl, struct upstream *u, struct smtp_reply *rp,
 		return 0;
 	if (!kept || u->in_session == 0)
 		return -1;
-	trace_client(cl, "--", "the kept session was closed: reconnecting");
+	trace_client(cl, "--", _("the kept session was closed: reconnecting"));
 	up_drop(u);
 	if (up_ready(cl->r, u, rp) == -1)
 		return 1;
@@ -549,7 +549,7 @@ data_read(struct client *cl, struct smtpserver_data *d)
 			return -1;
 		}
 		if (rc == 1) {
-			trace_client(cl, "--", "data deadline passed");
+			trace_client(cl, "--", _("data deadline passed"));
 			say(cl, 421, false, "4.4.2", "%s closing: data too "
 			    "slow", cl->r->name);
 			return -1;
@@ -828,7 +828,7 @@ do_starttls(struct client *cl, const struct smtpserver_cmd *cmd)
 		cl->quit = true;
 		return;
 	}
-	trace_client(cl, "--", "TLS on");
+	trace_client(cl, "--", _("TLS on"));
 	/* RFC 3207 §4.2: forget everything said before TLS. */
 	tx_reset(cl);
 	cl->greeted = false;
@@ -1139,7 +1139,7 @@ client_thread(void *arg)
 
 	serve(cl);
 	conn_flush(cl->c, &e);
-	trace_client(cl, "--", "closed");
+	trace_client(cl, "--", _("closed"));
 	conn_close(cl->c);
 	buf_fini(&cl->rcpts);
 	buf_wipe(&cl->msg);
