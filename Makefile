@@ -112,11 +112,13 @@ MO = $(LINGUAS:%=$(B)/locale/%/LC_MESSAGES/mailmerge.mo)
 XGETTEXT_KEYS = -k_ -kN_ -kP_:1,2 -kerr_set:4 -kerr_setv:4
 # Modules whose own error helpers take the message at another argument
 # (a keyword holds for a whole xgettext run: one more run for each).
-XGETTEXT_MODS = attach config message roster template
+XGETTEXT_MODS = attach config message relay roster sheet template
 XGETTEXT_KEYS_attach = -kfail:3
 XGETTEXT_KEYS_config = -kfail:3
 XGETTEXT_KEYS_message = -kbad_addr:4
+XGETTEXT_KEYS_relay = -knote:3
 XGETTEXT_KEYS_roster = -kfail:5
+XGETTEXT_KEYS_sheet = -kbail:3 -kbook_fail:4
 XGETTEXT_KEYS_template = -kfail_src:3 -kfail_line:4 -kfail_at:3
 XGETTEXT = xgettext --from-code=UTF-8 --language=C \
 	--add-comments=TRANSLATORS --package-name=mailmerge

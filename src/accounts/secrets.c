@@ -31,6 +31,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "i18n.h"
 #include "secrets.h"
 #include "xalloc.h"
 
@@ -154,11 +155,11 @@ static void
 describe_status(int status, char *s, size_t size)
 {
 	if (WIFEXITED(status))
-		snprintf(s, size, "exit status %d", WEXITSTATUS(status));
+		snprintf(s, size, _("exit status %d"), WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		snprintf(s, size, "killed by signal %d", WTERMSIG(status));
+		snprintf(s, size, _("killed by signal %d"), WTERMSIG(status));
 	else
-		snprintf(s, size, "status %d", status);
+		snprintf(s, size, _("status %d"), status);
 }
 
 /* Start /bin/sh -c cmd, its stdout on *fd; the pid, or -1 (errno). */
@@ -257,7 +258,7 @@ fetch_prompt(const struct secrets_ref *r, struct buf *out, struct err *e)
 	size_t n;
 	int rc = 0;
 
-	snprintf(prompt, sizeof(prompt), "Password for [%s] %s: ",
+	snprintf(prompt, sizeof(prompt), _("Password for [%s] %s: "),
 	    r->account, r->user != NULL ? r->user : "");
 	if (readpassphrase(prompt, pw, sizeof(pw), RPP_REQUIRE_TTY) == NULL) {
 		if (errno == EINTR)

@@ -25,6 +25,7 @@
 #include <idn2.h>
 
 #include "addr.h"
+#include "i18n.h"
 #include "utf8.h"
 
 #define LOCAL_MAX	64	/* RFC 5321 §4.5.3.1.1 */
@@ -85,25 +86,25 @@ addr_envelope_why(const char *a, size_t n)
 	size_t i, len;
 
 	if (n > ADDR_MAX)
-		return "longer than 254 octets (RFC 5321 §4.5.3.1.3)";
+		return _("longer than 254 octets (RFC 5321 §4.5.3.1.3)");
 	for (i = 0; i < n; i += len) {
 		len = 1;
 		if (s[i] < 0x80 && !(ascii_class[s[i]] & C_BAD))
 			continue;
 		/* CR or LF here would let a roster inject commands. */
 		if (s[i] < 0x20 || s[i] == 0x7f)
-			return "it holds CR, LF or a control character";
+			return _("it holds CR, LF or a control character");
 		if (s[i] == '<' || s[i] == '>')
-			return "it holds '<' or '>', which SMTP cannot carry "
-			    "in an address";
+			return _("it holds '<' or '>', which SMTP cannot carry "
+			    "in an address");
 		len = utf8_len(s + i, n - i);
 		if (len == 0)
-			return "not valid UTF-8";
+			return _("not valid UTF-8");
 		if (cp_refused(utf8_decode(s + i, len)))
-			return "it holds an invisible or line-breaking "
+			return _("it holds an invisible or line-breaking "
 			    "Unicode character (a control, format character, "
 			    "separator or non-ASCII space such as U+2028, "
-			    "U+0085, U+200B)";
+			    "U+0085, U+200B)");
 	}
 	return NULL;
 }
@@ -221,18 +222,18 @@ ldh_check(const char *s, size_t n)
 	size_t i, start = 0, labels = 0;
 
 	if (n == 0)
-		return "expected name@domain";
+		return _("expected name@domain");
 	for (i = 0; i <= n; i++) {
 		if (i < n && s[i] != '.')
 			continue;
 		if (!label_ok(s + start, i - start))
-			return "a domain holds letters, digits, '-' and dots, "
-			    "as in example.com";
+			return _("a domain holds letters, digits, '-' and "
+			    "dots, as in example.com");
 		labels++;
 		start = i + 1;
 	}
 	if (labels < 2)
-		return "the domain needs a dot, as in name@example.com";
+		return _("the domain needs a dot, as in name@example.com");
 	return NULL;
 }
 
@@ -264,25 +265,25 @@ domain_ascii(const char *s, size_t n, char *out, size_t room)
 
 	if (n > 0 && s[0] == '[') {
 		if (n < 3 || s[n - 1] != ']' || !addr_literal(s + 1, n - 2))
-			return "expected an address literal like [192.0.2.1] "
-			    "or [IPv6:2001:db8::1]";
+			return _("expected an address literal like [192.0.2.1] "
+			    "or [IPv6:2001:db8::1]");
 		why = NULL;
 	} else if (!needs_idna(s, n))
 		why = ldh_check(s, n);
 	else if (n > DOMAIN_MAX)
-		return "the domain is longer than 255 octets";
+		return _("the domain is longer than 255 octets");
 	else {
 		memcpy(in, s, n);
 		in[n] = '\0';
 		if (idn2_to_ascii_8z(in, &a, IDN2_NONTRANSITIONAL) !=
 		    IDN2_OK)
-			return "the domain is not a valid internationalised "
-			    "domain name (IDNA 2008)";
+			return _("the domain is not a valid internationalised "
+			    "domain name (IDNA 2008)");
 		s = a, n = strlen(a);
 		why = ldh_check(s, n);
 	}
 	if (why == NULL && n >= room)
-		why = "longer than 254 octets (RFC 5321 §4.5.3.1.3)";
+		why = _("longer than 254 octets (RFC 5321 §4.5.3.1.3)");
 	if (why == NULL) {
 		memcpy(out, s, n);
 		out[n] = '\0';
@@ -306,10 +307,10 @@ addr_sendable(const char *s, size_t n, char out[ADDR_MAX + 1], bool *utf8)
 		for (at = 0; at < n && s[at] != '@'; at++)
 			;
 	if (at == 0 || at >= n || s[at] != '@')
-		return "expected name@domain";
+		return _("expected name@domain");
 	if (!local_ok(s, at))
-		return "expected name@domain, the name in double quotes "
-		    "if it has spaces or special characters";
+		return _("expected name@domain, the name in double quotes "
+		    "if it has spaces or special characters");
 	utf8_valid(s, at, &eight);
 	memcpy(out, s, at + 1);
 	why = domain_ascii(s + at + 1, n - at - 1, out + at + 1,

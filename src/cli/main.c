@@ -800,7 +800,7 @@ run_report(int argc, char **argv)
 	return left > 0 ? EX_TEMPFAIL : EX_OK;	/* rows remain: resume */
 }
 
-static const char relay_help[] =
+static const char relay_help[] = N_(
     "usage: mailmerge relay [-c CONFIG] [-r REPORT] [--listen ADDR:PORT] "
     "[--once]\n                       [--trace]\n\n"
     "Serve SMTP to local programs and relay each message through the "
@@ -808,14 +808,14 @@ static const char relay_help[] =
     "reply to the\nend of data is the provider's.  See README \"Relay\".\n\n"
     "  -c, --config FILE   the configuration ([relay] and the accounts)\n"
     "  -r, --report FILE   the journal (default: out/relay-YYYYmmdd.csv)\n"
-    "      --listen A:P    default [relay] listen, else " RELAY_LISTEN_DEFAULT
-    "\n                      ([::1]:2525 for IPv6); not loopback only with\n"
+    "      --listen A:P    default [relay] listen, else 127.0.0.1:2525\n"
+    "                      ([::1]:2525 for IPv6); not loopback only with\n"
     "                      cert, key and credentials in [relay]\n"
     "      --once          serve one connection, then exit\n"
     "      --trace         both dialogues on stderr (AUTH redacted)\n"
     "  -h, --help          this help\n\n"
     "SIGINT or SIGTERM: stop accepting, finish the messages in flight, "
-    "exit 0.\n\n";
+    "exit 0.\n\n");
 
 static int
 run_relay(int argc, char **argv)
@@ -857,7 +857,8 @@ run_relay(int argc, char **argv)
 		}
 	}
 	if (argc != optind)
-		return usage_error("relay", "%s", "relay takes no arguments");
+		return usage_error("relay", "%s", _("relay takes no "
+		    "arguments"));
 	catch_stop();	/* no SA_RESTART: the accept loop sees the flag */
 	return relay_run(&p, &e) == -1 ? fail(&e) : EX_OK;
 }
@@ -878,7 +879,7 @@ run_help(int argc, char **argv)
 	return verb_help(argv[1]);
 }
 
-static const char bounces_help[] =
+static const char bounces_help[] = N_(
     "usage: mailmerge bounces [-c CONFIG] [-r REPORT] [--account NAME]\n"
     "                         [--since DATE] [--json] [--dry-run] "
     "[SOURCE ...]\n\n"
@@ -895,13 +896,13 @@ static const char bounces_help[] =
     "      --since DATE    mail since this day (YYYY-MM-DD)\n"
     "      --json          one JSON object per recipient of each bounce\n"
     "      --dry-run       show what would change; write nothing\n"
-    "  -h, --help          this help\n\n";
+    "  -h, --help          this help\n\n");
 
 static void
 note(void *arg, const struct err *e)
 {
 	(void)arg;
-	print_err("note", e);
+	print_err(_("note"), e);
 }
 
 static int
@@ -944,11 +945,9 @@ run_bounces(int argc, char **argv)
 			p.dry_run = true;
 			break;
 		case 'h':
-			fputs(bounces_help, stdout);
-			fputs(exit_codes, stdout);
-			return EX_OK;
+			return verb_help("bounces");
 		default:
-			return usage_error("bounces", "%s", "bad option");
+			return usage_error("bounces", "%s", _("bad option"));
 		}
 	}
 	p.sources = argv + optind;
@@ -967,14 +966,19 @@ bounces_summary(const struct bounces_result *r, bool dry_run, char *report)
 	struct err e;
 	int rc;
 
-	printf("\n%zu message%s read: %zu bounce%s, %zu auto-repl%s, %zu "
-	    "skipped; %zu row%s %s bounced, %zu unmatched.%s\n\n",
-	    r->messages, r->messages == 1 ? "" : "s", r->bounces,
-	    r->bounces == 1 ? "" : "s", r->autoreplies,
-	    r->autoreplies == 1 ? "y" : "ies", r->skipped, r->marked,
-	    r->marked == 1 ? "" : "s", dry_run ? "would be marked" :
-	    "marked", r->unmatched, dry_run ? " (dry run: nothing "
-	    "written)" : "");
+	putchar('\n');
+	printf(P_("%zu message read: ", "%zu messages read: ", r->messages),
+	    r->messages);
+	printf(P_("%zu bounce, ", "%zu bounces, ", r->bounces), r->bounces);
+	printf(P_("%zu auto-reply, ", "%zu auto-replies, ", r->autoreplies),
+	    r->autoreplies);
+	printf(_("%zu skipped; "), r->skipped);
+	printf(dry_run ? P_("%zu row would be marked bounced, ",
+	    "%zu rows would be marked bounced, ", r->marked) :
+	    P_("%zu row marked bounced, ", "%zu rows marked bounced, ",
+	    r->marked), r->marked);
+	printf(_("%zu unmatched.%s\n\n"), r->unmatched, dry_run ?
+	    _(" (dry run: nothing written)") : "");
 	if (review_load(&rv, paths, 1, &e) == -1)
 		return fail(&e);
 	rc = review_print_text(rv, stdout, &e);

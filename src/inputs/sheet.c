@@ -44,6 +44,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "i18n.h"
 #include "sheet.h"
 #include "xalloc.h"
 
@@ -136,7 +137,7 @@ book_fail(struct book *b, struct err *e, const char *ref, const char *fmt,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), _(fmt), ap);
 	va_end(ap);
 	err_set(e, E_INPUT, b->file, "%s", msg);
 	if (ref != NULL)
@@ -153,7 +154,7 @@ bail(struct xp *x, const char *ref, const char *fmt, ...)
 	if (x->failed)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), _(fmt), ap);
 	va_end(ap);
 	book_fail(x->b, x->e, ref, "%s", msg);
 	x->failed = true;
@@ -591,10 +592,14 @@ part_ok(const char *name)
 static void
 zip_fail(struct book *b, struct err *e, const char *part, zip_error_t *ze)
 {
-	book_fail(b, e, NULL, "%s%s%s: %s; the file is damaged (save it "
-	    "again from the spreadsheet program)", part ? "part " : "",
-	    part ? part : "", part ? "" : "cannot read the ZIP container",
-	    zip_error_strerror(ze));
+	if (part != NULL)
+		book_fail(b, e, NULL, "part %s: %s; the file is damaged (save "
+		    "it again from the spreadsheet program)", part,
+		    zip_error_strerror(ze));
+	else
+		book_fail(b, e, NULL, "cannot read the ZIP container: %s; the "
+		    "file is damaged (save it again from the spreadsheet "
+		    "program)", zip_error_strerror(ze));
 }
 
 /* Feed one inflated chunk to expat; -1 on an error (set in x->e). */
@@ -737,7 +742,7 @@ list_names(const struct book *b, char *out, size_t size)
 	out[0] = '\0';
 	for (i = 0; i < b->nent && len < size; i++) {
 		n = snprintf(out + len, size - len, "%s'%s'%s", i ? ", " : "",
-		    b->ent[i].name, b->ent[i].hidden ? " (hidden)" : "");
+		    b->ent[i].name, b->ent[i].hidden ? _(" (hidden)") : "");
 		if (n < 0)
 			break;
 		len += (size_t)n;
@@ -763,11 +768,14 @@ pick_sheet(struct book *b, struct err *e)
 	list_names(b, names, sizeof(names));
 	if (b->want == NULL)
 		book_fail(b, e, NULL, "no visible sheet (sheets: %s); pick one "
-		    "with --sheet", b->nent ? names : "none");
+		    "with --sheet", b->nent ? names : _("none"));
+	else if (sheet_number(b->want) != 0)
+		book_fail(b, e, NULL, "no sheet named '%s' and not that many "
+		    "sheets; its sheets are %s", b->want, b->nent ? names :
+		    _("none"));
 	else
-		book_fail(b, e, NULL, "no sheet named '%s'%s; its sheets are "
-		    "%s", b->want, sheet_number(b->want) ? " and not that "
-		    "many sheets" : "", b->nent ? names : "none");
+		book_fail(b, e, NULL, "no sheet named '%s'; its sheets are %s",
+		    b->want, b->nent ? names : _("none"));
 	return -1;
 }
 
@@ -1497,11 +1505,12 @@ ods_read(struct book *b, struct err *e)
 		list_names(b, names, sizeof(names));
 		if (b->want == NULL)
 			book_fail(b, e, NULL, "no visible sheet (sheets: %s); "
-			    "pick one with --sheet", b->nent ? names : "none");
+			    "pick one with --sheet", b->nent ? names :
+			    _("none"));
 		else
 			book_fail(b, e, NULL, "no sheet named '%s' or "
 			    "numbered so; its sheets are %s", b->want,
-			    b->nent ? names : "none");
+			    b->nent ? names : _("none"));
 		rc = -1;
 	}
 	return rc;

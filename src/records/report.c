@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "i18n.h"
 #include "report.h"
 #include "roster.h"
 #include "xalloc.h"
@@ -63,8 +64,8 @@ static const char *
 os_why(int errnum)
 {
 	if (errnum == ENOSPC || errnum == EDQUOT)
-		return "disk full (no space left on the device): free some "
-		    "space";
+		return _("disk full (no space left on the device): free "
+		    "some space");
 	return strerror(errnum);
 }
 
@@ -406,9 +407,9 @@ regular(const struct stat *st, const char *path, struct err *e)
 		return 0;
 	err_set(e, E_USAGE, path, "is not a regular file (%s): a report "
 	    "must be one; name another with -r",
-	    S_ISLNK(st->st_mode) ? "a symbolic link" :
-	    S_ISDIR(st->st_mode) ? "a folder" :
-	    S_ISFIFO(st->st_mode) ? "a FIFO" : "a device or socket");
+	    S_ISLNK(st->st_mode) ? _("a symbolic link") :
+	    S_ISDIR(st->st_mode) ? _("a folder") :
+	    S_ISFIFO(st->st_mode) ? _("a FIFO") : _("a device or socket"));
 	return -1;
 }
 
@@ -429,7 +430,7 @@ open_regular(struct report *r, bool append, struct err *e)
 	if (fd == -1) {
 		err_set(e, errno == ELOOP ? E_USAGE : E_OS, r->path,
 		    "cannot write the report: %s", errno == ELOOP ?
-		    "it is a symbolic link; name the file itself" :
+		    _("it is a symbolic link; name the file itself") :
 		    os_why(errno));
 		return -1;
 	}
@@ -629,8 +630,8 @@ bad:
 		char msg[ERR_MSG_MAX];
 
 		snprintf(msg, sizeof(msg), "%s", e->msg);
-		snprintf(e->msg, sizeof(e->msg), "column %zu (%s): %.320s",
-		    col + 1, columns[col].name, msg);
+		snprintf(e->msg, sizeof(e->msg), _("column %d (%s): %.320s"),
+		    (int)col + 1, columns[col].name, msg);
 	}
 	return -1;
 }

@@ -26,6 +26,7 @@
 #include "bounces.h"
 #include "buf.h"
 #include "config.h"
+#include "i18n.h"
 #include "imap.h"
 #include "report.h"
 #include "utf8.h"
@@ -75,13 +76,13 @@ enum outcome {
 };
 
 static const char *const outcome_text[] = {
-	[OUT_MARKED] = "bounced",
-	[OUT_ALREADY] = "already bounced",
-	[OUT_DELAYED] = "delayed: still sent",
-	[OUT_UNMATCHED] = "no matching row",
-	[OUT_NOT_SENT] = "row was not sent",
-	[OUT_STALE] = "row sent again since",
-	[OUT_AUTOREPLY] = "auto-reply: no change",
+	[OUT_MARKED] = N_("bounced"),
+	[OUT_ALREADY] = N_("already bounced"),
+	[OUT_DELAYED] = N_("delayed: still sent"),
+	[OUT_UNMATCHED] = N_("no matching row"),
+	[OUT_NOT_SENT] = N_("row was not sent"),
+	[OUT_STALE] = N_("row sent again since"),
+	[OUT_AUTOREPLY] = N_("auto-reply: no change"),
 };
 
 struct run {
@@ -342,22 +343,60 @@ list_json(struct run *run, const struct item *it)
 		fputs(", \"row\": null}", f);
 }
 
+/*
+ * s, then blanks up to cols terminal cells (Hangul and the other wide
+ * scripts of a translated heading take two cells a character).
+ */
+static void
+cell(FILE *f, const char *s, size_t cols)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), used = 0, k;
+	uint32_t c;
+
+	fputs(s, f);
+	while (n > 0) {
+		k = utf8_len(p, n);
+		if (k == 0)
+			k = 1;
+		c = k > 1 ? utf8_decode(p, k) : *p;
+		used += (c >= 0x1100 && c <= 0x115f) ||
+		    (c >= 0x2e80 && c <= 0xa4cf) ||
+		    (c >= 0xac00 && c <= 0xd7a3) ||
+		    (c >= 0xf900 && c <= 0xfaff) ||
+		    (c >= 0xff00 && c <= 0xff60) ? 2 : 1;
+		p += k;
+		n -= k;
+	}
+	for (; used < cols; used++)
+		fputc(' ', f);
+	fputs("  ", f);
+}
+
 static void
 list_text(struct run *run, const struct item *it)
 {
+	static const size_t cols[] = { 5, 32, 8, 7, 22 };
+	/* TRANSLATORS: headings of the bounces table (cells of 5, 32,
+	   8, 7 and 22 columns; a Korean letter takes two). */
+	static const char *const head[] = { N_("ROW"), N_("RECIPIENT"),
+	    N_("ACTION"), N_("STATUS"), N_("RESULT") };
 	FILE *f = run->p->out;
 	char row[24] = "-";
-	size_t n, cut;
+	size_t i, n, cut;
 
-	if (run->listed == 0)
-		fprintf(f, "%-5s  %-32s  %-8s  %-7s  %-22s  %s\n", "ROW",
-		    "RECIPIENT", "ACTION", "STATUS", "RESULT", "SOURCE");
+	if (run->listed == 0) {
+		for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+			cell(f, _(head[i]), cols[i]);
+		fprintf(f, "%s\n", _("SOURCE"));
+	}
 	if (it->row != NULL)
 		snprintf(row, sizeof(row), "%zu", it->row->row);
-	fprintf(f, "%-5s  %-32s  %-8s  %-7s  %-22s  %s\n", row,
+	fprintf(f, "%-5s  %-32s  %-8s  %-7s  ", row,
 	    it->addr[0] != '\0' ? it->addr : "-", it->action != NULL ?
-	    it->action : "-", it->status[0] != '\0' ? it->status : "-",
-	    outcome_text[it->out], it->source);
+	    it->action : "-", it->status[0] != '\0' ? it->status : "-");
+	cell(f, _(outcome_text[it->out]), cols[4]);
+	fprintf(f, "%s\n", it->source);
 	if (it->diagnostic != NULL && it->diagnostic[0] != '\0') {
 		n = strlen(it->diagnostic);
 		cut = n > DIAG_MAX ? utf8_cut(it->diagnostic, DIAG_MAX) : n;
@@ -496,8 +535,8 @@ message(struct run *run, const char *source, const char *data, size_t len)
 	else if (b->kind == BOUNCE_DSN) {
 		run->res->bounces++;
 		if (b->nrcpt == 0)
-			note(run, source, "%s", "a bounce without a failed "
-			    "address that could be read: look at it yourself");
+			note(run, source, "%s", _("a bounce without a failed "
+			    "address that could be read: look at it yourself"));
 		for (i = 0; i < b->nrcpt && rc == 0; i++)
 			rc = one_rcpt(run, source, b, &b->rcpt[i]);
 	}
@@ -510,10 +549,10 @@ message(struct run *run, const char *source, const char *data, size_t len)
 static void
 too_big(struct run *run, const char *source, unsigned long long size)
 {
-	char msg[128];
+	char msg[256];
 
-	snprintf(msg, sizeof(msg), "skipped: %llu octets, more than the %u "
-	    "a bounce may have", size, BOUNCE_SIZE_MAX);
+	snprintf(msg, sizeof(msg), _("skipped: %llu octets, more than the %u "
+	    "a bounce may have"), size, BOUNCE_SIZE_MAX);
 	run->res->messages++;
 	run->res->skipped++;
 	note(run, source, "%s", msg);
@@ -849,8 +888,8 @@ read_sources(struct run *run)
 		if (run->since == 0)
 			run->since = run->book.first_send;
 		if (run->since == 0) {
-			note(run, run->path, "%s", "the report has no sent "
-			    "rows: there is nothing to look for");
+			note(run, run->path, "%s", _("the report has no "
+			    "sent rows: there is nothing to look for"));
 			return 0;
 		}
 		return imap_sources(run);

@@ -1078,8 +1078,8 @@ row_params(const struct job *j, struct job_row *r,
 	    prefix_subject(r, o->subject_prefix, e) == -1)
 		return -1;
 	if (images_resolve(j, r, read, e) == -1) {
-		err_where(e, "inline image");
-		row_error(j, rw, e, "body");
+		err_where(e, "%s", _("inline image"));
+		row_error(j, rw, e, N_("body"));
 		return -1;
 	}
 	memset(mp, 0, sizeof(*mp));

@@ -35,6 +35,7 @@
 #include "codec.h"
 #include "config.h"
 #include "conn.h"
+#include "i18n.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "relay.h"
@@ -139,7 +140,7 @@ note(const struct relay *r, enum batch_level level, const char *fmt, ...)
 	err_clear(&e);
 	e.kind = level == BATCH_ERROR ? E_NET : E_NONE;
 	va_start(ap, fmt);
-	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	vsnprintf(e.msg, sizeof(e.msg), _(fmt), ap);
 	va_end(ap);
 	snprintf(e.where, sizeof(e.where), "relay");
 	r->p->diag(r->p->diag_arg, level, &e);
@@ -221,7 +222,7 @@ read_line(struct client *cl, const char **p, size_t *n)
 		}
 		t = now_ms();
 		if (t >= end) {
-			trace_client(cl, "--", "command deadline passed");
+			trace_client(cl, "--", _("command deadline passed"));
 			say(cl, 421, false, "4.4.2", "%s closing: no complete "
 			    "command within %d s", r->name, r->cmd_ms / 1000);
 			return -1;
@@ -429,8 +430,8 @@ warn_from(struct client *cl, const struct account *a)
 	    "envelope sender is the account's <%s>%s", a->name, cl->id,
 	    cl->from, a->envelope, a->prov->from == PROVIDER_FROM_ANY ? "" :
 	    a->prov->from == PROVIDER_FROM_REFUSED ?
-	    " (the provider refuses a From: that is not the account's)" :
-	    " (the provider rewrites From: to the account's)");
+	    _(" (the provider refuses a From: that is not the account's)") :
+	    _(" (the provider rewrites From: to the account's)"));
 }
 
 /*
@@ -451,7 +452,7 @@ up_mail(struct client *cl, struct upstream *u, struct smtp_reply *rp,
 		return 0;
 	if (!kept || u->in_session == 0)
 		return -1;
-	trace_client(cl, "--", "the kept session was closed: reconnecting");
+	trace_client(cl, "--", _("the kept session was closed: reconnecting"));
 	up_drop(u);
 	if (up_ready(cl->r, u, rp) == -1)
 		return 1;
@@ -548,7 +549,7 @@ data_read(struct client *cl, struct smtpserver_data *d)
 			return -1;
 		}
 		if (rc == 1) {
-			trace_client(cl, "--", "data deadline passed");
+			trace_client(cl, "--", _("data deadline passed"));
 			say(cl, 421, false, "4.4.2", "%s closing: data too "
 			    "slow", cl->r->name);
 			return -1;
@@ -827,7 +828,7 @@ do_starttls(struct client *cl, const struct smtpserver_cmd *cmd)
 		cl->quit = true;
 		return;
 	}
-	trace_client(cl, "--", "TLS on");
+	trace_client(cl, "--", _("TLS on"));
 	/* RFC 3207 §4.2: forget everything said before TLS. */
 	tx_reset(cl);
 	cl->greeted = false;
@@ -1138,7 +1139,7 @@ client_thread(void *arg)
 
 	serve(cl);
 	conn_flush(cl->c, &e);
-	trace_client(cl, "--", "closed");
+	trace_client(cl, "--", _("closed"));
 	conn_close(cl->c);
 	buf_fini(&cl->rcpts);
 	buf_wipe(&cl->msg);
@@ -1409,10 +1410,11 @@ relay_run(const struct relay_params *p, struct err *e)
 	if (setup(&r, addr, sizeof(addr), port, sizeof(port), e) == -1 ||
 	    conn_listen(&lfd, addr, port, bound, sizeof(bound), e) == -1)
 		goto out;
-	note(&r, BATCH_NOTE, "listening on %s (%s%s), relaying through %zu "
-	    "account%s; report %s", bound, r.tls ? "STARTTLS" : "no TLS",
-	    r.creds ? ", AUTH required" : "", r.cfg->nacct,
-	    r.cfg->nacct == 1 ? "" : "s", r.report_path);
+	note(&r, BATCH_NOTE, P_("listening on %s (%s%s), relaying through "
+	    "%zu account; report %s", "listening on %s (%s%s), relaying "
+	    "through %zu accounts; report %s", r.cfg->nacct), bound, r.tls ?
+	    "STARTTLS" : _("no TLS"), r.creds ? _(", AUTH required") : "",
+	    r.cfg->nacct, r.report_path);
 	rc = accept_loop(&r, lfd, e);
 out:
 	teardown(&r, lfd);

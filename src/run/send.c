@@ -1525,12 +1525,15 @@ utf8_gate(struct run *run)
 		return;
 	/* E_TEMP: its rows wait (skipped) for a resume through another
 	   account; E_INPUT would read as a roster changed mid-run. */
-	err_set(&e, E_TEMP, NULL, "[%s] %s does not offer SMTPUTF8, which "
-	    "%zu row(s) need for an address with a non-ASCII local part "
+	err_set(&e, E_TEMP, NULL, P_("[%s] %s does not offer SMTPUTF8, "
+	    "which %zu row needs for an address with a non-ASCII local part "
 	    "(row %zu first): nothing was sent through this account",
-	    run->a->name, run->a->host, run->utf8_rows, run->utf8_first);
-	stop_account(run, &e, "write those addresses in ASCII, or send "
-	    "them through an account whose server offers SMTPUTF8");
+	    "[%s] %s does not offer SMTPUTF8, which %zu rows need for an "
+	    "address with a non-ASCII local part (row %zu first): nothing was "
+	    "sent through this account", run->utf8_rows), run->a->name,
+	    run->a->host, run->utf8_rows, run->utf8_first);
+	stop_account(run, &e, _("write those addresses in ASCII, or send "
+	    "them through an account whose server offers SMTPUTF8"));
 }
 
 static void *

@@ -122,7 +122,7 @@ write_conf mm.conf "$PORT"
 en send -c mm.conf -r en.csv --yes "$S/roster.csv" "$T"
 is "$RC" 67 "en: send with one refused recipient: exit 67"
 like stdout '^About to send 20 mails \(20 rows\):$' "en: the plan"
-like stdout '^sent 19, failed 1, deferred or skipped 0, unknown 0; report en\.csv$' "en: the summary"
+like stdout '^sent 19, failed 1, deferred or skipped 0, not attempted 0, unknown 0; report en\.csv$' "en: the summary"
 like stderr "error: 1 row was refused permanently: see 'mailmerge report en\\.csv'" "en: the verdict"
 start_smtpd ko2 'REPLY RCPT:seoyeon.lee@example.org 550 5.1.1 no such user'
 write_conf mm2.conf "$PORT"
@@ -132,7 +132,7 @@ like stdout '^메일 20통을 보냅니다 \(20행\):$' "ko: the plan"
 like stdout '^  \[lab\] 20통, 127\.0\.0\.1:[0-9]+ \(custom\) 경유, 보내는 사람 demo@example\.com, ' \
     "ko: the plan's account line"
 like stdout '^  예상 소요 시간: [0-9]+(시간 [0-9]+분|분 [0-9]+초|초); 보고서: ko\.csv$' "ko: the plan's duration, in Korean units"
-like stdout '^보냄 19, 실패 1, 연기 또는 건너뜀 0, 알 수 없음 0; 보고서 ko\.csv$' "ko: the summary"
+like stdout '^보냄 19, 실패 1, 연기 또는 건너뜀 0, 시도 안 함 0, 알 수 없음 0; 보고서 ko\.csv$' "ko: the summary"
 like stderr "오류: 1행이 영구적으로 거부되었습니다: 'mailmerge report ko\\.csv'를 보세요" \
     "ko: the verdict"
 like ko.csv ',failed,' "ko: the report's status stays a keyword (failed)"
@@ -232,6 +232,147 @@ is "$(stored ko-no)" 0 "ko: '아니요': nothing sent"
 like ko-no.tty '확인하지 않았습니다: 아무것도 보내지 않았습니다' "ko: declined, said in Korean"
 ask C.UTF-8 'yesterday' en-yesterday
 is "$(stored en-yesterday)" 0 "en: 'yesterday' is not yes"
+
+# -- the verbs merged after the first pass: bounces, relay, sheets ------
+# bounces: one sent row, its DSN as an .eml file; the table and the
+# summary in Korean, --json and the report as data (English keywords).
+SUMB=$(printf 'name,email\r\nAnn,ann@school.test\r\n' | tee broster.csv | sha256sum | cut -d' ' -f1)
+{
+	printf 'row,recipients,status,provider,smtp_code,enhanced_code,reply,message_id,attempts,time,account,stage,roster,roster_sha256,template,template_sha256,format,row_sha256,roster_sheet\r\n'
+	printf '1,ann@school.test,sent,custom,250,,ok,<m1@teacher.test>,1,2026-12-04T09:00:00+00:00,lab,EOM,broster.csv,%s,t.txt,0,2,,\r\n' "$SUMB"
+} >brep.csv
+cp brep.csv brep-en.csv
+cp brep.csv brep.orig
+cat >dsn1.eml <<'EOF'
+Return-Path: <>
+From: Mail Delivery System <MAILER-DAEMON@mx.school.test>
+To: teacher@teacher.test
+Subject: Undelivered Mail Returned to Sender
+Date: Fri, 04 Dec 2026 10:00:00 +0000
+Message-ID: <dsn.1@mx.school.test>
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+	boundary="BOUND"
+
+--BOUND
+Content-Type: text/plain; charset=us-ascii
+
+Your message could not be delivered.
+
+--BOUND
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.school.test
+
+Final-Recipient: rfc822; ann@school.test
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <ann@school.test>: Recipient address rejected
+
+--BOUND
+Content-Type: text/rfc822-headers
+
+From: Teacher <teacher@teacher.test>
+To: <ann@school.test>
+Subject: Grades
+Message-ID: <m1@teacher.test>
+
+--BOUND--
+EOF
+en bounces -r brep-en.csv dsn1.eml
+is "$RC" 0 "en: bounces: exit 0"
+like stdout '^ROW +RECIPIENT +ACTION +STATUS +RESULT +SOURCE$' "en: bounces: the table's headings"
+like stdout '^1 +ann@school\.test +failed +5\.1\.1 +bounced +dsn1\.eml$' "en: bounces: the row, columns aligned"
+like stdout '^1 message read: 1 bounce, 0 auto-replies, 0 skipped; 1 row marked bounced, 0 unmatched\.$' \
+    "en: bounces: the summary line"
+ko bounces --dry-run -r brep.csv dsn1.eml
+like stdout '^메일 1통을 읽었습니다: 반송 1, 자동 응답 0, 건너뜀 0; 1행을 반송됨\(bounced\)으로 표시할 예정, 맞는 행 없음 0\. \(시험 실행: 아무것도 쓰지 않음\)$' \
+    "ko: bounces --dry-run: the summary in Korean"
+check_same brep.csv brep.orig "ko: bounces --dry-run: the report untouched"
+ko bounces -r brep.csv dsn1.eml
+is "$RC" 0 "ko: bounces: exit 0"
+like stdout '^행 +받는 사람 +동작 +상태 +결과 +출처$' "ko: bounces: the table's headings in Korean"
+like stdout '^1 +ann@school\.test +failed +5\.1\.1 +반송됨 +dsn1\.eml$' \
+    "ko: bounces: the outcome in Korean, DSN keywords as they are"
+# The outcome column is 22 cells wide whatever the language: the source
+# starts in the same terminal column as its heading.
+"$PYTHON" - stdout <<'PY' >bwidth 2>&1
+import sys, unicodedata
+def w(s): return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+lines = [l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8")]
+head = next(l for l in lines if l.startswith("행 "))
+row = next(l for l in lines if l.startswith("1 "))
+print(w(head[:head.index("출처")]), w(row[:row.index("dsn1.eml")]))
+PY
+is "$(awk '{print ($1 == $2) ? "same" : $0}' bwidth)" same "ko: bounces: the Korean headings keep the columns aligned"
+like stdout '^메일 1통을 읽었습니다: 반송 1, 자동 응답 0, 건너뜀 0; 1행을 반송됨\(bounced\)으로 표시, 맞는 행 없음 0\.$' \
+    "ko: bounces: the summary line in Korean"
+like brep.csv ',bounced,' "ko: bounces: the report's status stays the keyword bounced"
+unlike brep.csv '반송' "ko: bounces: no Korean in the report"
+ko bounces --json -r brep.csv dsn1.eml
+like stdout '"action": "failed"' "ko: bounces --json: keys and values in English"
+unlike stdout '[가-힣]' "ko: bounces --json: no Korean at all"
+ko bounces --help
+like stdout '^사용법: mailmerge bounces' "ko: bounces --help in Korean"
+like stdout '반송 메일을 찾아 보고서에서 그 행을' "ko: bounces --help: the description in Korean"
+ko bounces --bogus
+is "$RC" 64 "ko: bounces: a bad option: exit 64"
+like stderr '^mailmerge: bounces: 잘못된 옵션입니다 ' "ko: bounces: a bad option, in Korean"
+
+# relay: its help and the refusal of a non-loopback address in Korean.
+ko relay --help
+like stdout '^사용법: mailmerge relay' "ko: relay --help in Korean"
+like stdout '연결 하나만 처리하고 끝냅니다' "ko: relay --help: the options in Korean"
+ko help
+like stdout '계정을 거쳐 속도에 맞춰 전달하는 로컬 SMTP 서버' "ko: help: relay's line in Korean"
+like stdout '반송 메일\(IMAP, Maildir, mbox\)을 읽어 보고서에 반영합니다' "ko: help: bounces' line in Korean"
+write_conf rl.conf 2525
+ko relay -c rl.conf --listen 192.0.2.1:2525 --once
+is "$RC" 64 "ko: relay on a non-loopback address: refused (64)"
+like stderr '192\.0\.2\.1은\(는\) 루프백 주소가 아니므로 TLS와 인증 정보 없이는 연결을 기다리지 않습니다' \
+    "ko: relay: the refusal in Korean"
+ko relay -c rl.conf extra
+like stderr 'relay는 인자를 받지 않습니다' "ko: relay: an extra argument, in Korean"
+
+# A spreadsheet's error: a --sheet that names no sheet lists the sheets.
+"$PYTHON" - <<'PY' >xlsx.out 2>&1
+import openpyxl
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "명단"
+ws.append(["이름", "email"])
+ws.append(["김민준", "minjun.kim@example.com"])
+h = wb.create_sheet("숨김")
+h.sheet_state = "hidden"
+wb.save("k.xlsx")
+PY
+ok $? "an .xlsx roster (openpyxl)"
+printf 'From: T <t@example.com>\nTo: {{email}}\nSubject: x\n\n{{이름}}\n' >kt.txt
+en preview -o kx-en --sheet 없음 k.xlsx kt.txt
+like stderr "no sheet named '없음'; its sheets are '명단', '숨김' \(hidden\)" "en: a bad --sheet, in English"
+ko preview -o kx --sheet 없음 k.xlsx kt.txt
+is "$RC" 65 "ko: a bad --sheet: exit 65"
+like stderr "'없음'\(이\)라는 이름의 시트가 없습니다\. 이 파일의 시트: '명단', '숨김' \(숨김\)" \
+    "ko: a bad --sheet, in Korean, naming the sheets"
+ko preview -o kx --sheet 7 k.xlsx kt.txt
+like stderr "'7'\(이\)라는 이름의 시트가 없고 시트가 그만큼 많지도 않습니다" \
+    "ko: a --sheet number past the last sheet, in Korean"
+printf 'PK\003\004not a zip' >bad.xlsx
+ko preview -o kb bad.xlsx kt.txt
+like stderr 'ZIP 컨테이너를 읽을 수 없습니다: .*파일이 손상되었습니다' "ko: a damaged .xlsx, in Korean"
+unlike stderr 'the file is damaged|not a spreadsheet|cannot read' "ko: a damaged .xlsx: no English left"
+
+# A partial row: a Cc refused for now every time.
+printf 'From: P <p@example.com>\nTo: {{email}}\nCc: ta@example.com\nSubject: x\n\nhi\n' >kcc.txt
+start_smtpd kpart 'REPLY RCPT:ta@example.com 450 4.2.1 mailbox busy'
+write_conf kpart.conf "$PORT"
+ko send -c kpart.conf -r kpart.csv --yes -n 1 "$S/roster.csv" kcc.txt
+is "$RC" 75 "ko: a partial row: exit 75"
+like stdout '^보냄 0, 실패 0, 일부만 보냄 1, 연기 또는 건너뜀 0, 시도 안 함 0, 알 수 없음 0; 보고서 kpart\.csv$' \
+    "ko: the summary counts the partial row in Korean"
+like stderr '1행은 일부만 보냈습니다' "ko: the partial row's verdict in Korean"
+like kpart.csv ',partial,' "ko: the report keeps the keyword partial"
 
 # -- the Korean man page, installed and removed by make -----------------
 LANG=C.UTF-8 MANWIDTH=80 man -l "$TOP/mailmerge.ko.1" >man.txt 2>man.err
