@@ -156,6 +156,91 @@ test_latest(void)
 	close(fd);
 }
 
+/* The first line read back, its strings copied. */
+struct back {
+	struct report_line l;
+	char	 s[14][256];
+	int	 n;
+};
+
+static int
+take_first(void *arg, const struct report_line *l)
+{
+	struct back *b = arg;
+	const char *src[] = { l->e.recipients, l->e.provider, l->e.enhanced,
+	    l->e.reply, l->e.message_id, l->e.account, l->e.stage,
+	    l->e.row_sha256, l->meta.roster, l->meta.roster_sha256,
+	    l->meta.template, l->meta.template_sha256, l->meta.roster_sheet,
+	    l->status_text };
+
+	if (b->n++ > 0)
+		return 0;
+	b->l = *l;
+	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+		snprintf(b->s[i], sizeof(b->s[i]), "%s", src[i]);
+	return 0;
+}
+
+/* Every column written from an entry and its meta reads back the same. */
+static void
+test_columns(void)
+{
+	struct report_meta m = { "=r.csv", "ab12", "t.txt", "cd34", "Sheet 1" };
+	struct report_entry x = { 7, "a@x;b@y", REPORT_DEFERRED, "gmail", 451,
+	    "4.2.1", "=cmd|' /C calc'!A0", "<id@x>", 3, T_UTC, "lab", "RCPT",
+	    "ef56" };
+	char path[] = "/tmp/test_report.XXXXXX";
+	struct back b = { .n = 0 };
+	struct report *r;
+	struct err e;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ok(fd != -1 && report_open(&r, path, &m, false, false, &e) == 0 &&
+	    report_append(r, &x, &e) == 0 && report_close(r, &e) == 0,
+	    "a line with every column set");
+	ok(report_read(path, take_first, &b, &e) == 0 && b.n == 1,
+	    "... reads back");
+	is_int((int)b.l.e.row, 7, "row");
+	is_int(b.l.e.status, REPORT_DEFERRED, "status");
+	is_str(b.s[13], "deferred", "status text");
+	is_int(b.l.e.smtp_code, 451, "smtp_code");
+	is_int((int)b.l.e.attempts, 3, "attempts");
+	ok(b.l.e.time == T_UTC, "time");
+	is_int(b.l.format, 2, "format");
+	is_str(b.s[0], "a@x;b@y", "recipients");
+	is_str(b.s[1], "gmail", "provider");
+	is_str(b.s[2], "4.2.1", "enhanced_code");
+	is_str(b.s[3], "=cmd|' /C calc'!A0", "reply (a formula, guarded)");
+	is_str(b.s[4], "<id@x>", "message_id");
+	is_str(b.s[5], "lab", "account");
+	is_str(b.s[6], "RCPT", "stage");
+	is_str(b.s[7], "ef56", "row_sha256");
+	is_str(b.s[8], "=r.csv", "roster");
+	is_str(b.s[9], "ab12", "roster_sha256");
+	is_str(b.s[10], "t.txt", "template");
+	is_str(b.s[11], "cd34", "template_sha256");
+	is_str(b.s[12], "Sheet 1", "roster_sheet");
+	/* Format 1: 17 columns, no BOM, cells as they were. */
+	f = fopen(path, "w");
+	fputs("row,recipients,status,provider,smtp_code,enhanced_code,reply,"
+	    "message_id,attempts,time,account,stage,roster,roster_sha256,"
+	    "template,template_sha256,format\n"
+	    "2,c@z,sent,naver,250,2.0.0,'=ok,<m>,1,2026-11-26T16:20:00+09:00,"
+	    "n1,EOM,r.csv,ab,t.txt,cd,1\n", f);
+	fclose(f);
+	b.n = 0;
+	ok(report_read(path, take_first, &b, &e) == 0 && b.n == 1,
+	    "a format-1 report reads");
+	is_int(b.l.format, 1, "... format 1");
+	is_int((int)b.l.e.row, 2, "... its row");
+	is_str(b.s[3], "'=ok", "... its cells as written (no guard then)");
+	is_str(b.s[7], "", "... no row_sha256");
+	is_str(b.s[12], "", "... no roster_sheet");
+	unlink(path);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -166,5 +251,6 @@ main(void)
 	test_bad();
 	test_cells();
 	test_latest();
+	test_columns();
 	return tap_done();
 }
