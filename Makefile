@@ -41,6 +41,7 @@ MODULES = \
 	bounce \
 	bounces \
 	buf \
+	clock \
 	codec \
 	config \
 	conn \
@@ -90,10 +91,10 @@ T_message = message addr codec buf err utf8 xalloc
 T_report = report roster sheet buf err utf8 xalloc
 T_roster = roster sheet buf err utf8 xalloc
 T_sheet = sheet buf err utf8 xalloc
-T_smtp = smtp addr conn codec buf err utf8 xalloc
+T_smtp = smtp addr conn clock codec buf err utf8 xalloc
 T_smtpserver = smtpserver buf utf8 xalloc
-T_pipeline = smtp addr conn codec buf err utf8 xalloc
-T_deadline = smtp addr conn codec buf err utf8 xalloc
+T_pipeline = smtp addr conn clock codec buf err utf8 xalloc
+T_deadline = smtp addr conn clock codec buf err utf8 xalloc
 T_template = template buf err utf8 xalloc
 T_utf8 = utf8
 T_term = term utf8

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "codec.h"
 #include "config.h"
 #include "conn.h"
@@ -108,25 +109,6 @@ struct client {
 	size_t		 row;		/* this message's report row */
 	char		 msgid[SMTPSERVER_CMD_MAX];
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(uint64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000),
-	    (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 static void __attribute__((format(printf, 3, 4)))
 note(const struct relay *r, enum batch_level level, const char *fmt, ...)
@@ -209,7 +191,7 @@ static int
 read_line(struct client *cl, const char **p, size_t *n)
 {
 	struct relay *r = cl->r;
-	uint64_t end = now_ms() + (uint64_t)r->cmd_ms, t;
+	uint64_t end = clock_ms() + (uint64_t)r->cmd_ms, t;
 	struct err e;
 	int rc;
 
@@ -219,7 +201,7 @@ read_line(struct client *cl, const char **p, size_t *n)
 			    r->name);
 			return -1;
 		}
-		t = now_ms();
+		t = clock_ms();
 		if (t >= end) {
 			trace_client(cl, "--", "command deadline passed");
 			say(cl, 421, false, "4.4.2", "%s closing: no complete "
@@ -374,10 +356,10 @@ up_ready(struct relay *r, struct upstream *u, struct smtp_reply *why)
 static void
 up_pace(struct upstream *u)
 {
-	uint64_t t = now_ms(), w = ratelimit_wait(&u->rl, t);
+	uint64_t t = clock_ms(), w = ratelimit_wait(&u->rl, t);
 
 	if (w > 0)
-		sleep_ms(w);
+		clock_sleep_ms(w);
 	ratelimit_take(&u->rl, t + w);
 }
 
@@ -531,7 +513,7 @@ do_rcpt_upstream(struct client *cl, const struct smtpserver_cmd *cmd,
 static int
 data_read(struct client *cl, struct smtpserver_data *d)
 {
-	uint64_t end = now_ms() + RELAY_DATA_MS;
+	uint64_t end = clock_ms() + RELAY_DATA_MS;
 	const char *p;
 	size_t n;
 	struct err e;
@@ -539,7 +521,7 @@ data_read(struct client *cl, struct smtpserver_data *d)
 
 	smtpserver_data_init(d);
 	for (;;) {
-		ms = (int)(end - now_ms());
+		ms = (int)(end - clock_ms());
 		if (ms > cl->r->cmd_ms)
 			ms = cl->r->cmd_ms;
 		rc = ms > 0 ? conn_readraw(cl->c, ms, &p, &n, &e) : 1;

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "clock.h"
 #include "config.h"
 #include "conn.h"
 #include "i18n.h"
@@ -164,24 +165,6 @@ struct send {
 
 #define TEST_PREFIX	"[TEST] "
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(uint64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* Was the run asked to stop (SIGINT, SIGTERM)? */
 static bool
 stopping(const struct send *s)
@@ -197,7 +180,7 @@ nap(const struct send *s, uint64_t ms)
 
 	while (ms > 0 && !stopping(s)) {
 		t = ms < SEND_NAP_MS ? ms : SEND_NAP_MS;
-		sleep_ms(t);
+		clock_sleep_ms(t);
 		ms -= t;
 	}
 	return !stopping(s);
@@ -773,7 +756,7 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 static void
 progress(struct send *s)
 {
-	uint64_t now = now_ms(), el;
+	uint64_t now = clock_ms(), el;
 	struct batch_progress *pr = &s->pr;
 
 	if (pr->done == 1)
@@ -1299,11 +1282,11 @@ slot_build(struct slot *sl, struct err *e)
 static bool
 pace(struct run *run)
 {
-	uint64_t wait = ratelimit_wait(&run->rl, now_ms());
+	uint64_t wait = ratelimit_wait(&run->rl, clock_ms());
 
 	if (!nap(run->s, wait))
 		return false;
-	ratelimit_take(&run->rl, now_ms());
+	ratelimit_take(&run->rl, clock_ms());
 	return true;
 }
 
@@ -2143,7 +2126,7 @@ deliver_test(struct send *s, struct err *e)
 {
 	int rc;
 
-	s->start_ms = now_ms();
+	s->start_ms = clock_ms();
 	rc = start_threads(s, e);
 	join_threads(s);
 	return rc == 0 ? test_verdict(s, e) : -1;
@@ -2168,7 +2151,7 @@ deliver_all(struct send *s, struct err *e)
 		s->rep = NULL;
 		return -1;
 	}
-	s->start_ms = now_ms();
+	s->start_ms = clock_ms();
 	rc = start_threads(s, e);
 	join_threads(s);
 	if (report_close(s->rep, &ce) == -1 && s->write_err.kind == E_NONE)

@@ -44,6 +44,7 @@
 #include <gnutls/x509.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "conn.h"
 #include "err.h"
 #include "xalloc.h"
@@ -81,21 +82,12 @@ reason(int errnum, char *buf, size_t size)
 		snprintf(buf, size, "error %d", errnum);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for events on fd: 1 ready, 0 timed out, -1 error (errno). */
 static int
 wait_fd(int fd, short events, int ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
-	long long deadline = now_ms() + ms;
+	long long deadline = (long long)clock_ms() + ms;
 	int r;
 
 	for (;;) {
@@ -104,7 +96,7 @@ wait_fd(int fd, short events, int ms)
 			return r > 0;
 		if (errno != EINTR)
 			return -1;
-		ms = (int)(deadline - now_ms());
+		ms = (int)(deadline - (long long)clock_ms());
 		if (ms < 0)
 			ms = 0;
 	}
@@ -114,7 +106,7 @@ wait_fd(int fd, short events, int ms)
 static int
 left_ms(long long deadline)
 {
-	long long ms = deadline - now_ms();
+	long long ms = deadline - (long long)clock_ms();
 
 	return ms > 0 ? (int)ms : 0;
 }
@@ -124,7 +116,7 @@ static void
 arm(struct conn *c)
 {
 	if (c->deadline == 0)
-		c->deadline = now_ms() + c->io_ms;
+		c->deadline = (long long)clock_ms() + c->io_ms;
 }
 
 /*
@@ -232,7 +224,7 @@ dial(struct conn *c, const struct conn_params *p, struct err *e)
 	}
 	c->fd = -1;
 	/* One budget for all the name's addresses, not one each. */
-	deadline = now_ms() + ms;
+	deadline = (long long)clock_ms() + ms;
 	for (ai = res; ai != NULL && c->fd == -1; ai = ai->ai_next)
 		c->fd = connect_one(ai, deadline, ms, why, sizeof(why));
 	freeaddrinfo(res);
@@ -643,7 +635,7 @@ conn_starttls(struct conn *c, struct err *e)
 	if (conn_flush(c, e) == -1)
 		return -1;
 	/* The whole handshake within io_ms, however the server drips it. */
-	c->deadline = now_ms() + c->io_ms;
+	c->deadline = (long long)clock_ms() + c->io_ms;
 	r = tls_setup(c, e) == -1 || handshake(c, e) == -1 ||
 	    check_peer(c, e) == -1 ? -1 : 0;
 	c->deadline = 0;
@@ -891,7 +883,7 @@ int
 conn_readraw(struct conn *c, int ms, const char **p, size_t *len,
     struct err *e)
 {
-	long long deadline = now_ms() + ms, left;
+	long long deadline = (long long)clock_ms() + ms, left;
 	char *start, *lf;
 	size_t n;
 	int r = 0, saved = c->io_ms;
@@ -904,7 +896,7 @@ conn_readraw(struct conn *c, int ms, const char **p, size_t *len,
 		lf = memchr(start, '\n', n);
 		if (lf != NULL || n >= CONN_LINE_MAX)
 			break;
-		left = deadline - now_ms();
+		left = deadline - (long long)clock_ms();
 		if (left <= 0) {
 			r = 1;
 			break;
