@@ -37,6 +37,7 @@
 #include "err.h"
 #include "i18n.h"
 #include "message.h"
+#include "nitems.h"
 #include "provider.h"
 #include "secrets.h"
 #include "smtp.h"
@@ -598,7 +599,7 @@ static const struct key_def keys[K_N] = {
 /* max_size: even dot-stuffed, a message fits smtp.c's 128 MiB. */
 #define RELAY_SIZE_MAX	((size_t)60 << 20)
 #define RELAY_CLIENTS_MAX	1000
-#define RELAY_NKEYS		(sizeof(relay_keys) / sizeof(relay_keys[0]) - 1)
+#define RELAY_NKEYS		(nitems(relay_keys) - 1)
 
 static int
 set_relay_listen(struct parse *p, char *v)

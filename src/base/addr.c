@@ -25,6 +25,7 @@
 #include <idn2.h>
 
 #include "addr.h"
+#include "nitems.h"
 #include "utf8.h"
 
 #define LOCAL_MAX	64	/* RFC 5321 §4.5.3.1.1 */
@@ -72,7 +73,7 @@ cp_refused(uint32_t c)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+	for (i = 0; i < nitems(refused); i++)
 		if (c >= refused[i].lo && c <= refused[i].hi)
 			return true;
 	return false;

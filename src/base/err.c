@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "i18n.h"
+#include "nitems.h"
 #include "utf8.h"
 
 static const char *const kind_name[] = {
@@ -80,7 +81,7 @@ err_clear(struct err *e)
 const char *
 err_kind_name(enum err_kind kind)
 {
-	if ((unsigned)kind >= sizeof(kind_name) / sizeof(kind_name[0]))
+	if ((unsigned)kind >= nitems(kind_name))
 		return "unknown";
 	return kind_name[kind];
 }

@@ -42,6 +42,7 @@
 #include "err.h"
 #include "i18n.h"
 #include "message.h"
+#include "nitems.h"
 #include "utf8.h"
 
 #define LINE_SOFT	78	/* RFC 5322 §2.1.1: SHOULD */
@@ -1166,7 +1167,7 @@ hdef_find(const char *name)
 {
 	size_t i, len = strlen(name);
 
-	for (i = 0; i < sizeof(hdefs) / sizeof(hdefs[0]); i++)
+	for (i = 0; i < nitems(hdefs); i++)
 		if (hdefs[i].len == len && strcasecmp(hdefs[i].name, name) == 0)
 			return &hdefs[i];
 	if (strncasecmp(name, "Content-", 8) == 0)
@@ -1434,7 +1435,7 @@ generated_put(struct build *b)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+	for (i = 0; i < nitems(v); i++)
 		if (buf_adds(&b->m->text, v[i]) == -1)
 			return -1;
 	return 0;
@@ -2078,10 +2079,10 @@ message_body_kind(const char *v, size_t n, enum message_body *k,
 
 	len = end;
 	trim(&s, &len);
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+	for (i = 0; i < nitems(kinds); i++)
 		if (ci_equal(s, len, kinds[i].type))
 			break;
-	ok = i < sizeof(kinds) / sizeof(kinds[0]);
+	ok = i < nitems(kinds);
 	*k = ok ? kinds[i].kind : MESSAGE_TEXT;
 	while (ok && end < n) {
 		next = end + 1 + find_top(v + end + 1, n - end - 1, ';');

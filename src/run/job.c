@@ -39,6 +39,7 @@
 #include "i18n.h"
 #include "job.h"
 #include "markdown.h"
+#include "nitems.h"
 #include "term.h"
 #include "sheet.h"
 #include "xalloc.h"
@@ -269,7 +270,7 @@ find_name_col(const struct roster *r)
 	const char *const *cols = roster_cols(r);
 	size_t k, i;
 
-	for (k = 0; k < sizeof(name_cols) / sizeof(name_cols[0]); k++)
+	for (k = 0; k < nitems(name_cols); k++)
 		for (i = 0; i < roster_ncols(r); i++)
 			if (strcasecmp(cols[i], name_cols[k]) == 0)
 				return i;

@@ -36,6 +36,7 @@
 #include "codec.h"
 #include "config.h"
 #include "conn.h"
+#include "nitems.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "relay.h"
@@ -54,7 +55,6 @@
 #define RELAY_RCPT_MAX		100	/* RFC 5321 §4.5.3.1.8 */
 #define RELAY_REPLY_MAX		(SMTP_REPLY_MAX + 64)
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* One account's upstream session, shared by the clients. */
 struct upstream {

@@ -32,6 +32,7 @@
 #include "codec.h"
 #include "conn.h"
 #include "err.h"
+#include "nitems.h"
 #include "smtp.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -43,7 +44,6 @@
 #define SMTP_HELO_MAX		255
 #define SMTP_NAME_MAX		320
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum smtp_state {
 	SMTP_ST_INIT,
