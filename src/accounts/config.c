@@ -32,6 +32,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "config.h"
 #include "err.h"
@@ -51,7 +52,6 @@
 #define CONFIG_SESSION_MAX	1000000	/* max_per_session */
 #define CONFIG_TIMEOUT_MS_MAX	(3600 * 1000)	/* one hour */
 #define LOCAL_CONF		"./mailmerge.conf"
-#define ADDR_MAX		254	/* RFC 5321 §4.5.3.1.3 */
 
 enum key {
 	K_PROVIDER, K_HOST, K_PORT, K_TLS, K_CA_FILE, K_USER, K_PASSWORD,

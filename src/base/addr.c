@@ -28,9 +28,7 @@
 #include "nitems.h"
 #include "utf8.h"
 
-#define LOCAL_MAX	64	/* RFC 5321 §4.5.3.1.1 */
 #define LABEL_MAX	63	/* RFC 1035 §2.3.4 */
-#define DOMAIN_MAX	255	/* RFC 5321 §4.5.3.1.2 */
 
 /*
  * Code points refused anywhere in an address: C1 controls, Unicode
@@ -149,7 +147,7 @@ local_ok(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || n > LOCAL_MAX)
+	if (n == 0 || n > ADDR_LOCAL_MAX)
 		return false;
 	if (s[0] != '"')
 		return dot_atom(s, n);
@@ -259,7 +257,7 @@ needs_idna(const char *s, size_t n)
 static const char *
 domain_ascii(const char *s, size_t n, char *out, size_t room)
 {
-	char in[DOMAIN_MAX + 1];
+	char in[ADDR_DOMAIN_MAX + 1];
 	char *a = NULL;
 	const char *why;
 
@@ -270,7 +268,7 @@ domain_ascii(const char *s, size_t n, char *out, size_t room)
 		why = NULL;
 	} else if (!needs_idna(s, n))
 		why = ldh_check(s, n);
-	else if (n > DOMAIN_MAX)
+	else if (n > ADDR_DOMAIN_MAX)
 		return "the domain is longer than 255 octets";
 	else {
 		memcpy(in, s, n);

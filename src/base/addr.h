@@ -12,6 +12,8 @@
  */
 
 #define ADDR_MAX	254	/* octets, RFC 5321 §4.5.3.1.3 */
+#define ADDR_LOCAL_MAX	64	/* octets, RFC 5321 §4.5.3.1.1 */
+#define ADDR_DOMAIN_MAX	255	/* octets, RFC 5321 §4.5.3.1.2 */
 
 /*
  * Why a as it goes into MAIL FROM:<a> or RCPT TO:<a> is refused, or

@@ -29,6 +29,7 @@
 
 #include <gmime/gmime.h>
 
+#include "addr.h"
 #include "bounce.h"
 #include "buf.h"
 #include "nitems.h"
@@ -37,7 +38,6 @@
 
 #define TEXT_CAP	(512 * 1024)	/* bounce text we scan */
 #define DSN_CAP		(256 * 1024)	/* delivery-status text we read */
-#define ADDR_CAP	254		/* RFC 5321 §4.5.3.1.3 */
 #define FIELD_CAP	1024
 
 /* A non-standard bounce is known by a sentence of its text. */
@@ -237,7 +237,7 @@ next_addr(const char *s, size_t n, size_t *at, size_t *start, size_t *len)
 		while (z > i + 1 && u[z - 1] == '.')
 			z--;
 		if (a == i || z == i + 1 || memchr(s + i + 1, '.', z - i - 1) ==
-		    NULL || z - a > ADDR_CAP) {
+		    NULL || z - a > ADDR_MAX) {
 			continue;
 		}
 		*start = a;
@@ -320,7 +320,7 @@ rcpt_add(struct bounce *b, const char *addr, size_t n)
 	b->rcpt = xreallocarray(b->rcpt, b->nrcpt + 1, sizeof(*b->rcpt));
 	r = &b->rcpt[b->nrcpt++];
 	memset(r, 0, sizeof(*r));
-	r->addr = clean(addr, n, ADDR_CAP);
+	r->addr = clean(addr, n, ADDR_MAX);
 	r->diagnostic = xstrdup("");
 	return r;
 }
@@ -474,7 +474,7 @@ dsn_take(struct bounce *b, struct dsn_block *d)
 	end = addr + strcspn(addr, "> \t;");
 	/* "Final-Recipient: rfc822" alone, or junk: not an address. */
 	if (memchr(addr, '@', (size_t)(end - addr)) == NULL ||
-	    end - addr > ADDR_CAP)
+	    end - addr > ADDR_MAX)
 		return;
 	r = rcpt_add(b, addr, (size_t)(end - addr));
 	if (r == NULL)

@@ -55,11 +55,10 @@
 #define WS_MAX		32	/* longer runs of white space are encoded */
 #define HNAME_MAX	76	/* octets in a header name, to fit "Name: " */
 #define DNAME_MAX	256	/* octets in a display name */
-#define LOCAL_MAX	64	/* RFC 5321 §4.5.3.1.1 */
 #define LABEL_MAX	63	/* RFC 1035 §2.3.4 */
 #define QUOTE_MAX	72	/* octets of bad input quoted in errors */
 #define SINK_CHUNK	(57 * 64)	/* whole base64 lines of body */
-#define RCPT_CAP	(MESSAGE_RCPT_MAX * (MESSAGE_ADDR_MAX + 1))
+#define RCPT_CAP	(MESSAGE_RCPT_MAX * (ADDR_MAX + 1))
 #define PLAIN_CAP	(256 * 1024)	/* an address header, unmarked */
 #define MARK		MESSAGE_MARK
 #define MARK_END	MESSAGE_MARK_END
@@ -1415,7 +1414,7 @@ msgid_make(struct message *m, const char *left, struct err *e)
 	dlen = dom != NULL ? strlen(dom) : 0;
 	if (dom == NULL || len + dlen + 3 > sizeof(m->msgid)) {
 		err_set(e, E_INPUT, "Message-ID", "the Message-ID would be "
-		    "longer than %d octets", MESSAGE_ADDR_MAX + 2);
+		    "longer than %d octets", ADDR_MAX + 2);
 		return -1;
 	}
 	m->msgid[0] = '<';

@@ -166,7 +166,7 @@ job_row_init(struct job_row *r)
 	buf_init(&r->hvals, MVALS_CAP);
 	buf_init(&r->body, BODY_CAP);
 	buf_init(&r->rcpts, RCPTS_CAP);
-	buf_init(&r->first, MESSAGE_ADDR_MAX + 1);
+	buf_init(&r->first, ADDR_MAX + 1);
 	buf_init(&r->subject, HEADERS_CAP);
 	buf_init(&r->html, BODY_CAP);
 	buf_init(&r->src, BODY_CAP);

@@ -149,7 +149,7 @@ struct send {
 	size_t		 nwarn;
 	size_t		 unknown_listed;
 	struct err	 meta_err;	/* why check_meta() refused */
-	char		 test_to[MESSAGE_ADDR_MAX + 1];	/* --test-to, or "" */
+	char		 test_to[ADDR_MAX + 1];	/* --test-to, or "" */
 	struct report_lock *lock_file;	/* held for the whole run */
 	bool		 made_report;	/* report_path created by this run */
 	bool		 delivering;	/* the report was opened to send */

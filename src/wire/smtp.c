@@ -38,7 +38,6 @@
 #include "xalloc.h"
 
 #define SMTP_QUIT_MS		5000	/* QUIT is a courtesy */
-#define SMTP_ADDR_MAX		254	/* RFC 5321 §4.5.3.1.3: path 256 */
 #define SMTP_AUTH_LINE_MAX	12288	/* RFC 4954 §4 */
 #define SMTP_DATA_MAX		(128u << 20)	/* stuffed message, octets */
 #define SMTP_HELO_MAX		255
@@ -542,14 +541,6 @@ command(struct smtp *s, struct err *e, const char *fmt, ...)
 	return 0;
 }
 
-static void
-wipe(struct buf *b)
-{
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->size);
-	buf_fini(b);
-}
-
 /* Queue a line holding a secret; the trace shows shown; line is wiped. */
 static int
 send_secret(struct smtp *s, struct buf *line, const char *shown,
@@ -559,7 +550,7 @@ send_secret(struct smtp *s, struct buf *line, const char *shown,
 
 	trace(s, "C: %s", shown);
 	r = conn_write(s->c, line->data, line->len, e);
-	wipe(line);
+	buf_wipe(line);
 	if (r == -1)
 		s->broken = true;
 	return r;
@@ -569,8 +560,8 @@ send_secret(struct smtp *s, struct buf *line, const char *shown,
 static int
 too_long(struct buf *pl, struct buf *line, struct err *e)
 {
-	wipe(pl);
-	wipe(line);
+	buf_wipe(pl);
+	buf_wipe(line);
 	err_set(e, E_CONFIG, NULL, "user name or secret too long for AUTH "
 	    "(RFC 4954 §4: %d octets a line)", SMTP_AUTH_LINE_MAX);
 	return -1;
@@ -585,7 +576,7 @@ b64_line(struct buf *line, const char *prefix, struct buf *pl,
 	    codec_base64(line, pl->data, pl->len) == -1 ||
 	    buf_add(line, "\r\n", 2) == -1)
 		return too_long(pl, line, e);
-	wipe(pl);
+	buf_wipe(pl);
 	return 0;
 }
 
@@ -1059,10 +1050,10 @@ check_addr(const char *a, bool utf8, const char *role, struct err *e)
 	unsigned char ch;
 
 	sanitize(shown, sizeof(shown), a, n);
-	if (n > SMTP_ADDR_MAX) {
+	if (n > ADDR_MAX) {
 		err_set(e, E_INPUT, NULL, "%s address \"%s...\" is %zu octets; "
 		    "SMTP allows %d (RFC 5321 §4.5.3.1.3)", role, shown, n,
-		    SMTP_ADDR_MAX);
+		    ADDR_MAX);
 		return -1;
 	}
 	/* The rule message.c validated rows with (issue 14.5). */
