@@ -74,12 +74,13 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = addr attach buf codec config deadline dupes html imapconf markdown \
+UNIT = addr attach buf codec config deadline dupes err html imapconf markdown \
 	message pipeline ratelimit report roster sheet smtp smtpserver \
 	template term utf8
 T_addr = addr message codec buf err utf8 xalloc
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
+T_err = err i18n utf8
 T_dupes = dupes xalloc
 T_html = html buf xalloc
 T_markdown = markdown buf err utf8 xalloc
@@ -106,7 +107,7 @@ UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 # run from the build tree finds them (i18n.c); `make pot` re-extracts.
 LINGUAS = ko
 MO = $(LINGUAS:%=$(B)/locale/%/LC_MESSAGES/mailmerge.mo)
-XGETTEXT_KEYS = -k_ -kN_ -kP_:1,2 -kerr_set:4 -kerr_setv:4
+XGETTEXT_KEYS = -k_ -kN_ -kP_:1,2 -kerr_set:4 -kerr_setv:4 -kerr_prefix:2
 # Modules whose own error helpers take the message at another argument
 # (a keyword holds for a whole xgettext run: one more run for each).
 XGETTEXT_MODS = attach config message roster template

@@ -42,7 +42,6 @@ pv_route(void *arg, struct job_row *r, const struct roster_row *rw,
 {
 	struct pv_accounts *pa = arg;
 	const struct account *a;
-	char msg[ERR_MSG_MAX];
 	size_t idx;
 
 	if (pa == NULL || pa->cfg == NULL)
@@ -51,8 +50,8 @@ pv_route(void *arg, struct job_row *r, const struct roster_row *rw,
 		return 0;	/* the message check names what is wrong */
 	if (config_route(pa->cfg, buf_str(&r->first), pa->provider_col < 0 ?
 	    NULL : rw->fields[pa->provider_col], &idx, e) == -1) {
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		err_set(e, E_INPUT, NULL, "row %zu: %s", rw->row, msg);
+		e->kind = E_INPUT;
+		err_prefix(e, "row %zu: ", rw->row);
 		job_where(pa->j, rw, e);
 		return -1;
 	}

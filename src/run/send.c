@@ -624,10 +624,8 @@ route_row(const struct send *s, const struct job_row *r,
 	}
 	if (config_route(s->cfg, buf_str(&r->first), provider_value(s, rw),
 	    idx, e) == -1) {
-		char msg[ERR_MSG_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		err_set(e, E_INPUT, NULL, "row %zu: %s", rw->row, msg);
+		e->kind = E_INPUT;
+		err_prefix(e, "row %zu: ", rw->row);
 		job_where(&s->j, rw, e);
 		return -1;
 	}

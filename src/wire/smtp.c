@@ -460,10 +460,8 @@ trace_line(struct smtp *s, const char *line, size_t len)
 static int
 name_error(const struct smtp *s, struct err *e)
 {
-	char msg[ERR_MSG_MAX];
-
-	snprintf(msg, sizeof(msg), "%s", e->msg);
-	err_set(e, e->kind, NULL, "%s: %s", s->name, msg);
+	err_prefix(e, "%s: ", s->name);
+	e->where[0] = '\0';
 	return -1;
 }
 
