@@ -74,12 +74,13 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = addr attach buf codec config deadline dupes err html imapconf markdown \
+UNIT = addr attach buf codec config csvstate deadline dupes err html imapconf markdown \
 	message pipeline ratelimit report roster sheet smtp smtpserver \
 	template term utf8
 T_addr = addr message codec buf err utf8 xalloc
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
+T_csvstate =
 T_err = err i18n utf8
 T_dupes = dupes xalloc
 T_html = html buf xalloc
