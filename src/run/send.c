@@ -157,6 +157,7 @@ struct send {
 	struct err	 write_err;	/* the first report write that failed */
 	size_t		 max_row, max_row_line;	/* in the resumed report */
 	uint64_t	*fp;		/* row fingerprints the report has */
+	size_t		 nfp;		/* ... room for rows below nfp */
 	bool		 roster_changed;	/* ... and the roster differs */
 	size_t		 fp_missing;	/* lines with no fingerprint (fmt 1) */
 	size_t		 fp_changed;	/* first row whose fingerprint differs */
@@ -199,11 +200,24 @@ state_grow(struct send *s, size_t row)
 		n *= 2;
 	s->state = xrealloc(s->state, n);
 	s->attempts = xrealloc(s->attempts, n);
-	s->fp = xreallocarray(s->fp, n, sizeof(*s->fp));
 	memset(s->state + s->nstate, 0, n - s->nstate);
 	memset(s->attempts + s->nstate, 0, n - s->nstate);
-	memset(s->fp + s->nstate, 0, (n - s->nstate) * sizeof(*s->fp));
 	s->nstate = n;
+}
+
+/* Room for row's fingerprint: only the rows an earlier report has. */
+static void
+fp_grow(struct send *s, size_t row)
+{
+	size_t n = s->nfp ? s->nfp : 256;
+
+	if (row < s->nfp)
+		return;
+	while (n <= row)
+		n *= 2;
+	s->fp = xreallocarray(s->fp, n, sizeof(*s->fp));
+	memset(s->fp + s->nfp, 0, (n - s->nfp) * sizeof(*s->fp));
+	s->nfp = n;
 }
 
 /*
@@ -278,6 +292,7 @@ note_line(void *arg, const struct report_line *l)
 	struct send *s = arg;
 
 	state_grow(s, l->e.row);
+	fp_grow(s, l->e.row);
 	if (l->e.row > s->max_row) {
 		s->max_row = l->e.row;
 		s->max_row_line = l->line;
@@ -669,7 +684,7 @@ compare_row(struct send *s, const struct roster_row *rw)
 {
 	char fp[CODEC_SHA256_HEX];
 
-	if (!s->roster_changed || rw->row >= s->nstate || s->fp[rw->row] == 0)
+	if (!s->roster_changed || rw->row >= s->nfp || s->fp[rw->row] == 0)
 		return;
 	row_fingerprint(s, rw, fp);
 	if (fp_value(fp) != s->fp[rw->row] &&
