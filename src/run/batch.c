@@ -63,9 +63,6 @@ pv_route(void *arg, struct job_row *r, const struct roster_row *rw,
 static int
 pv_open(struct pv_accounts *pa, const struct job *j, struct err *e)
 {
-	const char *const *cols = roster_cols(j->roster);
-	size_t i;
-
 	memset(pa, 0, sizeof(*pa));
 	pa->j = j;
 	pa->provider_col = -1;
@@ -73,9 +70,7 @@ pv_open(struct pv_accounts *pa, const struct job *j, struct err *e)
 		return 0;
 	if (config_load(&pa->cfg, j->p->config, e) == -1)
 		return -1;
-	for (i = 0; i < roster_ncols(j->roster); i++)
-		if (strcmp(cols[i], "provider") == 0)
-			pa->provider_col = (int)i;
+	pa->provider_col = job_provider_col(j);
 	return 0;
 }
 

@@ -236,7 +236,21 @@ job_show(FILE *f, const struct job *j, const struct job_row *r,
 	fputs("---\n", f);
 }
 
-/* Columns the template never uses (a "provider" column routes mail). */
+#define PROVIDER_COL	"provider"	/* the column that routes a row */
+
+int
+job_provider_col(const struct job *j)
+{
+	const char *const *cols = roster_cols(j->roster);
+	size_t i;
+
+	for (i = 0; i < roster_ncols(j->roster); i++)
+		if (strcmp(cols[i], PROVIDER_COL) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Columns the template never uses (the provider column routes mail). */
 static void
 warn_unused(struct job *j)
 {
@@ -246,7 +260,7 @@ warn_unused(struct job *j)
 
 	for (i = 0; i < roster_ncols(j->roster); i++) {
 		if (template_use(j->tmpl, i) != 0 ||
-		    strcmp(cols[i], "provider") == 0)
+		    (int)i == job_provider_col(j))
 			continue;
 		err_set(&w, E_INPUT, j->p->template, "column '%s' of %s is "
 		    "not used by the template", cols[i], j->p->roster);

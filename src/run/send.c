@@ -1549,18 +1549,6 @@ run_thread(void *arg)
 /* --- the batch ------------------------------------------------------- */
 
 static int
-find_column(const struct roster *r, const char *name)
-{
-	const char *const *cols = roster_cols(r);
-	size_t i;
-
-	for (i = 0; i < roster_ncols(r); i++)
-		if (strcmp(cols[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-static int
 setup(struct send *s, struct err *e)
 {
 	size_t i;
@@ -1578,7 +1566,7 @@ setup(struct send *s, struct err *e)
 		return -1;
 	if (!s->p->resume && s->test_to[0] == '\0' && check_fresh(s, e) == -1)
 		return -1;
-	s->provider_col = find_column(s->j.roster, "provider");
+	s->provider_col = job_provider_col(&s->j);
 	s->nruns = s->cfg->nacct;
 	s->runs = xcalloc(s->nruns, sizeof(*s->runs));
 	for (i = 0; i < s->nruns; i++) {
