@@ -1259,6 +1259,26 @@ config_from_foreign(const struct account *a)
 	    strcasecmp(a->user_addr, a->from_addr) != 0;
 }
 
+void
+config_smtp_params(const struct account *a, const char *secret,
+    FILE *trace, struct smtp_params *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->host = a->host;
+	sp->port = a->port;
+	sp->implicit_tls = a->tls == PROVIDER_TLS;
+	sp->ca_file = a->ca_file;
+	sp->helo = a->helo;
+	sp->auth = a->auth;
+	sp->user = a->user;
+	sp->secret = secret;
+	sp->connect_ms = a->connect_ms;
+	sp->cmd_ms = a->cmd_ms;
+	sp->data_ms = a->data_ms;
+	sp->trace = trace;
+	sp->trace_tag = a->name;
+}
+
 int
 config_secret(const struct account *a, struct buf *out, struct err *e)
 {

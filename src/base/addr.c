@@ -127,8 +127,8 @@ addr_quoted_len(const char *s, size_t n)
 	return 0;
 }
 
-static bool
-dot_atom(const char *s, size_t n)
+bool
+addr_dot_atom(const char *s, size_t n)
 {
 	size_t i;
 
@@ -150,7 +150,7 @@ local_ok(const char *s, size_t n)
 	if (n == 0 || n > ADDR_LOCAL_MAX)
 		return false;
 	if (s[0] != '"')
-		return dot_atom(s, n);
+		return addr_dot_atom(s, n);
 	if (n < 2 || addr_quoted_len(s, n) != n)
 		return false;
 	for (i = 1; i < n - 1; i++) {

@@ -38,6 +38,9 @@ const char *addr_envelope_why(const char *a, size_t n);
 const char *addr_sendable(const char *s, size_t n, char out[ADDR_MAX + 1],
 	    bool *utf8);
 
+/* Whether s[0..n) is a dot-atom (RFC 5322 §3.2.3), UTF-8 atext allowed. */
+bool	addr_dot_atom(const char *s, size_t n);
+
 /* RFC 5322 §3.2.3 atext, with UTF-8 octets (RFC 6532 §3.2). */
 bool	addr_atext(int c);
 

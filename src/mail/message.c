@@ -290,21 +290,6 @@ find_top(const char *s, size_t n, int c)
 	return n;
 }
 
-static bool
-dot_atom(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
-		return false;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.' ? s[i - 1] == '.' :
-		    !addr_atext((unsigned char)s[i]))
-			return false;
-	}
-	return true;
-}
-
 static void
 trim(const char **s, size_t *n)
 {
@@ -1406,7 +1391,7 @@ msgid_make(struct message *m, const char *left, struct err *e)
 	const char *dom = strrchr(m->from, '@');
 	size_t len = left != NULL ? strlen(left) : 0, dlen;
 
-	if (left == NULL || !dot_atom(left, len) || has_8bit(left, len)) {
+	if (left == NULL || !addr_dot_atom(left, len) || has_8bit(left, len)) {
 		err_set(e, E_INPUT, "Message-ID", "the Message-ID left part "
 		    "is not ASCII letters, digits, dots and the like");
 		return -1;

@@ -278,28 +278,6 @@ read_auth_line(struct client *cl, struct buf *out)
 /* --- upstream ------------------------------------------------------- */
 
 static void
-up_params(const struct relay *r, const struct upstream *u,
-    struct smtp_params *sp)
-{
-	const struct account *a = u->a;
-
-	memset(sp, 0, sizeof(*sp));
-	sp->host = a->host;
-	sp->port = a->port;
-	sp->implicit_tls = a->tls == PROVIDER_TLS;
-	sp->ca_file = a->ca_file;
-	sp->helo = a->helo;
-	sp->auth = a->auth;
-	sp->user = a->user;
-	sp->secret = buf_str(&u->secret);
-	sp->connect_ms = a->connect_ms;
-	sp->cmd_ms = a->cmd_ms;
-	sp->data_ms = a->data_ms;
-	sp->trace = r->p->trace;
-	sp->trace_tag = a->name;
-}
-
-static void
 up_drop(struct upstream *u)
 {
 	smtp_close(u->smtp);
@@ -322,7 +300,7 @@ up_ready(struct relay *r, struct upstream *u, struct smtp_reply *why)
 		up_drop(u);
 	if (u->smtp != NULL)
 		return 0;
-	up_params(r, u, &sp);
+	config_smtp_params(u->a, buf_str(&u->secret), r->p->trace, &sp);
 	memset(why, 0, sizeof(*why));
 	if (smtp_open(&u->smtp, &sp, why, &e) == 0) {
 		u->in_session = 0;

@@ -843,28 +843,6 @@ record(struct slot *sl, const struct report_entry *x0, bool final,
 
 /* --- one account's thread -------------------------------------------- */
 
-static void
-smtp_params_for(const struct run *run, const struct batch_params *p,
-    struct smtp_params *sp)
-{
-	const struct account *a = run->a;
-
-	memset(sp, 0, sizeof(*sp));
-	sp->host = a->host;
-	sp->port = a->port;
-	sp->implicit_tls = a->tls == PROVIDER_TLS;
-	sp->ca_file = a->ca_file;
-	sp->helo = a->helo;
-	sp->auth = a->auth;
-	sp->user = a->user;
-	sp->secret = buf_str(&run->secret);
-	sp->connect_ms = a->connect_ms;
-	sp->cmd_ms = a->cmd_ms;
-	sp->data_ms = a->data_ms;
-	sp->trace = p->trace;
-	sp->trace_tag = a->name;
-}
-
 /* Stop the account for the rest of the run; its rows become skipped. */
 static void
 stop_account(struct run *run, const struct err *why, const char *hint)
@@ -889,7 +867,8 @@ connect_run(struct run *run)
 	struct err e;
 	unsigned k;
 
-	smtp_params_for(run, run->s->p, &sp);
+	config_smtp_params(run->a, buf_str(&run->secret), run->s->p->trace,
+	    &sp);
 	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
 		if (k > 0)
 			nap(run->s, (uint64_t)SEND_BACKOFF_MS << (k - 1));
@@ -2263,7 +2242,7 @@ check_account(const struct batch_params *p, const struct account *a,
 	buf_init(&run.secret, SECRET_MAX);
 	if (a->auth != SMTP_AUTH_NONE && config_secret(a, &run.secret, e) == -1)
 		goto out;
-	smtp_params_for(&run, p, &sp);
+	config_smtp_params(run.a, buf_str(&run.secret), p->trace, &sp);
 	rc = smtp_open(&smtp, &sp, &last, e);
 	if (rc == 0) {
 		err_set(&note, E_NONE, NULL, "[%s] %s:%s: connected, TLS "
