@@ -1566,16 +1566,32 @@ qp_put(struct buf *out, const char *s, size_t n, bool cr, size_t *plain,
  * left out.  Korean text is mostly non-ASCII, so this alone shows that
  * base64 is shorter without encoding the text twice.
  */
+/* Octets of s[0..n) with the high bit set, eight at a time. */
+static size_t
+high_octets(const char *s, size_t n)
+{
+	size_t i = 0, high = 0;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		high += (size_t)__builtin_popcountll(w &
+		    0x8080808080808080ULL);
+	}
+	for (; i < n; i++)
+		high += (unsigned char)s[i] >> 7;
+	return high;
+}
+
 static size_t
 qp_least(const char *s, size_t n, bool cr, size_t *plain)
 {
-	size_t end, i, high = 0;
+	size_t end, high = 0;
 
 	*plain = 0;
 	while (n > 0) {
 		end = line_end(s, n, cr);
-		for (i = 0; i < end; i++)
-			high += (unsigned char)s[i] >> 7;
+		high += high_octets(s, end);
 		*plain += end + 2;
 		if (end + 1 < n && s[end] == '\r' && s[end + 1] == '\n')
 			end++;
