@@ -243,7 +243,7 @@ conn_open(struct conn **cp, const struct conn_params *p, struct err *e)
 	*cp = NULL;
 	c = xcalloc(1, sizeof(*c));
 	c->fd = -1;
-	c->io_ms = p->io_ms > 0 ? p->io_ms : 300000;
+	c->io_ms = p->io_ms > 0 ? p->io_ms : CONN_IO_MS;
 	c->host = xstrdup(p->host);
 	c->ca_file = p->ca_file ? xstrdup(p->ca_file) : NULL;
 	snprintf(c->name, sizeof(c->name), "%s:%s", p->host, p->port);
@@ -468,7 +468,7 @@ conn_flush(struct conn *c, struct err *e)
 void
 conn_set_timeout(struct conn *c, int io_ms)
 {
-	c->io_ms = io_ms > 0 ? io_ms : 300000;
+	c->io_ms = io_ms > 0 ? io_ms : CONN_IO_MS;
 	c->deadline = 0;
 }
 
@@ -828,7 +828,7 @@ conn_accept(int lfd, int wait_ms, struct conn **cp, struct err *e)
 	    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV);
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
-	c->io_ms = 300000;
+	c->io_ms = CONN_IO_MS;
 	snprintf(c->name, sizeof(c->name), "client %s port %s", host, serv);
 	buf_init(&c->out, CONN_OUT_HIGH);
 	*cp = c;
