@@ -41,6 +41,7 @@ MODULES = \
 	bounce \
 	bounces \
 	buf \
+	clock \
 	codec \
 	config \
 	conn \
@@ -77,12 +78,14 @@ MODULES = \
 OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
-UNIT = addr attach buf codec config deadline dupes html imapconf markdown \
+UNIT = addr attach buf codec config csvstate deadline dupes err html imapconf markdown \
 	message pipeline ratelimit report roster sheet smtp smtpserver \
 	template term utf8
 T_addr = addr message codec buf err utf8 xalloc
 T_attach = attach buf err utf8 xalloc
 T_buf = buf xalloc
+T_csvstate =
+T_err = err i18n utf8
 T_dupes = dupes xalloc
 T_html = html buf xalloc
 T_markdown = markdown buf err utf8 xalloc
@@ -94,10 +97,10 @@ T_message = message addr codec buf err utf8 xalloc
 T_report = report roster sheet buf err utf8 xalloc
 T_roster = roster sheet buf err utf8 xalloc
 T_sheet = sheet buf err utf8 xalloc
-T_smtp = smtp addr conn codec buf err utf8 xalloc
+T_smtp = smtp addr conn clock codec buf err utf8 xalloc
 T_smtpserver = smtpserver buf utf8 xalloc
-T_pipeline = smtp addr conn codec buf err utf8 xalloc
-T_deadline = smtp addr conn codec buf err utf8 xalloc
+T_pipeline = smtp addr conn clock codec buf err utf8 xalloc
+T_deadline = smtp addr conn clock codec buf err utf8 xalloc
 T_template = template buf err utf8 xalloc
 T_utf8 = utf8
 T_term = term utf8
@@ -109,7 +112,7 @@ UNIT_BINS = $(UNIT:%=$(B)/t/test_%)
 # run from the build tree finds them (i18n.c); `make pot` re-extracts.
 LINGUAS = ko
 MO = $(LINGUAS:%=$(B)/locale/%/LC_MESSAGES/mailmerge.mo)
-XGETTEXT_KEYS = -k_ -kN_ -kP_:1,2 -kerr_set:4 -kerr_setv:4
+XGETTEXT_KEYS = -k_ -kN_ -kP_:1,2 -kerr_set:4 -kerr_setv:4 -kerr_prefix:2
 # Modules whose own error helpers take the message at another argument
 # (a keyword holds for a whole xgettext run: one more run for each).
 XGETTEXT_MODS = attach config message relay roster sheet template

@@ -32,11 +32,13 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "config.h"
 #include "err.h"
 #include "i18n.h"
 #include "message.h"
+#include "nitems.h"
 #include "provider.h"
 #include "secrets.h"
 #include "smtp.h"
@@ -50,7 +52,6 @@
 #define CONFIG_SESSION_MAX	1000000	/* max_per_session */
 #define CONFIG_TIMEOUT_MS_MAX	(3600 * 1000)	/* one hour */
 #define LOCAL_CONF		"./mailmerge.conf"
-#define ADDR_MAX		254	/* RFC 5321 §4.5.3.1.3 */
 
 enum key {
 	K_PROVIDER, K_HOST, K_PORT, K_TLS, K_CA_FILE, K_USER, K_PASSWORD,
@@ -598,7 +599,7 @@ static const struct key_def keys[K_N] = {
 /* max_size: even dot-stuffed, a message fits smtp.c's 128 MiB. */
 #define RELAY_SIZE_MAX	((size_t)60 << 20)
 #define RELAY_CLIENTS_MAX	1000
-#define RELAY_NKEYS		(sizeof(relay_keys) / sizeof(relay_keys[0]) - 1)
+#define RELAY_NKEYS		(nitems(relay_keys) - 1)
 
 static int
 set_relay_listen(struct parse *p, char *v)
@@ -1256,6 +1257,26 @@ config_from_foreign(const struct account *a)
 {
 	return a->user_addr != NULL &&
 	    strcasecmp(a->user_addr, a->from_addr) != 0;
+}
+
+void
+config_smtp_params(const struct account *a, const char *secret,
+    FILE *trace, struct smtp_params *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->host = a->host;
+	sp->port = a->port;
+	sp->implicit_tls = a->tls == PROVIDER_TLS;
+	sp->ca_file = a->ca_file;
+	sp->helo = a->helo;
+	sp->auth = a->auth;
+	sp->user = a->user;
+	sp->secret = secret;
+	sp->connect_ms = a->connect_ms;
+	sp->cmd_ms = a->cmd_ms;
+	sp->data_ms = a->data_ms;
+	sp->trace = trace;
+	sp->trace_tag = a->name;
 }
 
 int

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "err.h"
@@ -98,6 +99,13 @@ void	config_free(struct config *c);
  * caller warns when a->prov->from is REWRITTEN or REFUSED.
  */
 bool	config_from_foreign(const struct account *a);
+
+/*
+ * The SMTP session parameters of account a, with its secret and the
+ * -v trace (or NULL); the strings are borrowed from a and secret.
+ */
+void	config_smtp_params(const struct account *a, const char *secret,
+	    FILE *trace, struct smtp_params *sp);
 
 /* secrets_fetch() for account a's password source (see secrets.h). */
 int	config_secret(const struct account *a, struct buf *out,

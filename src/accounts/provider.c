@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "i18n.h"
+#include "nitems.h"
 #include "provider.h"
 
 #define MIN_MS	(60 * 1000)
@@ -164,7 +165,7 @@ provider_classify(const struct provider *p, enum smtp_stage st,
 	const struct reply_rule *r;
 	size_t i;
 
-	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+	for (i = 0; i < nitems(rules); i++) {
 		r = &rules[i];
 		if (r->provider != NULL && (p == NULL ||
 		    strcasecmp(r->provider, p->name) != 0))
@@ -199,7 +200,7 @@ provider_find(const char *name)
 
 	if (name == NULL)
 		return NULL;
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+	for (i = 0; i < nitems(table); i++)
 		if (strcasecmp(table[i].name, name) == 0)
 			return &table[i];
 	return NULL;
@@ -208,6 +209,6 @@ provider_find(const char *name)
 const struct provider *
 provider_table(size_t *n)
 {
-	*n = sizeof(table) / sizeof(table[0]);
+	*n = nitems(table);
 	return table;
 }

@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "err.h"
 #include "i18n.h"
+#include "nitems.h"
 #include "secrets.h"
 #include "xalloc.h"
 
@@ -99,7 +100,7 @@ env_kept(const char *kv)
 {
 	size_t i, n, len = strcspn(kv, "=");
 
-	for (i = 0; i < sizeof(env_keep) / sizeof(env_keep[0]); i++) {
+	for (i = 0; i < nitems(env_keep); i++) {
 		n = strlen(env_keep[i]);
 		if (env_keep[i][n - 1] == '_' ? len > n &&
 		    strncmp(kv, env_keep[i], n) == 0 :

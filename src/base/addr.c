@@ -26,11 +26,10 @@
 
 #include "addr.h"
 #include "i18n.h"
+#include "nitems.h"
 #include "utf8.h"
 
-#define LOCAL_MAX	64	/* RFC 5321 §4.5.3.1.1 */
 #define LABEL_MAX	63	/* RFC 1035 §2.3.4 */
-#define DOMAIN_MAX	255	/* RFC 5321 §4.5.3.1.2 */
 
 /*
  * Code points refused anywhere in an address: C1 controls, Unicode
@@ -73,7 +72,7 @@ cp_refused(uint32_t c)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+	for (i = 0; i < nitems(refused); i++)
 		if (c >= refused[i].lo && c <= refused[i].hi)
 			return true;
 	return false;
@@ -129,8 +128,8 @@ addr_quoted_len(const char *s, size_t n)
 	return 0;
 }
 
-static bool
-dot_atom(const char *s, size_t n)
+bool
+addr_dot_atom(const char *s, size_t n)
 {
 	size_t i;
 
@@ -149,10 +148,10 @@ local_ok(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || n > LOCAL_MAX)
+	if (n == 0 || n > ADDR_LOCAL_MAX)
 		return false;
 	if (s[0] != '"')
-		return dot_atom(s, n);
+		return addr_dot_atom(s, n);
 	if (n < 2 || addr_quoted_len(s, n) != n)
 		return false;
 	for (i = 1; i < n - 1; i++) {
@@ -259,7 +258,7 @@ needs_idna(const char *s, size_t n)
 static const char *
 domain_ascii(const char *s, size_t n, char *out, size_t room)
 {
-	char in[DOMAIN_MAX + 1];
+	char in[ADDR_DOMAIN_MAX + 1];
 	char *a = NULL;
 	const char *why;
 
@@ -270,7 +269,7 @@ domain_ascii(const char *s, size_t n, char *out, size_t room)
 		why = NULL;
 	} else if (!needs_idna(s, n))
 		why = ldh_check(s, n);
-	else if (n > DOMAIN_MAX)
+	else if (n > ADDR_DOMAIN_MAX)
 		return _("the domain is longer than 255 octets");
 	else {
 		memcpy(in, s, n);

@@ -12,6 +12,8 @@
  */
 
 #define ADDR_MAX	254	/* octets, RFC 5321 §4.5.3.1.3 */
+#define ADDR_LOCAL_MAX	64	/* octets, RFC 5321 §4.5.3.1.1 */
+#define ADDR_DOMAIN_MAX	255	/* octets, RFC 5321 §4.5.3.1.2 */
 
 /*
  * Why a as it goes into MAIL FROM:<a> or RCPT TO:<a> is refused, or
@@ -35,6 +37,9 @@ const char *addr_envelope_why(const char *a, size_t n);
  */
 const char *addr_sendable(const char *s, size_t n, char out[ADDR_MAX + 1],
 	    bool *utf8);
+
+/* Whether s[0..n) is a dot-atom (RFC 5322 §3.2.3), UTF-8 atext allowed. */
+bool	addr_dot_atom(const char *s, size_t n);
 
 /* RFC 5322 §3.2.3 atext, with UTF-8 octets (RFC 6532 §3.2). */
 bool	addr_atext(int c);

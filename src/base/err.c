@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "i18n.h"
+#include "nitems.h"
 #include "utf8.h"
 
 static const char *const kind_name[] = {
@@ -68,6 +69,24 @@ err_where(struct err *e, const char *fmt, ...)
 }
 
 void
+err_prefix(struct err *e, const char *fmt, ...)
+{
+	char old[ERR_MSG_MAX];
+	va_list ap;
+	int n;
+
+	if (e == NULL)
+		return;
+	memcpy(old, e->msg, sizeof(old));
+	va_start(ap, fmt);
+	n = vsnprintf(e->msg, sizeof(e->msg), _(fmt), ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(e->msg))
+		snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, "%s", old);
+	trim(e->msg, sizeof(e->msg));
+}
+
+void
 err_clear(struct err *e)
 {
 	if (e == NULL)
@@ -80,7 +99,7 @@ err_clear(struct err *e)
 const char *
 err_kind_name(enum err_kind kind)
 {
-	if ((unsigned)kind >= sizeof(kind_name) / sizeof(kind_name[0]))
+	if ((unsigned)kind >= nitems(kind_name))
 		return "unknown";
 	return kind_name[kind];
 }

@@ -43,6 +43,14 @@ void	err_set(struct err *e, enum err_kind kind, const char *where,
 void	err_where(struct err *e, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * Put fmt, translated and formatted, in front of e->msg ("row 7: " and
+ * the old message); e->kind and e->where stay.  Text cut to fit stays
+ * valid UTF-8.
+ */
+void	err_prefix(struct err *e, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 void	err_clear(struct err *e);
 
 /* "input", "network", ... for messages. */

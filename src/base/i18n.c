@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "nitems.h"
 
 #ifndef LOCALEDIR
 #define LOCALEDIR	"/usr/local/share/locale"
@@ -59,7 +60,7 @@ messages_env(void)
 	const char *v;
 	size_t i;
 
-	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+	for (i = 0; i < nitems(vars); i++) {
 		v = getenv(vars[i]);
 		if (v != NULL && *v != '\0')
 			return v;

@@ -33,6 +33,7 @@
 #include <iconv.h>
 
 #include "buf.h"
+#include "csvstate.h"
 #include "err.h"
 #include "i18n.h"
 #include "roster.h"
@@ -46,10 +47,6 @@
 #define ROW_MAX		(16 * ROSTER_FIELD_MAX)	/* bytes in one record */
 #define NAMES_MAX	160			/* column list in a message */
 #define NOCONV		((iconv_t)-1)
-
-/* libcsv.c's state between rows; struct csv_parser is public in csv.h. */
-#define CSV_ROW_NOT_BEGUN	0
-#define CSV_FIELD_MIGHT_HAVE_ENDED 3
 
 enum bad {
 	BAD_NONE,

@@ -29,15 +29,15 @@
 
 #include <gmime/gmime.h>
 
+#include "addr.h"
 #include "bounce.h"
 #include "buf.h"
+#include "nitems.h"
 #include "utf8.h"
 #include "xalloc.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define TEXT_CAP	(512 * 1024)	/* bounce text we scan */
 #define DSN_CAP		(256 * 1024)	/* delivery-status text we read */
-#define ADDR_CAP	254		/* RFC 5321 §4.5.3.1.3 */
 #define FIELD_CAP	1024
 
 /* A non-standard bounce is known by a sentence of its text. */
@@ -237,7 +237,7 @@ next_addr(const char *s, size_t n, size_t *at, size_t *start, size_t *len)
 		while (z > i + 1 && u[z - 1] == '.')
 			z--;
 		if (a == i || z == i + 1 || memchr(s + i + 1, '.', z - i - 1) ==
-		    NULL || z - a > ADDR_CAP) {
+		    NULL || z - a > ADDR_MAX) {
 			continue;
 		}
 		*start = a;
@@ -320,7 +320,7 @@ rcpt_add(struct bounce *b, const char *addr, size_t n)
 	b->rcpt = xreallocarray(b->rcpt, b->nrcpt + 1, sizeof(*b->rcpt));
 	r = &b->rcpt[b->nrcpt++];
 	memset(r, 0, sizeof(*r));
-	r->addr = clean(addr, n, ADDR_CAP);
+	r->addr = clean(addr, n, ADDR_MAX);
 	r->diagnostic = xstrdup("");
 	return r;
 }
@@ -474,7 +474,7 @@ dsn_take(struct bounce *b, struct dsn_block *d)
 	end = addr + strcspn(addr, "> \t;");
 	/* "Final-Recipient: rfc822" alone, or junk: not an address. */
 	if (memchr(addr, '@', (size_t)(end - addr)) == NULL ||
-	    end - addr > ADDR_CAP)
+	    end - addr > ADDR_MAX)
 		return;
 	r = rcpt_add(b, addr, (size_t)(end - addr));
 	if (r == NULL)
@@ -765,7 +765,7 @@ find_marker(const char *s, size_t n, size_t *at)
 	const char *p;
 	size_t i;
 
-	for (i = 0; i < NELEM(markers); i++) {
+	for (i = 0; i < nitems(markers); i++) {
 		p = find_ci(s, n, markers[i].text);
 		if (p != NULL) {
 			*at = (size_t)(p - s);
@@ -781,7 +781,7 @@ copy_start(const char *s, size_t n, size_t from)
 	const char *p;
 	size_t i, end = n;
 
-	for (i = 0; i < NELEM(copy_text); i++) {
+	for (i = 0; i < nitems(copy_text); i++) {
 		p = find_ci(s + from, n - from, copy_text[i]);
 		if (p != NULL && (size_t)(p - s) < end)
 			end = (size_t)(p - s);
@@ -878,7 +878,7 @@ text_bounce(struct bounce *b, const char *s, size_t n, const char *const
 	size_t at = 0, to, i;
 
 	mk = find_marker(s, n, &at);
-	action = any_ci(s, n, delayed_text, NELEM(delayed_text)) ?
+	action = any_ci(s, n, delayed_text, nitems(delayed_text)) ?
 	    BOUNCE_DELAYED : BOUNCE_FAILED;
 	free(b->format);
 	b->format = xstrdup(mk != NULL ? mk->format : "generic");
@@ -959,7 +959,7 @@ from_daemon(const char *from)
 {
 	size_t i, k = strcspn(from, "@");
 
-	for (i = 0; i < NELEM(daemon_user); i++)
+	for (i = 0; i < nitems(daemon_user); i++)
 		if (strlen(daemon_user[i]) == k &&
 		    strncasecmp(from, daemon_user[i], k) == 0)
 			return true;
@@ -991,7 +991,7 @@ is_autoreply(GMimeMessage *m, const char *subject)
 	    "auto_reply") || header_has(m, "X-Auto-Response-Suppress",
 	    "OOF"))
 		return true;
-	for (i = 0; i < NELEM(autoreply_subject); i++)
+	for (i = 0; i < nitems(autoreply_subject); i++)
 		if (strncasecmp(subject, autoreply_subject[i],
 		    strlen(autoreply_subject[i])) == 0 ||
 		    (header_has(m, "Precedence", NULL) && find_ci(subject,
@@ -1009,11 +1009,11 @@ looks_bounced(GMimeMessage *m, const struct bounce *b, const char *subject,
 	if (header_has(m, "X-Failed-Recipients", NULL))
 		return true;
 	if (from_daemon(b->from) && (any_ci(subject, strlen(subject),
-	    bounce_subject, NELEM(bounce_subject)) || find_marker(
+	    bounce_subject, nitems(bounce_subject)) || find_marker(
 	    s->text.data != NULL ? s->text.data : "", s->text.len, &at)))
 		return true;
 	return any_ci(subject, strlen(subject), bounce_subject,
-	    NELEM(bounce_subject)) && find_marker(s->text.data != NULL ?
+	    nitems(bounce_subject)) && find_marker(s->text.data != NULL ?
 	    s->text.data : "", s->text.len, &at) != NULL;
 }
 
@@ -1038,7 +1038,7 @@ classify(GMimeMessage *m, struct bounce *b, struct scan *s)
 	    subject, s))) {
 		b->kind = BOUNCE_DSN;
 		text_bounce(b, s->text.data != NULL ? s->text.data : "",
-		    s->text.len, self, NELEM(self), g_mime_object_get_header(
+		    s->text.len, self, nitems(self), g_mime_object_get_header(
 		    GMIME_OBJECT(m), "X-Failed-Recipients"));
 	}
 	if (b->kind == BOUNCE_NONE && is_autoreply(m, subject))

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "html.h"
+#include "nitems.h"
 
 #define NAME_MAX_	16	/* octets of a tag name we look at */
 #define ATTR_MAX	1024	/* octets of an href or alt kept */
@@ -152,7 +153,7 @@ entity(const char *s, size_t n, uint32_t *cp)
 		}
 		return i + 1;
 	}
-	for (k = 0; k < sizeof(entities) / sizeof(entities[0]); k++)
+	for (k = 0; k < nitems(entities); k++)
 		if (strlen(entities[k].name) == i - 1 &&
 		    strncmp(entities[k].name, s + 1, i - 1) == 0) {
 			*cp = entities[k].cp;
@@ -267,7 +268,7 @@ act_of(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+	for (i = 0; i < nitems(tags); i++)
 		if (strcmp(tags[i].name, name) == 0)
 			return tags[i].act;
 	return A_NONE;

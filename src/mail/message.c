@@ -42,6 +42,7 @@
 #include "err.h"
 #include "i18n.h"
 #include "message.h"
+#include "nitems.h"
 #include "utf8.h"
 
 #define LINE_SOFT	78	/* RFC 5322 §2.1.1: SHOULD */
@@ -54,11 +55,10 @@
 #define WS_MAX		32	/* longer runs of white space are encoded */
 #define HNAME_MAX	76	/* octets in a header name, to fit "Name: " */
 #define DNAME_MAX	256	/* octets in a display name */
-#define LOCAL_MAX	64	/* RFC 5321 §4.5.3.1.1 */
 #define LABEL_MAX	63	/* RFC 1035 §2.3.4 */
 #define QUOTE_MAX	72	/* octets of bad input quoted in errors */
 #define SINK_CHUNK	(57 * 64)	/* whole base64 lines of body */
-#define RCPT_CAP	(MESSAGE_RCPT_MAX * (MESSAGE_ADDR_MAX + 1))
+#define RCPT_CAP	(MESSAGE_RCPT_MAX * (ADDR_MAX + 1))
 #define PLAIN_CAP	(256 * 1024)	/* an address header, unmarked */
 #define MARK		MESSAGE_MARK
 #define MARK_END	MESSAGE_MARK_END
@@ -288,21 +288,6 @@ find_top(const char *s, size_t n, int c)
 		}
 	}
 	return n;
-}
-
-static bool
-dot_atom(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
-		return false;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.' ? s[i - 1] == '.' :
-		    !addr_atext((unsigned char)s[i]))
-			return false;
-	}
-	return true;
 }
 
 static void
@@ -1166,7 +1151,7 @@ hdef_find(const char *name)
 {
 	size_t i, len = strlen(name);
 
-	for (i = 0; i < sizeof(hdefs) / sizeof(hdefs[0]); i++)
+	for (i = 0; i < nitems(hdefs); i++)
 		if (hdefs[i].len == len && strcasecmp(hdefs[i].name, name) == 0)
 			return &hdefs[i];
 	if (strncasecmp(name, "Content-", 8) == 0)
@@ -1406,7 +1391,7 @@ msgid_make(struct message *m, const char *left, struct err *e)
 	const char *dom = strrchr(m->from, '@');
 	size_t len = left != NULL ? strlen(left) : 0, dlen;
 
-	if (left == NULL || !dot_atom(left, len) || has_8bit(left, len)) {
+	if (left == NULL || !addr_dot_atom(left, len) || has_8bit(left, len)) {
 		err_set(e, E_INPUT, "Message-ID", "the Message-ID left part "
 		    "is not ASCII letters, digits, dots and the like");
 		return -1;
@@ -1414,7 +1399,7 @@ msgid_make(struct message *m, const char *left, struct err *e)
 	dlen = dom != NULL ? strlen(dom) : 0;
 	if (dom == NULL || len + dlen + 3 > sizeof(m->msgid)) {
 		err_set(e, E_INPUT, "Message-ID", "the Message-ID would be "
-		    "longer than %d octets", MESSAGE_ADDR_MAX + 2);
+		    "longer than %d octets", ADDR_MAX + 2);
 		return -1;
 	}
 	m->msgid[0] = '<';
@@ -1434,7 +1419,7 @@ generated_put(struct build *b)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+	for (i = 0; i < nitems(v); i++)
 		if (buf_adds(&b->m->text, v[i]) == -1)
 			return -1;
 	return 0;
@@ -1575,6 +1560,47 @@ qp_put(struct buf *out, const char *s, size_t n, bool cr, size_t *plain,
 	return total;
 }
 
+/*
+ * A lower bound of qp_put()'s count, cheap: every octet once, CRLF per
+ * line, two more per non-ASCII octet; soft breaks and the rarer escapes
+ * left out.  Korean text is mostly non-ASCII, so this alone shows that
+ * base64 is shorter without encoding the text twice.
+ */
+/* Octets of s[0..n) with the high bit set, eight at a time. */
+static size_t
+high_octets(const char *s, size_t n)
+{
+	size_t i = 0, high = 0;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		high += (size_t)__builtin_popcountll(w &
+		    0x8080808080808080ULL);
+	}
+	for (; i < n; i++)
+		high += (unsigned char)s[i] >> 7;
+	return high;
+}
+
+static size_t
+qp_least(const char *s, size_t n, bool cr, size_t *plain)
+{
+	size_t end, high = 0;
+
+	*plain = 0;
+	while (n > 0) {
+		end = line_end(s, n, cr);
+		high += high_octets(s, end);
+		*plain += end + 2;
+		if (end + 1 < n && s[end] == '\r' && s[end + 1] == '\n')
+			end++;
+		end += end < n;
+		s += end, n -= end;
+	}
+	return *plain + 2 * high;
+}
+
 static int
 sink_put(struct sink *k, const char *s, size_t n)
 {
@@ -1701,14 +1727,13 @@ leaf_put(struct build *b, const char *type, const char *s, size_t n,
     const struct body_info *bi)
 {
 	const char *cte = cte_pick(b->m, b->p, bi);
-	size_t qp = 0, plain;
+	size_t plain;
 	int rc = 0;
 
-	if (cte[0] == 'q') {
-		qp = qp_put(NULL, s, n, bi->cr, &plain, &rc);
-		if (qp > b64_size(plain))
-			cte = "base64";
-	}
+	if (cte[0] == 'q' && (qp_least(s, n, bi->cr, &plain) >
+	    b64_size(plain) || qp_put(NULL, s, n, bi->cr, &plain, &rc) >
+	    b64_size(plain)))
+		cte = "base64";
 	if (buf_addf(&b->m->text, "Content-Type: %s; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: %s\r\n\r\n", type, cte) == -1)
 		return -1;
@@ -2054,10 +2079,10 @@ message_body_kind(const char *v, size_t n, enum message_body *k,
 
 	len = end;
 	trim(&s, &len);
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+	for (i = 0; i < nitems(kinds); i++)
 		if (ci_equal(s, len, kinds[i].type))
 			break;
-	ok = i < sizeof(kinds) / sizeof(kinds[0]);
+	ok = i < nitems(kinds);
 	*k = ok ? kinds[i].kind : MESSAGE_TEXT;
 	while (ok && end < n) {
 		next = end + 1 + find_top(v + end + 1, n - end - 1, ';');

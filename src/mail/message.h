@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "err.h"
 
@@ -18,7 +19,6 @@
 
 #define MESSAGE_MAX		(64 * 1024 * 1024)	/* bytes in one message */
 #define MESSAGE_RCPT_MAX	100	/* recipients per message (providers' cap) */
-#define MESSAGE_ADDR_MAX	254	/* octets in one address, RFC 5321 §4.5.3.1 */
 #define MESSAGE_MIXED_MAX	(35 * 1000 * 1000)	/* octets in a message
 					   with attachments (Gmail's SIZE
 					   is 35882577) */
@@ -84,8 +84,8 @@ struct message {
 	struct buf	text;		/* the whole message, CRLF line ends */
 	struct buf	rcpt;		/* envelope recipients, each NUL-ended */
 	size_t		nrcpt;
-	char		from[MESSAGE_ADDR_MAX + 1];	/* From's addr-spec */
-	char		msgid[MESSAGE_ADDR_MAX + 3];	/* "<...>" */
+	char		from[ADDR_MAX + 1];	/* From's addr-spec */
+	char		msgid[ADDR_MAX + 3];	/* "<...>" */
 	bool		eightbit;	/* body is 8bit: needs 8BITMIME */
 	bool		utf8_addr;	/* a local part is non-ASCII: SMTPUTF8 */
 	/* Private to message.c: an address header unmarked. */

@@ -50,6 +50,7 @@
 #include "buf.h"
 #include "err.h"
 #include "i18n.h"
+#include "nitems.h"
 #include "template.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -586,7 +587,7 @@ emit_particle(struct cc *c, size_t tag)
 	struct op *o;
 	size_t i, n;
 
-	for (i = 0; i < sizeof(particles) / sizeof(particles[0]); i++) {
+	for (i = 0; i < nitems(particles); i++) {
 		pt = &particles[i];
 		n = strlen(pt->written);
 		if (c->at + n > c->f->len ||

@@ -42,7 +42,6 @@ pv_route(void *arg, struct job_row *r, const struct roster_row *rw,
 {
 	struct pv_accounts *pa = arg;
 	const struct account *a;
-	char msg[ERR_MSG_MAX];
 	size_t idx;
 
 	if (pa == NULL || pa->cfg == NULL)
@@ -51,8 +50,8 @@ pv_route(void *arg, struct job_row *r, const struct roster_row *rw,
 		return 0;	/* the message check names what is wrong */
 	if (config_route(pa->cfg, buf_str(&r->first), pa->provider_col < 0 ?
 	    NULL : rw->fields[pa->provider_col], &idx, e) == -1) {
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		err_set(e, E_INPUT, NULL, "row %zu: %s", rw->row, msg);
+		e->kind = E_INPUT;
+		err_prefix(e, "row %zu: ", rw->row);
 		job_where(pa->j, rw, e);
 		return -1;
 	}
@@ -64,9 +63,6 @@ pv_route(void *arg, struct job_row *r, const struct roster_row *rw,
 static int
 pv_open(struct pv_accounts *pa, const struct job *j, struct err *e)
 {
-	const char *const *cols = roster_cols(j->roster);
-	size_t i;
-
 	memset(pa, 0, sizeof(*pa));
 	pa->j = j;
 	pa->provider_col = -1;
@@ -74,9 +70,7 @@ pv_open(struct pv_accounts *pa, const struct job *j, struct err *e)
 		return 0;
 	if (config_load(&pa->cfg, j->p->config, e) == -1)
 		return -1;
-	for (i = 0; i < roster_ncols(j->roster); i++)
-		if (strcmp(cols[i], "provider") == 0)
-			pa->provider_col = (int)i;
+	pa->provider_col = job_provider_col(j);
 	return 0;
 }
 

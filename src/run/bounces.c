@@ -28,11 +28,11 @@
 #include "config.h"
 #include "i18n.h"
 #include "imap.h"
+#include "nitems.h"
 #include "report.h"
 #include "utf8.h"
 #include "xalloc.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define SECRET_MAX	1024
 #define DEFAULT_REPORTS	"out/report-*.csv"
 #define DIAG_MAX	120	/* octets of a reason shown in the table */
@@ -204,7 +204,7 @@ book_line(void *arg, const struct report_line *l)
 	size_t i;
 
 	if (b->meta[0] == NULL)
-		for (i = 0; i < NELEM(m); i++)
+		for (i = 0; i < nitems(m); i++)
 			b->meta[i] = xstrdup(m[i]);
 	if (l->e.status != REPORT_PREVIEWED && l->e.status != REPORT_BOUNCED &&
 	    l->e.status != REPORT_SKIPPED && (b->first_send == 0 ||
@@ -230,7 +230,7 @@ book_free(struct book *b)
 		row_clear(&b->rows[i]);
 	for (i = 0; i < b->nids; i++)
 		free(b->ids[i].id);
-	for (i = 0; i < NELEM(b->meta); i++)
+	for (i = 0; i < nitems(b->meta); i++)
 		free(b->meta[i]);
 	free(b->rows);
 	free(b->ids);
@@ -725,7 +725,7 @@ dir_source(struct run *run, const char *dir)
 	bool maildir = false;
 	int rc = 0;
 
-	for (i = 0; i < NELEM(sub) && rc == 0; i++) {
+	for (i = 0; i < nitems(sub) && rc == 0; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 			maildir = true;

@@ -39,6 +39,7 @@
 #include "i18n.h"
 #include "job.h"
 #include "markdown.h"
+#include "nitems.h"
 #include "term.h"
 #include "sheet.h"
 #include "xalloc.h"
@@ -165,7 +166,7 @@ job_row_init(struct job_row *r)
 	buf_init(&r->hvals, MVALS_CAP);
 	buf_init(&r->body, BODY_CAP);
 	buf_init(&r->rcpts, RCPTS_CAP);
-	buf_init(&r->first, MESSAGE_ADDR_MAX + 1);
+	buf_init(&r->first, ADDR_MAX + 1);
 	buf_init(&r->subject, HEADERS_CAP);
 	buf_init(&r->html, BODY_CAP);
 	buf_init(&r->src, BODY_CAP);
@@ -235,7 +236,21 @@ job_show(FILE *f, const struct job *j, const struct job_row *r,
 	fputs("---\n", f);
 }
 
-/* Columns the template never uses (a "provider" column routes mail). */
+#define PROVIDER_COL	"provider"	/* the column that routes a row */
+
+int
+job_provider_col(const struct job *j)
+{
+	const char *const *cols = roster_cols(j->roster);
+	size_t i;
+
+	for (i = 0; i < roster_ncols(j->roster); i++)
+		if (strcmp(cols[i], PROVIDER_COL) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Columns the template never uses (the provider column routes mail). */
 static void
 warn_unused(struct job *j)
 {
@@ -245,7 +260,7 @@ warn_unused(struct job *j)
 
 	for (i = 0; i < roster_ncols(j->roster); i++) {
 		if (template_use(j->tmpl, i) != 0 ||
-		    strcmp(cols[i], "provider") == 0)
+		    (int)i == job_provider_col(j))
 			continue;
 		err_set(&w, E_INPUT, j->p->template, "column '%s' of %s is "
 		    "not used by the template", cols[i], j->p->roster);
@@ -269,7 +284,7 @@ find_name_col(const struct roster *r)
 	const char *const *cols = roster_cols(r);
 	size_t k, i;
 
-	for (k = 0; k < sizeof(name_cols) / sizeof(name_cols[0]); k++)
+	for (k = 0; k < nitems(name_cols); k++)
 		for (i = 0; i < roster_ncols(r); i++)
 			if (strcasecmp(cols[i], name_cols[k]) == 0)
 				return i;

@@ -189,6 +189,12 @@ void	job_show(FILE *f, const struct job *j, const struct job_row *r,
 void	job_diag(const struct job *j, enum batch_level level,
 	    const struct err *e);
 
+/*
+ * The roster's "provider" column (it routes a row to an account, see
+ * config_route()), or -1 if there is none.
+ */
+int	job_provider_col(const struct job *j);
+
 /* Where a row is, for messages: "roster.csv:5". */
 void	job_where(const struct job *j, const struct roster_row *rw,
 	    struct err *e);

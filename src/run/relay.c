@@ -32,10 +32,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "codec.h"
 #include "config.h"
 #include "conn.h"
 #include "i18n.h"
+#include "nitems.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "relay.h"
@@ -54,7 +56,6 @@
 #define RELAY_RCPT_MAX		100	/* RFC 5321 §4.5.3.1.8 */
 #define RELAY_REPLY_MAX		(SMTP_REPLY_MAX + 64)
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* One account's upstream session, shared by the clients. */
 struct upstream {
@@ -109,25 +110,6 @@ struct client {
 	size_t		 row;		/* this message's report row */
 	char		 msgid[SMTPSERVER_CMD_MAX];
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(uint64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000),
-	    (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 static void __attribute__((format(printf, 3, 4)))
 note(const struct relay *r, enum batch_level level, const char *fmt, ...)
@@ -210,7 +192,7 @@ static int
 read_line(struct client *cl, const char **p, size_t *n)
 {
 	struct relay *r = cl->r;
-	uint64_t end = now_ms() + (uint64_t)r->cmd_ms, t;
+	uint64_t end = clock_ms() + (uint64_t)r->cmd_ms, t;
 	struct err e;
 	int rc;
 
@@ -220,7 +202,7 @@ read_line(struct client *cl, const char **p, size_t *n)
 			    r->name);
 			return -1;
 		}
-		t = now_ms();
+		t = clock_ms();
 		if (t >= end) {
 			trace_client(cl, "--", _("command deadline passed"));
 			say(cl, 421, false, "4.4.2", "%s closing: no complete "
@@ -297,28 +279,6 @@ read_auth_line(struct client *cl, struct buf *out)
 /* --- upstream ------------------------------------------------------- */
 
 static void
-up_params(const struct relay *r, const struct upstream *u,
-    struct smtp_params *sp)
-{
-	const struct account *a = u->a;
-
-	memset(sp, 0, sizeof(*sp));
-	sp->host = a->host;
-	sp->port = a->port;
-	sp->implicit_tls = a->tls == PROVIDER_TLS;
-	sp->ca_file = a->ca_file;
-	sp->helo = a->helo;
-	sp->auth = a->auth;
-	sp->user = a->user;
-	sp->secret = buf_str(&u->secret);
-	sp->connect_ms = a->connect_ms;
-	sp->cmd_ms = a->cmd_ms;
-	sp->data_ms = a->data_ms;
-	sp->trace = r->p->trace;
-	sp->trace_tag = a->name;
-}
-
-static void
 up_drop(struct upstream *u)
 {
 	smtp_close(u->smtp);
@@ -341,7 +301,7 @@ up_ready(struct relay *r, struct upstream *u, struct smtp_reply *why)
 		up_drop(u);
 	if (u->smtp != NULL)
 		return 0;
-	up_params(r, u, &sp);
+	config_smtp_params(u->a, buf_str(&u->secret), r->p->trace, &sp);
 	memset(why, 0, sizeof(*why));
 	if (smtp_open(&u->smtp, &sp, why, &e) == 0) {
 		u->in_session = 0;
@@ -375,10 +335,10 @@ up_ready(struct relay *r, struct upstream *u, struct smtp_reply *why)
 static void
 up_pace(struct upstream *u)
 {
-	uint64_t t = now_ms(), w = ratelimit_wait(&u->rl, t);
+	uint64_t t = clock_ms(), w = ratelimit_wait(&u->rl, t);
 
 	if (w > 0)
-		sleep_ms(w);
+		clock_sleep_ms(w);
 	ratelimit_take(&u->rl, t + w);
 }
 
@@ -532,7 +492,7 @@ do_rcpt_upstream(struct client *cl, const struct smtpserver_cmd *cmd,
 static int
 data_read(struct client *cl, struct smtpserver_data *d)
 {
-	uint64_t end = now_ms() + RELAY_DATA_MS;
+	uint64_t end = clock_ms() + RELAY_DATA_MS;
 	const char *p;
 	size_t n;
 	struct err e;
@@ -540,7 +500,7 @@ data_read(struct client *cl, struct smtpserver_data *d)
 
 	smtpserver_data_init(d);
 	for (;;) {
-		ms = (int)(end - now_ms());
+		ms = (int)(end - clock_ms());
 		if (ms > cl->r->cmd_ms)
 			ms = cl->r->cmd_ms;
 		rc = ms > 0 ? conn_readraw(cl->c, ms, &p, &n, &e) : 1;

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "clock.h"
 #include "config.h"
 #include "conn.h"
 #include "i18n.h"
@@ -148,7 +149,7 @@ struct send {
 	size_t		 nwarn;
 	size_t		 unknown_listed;
 	struct err	 meta_err;	/* why check_meta() refused */
-	char		 test_to[MESSAGE_ADDR_MAX + 1];	/* --test-to, or "" */
+	char		 test_to[ADDR_MAX + 1];	/* --test-to, or "" */
 	struct report_lock *lock_file;	/* held for the whole run */
 	bool		 made_report;	/* report_path created by this run */
 	bool		 delivering;	/* the report was opened to send */
@@ -156,6 +157,7 @@ struct send {
 	struct err	 write_err;	/* the first report write that failed */
 	size_t		 max_row, max_row_line;	/* in the resumed report */
 	uint64_t	*fp;		/* row fingerprints the report has */
+	size_t		 nfp;		/* ... room for rows below nfp */
 	bool		 roster_changed;	/* ... and the roster differs */
 	size_t		 fp_missing;	/* lines with no fingerprint (fmt 1) */
 	size_t		 fp_changed;	/* first row whose fingerprint differs */
@@ -163,24 +165,6 @@ struct send {
 };
 
 #define TEST_PREFIX	"[TEST] "
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(uint64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 /* Was the run asked to stop (SIGINT, SIGTERM)? */
 static bool
@@ -197,7 +181,7 @@ nap(const struct send *s, uint64_t ms)
 
 	while (ms > 0 && !stopping(s)) {
 		t = ms < SEND_NAP_MS ? ms : SEND_NAP_MS;
-		sleep_ms(t);
+		clock_sleep_ms(t);
 		ms -= t;
 	}
 	return !stopping(s);
@@ -216,11 +200,24 @@ state_grow(struct send *s, size_t row)
 		n *= 2;
 	s->state = xrealloc(s->state, n);
 	s->attempts = xrealloc(s->attempts, n);
-	s->fp = xreallocarray(s->fp, n, sizeof(*s->fp));
 	memset(s->state + s->nstate, 0, n - s->nstate);
 	memset(s->attempts + s->nstate, 0, n - s->nstate);
-	memset(s->fp + s->nstate, 0, (n - s->nstate) * sizeof(*s->fp));
 	s->nstate = n;
+}
+
+/* Room for row's fingerprint: only the rows an earlier report has. */
+static void
+fp_grow(struct send *s, size_t row)
+{
+	size_t n = s->nfp ? s->nfp : 256;
+
+	if (row < s->nfp)
+		return;
+	while (n <= row)
+		n *= 2;
+	s->fp = xreallocarray(s->fp, n, sizeof(*s->fp));
+	memset(s->fp + s->nfp, 0, (n - s->nfp) * sizeof(*s->fp));
+	s->nfp = n;
 }
 
 /*
@@ -295,6 +292,7 @@ note_line(void *arg, const struct report_line *l)
 	struct send *s = arg;
 
 	state_grow(s, l->e.row);
+	fp_grow(s, l->e.row);
 	if (l->e.row > s->max_row) {
 		s->max_row = l->e.row;
 		s->max_row_line = l->line;
@@ -641,10 +639,8 @@ route_row(const struct send *s, const struct job_row *r,
 	}
 	if (config_route(s->cfg, buf_str(&r->first), provider_value(s, rw),
 	    idx, e) == -1) {
-		char msg[ERR_MSG_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		err_set(e, E_INPUT, NULL, "row %zu: %s", rw->row, msg);
+		e->kind = E_INPUT;
+		err_prefix(e, "row %zu: ", rw->row);
 		job_where(&s->j, rw, e);
 		return -1;
 	}
@@ -688,7 +684,7 @@ compare_row(struct send *s, const struct roster_row *rw)
 {
 	char fp[CODEC_SHA256_HEX];
 
-	if (!s->roster_changed || rw->row >= s->nstate || s->fp[rw->row] == 0)
+	if (!s->roster_changed || rw->row >= s->nfp || s->fp[rw->row] == 0)
 		return;
 	row_fingerprint(s, rw, fp);
 	if (fp_value(fp) != s->fp[rw->row] &&
@@ -773,7 +769,7 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 static void
 progress(struct send *s)
 {
-	uint64_t now = now_ms(), el;
+	uint64_t now = clock_ms(), el;
 	struct batch_progress *pr = &s->pr;
 
 	if (pr->done == 1)
@@ -847,28 +843,6 @@ record(struct slot *sl, const struct report_entry *x0, bool final,
 
 /* --- one account's thread -------------------------------------------- */
 
-static void
-smtp_params_for(const struct run *run, const struct batch_params *p,
-    struct smtp_params *sp)
-{
-	const struct account *a = run->a;
-
-	memset(sp, 0, sizeof(*sp));
-	sp->host = a->host;
-	sp->port = a->port;
-	sp->implicit_tls = a->tls == PROVIDER_TLS;
-	sp->ca_file = a->ca_file;
-	sp->helo = a->helo;
-	sp->auth = a->auth;
-	sp->user = a->user;
-	sp->secret = buf_str(&run->secret);
-	sp->connect_ms = a->connect_ms;
-	sp->cmd_ms = a->cmd_ms;
-	sp->data_ms = a->data_ms;
-	sp->trace = p->trace;
-	sp->trace_tag = a->name;
-}
-
 /* Stop the account for the rest of the run; its rows become skipped. */
 static void
 stop_account(struct run *run, const struct err *why, const char *hint)
@@ -893,7 +867,8 @@ connect_run(struct run *run)
 	struct err e;
 	unsigned k;
 
-	smtp_params_for(run, run->s->p, &sp);
+	config_smtp_params(run->a, buf_str(&run->secret), run->s->p->trace,
+	    &sp);
 	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
 		if (k > 0)
 			nap(run->s, (uint64_t)SEND_BACKOFF_MS << (k - 1));
@@ -1299,11 +1274,11 @@ slot_build(struct slot *sl, struct err *e)
 static bool
 pace(struct run *run)
 {
-	uint64_t wait = ratelimit_wait(&run->rl, now_ms());
+	uint64_t wait = ratelimit_wait(&run->rl, clock_ms());
 
 	if (!nap(run->s, wait))
 		return false;
-	ratelimit_take(&run->rl, now_ms());
+	ratelimit_take(&run->rl, clock_ms());
 	return true;
 }
 
@@ -1556,18 +1531,6 @@ run_thread(void *arg)
 /* --- the batch ------------------------------------------------------- */
 
 static int
-find_column(const struct roster *r, const char *name)
-{
-	const char *const *cols = roster_cols(r);
-	size_t i;
-
-	for (i = 0; i < roster_ncols(r); i++)
-		if (strcmp(cols[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-static int
 setup(struct send *s, struct err *e)
 {
 	size_t i;
@@ -1585,7 +1548,7 @@ setup(struct send *s, struct err *e)
 		return -1;
 	if (!s->p->resume && s->test_to[0] == '\0' && check_fresh(s, e) == -1)
 		return -1;
-	s->provider_col = find_column(s->j.roster, "provider");
+	s->provider_col = job_provider_col(&s->j);
 	s->nruns = s->cfg->nacct;
 	s->runs = xcalloc(s->nruns, sizeof(*s->runs));
 	for (i = 0; i < s->nruns; i++) {
@@ -2146,7 +2109,7 @@ deliver_test(struct send *s, struct err *e)
 {
 	int rc;
 
-	s->start_ms = now_ms();
+	s->start_ms = clock_ms();
 	rc = start_threads(s, e);
 	join_threads(s);
 	return rc == 0 ? test_verdict(s, e) : -1;
@@ -2171,7 +2134,7 @@ deliver_all(struct send *s, struct err *e)
 		s->rep = NULL;
 		return -1;
 	}
-	s->start_ms = now_ms();
+	s->start_ms = clock_ms();
 	rc = start_threads(s, e);
 	join_threads(s);
 	if (report_close(s->rep, &ce) == -1 && s->write_err.kind == E_NONE)
@@ -2282,7 +2245,7 @@ check_account(const struct batch_params *p, const struct account *a,
 	buf_init(&run.secret, SECRET_MAX);
 	if (a->auth != SMTP_AUTH_NONE && config_secret(a, &run.secret, e) == -1)
 		goto out;
-	smtp_params_for(&run, p, &sp);
+	config_smtp_params(run.a, buf_str(&run.secret), p->trace, &sp);
 	rc = smtp_open(&smtp, &sp, &last, e);
 	if (rc == 0) {
 		err_set(&note, E_NONE, NULL, "[%s] %s:%s: connected, TLS "

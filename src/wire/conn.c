@@ -44,6 +44,7 @@
 #include <gnutls/x509.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "conn.h"
 #include "err.h"
 #include "xalloc.h"
@@ -81,21 +82,12 @@ reason(int errnum, char *buf, size_t size)
 		snprintf(buf, size, "error %d", errnum);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for events on fd: 1 ready, 0 timed out, -1 error (errno). */
 static int
 wait_fd(int fd, short events, int ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
-	long long deadline = now_ms() + ms;
+	long long deadline = (long long)clock_ms() + ms;
 	int r;
 
 	for (;;) {
@@ -104,7 +96,7 @@ wait_fd(int fd, short events, int ms)
 			return r > 0;
 		if (errno != EINTR)
 			return -1;
-		ms = (int)(deadline - now_ms());
+		ms = (int)(deadline - (long long)clock_ms());
 		if (ms < 0)
 			ms = 0;
 	}
@@ -114,7 +106,7 @@ wait_fd(int fd, short events, int ms)
 static int
 left_ms(long long deadline)
 {
-	long long ms = deadline - now_ms();
+	long long ms = deadline - (long long)clock_ms();
 
 	return ms > 0 ? (int)ms : 0;
 }
@@ -124,7 +116,7 @@ static void
 arm(struct conn *c)
 {
 	if (c->deadline == 0)
-		c->deadline = now_ms() + c->io_ms;
+		c->deadline = (long long)clock_ms() + c->io_ms;
 }
 
 /*
@@ -232,7 +224,7 @@ dial(struct conn *c, const struct conn_params *p, struct err *e)
 	}
 	c->fd = -1;
 	/* One budget for all the name's addresses, not one each. */
-	deadline = now_ms() + ms;
+	deadline = (long long)clock_ms() + ms;
 	for (ai = res; ai != NULL && c->fd == -1; ai = ai->ai_next)
 		c->fd = connect_one(ai, deadline, ms, why, sizeof(why));
 	freeaddrinfo(res);
@@ -251,7 +243,7 @@ conn_open(struct conn **cp, const struct conn_params *p, struct err *e)
 	*cp = NULL;
 	c = xcalloc(1, sizeof(*c));
 	c->fd = -1;
-	c->io_ms = p->io_ms > 0 ? p->io_ms : 300000;
+	c->io_ms = p->io_ms > 0 ? p->io_ms : CONN_IO_MS;
 	c->host = xstrdup(p->host);
 	c->ca_file = p->ca_file ? xstrdup(p->ca_file) : NULL;
 	snprintf(c->name, sizeof(c->name), "%s:%s", p->host, p->port);
@@ -476,7 +468,7 @@ conn_flush(struct conn *c, struct err *e)
 void
 conn_set_timeout(struct conn *c, int io_ms)
 {
-	c->io_ms = io_ms > 0 ? io_ms : 300000;
+	c->io_ms = io_ms > 0 ? io_ms : CONN_IO_MS;
 	c->deadline = 0;
 }
 
@@ -643,7 +635,7 @@ conn_starttls(struct conn *c, struct err *e)
 	if (conn_flush(c, e) == -1)
 		return -1;
 	/* The whole handshake within io_ms, however the server drips it. */
-	c->deadline = now_ms() + c->io_ms;
+	c->deadline = (long long)clock_ms() + c->io_ms;
 	r = tls_setup(c, e) == -1 || handshake(c, e) == -1 ||
 	    check_peer(c, e) == -1 ? -1 : 0;
 	c->deadline = 0;
@@ -836,7 +828,7 @@ conn_accept(int lfd, int wait_ms, struct conn **cp, struct err *e)
 	    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV);
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
-	c->io_ms = 300000;
+	c->io_ms = CONN_IO_MS;
 	snprintf(c->name, sizeof(c->name), "client %s port %s", host, serv);
 	buf_init(&c->out, CONN_OUT_HIGH);
 	*cp = c;
@@ -891,7 +883,7 @@ int
 conn_readraw(struct conn *c, int ms, const char **p, size_t *len,
     struct err *e)
 {
-	long long deadline = now_ms() + ms, left;
+	long long deadline = (long long)clock_ms() + ms, left;
 	char *start, *lf;
 	size_t n;
 	int r = 0, saved = c->io_ms;
@@ -904,7 +896,7 @@ conn_readraw(struct conn *c, int ms, const char **p, size_t *len,
 		lf = memchr(start, '\n', n);
 		if (lf != NULL || n >= CONN_LINE_MAX)
 			break;
-		left = deadline - now_ms();
+		left = deadline - (long long)clock_ms();
 		if (left <= 0) {
 			r = 1;
 			break;

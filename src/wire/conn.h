@@ -17,6 +17,9 @@
 
 struct conn;
 
+/* The default io_ms: RFC 5321 §4.5.3.2.7's five minutes for a reply. */
+#define CONN_IO_MS	(5 * 60 * 1000)
+
 struct conn_params {
 	const char	*host;		/* name or address; also TLS SNI/check */
 	const char	*port;		/* service, e.g. "587" */

@@ -32,18 +32,17 @@
 #include "codec.h"
 #include "conn.h"
 #include "err.h"
+#include "nitems.h"
 #include "smtp.h"
 #include "utf8.h"
 #include "xalloc.h"
 
 #define SMTP_QUIT_MS		5000	/* QUIT is a courtesy */
-#define SMTP_ADDR_MAX		254	/* RFC 5321 §4.5.3.1.3: path 256 */
 #define SMTP_AUTH_LINE_MAX	12288	/* RFC 4954 §4 */
 #define SMTP_DATA_MAX		(128u << 20)	/* stuffed message, octets */
 #define SMTP_HELO_MAX		255
 #define SMTP_NAME_MAX		320
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum smtp_state {
 	SMTP_ST_INIT,
@@ -132,6 +131,20 @@ static const char *const mech_name[] = {
 	[SMTP_AUTH_XOAUTH2] = "XOAUTH2",
 };
 
+/*
+ * Cross-message pipelining (RFC 2920 §3.1): the envelope of the next
+ * message sent behind the last ".", whose replies the session owes to
+ * the call for that message, and only to it.
+ */
+struct pipeline {
+	bool		 owing;		/* its replies are still to be read */
+	const char	*from;		/* borrowed: identify the owed message */
+	const char	*data;
+	size_t		 len;
+	size_t		 nrcpt;
+	struct err	 lost;		/* why the session broke while owing */
+};
+
 struct smtp {
 	struct conn	*c;
 	enum smtp_state	 state;
@@ -152,13 +165,7 @@ struct smtp {
 	struct buf	 data;		/* the current message (stuffed for DATA) */
 	size_t		 lines;		/* lines in data */
 	char		 cmd[SMTP_CMD_MAX];
-	/* RFC 2920 §3.1: an envelope sent behind the last "." */
-	bool		 owing;		/* its replies are still to be read */
-	const char	*owed_from;	/* borrowed: identify the owed message */
-	const char	*owed_data;
-	size_t		 owed_len;
-	size_t		 owed_nrcpt;
-	struct err	 lost;		/* why the session broke while owing */
+	struct pipeline	 pipe;
 };
 
 static void __attribute__((format(printf, 2, 3)))
@@ -461,10 +468,8 @@ trace_line(struct smtp *s, const char *line, size_t len)
 static int
 name_error(const struct smtp *s, struct err *e)
 {
-	char msg[ERR_MSG_MAX];
-
-	snprintf(msg, sizeof(msg), "%s", e->msg);
-	err_set(e, e->kind, NULL, "%s: %s", s->name, msg);
+	err_prefix(e, "%s: ", s->name);
+	e->where[0] = '\0';
 	return -1;
 }
 
@@ -542,14 +547,6 @@ command(struct smtp *s, struct err *e, const char *fmt, ...)
 	return 0;
 }
 
-static void
-wipe(struct buf *b)
-{
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->size);
-	buf_fini(b);
-}
-
 /* Queue a line holding a secret; the trace shows shown; line is wiped. */
 static int
 send_secret(struct smtp *s, struct buf *line, const char *shown,
@@ -559,7 +556,7 @@ send_secret(struct smtp *s, struct buf *line, const char *shown,
 
 	trace(s, "C: %s", shown);
 	r = conn_write(s->c, line->data, line->len, e);
-	wipe(line);
+	buf_wipe(line);
 	if (r == -1)
 		s->broken = true;
 	return r;
@@ -569,8 +566,8 @@ send_secret(struct smtp *s, struct buf *line, const char *shown,
 static int
 too_long(struct buf *pl, struct buf *line, struct err *e)
 {
-	wipe(pl);
-	wipe(line);
+	buf_wipe(pl);
+	buf_wipe(line);
 	err_set(e, E_CONFIG, NULL, "user name or secret too long for AUTH "
 	    "(RFC 4954 §4: %d octets a line)", SMTP_AUTH_LINE_MAX);
 	return -1;
@@ -585,7 +582,7 @@ b64_line(struct buf *line, const char *prefix, struct buf *pl,
 	    codec_base64(line, pl->data, pl->len) == -1 ||
 	    buf_add(line, "\r\n", 2) == -1)
 		return too_long(pl, line, e);
-	wipe(pl);
+	buf_wipe(pl);
 	return 0;
 }
 
@@ -969,7 +966,7 @@ smtp_close(struct smtp *s)
 {
 	if (s == NULL)
 		return;
-	if (s->owing && !s->broken) {
+	if (s->pipe.owing && !s->broken) {
 		/* In DATA state QUIT would be content: drop, discarding it. */
 		trace(s, "dropping the connection: an envelope is in flight");
 		s->broken = true;
@@ -980,7 +977,7 @@ smtp_close(struct smtp *s)
 bool
 smtp_owes(const struct smtp *s)
 {
-	return s->owing;
+	return s->pipe.owing;
 }
 
 bool
@@ -1059,10 +1056,10 @@ check_addr(const char *a, bool utf8, const char *role, struct err *e)
 	unsigned char ch;
 
 	sanitize(shown, sizeof(shown), a, n);
-	if (n > SMTP_ADDR_MAX) {
+	if (n > ADDR_MAX) {
 		err_set(e, E_INPUT, NULL, "%s address \"%s...\" is %zu octets; "
 		    "SMTP allows %d (RFC 5321 §4.5.3.1.3)", role, shown, n,
-		    SMTP_ADDR_MAX);
+		    ADDR_MAX);
 		return -1;
 	}
 	/* The rule message.c validated rows with (issue 14.5). */
@@ -1382,16 +1379,31 @@ envelope_pipelined(struct smtp *s, const struct smtp_message *m,
 	return envelope_read(s, m, o, e);
 }
 
+/* Owe m's envelope replies, from its first octet: the server may have
+   read part of it. */
+static void
+pipeline_owe(struct pipeline *p, const struct smtp_message *m)
+{
+	p->owing = true;
+	p->from = m->from;
+	p->data = m->data;
+	p->len = m->len;
+	p->nrcpt = m->nrcpt;
+}
+
+/* Whether m is the message whose envelope is owed. */
+static bool
+pipeline_is(const struct pipeline *p, const struct smtp_message *m)
+{
+	return p->owing && m->data == p->data && m->len == p->len &&
+	    m->from == p->from && m->nrcpt == p->nrcpt;
+}
+
 /* Put next's envelope behind the "." just queued; its replies are owed. */
 static int
 owe(struct smtp *s, const struct smtp_message *next, struct err *e)
 {
-	/* Owed from the first octet: the server may have read part of it. */
-	s->owing = true;
-	s->owed_from = next->from;
-	s->owed_data = next->data;
-	s->owed_len = next->len;
-	s->owed_nrcpt = next->nrcpt;
+	pipeline_owe(&s->pipe, next);
 	if (queue_envelope(s, next, e) == -1)
 		return -1;
 	return command(s, e, "DATA");
@@ -1539,17 +1551,16 @@ static int
 begin_owed(struct smtp *s, const struct smtp_message *m,
     struct smtp_outcome *o, struct err *e)
 {
-	if (m->data != s->owed_data || m->len != s->owed_len ||
-	    m->from != s->owed_from || m->nrcpt != s->owed_nrcpt) {
+	if (!pipeline_is(&s->pipe, m)) {
 		err_set(e, E_INTERNAL, NULL, "%s: the envelope of another "
 		    "message was sent; send that one or close", s->name);
 		return -1;
 	}
-	s->owing = false;
+	s->pipe.owing = false;
 	if (s->broken) {
 		/* Its "." never went out: not delivered, and not unknown. */
 		o->stage = SMTP_STAGE_MAIL;
-		*e = s->lost;
+		*e = s->pipe.lost;
 		return -1;
 	}
 	if (load(s, m, e) == -1) {
@@ -1564,7 +1575,7 @@ static int
 begin(struct smtp *s, const struct smtp_message *m, struct smtp_outcome *o,
     struct err *e)
 {
-	if (s->owing)
+	if (s->pipe.owing)
 		return begin_owed(s, m, o, e);
 	if (s->broken || s->state != SMTP_ST_READY) {
 		err_set(e, E_INTERNAL, NULL, "%s: session not ready (%s)",
@@ -1605,7 +1616,7 @@ smtp_send_next(struct smtp *s, const struct smtp_message *m,
     const struct smtp_message *next, struct smtp_outcome *o,
     struct err *e)
 {
-	bool owed = s->owing;
+	bool owed = s->pipe.owing;
 	int r;
 
 	memset(o, 0, sizeof(*o));
@@ -1617,16 +1628,16 @@ smtp_send_next(struct smtp *s, const struct smtp_message *m,
 	 * RSET after a refusal, but never with next's envelope in flight:
 	 * m's transaction ended with its EOM reply (RFC 5321 §4.1.1.4).
 	 */
-	if (r == 1 && !s->owing)
+	if (r == 1 && !s->pipe.owing)
 		r = rset(s, e);
 	if (r == -1) {
 		s->broken = true;
-		if (s->owing)
-			s->lost = *e;
+		if (s->pipe.owing)
+			s->pipe.lost = *e;
 		set_state(s, SMTP_ST_BROKEN);
 		return -1;
 	}
-	set_state(s, s->owing ? SMTP_ST_MAIL : SMTP_ST_READY);
+	set_state(s, s->pipe.owing ? SMTP_ST_MAIL : SMTP_ST_READY);
 	return 0;
 }
 
@@ -1648,7 +1659,7 @@ smtp_send(struct smtp *s, const struct smtp_message *m,
 static int
 step_check(struct smtp *s, enum smtp_state want, struct err *e)
 {
-	if (!s->broken && !s->owing && s->state == want)
+	if (!s->broken && !s->pipe.owing && s->state == want)
 		return 0;
 	err_set(e, E_INTERNAL, NULL, "%s: session not in state %s (%s)",
 	    s->name, state_name[want], state_name[s->state]);

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "nitems.h"
 #include "smtpserver.h"
 #include "utf8.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const struct {
 	const char		*name;

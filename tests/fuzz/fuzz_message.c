@@ -216,7 +216,7 @@ reparse(void *arg, const char *name, size_t nlen, const char *addr,
 
 	/* arg: the list was UTF-8, so must the name be. */
 	CHECK(arg == NULL || fuzz_utf8_valid(name, nlen), "name not UTF-8");
-	CHECK(alen > 0 && alen <= MESSAGE_ADDR_MAX, "address of %zu", alen);
+	CHECK(alen > 0 && alen <= ADDR_MAX, "address of %zu", alen);
 	err_clear(&e);
 	CHECK(message_parse_addrs(addr, alen, collect_one, &o, &e) == 0,
 	    "\"%.*s\" does not re-parse: %s", (int)alen, addr, e.msg);

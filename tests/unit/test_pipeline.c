@@ -725,13 +725,15 @@ static void
 case_misuse(void)
 {
 	struct msg ms[3], bad;
+	struct smtp_message shorter;
 	struct smtp_outcome o;
 	struct err e;
 	struct server sv;
 	struct probe pr;
 	struct smtp *s;
-	int rc0 = 9, rc1 = 9, rc2 = 9, rc3 = 9;
-	bool owes0 = true, owes1 = false, owes2 = false;
+	int rc0 = 9, rc1 = 9, rc2 = 9, rc3 = 9, rc4 = 9;
+	bool owes0 = true, owes1 = false, owes2 = false, owes3 = false;
+	enum err_kind k3 = E_NONE;
 	char *log;
 
 	if (!ok(server_start(&sv, "misuse", "") == 0, "misuse: started"))
@@ -746,13 +748,21 @@ case_misuse(void)
 		rc2 = smtp_send_next(s, &ms[1].m, &ms[2].m, &o, &e);
 		owes1 = smtp_owes(s);
 		rc3 = smtp_send_next(s, &ms[0].m, NULL, &o, &e);
+		k3 = e.kind;
 		owes2 = smtp_owes(s);
+		/* 3's own from and data, but not all of it: not 3 either. */
+		shorter = ms[2].m;
+		shorter.len--;
+		rc4 = smtp_send(s, &shorter, &o, &e);
+		owes3 = smtp_owes(s);
 	}
 	ok(rc0 == 0 && !owes0, "misuse: an invalid next is not sent");
 	ok(rc1 == -1, "misuse: ... and refused on its own call");
 	ok(rc2 == 0 && owes1, "misuse: 2 accepted, 3's envelope owed");
-	ok(rc3 == -1 && e.kind == E_INTERNAL && owes2,
+	ok(rc3 == -1 && k3 == E_INTERNAL && owes2,
 	    "misuse: another message instead of 3: E_INTERNAL, still owed");
+	ok(rc4 == -1 && e.kind == E_INTERNAL && owes3,
+	    "misuse: 3's data with another length: E_INTERNAL, still owed");
 	smtp_close(s);
 	server_stop(&sv, "misuse");
 	log = slurp(sv.log);
