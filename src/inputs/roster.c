@@ -1169,6 +1169,23 @@ roster_ncols(const struct roster *r)
 	return r->ncols;
 }
 
+/* Column names that hold the student's name, most specific first. */
+static const char *const name_cols[] = { "이름", "성명", "성함", "학생",
+    "학생명", "name", "full name", "student", "student name", "名前",
+    "姓名" };
+
+size_t
+roster_name_col(const struct roster *r)
+{
+	size_t k, i;
+
+	for (k = 0; k < sizeof(name_cols) / sizeof(name_cols[0]); k++)
+		for (i = 0; i < r->ncols; i++)
+			if (strcasecmp(r->cols[i], name_cols[k]) == 0)
+				return i;
+	return SIZE_MAX;
+}
+
 const char *const *
 roster_cols(const struct roster *r)
 {

@@ -60,6 +60,9 @@ void	roster_free(struct roster *r);
 
 /* Column names, trimmed, UTF-8; valid until roster_free(). */
 size_t	roster_ncols(const struct roster *r);
+
+/* The column of the students' names (이름, 성명, name, ...), or SIZE_MAX. */
+size_t	roster_name_col(const struct roster *r);
 const char *const *roster_cols(const struct roster *r);
 
 /*

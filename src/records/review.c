@@ -166,6 +166,7 @@ keep(struct entry *en, const struct report_line *l, size_t report)
 	char *p;
 
 	en->x = l->e;
+	en->name = NULL;	/* count_roster() fills it */
 	for (i = 0; i < NELEM(src); i++)
 		len += strlen(src[i]) + 1;
 	p = en->text = xmalloc(len);
@@ -342,21 +343,30 @@ count_roster(struct review *rv)
 	struct roster_params rp = { .path = found };
 	struct roster *rs = NULL;
 	struct roster_row rw;
+	struct entry *en;
 	struct err e;
-	size_t i;
+	size_t i, ncol;
 	int n;
 
 	for (i = 0; i < rv->nrows; i++)
 		if (rv->rows[i].x.status != REPORT_PREVIEWED)
 			rv->sent_any = true;
+	if (rv->roster_sheet != NULL && rv->roster_sheet[0] != '\0')
+		rp.sheet = rv->roster_sheet;
 	if (rv->roster == NULL || rv->roster[0] == '\0' ||
 	    rv_roster_find(rv, found, sizeof(found), &e) == -1 ||
 	    roster_open(&rs, &rp, &e) == -1)
 		return;
+	ncol = roster_name_col(rs);
 	while ((n = roster_next(rs, &rw, &e)) == 1) {
 		rv->roster_rows++;
-		if (rv_find_row(rv, rw.row) == NULL)
+		/* rows is ours: the const of rv_find_row() is for writers */
+		en = (struct entry *)rv_find_row(rv, rw.row);
+		if (en == NULL)
 			rv->untried++;
+		else if (ncol != SIZE_MAX && rw.lens[ncol] > 0 &&
+		    en->name == NULL)
+			en->name = xstrdup(rw.fields[ncol]);
 	}
 	rv->counted = n == 0;
 	roster_free(rs);
@@ -437,8 +447,10 @@ review_free(struct review *rv)
 		return;
 	for (i = 0; i < rv->npaths; i++)
 		free(rv->paths[i]);
-	for (i = 0; i < rv->nrows; i++)
+	for (i = 0; i < rv->nrows; i++) {
 		free(rv->rows[i].text);
+		free(rv->rows[i].name);
+	}
 	free(rv->paths);
 	free(rv->rows);
 	free(rv->acct);

@@ -16,6 +16,7 @@
  */
 
 #define REVIEW_RECIPIENT_COLS	36	/* terminal cells before "…" */
+#define REVIEW_NAME_COLS	16	/* the student's name column */
 #define REVIEW_ACCOUNT_COLS	16
 #define REVIEW_REPLY_COLS	60
 

@@ -186,14 +186,15 @@ html_bad(const struct review *rv, FILE *f)
 		fputs(_("<p>None.</p>\n"), f);
 		return;
 	}
-	fputs(_("<table>\n<tr><th>Row</th><th>Recipient</th><th>Account</th>"
-	    "<th>Status</th><th>Reply</th></tr>\n"), f);
+	fputs(_("<table>\n<tr><th>Row</th><th>Recipient</th><th>Name</th>"
+	    "<th>Account</th><th>Status</th><th>Reply</th></tr>\n"), f);
 	for (i = 0; i < rv->nrows; i++) {
 		x = &rv->rows[i].x;
 		if (x->status == REPORT_SENT || x->status == REPORT_PREVIEWED)
 			continue;
 		fprintf(f, "<tr><td class=\"n\">%zu</td>", x->row);
 		html_cell(f, x->recipients);
+		html_cell(f, rv->rows[i].name != NULL ? rv->rows[i].name : "");
 		html_cell(f, x->account);
 		html_cell(f, report_status_name(x->status));
 		rv_reply_text(x, reply, sizeof(reply));

@@ -34,6 +34,8 @@ struct entry {				/* the latest line of one row */
 	char		*text;		/* x's strings, packed */
 	size_t		 report;	/* index in paths */
 	size_t		 line;		/* its line there */
+	char		*name;		/* the student's name from the roster's
+					   name column, or NULL */
 };
 
 struct tally {				/* rows sharing an account or code */

@@ -110,6 +110,10 @@ json_row(const struct review *rv, const struct entry *en, FILE *f)
 
 	fprintf(f, "{\"row\": %zu", x->row);
 	json_field(f, "recipients", x->recipients);
+	if (en->name != NULL)
+		json_field(f, "name", en->name);
+	else
+		fputs(", \"name\": null", f);
 	json_field(f, "status", report_status_name(x->status));
 	json_field(f, "provider", x->provider);
 	if (x->smtp_code != 0)

@@ -282,8 +282,11 @@ bad_cell(const void *arg, size_t r, size_t c, char tmp[CELL_TMP])
 	case 1:
 		return x->recipients;
 	case 2:
-		return x->account[0] != '\0' ? x->account : "-";
+		return bl->rv->rows[bl->idx[r]].name != NULL ?
+		    bl->rv->rows[bl->idx[r]].name : "-";
 	case 3:
+		return x->account[0] != '\0' ? x->account : "-";
+	case 4:
 		return report_status_name(x->status);
 	default:
 		rv_reply_text(x, tmp, CELL_TMP);
@@ -296,6 +299,7 @@ print_bad(const struct review *rv, FILE *f)
 {
 	static const struct column cols[] = { { N_("ROW"), 20, true },
 	    { N_("RECIPIENT"), REVIEW_RECIPIENT_COLS, false },
+	    { N_("NAME"), REVIEW_NAME_COLS, false },
 	    { N_("ACCOUNT"), REVIEW_ACCOUNT_COLS, false }, { N_("STATUS"), 12,
 	    false }, { N_("REPLY"), REVIEW_REPLY_COLS, false } };
 	struct badlist bl = { rv, bad_rows(rv) };

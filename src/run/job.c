@@ -54,11 +54,6 @@
 
 enum warn_kind { W_EMPTY, W_DUP, W_UNUSED, W_UTF8, W_KINDS };
 
-/* Column names that hold the student's name, for row errors. */
-static const char *const name_cols[] = { "이름", "성명", "성함", "학생",
-    "학생명", "name", "full name", "student", "student name", "名前",
-    "姓名" };
-
 void
 job_diag(const struct job *j, enum batch_level level, const struct err *e)
 {
@@ -277,20 +272,6 @@ job_reader(const struct job *j, struct roster **rp, struct err *e)
 	return roster_open(rp, &rp_, e);
 }
 
-/* The column of the students' names, or SIZE_MAX. */
-static size_t
-find_name_col(const struct roster *r)
-{
-	const char *const *cols = roster_cols(r);
-	size_t k, i;
-
-	for (k = 0; k < nitems(name_cols); k++)
-		for (i = 0; i < roster_ncols(r); i++)
-			if (strcasecmp(cols[i], name_cols[k]) == 0)
-				return i;
-	return SIZE_MAX;
-}
-
 /* The absolute path, for the report (so it is found from anywhere). */
 static char *
 absolute(const char *path)
@@ -417,7 +398,7 @@ job_open(struct job *j, struct err *e)
 		return -1;
 	if (bind_all(j, e) == -1)
 		return -1;
-	j->name_col = find_name_col(j->roster);
+	j->name_col = roster_name_col(j->roster);
 	if (list_columns(j, e) == -1)
 		return -1;
 	slash = strrchr(p->template, '/');

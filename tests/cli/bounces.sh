@@ -284,7 +284,7 @@ like stdout '^  lab +custom +6 +3 +1 +0 +0 +0 +2$' "report: bounced by account"
 like stdout '^  5\.1\.1 +1 +no such mailbox$' "report: 5.1.1 explained"
 like stdout '^  5\.2\.2 +1 +mailbox full$' "report: 5.2.2 explained"
 like stdout '^Not delivered \(3 rows\):$' "report: bounced rows are not delivered"
-like stdout '^ +1  ann@school.test +lab +bounced +5\.1\.1 ' "report: row 1 listed bounced"
+like stdout '^ +1  ann@school.test +.* +lab +bounced +5\.1\.1 ' "report: row 1 listed bounced"
 mm report --failed-csv retry.csv report.csv
 is "$RC" 0 "--failed-csv: exit 0"
 is "$(tail -n +2 retry.csv | tr -d '\r' | tr '\n' ' ')" \
@@ -516,7 +516,7 @@ like stdout '2 rows marked bounced, 0 unmatched' "e2e: the summary"
 mm report sent.csv
 like stdout '^  sent +2$' "e2e: report: sent 2"
 like stdout '^  bounced +2$' "e2e: report: bounced 2"
-like stdout '^ +3  zed@school.test +lab +bounced ' "e2e: report lists zed as bounced"
+like stdout '^ +3  zed@school.test +Zed +lab +bounced ' "e2e: report lists zed as bounced"
 mm report --failed-csv e2e-retry.csv sent.csv
 is "$(tail -n +2 e2e-retry.csv | tr -d '\r' | tr '\n' ' ')" \
     "Zed,zed@school.test Kim,kim@school.test " "e2e: --failed-csv lists exactly the bounced"
