@@ -139,13 +139,13 @@ rv_explain(int code, const char *enh)
 	int class = code != 0 ? code / 100 : enh[0] - '0';
 	size_t i;
 
-	for (i = 0; i < NELEM(explains); i++)
+	for (i = 0; i < nitems(explains); i++)
 		if (explains[i].enh != NULL && enh_match(explains[i].enh, enh))
 			return &explains[i];
-	for (i = 0; i < NELEM(explains); i++)
+	for (i = 0; i < nitems(explains); i++)
 		if (explains[i].code != 0 && explains[i].code == code)
 			return &explains[i];
-	for (i = 0; i < NELEM(explains); i++)
+	for (i = 0; i < nitems(explains); i++)
 		if (explains[i].class != 0 && explains[i].class == class)
 			return &explains[i];
 	return &unexplained;
@@ -167,10 +167,10 @@ keep(struct entry *en, const struct report_line *l, size_t report)
 
 	en->x = l->e;
 	en->name = NULL;	/* count_roster() fills it */
-	for (i = 0; i < NELEM(src); i++)
+	for (i = 0; i < nitems(src); i++)
 		len += strlen(src[i]) + 1;
 	p = en->text = xmalloc(len);
-	for (i = 0; i < NELEM(src); i++) {
+	for (i = 0; i < nitems(src); i++) {
 		k = strlen(src[i]) + 1;
 		memcpy(p, src[i], k);
 		*dst[i] = p;

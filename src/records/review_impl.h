@@ -12,10 +12,10 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "nitems.h"
 #include "report.h"
 #include "review.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define NSTATUS		(REPORT_BOUNCED + 1)
 #define CELL_TMP	1024	/* a formatted table cell */
 #define PATH_TMP_MAX	(4096 + 16)

@@ -205,7 +205,7 @@ print_accounts(const struct review *rv, FILE *f)
 	    { "FAILED", 12, true }, { "DEFERRED", 12, true },
 	    { "UNKNOWN", 12, true }, { "SKIPPED", 12, true },
 	    { "BOUNCED", 12, true } };
-	struct table t = { cols, NELEM(cols), rv->nacct, account_cell, NULL,
+	struct table t = { cols, nitems(cols), rv->nacct, account_cell, NULL,
 	    rv };
 
 	fputs(_("\nBy account:\n"), f);
@@ -241,7 +241,7 @@ print_codes(const struct review *rv, FILE *f)
 	static const struct column cols[] = { { N_("CODE"), 24, false },
 	    { N_("ROWS"), 12, true }, { N_("MEANING / WHAT TO DO"), SIZE_MAX,
 	    false } };
-	struct table t = { cols, NELEM(cols), rv->ncodes, code_cell,
+	struct table t = { cols, nitems(cols), rv->ncodes, code_cell,
 	    code_note, rv };
 
 	fputs(_("\nBy reply code:\n"), f);
@@ -303,7 +303,7 @@ print_bad(const struct review *rv, FILE *f)
 	    { N_("ACCOUNT"), REVIEW_ACCOUNT_COLS, false }, { N_("STATUS"), 12,
 	    false }, { N_("REPLY"), REVIEW_REPLY_COLS, false } };
 	struct badlist bl = { rv, bad_rows(rv) };
-	struct table t = { cols, NELEM(cols), rv->nbad, bad_cell, NULL,
+	struct table t = { cols, nitems(cols), rv->nbad, bad_cell, NULL,
 	    &bl };
 
 	fprintf(f, _("\nNot delivered (%zu row%s):\n"), rv->nbad,

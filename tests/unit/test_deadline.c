@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "err.h"
 #include "smtp.h"
@@ -42,15 +43,6 @@ struct server {
 	int	port;
 	char	dir[TMPDIR_MAX + 32];
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 write_text(const char *path, const char *text)
@@ -184,13 +176,13 @@ drip_case(const char *name, const char *script, bool sending)
 	if (!ok(server_start(&sv, name, script) == 0, "%s: server started",
 	    name))
 		return;
-	t0 = now_ms();
+	t0 = (long long)clock_ms();
 	rc = client_open(&sv, &s, &e);
 	if (sending && rc == 0) {
-		t0 = now_ms();
+		t0 = (long long)clock_ms();
 		rc = client_send(s, &e);
 	}
-	ms = now_ms() - t0;
+	ms = (long long)clock_ms() - t0;
 	smtp_close(s);
 	server_stop(&sv);
 	ok(rc == -1 && e.kind == E_NET && strstr(e.msg, "timed out"),
