@@ -523,3 +523,18 @@ attach_read(struct attach *a, struct attach_file *f, struct buf *data,
 	type_of(a, f->name, data->data + start, f->size, type);
 	return 0;
 }
+
+int
+attach_type(struct attach *a, struct attach_file *f, struct buf *data,
+    char type[ATTACH_TYPE_MAX], struct err *e)
+{
+	const char *t = ext_type(f->name);
+
+	/* A known type but text's is told without the contents. */
+	if (t == NULL || strncmp(t, "text/", 5) == 0)
+		return attach_read(a, f, data, type, e);
+	if (attach_stat(f, e) == -1)
+		return -1;
+	type_of(a, f->name, "", 0, type);
+	return 0;
+}

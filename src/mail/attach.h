@@ -87,4 +87,13 @@ void	attach_free(struct attach *a);
 int	attach_read(struct attach *a, struct attach_file *f, struct buf *data,
 	    char type[ATTACH_TYPE_MAX], struct err *e);
 
+/*
+ * f's MIME type as attach_read() gives it, with attach_stat()'s checks,
+ * reading the contents (appended to data) only when the type needs
+ * them: no known file name extension, or text (its charset).  E_INPUT
+ * as attach_read().
+ */
+int	attach_type(struct attach *a, struct attach_file *f, struct buf *data,
+	    char type[ATTACH_TYPE_MAX], struct err *e);
+
 #endif /* ATTACH_H */

@@ -138,9 +138,8 @@ struct build {
 	bool		 has_to;	/* a To or Cc with an address written */
 	const struct message_header *cur;	/* header being written, or
 						   NULL (the default From) */
-	bool		 dry;		/* message_check(): write nothing */
-	bool		 measure;	/* count attachments, do not encode */
-	size_t		 extra;		/* octets counted, not written */
+	size_t		 extra;		/* octets counted, not written
+					   (p->files_unread) */
 	const char	*bound;		/* multipart/mixed's boundary */
 	const struct message_header *env[ENV_MAX];	/* To, Cc, Bcc */
 };
@@ -955,19 +954,6 @@ noted(struct build *b, const char *addr, size_t alen)
 	return 0;
 }
 
-/* One mailbox, checked but not written; a message_addr_fn. */
-static int
-mbox_note(void *arg, const char *name, size_t nlen, const char *addr,
-    size_t alen)
-{
-	struct build *b = arg;
-
-	(void)name, (void)nlen;
-	if (too_many(b) == -1)
-		return -1;
-	return noted(b, addr, alen);
-}
-
 /*
  * One mailbox of an address header; a message_addr_fn.  A mailbox that
  * does not fit goes to a new line whole (after the comma); one still
@@ -1023,8 +1009,7 @@ addrs_put(struct build *b, const struct hdef *d, const char *v, size_t n)
 	b->count = 0;
 	b->single = d->kind == H_FROM || d->kind == H_ONE;
 	b->is_from = d->kind == H_FROM;
-	if (hdr_parse(b, b->cur, v, n, b->dry ? mbox_note : mbox_put) ==
-	    -1) {
+	if (hdr_parse(b, b->cur, v, n, mbox_put) == -1) {
 		err_where(b->e, "%s", b->where);
 		return -1;
 	}
@@ -1099,26 +1084,6 @@ value_put(struct build *b, const struct hdef *d, const char *v, size_t n)
 	}
 }
 
-/*
- * What header_put() checks, writing nothing.  To and Cc were parsed
- * whole by rcpts_collect(), and a list takes any number of mailboxes,
- * so they can fail no further.
- */
-static int
-header_test(struct build *b, const struct hdef *d, const char *v,
-    size_t n)
-{
-	switch (d->kind) {
-	case H_TEXT:
-	case H_RCPT:
-		return 0;
-	case H_ID:
-		return ids_check(b, v, n);
-	default:
-		return addrs_put(b, d, v, n);
-	}
-}
-
 /* One header; an address header with no mailbox is left out. */
 static int
 header_put(struct build *b, const char *name, const struct hdef *d,
@@ -1132,8 +1097,6 @@ header_put(struct build *b, const char *name, const struct hdef *d,
 		return 0;
 	b->where = d->name != NULL ? d->name : name;
 	b->col = 0;
-	if (b->dry)
-		return header_test(b, d, v, n);
 	if (add(b, b->where, strlen(b->where)) == -1 || add(b, ":", 1) == -1)
 		return -1;
 	if (value_put(b, d, v, n) == -1)
@@ -1333,7 +1296,7 @@ headers_put(struct build *b)
 	 * without To is refused by Naver and scored by filters (RFC 5322
 	 * §3.6.3 allows none, §A.1.3 shows this form).
 	 */
-	if (!b->dry && !b->has_to && buf_adds(&b->m->text,
+	if (!b->has_to && buf_adds(&b->m->text,
 	    "To: undisclosed-recipients:;\r\n") == -1)
 		return -1;
 	if (b->has_from)
@@ -1805,7 +1768,7 @@ att_put(struct build *b, const struct message_attachment *a,
 	    disposition_headers(out, a->type, a->name, a->name_len, disp,
 	    a->cid) == -1 || buf_add(out, "\r\n", 2) == -1)
 		return -1;
-	if (b->measure) {
+	if (b->p->files_unread) {
 		b->extra += b64_size(a->len);
 		return 0;
 	}
@@ -2156,12 +2119,11 @@ too_big(const struct build *b, struct err *e)
 	return -1;
 }
 
-/* message_build(); measure: count the attachments, do not encode them. */
-static int
-build(struct message *m, const struct message_params *p, bool measure,
+int
+message_build(struct message *m, const struct message_params *p,
     struct err *e)
 {
-	struct build b = { .m = m, .p = p, .e = e, .measure = measure };
+	struct build b = { .m = m, .p = p, .e = e };
 	struct parts pt;
 
 	message_reset(m);
@@ -2182,69 +2144,6 @@ fail:
 		    "%d MB", MESSAGE_MAX >> 20);
 	message_reset(m);
 	return -1;
-}
-
-int
-message_build(struct message *m, const struct message_params *p,
-    struct err *e)
-{
-	return build(m, p, false, e);
-}
-
-/*
- * An upper bound of the octets message_build() would write: at most 8
- * per octet of a header value (RFC 2047 words, quoting and folding take
- * under 3) and 64 per header; a body line gains at most a CRLF, and
- * base64 adds a third and a CRLF per 57 octets.
- */
-static size_t
-size_bound(const struct message_params *p, const char *cte)
-{
-	size_t i, n = 1024 + (p->from_default != NULL ?
-	    8 * strlen(p->from_default) + 64 : 0);
-	size_t body = 2 * p->body_len + 2;
-
-	for (i = 0; i < p->nhdr; i++)
-		n += strlen(p->hdr[i].name) + 8 * p->hdr[i].len + 64;
-	if (cte[0] == 'b')
-		body = (body + 56) / 57 * 78;
-	return n + body;
-}
-
-int
-message_check(struct message *m, const struct message_params *p,
-    struct err *e)
-{
-	struct build b = { .m = m, .p = p, .e = e, .dry = true };
-	struct body_info bi;
-	const char *cte;
-	bool eightbit;
-
-	/* Rich mail: build it all but the attachments' contents. */
-	if (p->natt > 0 || p->html != NULL) {
-		if (build(m, p, true, e) == -1)
-			return -1;
-		eightbit = m->eightbit;
-		buf_reset(&m->text);
-		m->eightbit = p->body_utf8 ? false : eightbit;
-		return 0;
-	}
-	message_reset(m);
-	err_clear(e);
-	if (headers_check(&b) == -1 || rcpts_collect(&b) == -1 ||
-	    headers_put(&b) == -1 || date_make(m, p->date, e) == -1 ||
-	    msgid_make(m, p->msgid_left, e) == -1 ||
-	    (!p->body_utf8 && body_check(p->body, p->body_len, "body", &bi,
-	    e) == -1)) {
-		message_reset(m);
-		return -1;
-	}
-	/* Unscanned, the body may need base64: assume the larger. */
-	cte = p->body_utf8 ? "base64" : cte_pick(m, p, &bi);
-	/* Only a message near MESSAGE_MAX needs building to be sure. */
-	if (size_bound(p, cte) > MESSAGE_MAX)
-		return message_build(m, p, e);
-	return 0;
 }
 
 const char *

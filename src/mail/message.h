@@ -35,7 +35,7 @@ struct message_attachment {
 	const char	*name;		/* file name, UTF-8 */
 	size_t		 name_len;
 	const char	*type;		/* MIME type, "type/sub[; params]" */
-	const void	*data;		/* contents (message_check(): unread) */
+	const void	*data;		/* contents (unread: files_unread) */
 	size_t		 len;
 	const char	*b64;		/* or the contents as codec_base64_lines() */
 	size_t		 b64_len;	/* made them (CRLF lines), NULL if not */
@@ -63,9 +63,12 @@ struct message_params {
 	const char	*msgid_left;		/* unique left part of Message-ID */
 	const char	*from_default;		/* From if none given, or NULL */
 	bool		 allow_8bit;		/* 8bit body allowed (else base64) */
-	bool		 body_utf8;		/* the body is known to be valid
-						   UTF-8: message_check() does
-						   not scan it */
+	bool		 files_unread;		/* a validation pass: the files'
+						   contents were not read (data,
+						   b64 NULL); their base64 is
+						   counted from len, not written,
+						   and the text is only good for
+						   throwing away */
 	const char	*html;			/* an HTML alternative to body,
 						   or NULL: text/plain only */
 	size_t		 html_len;
@@ -113,20 +116,6 @@ void	message_fini(struct message *m);
  * (MESSAGE_MAX; MESSAGE_MIXED_MAX with attachments).
  */
 int	message_build(struct message *m, const struct message_params *p,
-	    struct err *e);
-
-/*
- * Every check message_build() makes, with the same errors, building no
- * text: m->rcpt, nrcpt, from and utf8_addr are set as it sets them;
- * m->text stays empty unless the message may pass MESSAGE_MAX, when it
- * is built to be sure.  For a validation pass.  With p->body_utf8 the
- * body is only measured (m->eightbit is then left false), since UTF-8
- * is all message_build() can refuse in it.  With an HTML part or
- * attachments the message is built but for the attachments' contents,
- * whose encoded size is counted from their len (data is not read), and
- * the text is then emptied.
- */
-int	message_check(struct message *m, const struct message_params *p,
 	    struct err *e);
 
 /*

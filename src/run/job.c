@@ -822,8 +822,23 @@ encode_one(struct job_row *r, struct attach_file *f, struct job_encoded *c,
 }
 
 /*
- * Header i's file: path rule, checked (validation), then read and
- * encoded once per version of the file (build).
+ * f's type into c, for the validation pass: the contents are read only
+ * if the type needs them, and not encoded.
+ */
+static int
+type_one(struct job_row *r, struct attach_file *f, struct job_encoded *c,
+    struct err *e)
+{
+	c->valid = false;
+	if (r->magic == NULL && attach_new(&r->magic, e) == -1)
+		return -1;
+	buf_reset(&r->adata);
+	return attach_type(r->magic, f, &r->adata, c->type, e);
+}
+
+/*
+ * Header i's file: path rule, checked and typed (validation), or read
+ * and encoded once per version of the file (build).
  */
 static int
 file_one(const struct job *j, struct job_row *r, size_t i, size_t k,
@@ -836,18 +851,12 @@ file_one(const struct job *j, struct job_row *r, size_t i, size_t k,
 	    e) == -1 || attach_path(f, j->dir, buf_str(&r->mpath),
 	    r->mpath.len, e) == -1)
 		return -1;
+	if (!read)
+		return type_one(r, f, &r->enc[k], e);
 	if (attach_stat(f, e) == -1)
 		return -1;
-	return read ? encode_one(r, f, &r->enc[k], e) : 0;
+	return encode_one(r, f, &r->enc[k], e);
 }
-
-/*
- * In the validation pass the type is not known: the longest one is
- * assumed, so that the size checked is never below the size built.
- */
-static const char type_bound[ATTACH_TYPE_MAX] = "application/"
-    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 
 /* Entry k of r->att for file k, read or only checked. */
 static void
@@ -863,7 +872,7 @@ att_fill(struct job_row *r, size_t k, bool read, const char *cid)
 	memset(a, 0, sizeof(*a));
 	a->name = f->name;
 	a->name_len = strlen(a->name);
-	a->type = read ? r->enc[k].type : type_bound;
+	a->type = r->enc[k].type;
 	a->len = r->files[k].size;
 	a->cid = cid;
 	if (read) {
@@ -992,11 +1001,15 @@ image_one(const struct job *j, struct job_row *r, size_t k,
 		return -1;
 	}
 	if (attach_path(f, j->dir, buf_str(&r->mpath), r->mpath.len,
-	    e) == -1 || attach_stat(f, e) == -1)
+	    e) == -1)
 		return -1;
 	snprintf(r->cid[k], JOB_CID_MAX, "img%zu.%s@mailmerge.invalid",
 	    k - r->nfiles + 1, r->msgid);
-	return read ? encode_one(r, f, &r->enc[k], e) : 0;
+	if (!read)
+		return type_one(r, f, &r->enc[k], e);
+	if (attach_stat(f, e) == -1)
+		return -1;
+	return encode_one(r, f, &r->enc[k], e);
 }
 
 /* The inline image whose path is r->ipath, or (grown) a new one. */
@@ -1118,10 +1131,9 @@ job_build(const struct job *j, struct job_row *r,
 }
 
 /*
- * What job_build() checks, for the validation pass: the body is
- * rendered (it can pass BODY_CAP) and scanned (UTF-8, size), the
- * message checked but not built; r->msg's recipients and From are set,
- * its text is not.
+ * The validation pass: the row built as job_build() builds it, but for
+ * the files' contents, which are counted, not read; the text is thrown
+ * away.  r->msg's recipients, From and flags are set.
  */
 static int
 row_check(const struct job *j, struct job_row *r,
@@ -1132,18 +1144,12 @@ row_check(const struct job *j, struct job_row *r,
 
 	if (row_params(j, r, rw, o, &mp, false, e) == -1)
 		return -1;
-	/*
-	 * The body is the template's text, which template_load() checked
-	 * is UTF-8, and roster fields, which the roster reader checked or
-	 * converted to UTF-8 (both RFC 3629 §4, split only at ASCII): it is
-	 * valid UTF-8, so the check only measures it.  job_build() still
-	 * scans it, as it must to pick the transfer encoding.
-	 */
-	mp.body_utf8 = true;
-	if (message_check(&r->msg, &mp, e) == -1) {
+	mp.files_unread = true;
+	if (message_build(&r->msg, &mp, e) == -1) {
 		row_error(j, rw, e, N_("header"));
 		return -1;
 	}
+	buf_reset(&r->msg.text);
 	return 0;
 }
 
