@@ -1536,10 +1536,11 @@ high_octets(const char *s, size_t n)
 	size_t i = 0, high = 0;
 	uint64_t w;
 
+	/* Each octet's high bit moved to its low bit, then summed. */
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
-		high += (size_t)__builtin_popcountll(w &
-		    0x8080808080808080ULL);
+		high += (size_t)((((w & 0x8080808080808080ULL) >> 7) *
+		    0x0101010101010101ULL) >> 56);
 	}
 	for (; i < n; i++)
 		high += (unsigned char)s[i] >> 7;
