@@ -138,8 +138,6 @@ struct build {
 	bool		 has_to;	/* a To or Cc with an address written */
 	const struct message_header *cur;	/* header being written, or
 						   NULL (the default From) */
-	size_t		 extra;		/* octets counted, not written
-					   (p->files_unread) */
 	const char	*bound;		/* multipart/mixed's boundary */
 	const struct message_header *env[ENV_MAX];	/* To, Cc, Bcc */
 };
@@ -153,6 +151,7 @@ struct sink {
 
 struct body_info {
 	size_t		 maxline;	/* longest line, octets */
+	size_t		 plain;		/* octets with CRLF line ends */
 	size_t		 bad;		/* offset of bad UTF-8, or SIZE_MAX */
 	bool		 eight;
 	bool		 nul;
@@ -986,21 +985,131 @@ mbox_put(void *arg, const char *name, size_t nlen, const char *addr,
 	return noted(b, addr, alen);
 }
 
+/*
+ * Remembered mailboxes: a header's parse depends on its value and
+ * marked value alone, so a header seen before is not parsed again;
+ * its mailboxes are given to fn as the parse gave them.
+ */
+
+/* Mailboxes in boxes: the name's length and octets, then the address's. */
+static int
+box_put(struct buf *boxes, const char *s, size_t n)
+{
+	return buf_add(boxes, &n, sizeof(n)) == -1 ? -1 : buf_add(boxes, s, n);
+}
+
+static const char *
+box_get(const char **at, size_t *n)
+{
+	const char *s = *at + sizeof(*n);
+
+	memcpy(n, *at, sizeof(*n));
+	*at = s + *n;
+	return s;
+}
+
+/* The entry holding value v and marked value mk (or NULL), or NULL. */
+static struct message_seen *
+seen_find(struct message *m, const char *v, size_t n, const char *mk,
+    size_t mlen)
+{
+	struct message_seen *s;
+	size_t i;
+
+	for (i = 0; i < MESSAGE_SEEN; i++) {
+		s = &m->seen[i];
+		if (s->used != 0 && s->vlen == n && s->marked == (mk != NULL) &&
+		    s->key.len == n + mlen && memcmp(s->key.data, v, n) == 0 &&
+		    (mlen == 0 || memcmp(s->key.data + n, mk, mlen) == 0)) {
+			s->used = ++m->seen_clock;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* The least recently used entry, emptied and keyed for v and mk. */
+static struct message_seen *
+seen_new(struct message *m, const char *v, size_t n, const char *mk,
+    size_t mlen)
+{
+	struct message_seen *s = &m->seen[0];
+	size_t i;
+
+	for (i = 1; i < MESSAGE_SEEN; i++)
+		if (m->seen[i].used < s->used)
+			s = &m->seen[i];
+	s->used = 0;
+	buf_reset(&s->key);
+	buf_reset(&s->boxes);
+	if (buf_add(&s->key, v, n) == -1 ||
+	    (mk != NULL && buf_add(&s->key, mk, mlen) == -1))
+		return NULL;
+	s->vlen = n;
+	s->marked = mk != NULL;
+	return s;
+}
+
+/* What the parse gives fn, kept in the entry too. */
+struct keep {
+	message_addr_fn	*fn;
+	void		*arg;
+	struct message_seen *s;	/* NULL: past its cap, not kept */
+};
+
+static int
+keep_box(void *arg, const char *name, size_t nlen, const char *addr,
+    size_t alen)
+{
+	struct keep *k = arg;
+
+	if (k->s != NULL && (box_put(&k->s->boxes, name, nlen) == -1 ||
+	    box_put(&k->s->boxes, addr, alen) == -1))
+		k->s = NULL;
+	return k->fn(k->arg, name, nlen, addr, alen);
+}
+
+static int
+seen_replay(const struct message_seen *s, message_addr_fn *fn, void *arg)
+{
+	const char *at = s->boxes.data, *end = at + s->boxes.len;
+	const char *name, *addr;
+	size_t nlen, alen;
+
+	while (at != NULL && at < end) {
+		name = box_get(&at, &nlen);
+		addr = box_get(&at, &alen);
+		if (fn(arg, name, nlen, addr, alen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* Header h's addresses (its marked value if it has one), or v's. */
 static int
 hdr_parse(struct build *b, const struct message_header *h, const char *v,
     size_t n, message_addr_fn *fn)
 {
-	struct parse p = { fn, b, b->e, b->p->cols, b->p->ncols };
+	const char *mk = h != NULL ? h->marked : NULL;
+	size_t mlen = mk != NULL ? h->mlen : 0;
+	struct message_seen *s = seen_find(b->m, v, n, mk, mlen);
+	struct keep k = { fn, b, NULL };
+	struct parse p = { keep_box, &k, b->e, b->p->cols, b->p->ncols };
 	struct src t = { v, NULL, n };
 
-	if (h != NULL && h->marked != NULL &&
-	    unmark(b->m, h->marked, h->mlen, &t) == -1) {
+	if (s != NULL)
+		return seen_replay(s, fn, b);
+	if (mk != NULL && unmark(b->m, mk, mlen, &t) == -1) {
 		err_set(b->e, E_INPUT, NULL, "the value holds a control "
 		    "character or is too large");
 		return -1;
 	}
-	return list_parse(&p, &t);
+	k.s = seen_new(b->m, v, n, mk, mlen);
+	if (list_parse(&p, &t) == -1)
+		return -1;
+	if (k.s != NULL)
+		k.s->used = ++b->m->seen_clock;
+	return 0;
 }
 
 static int
@@ -1424,6 +1533,7 @@ body_lines(const char *s, size_t n, struct body_info *bi)
 		end = i + line_end(s + i, n - i, bi->cr);
 		if (end - i > bi->maxline)
 			bi->maxline = end - i;
+		bi->plain += end - i + 2;
 		if (end + 1 < n && s[end] == '\r' && s[end + 1] == '\n')
 			end++;
 		i = end + 1;
@@ -1453,10 +1563,8 @@ body_scan(const char *s, size_t n, struct body_info *bi)
  * signature made at submission (RFC 6376 §5.3).
  */
 static const char *
-cte_pick(struct message *m, const struct message_params *p,
-    const struct body_info *bi)
+cte_pick(const struct body_info *bi)
 {
-	(void)m, (void)p;
 	if (bi->nul || bi->maxline > LINE_HARD)
 		return "base64";
 	return bi->eight ? "quoted-printable" : "7bit";
@@ -1523,12 +1631,6 @@ qp_put(struct buf *out, const char *s, size_t n, bool cr, size_t *plain,
 	return total;
 }
 
-/*
- * A lower bound of qp_put()'s count, cheap: every octet once, CRLF per
- * line, two more per non-ASCII octet; soft breaks and the rarer escapes
- * left out.  Korean text is mostly non-ASCII, so this alone shows that
- * base64 is shorter without encoding the text twice.
- */
 /* Octets of s[0..n) with the high bit set, eight at a time. */
 static size_t
 high_octets(const char *s, size_t n)
@@ -1545,24 +1647,6 @@ high_octets(const char *s, size_t n)
 	for (; i < n; i++)
 		high += (unsigned char)s[i] >> 7;
 	return high;
-}
-
-static size_t
-qp_least(const char *s, size_t n, bool cr, size_t *plain)
-{
-	size_t end, high = 0;
-
-	*plain = 0;
-	while (n > 0) {
-		end = line_end(s, n, cr);
-		high += high_octets(s, end);
-		*plain += end + 2;
-		if (end + 1 < n && s[end] == '\r' && s[end + 1] == '\n')
-			end++;
-		end += end < n;
-		s += end, n -= end;
-	}
-	return *plain + 2 * high;
 }
 
 static int
@@ -1685,22 +1769,36 @@ b64_size(size_t n)
 	return n / 57 * 78 + (n % 57 != 0 ? (n % 57 + 2) / 3 * 4 + 2 : 0);
 }
 
-/* A text part's headers and text. */
+/*
+ * A text part's headers and text.  Quoted-printable takes at least the
+ * text, CRLFs and two more octets per non-ASCII one: Korean text is
+ * mostly non-ASCII, so that alone shows base64 is shorter, without
+ * encoding the text twice; else qp_put() counts.
+ */
 static int
 leaf_put(struct build *b, const char *type, const char *s, size_t n,
     const struct body_info *bi)
 {
-	const char *cte = cte_pick(b->m, b->p, bi);
-	size_t plain;
+	const char *cte = cte_pick(bi);
+	size_t plain = bi->plain, qp = 0;
 	int rc = 0;
 
-	if (cte[0] == 'q' && (qp_least(s, n, bi->cr, &plain) >
-	    b64_size(plain) || qp_put(NULL, s, n, bi->cr, &plain, &rc) >
-	    b64_size(plain)))
+	if (cte[0] == 'q' && (plain + 2 * high_octets(s, n) >
+	    b64_size(plain) || (qp = qp_put(NULL, s, n, bi->cr, &plain,
+	    &rc)) > b64_size(plain)))
 		cte = "base64";
-	if (buf_addf(&b->m->text, "Content-Type: %s; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: %s\r\n\r\n", type, cte) == -1)
+	if (buf_adds(&b->m->text, "Content-Type: ") == -1 ||
+	    buf_adds(&b->m->text, type) == -1 ||
+	    buf_adds(&b->m->text, "; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: ") == -1 ||
+	    buf_adds(&b->m->text, cte) == -1 ||
+	    buf_add(&b->m->text, "\r\n\r\n", 4) == -1)
 		return -1;
+	if (b->p->count_only) {
+		b->m->counted += cte[0] == 'b' ? b64_size(plain) :
+		    cte[0] == 'q' ? qp : plain;
+		return 0;
+	}
 	if (cte[0] == 'q') {
 		qp_put(&b->m->text, s, n, bi->cr, &plain, &rc);
 		return rc;
@@ -1769,8 +1867,8 @@ att_put(struct build *b, const struct message_attachment *a,
 	    disposition_headers(out, a->type, a->name, a->name_len, disp,
 	    a->cid) == -1 || buf_add(out, "\r\n", 2) == -1)
 		return -1;
-	if (b->p->files_unread) {
-		b->extra += b64_size(a->len);
+	if (b->p->count_only) {
+		b->m->counted += b64_size(a->len);
 		return 0;
 	}
 	if (a->b64 != NULL)
@@ -2084,15 +2182,24 @@ message_reset(struct message *m)
 	m->msgid[0] = '\0';
 	m->eightbit = false;
 	m->utf8_addr = false;
+	m->counted = 0;
 }
 
 void
 message_init(struct message *m)
 {
+	size_t i;
+
 	buf_init(&m->text, MESSAGE_MAX);
 	buf_init(&m->rcpt, RCPT_CAP);
 	buf_init(&m->plain, PLAIN_CAP);
 	buf_init(&m->cmap, PLAIN_CAP * sizeof(uint32_t));
+	for (i = 0; i < MESSAGE_SEEN; i++) {
+		buf_init(&m->seen[i].key, 2 * PLAIN_CAP);
+		buf_init(&m->seen[i].boxes, PLAIN_CAP);
+		m->seen[i].used = 0;
+	}
+	m->seen_clock = 0;
 	m->date_ok = false;
 	message_reset(m);
 }
@@ -2100,18 +2207,32 @@ message_init(struct message *m)
 void
 message_fini(struct message *m)
 {
+	size_t i;
+
 	buf_fini(&m->text);
 	buf_fini(&m->rcpt);
 	buf_fini(&m->plain);
 	buf_fini(&m->cmap);
+	for (i = 0; i < MESSAGE_SEEN; i++) {
+		buf_fini(&m->seen[i].key);
+		buf_fini(&m->seen[i].boxes);
+	}
 }
 
-/* A message with attachments over MESSAGE_MIXED_MAX. */
+/*
+ * A message over MESSAGE_MAX (found here only for what was counted,
+ * not written), or one with attachments over MESSAGE_MIXED_MAX.
+ */
 static int
 too_big(const struct build *b, struct err *e)
 {
-	size_t n = b->m->text.len + b->extra;
+	size_t n = b->m->text.len + b->m->counted;
 
+	if (n > MESSAGE_MAX) {
+		err_set(e, E_INPUT, "message", "the message is larger than "
+		    "%d MB", MESSAGE_MAX >> 20);
+		return -1;
+	}
 	if (b->p->natt + b->p->nimg == 0 || n <= MESSAGE_MIXED_MAX)
 		return 0;
 	err_set(e, E_INPUT, "Attachment", "the message with its attachments "

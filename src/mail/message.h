@@ -23,6 +23,7 @@
 					   with attachments (Gmail's SIZE
 					   is 35882577) */
 #define MESSAGE_FILENAME_MAX	255	/* octets in an attachment's name */
+#define MESSAGE_SEEN		4	/* address headers remembered */
 
 /* The body a template's Content-Type asks for. */
 enum message_body {
@@ -35,7 +36,7 @@ struct message_attachment {
 	const char	*name;		/* file name, UTF-8 */
 	size_t		 name_len;
 	const char	*type;		/* MIME type, "type/sub[; params]" */
-	const void	*data;		/* contents (unread: files_unread) */
+	const void	*data;		/* contents (or NULL: count_only) */
 	size_t		 len;
 	const char	*b64;		/* or the contents as codec_base64_lines() */
 	size_t		 b64_len;	/* made them (CRLF lines), NULL if not */
@@ -63,12 +64,13 @@ struct message_params {
 	const char	*msgid_left;		/* unique left part of Message-ID */
 	const char	*from_default;		/* From if none given, or NULL */
 	bool		 allow_8bit;		/* 8bit body allowed (else base64) */
-	bool		 files_unread;		/* a validation pass: the files'
-						   contents were not read (data,
-						   b64 NULL); their base64 is
-						   counted from len, not written,
-						   and the text is only good for
-						   throwing away */
+	bool		 count_only;		/* a validation pass: the
+						   parts' contents are counted
+						   (m->counted), not written:
+						   the text parts' and the
+						   files', whose data and b64
+						   may be NULL; the text is only
+						   good for throwing away */
 	const char	*html;			/* an HTML alternative to body,
 						   or NULL: text/plain only */
 	size_t		 html_len;
@@ -91,9 +93,24 @@ struct message {
 	char		msgid[ADDR_MAX + 3];	/* "<...>" */
 	bool		eightbit;	/* body is 8bit: needs 8BITMIME */
 	bool		utf8_addr;	/* a local part is non-ASCII: SMTPUTF8 */
+	size_t		counted;	/* octets counted, not written in
+					   text (p->count_only) */
 	/* Private to message.c: an address header unmarked. */
 	struct buf	plain;
 	struct buf	cmap;		/* uint32_t column + 1 per octet */
+	/*
+	 * Private to message.c: address headers parsed lately, so that a
+	 * header is parsed once a message and a template's own From once
+	 * a batch (the parse, with IDNA, costs more than the writing).
+	 */
+	struct message_seen {
+		struct buf	 key;		/* the value, then the marked */
+		size_t		 vlen;		/* octets of the value in key */
+		bool		 marked;
+		struct buf	 boxes;		/* each mailbox: name, address */
+		unsigned long	 used;		/* when last used, 0: empty */
+	} seen[MESSAGE_SEEN];
+	unsigned long	seen_clock;
 	/* Private to message.c: the Date value, cached per time_t. */
 	time_t		date_when;
 	bool		date_ok;

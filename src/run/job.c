@@ -1144,7 +1144,7 @@ row_check(const struct job *j, struct job_row *r,
 
 	if (row_params(j, r, rw, o, &mp, false, e) == -1)
 		return -1;
-	mp.files_unread = true;
+	mp.count_only = true;
 	if (message_build(&r->msg, &mp, e) == -1) {
 		row_error(j, rw, e, N_("header"));
 		return -1;
