@@ -7,6 +7,8 @@
  * body and header goes through it), so it skips ASCII a word at a time
  * and takes the 3-octet characters of Hangul and CJK inline.
  */
+#include <endian.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -110,6 +112,23 @@ plain3(const unsigned char *u)
 	    (u[0] != 0xed || u[1] < 0xa0);
 }
 
+/*
+ * Two 3-octet characters led by E1-EF at u[0..6): the continuation
+ * octets tested together, a word at a time, as Korean text is mostly
+ * such runs.
+ */
+static bool
+plain6(const unsigned char *u)
+{
+	uint64_t w;
+
+	memcpy(&w, u, sizeof(w));
+	w = le64toh(w);
+	return (w & 0xc0c000c0c000ULL) == 0x808000808000ULL &&
+	    u[0] - 0xe1u <= 0xefu - 0xe1u && u[3] - 0xe1u <= 0xefu - 0xe1u &&
+	    (u[0] != 0xed || u[1] < 0xa0) && (u[3] != 0xed || u[4] < 0xa0);
+}
+
 size_t
 utf8_valid(const char *s, size_t n, bool *eight)
 {
@@ -119,13 +138,18 @@ utf8_valid(const char *s, size_t n, bool *eight)
 
 	while (i < n) {
 		if (u[i] < 0x80) {
-			i += i + 8 <= n && ascii8(u + i) ? 8 : 1;
+			while (i + 8 <= n && ascii8(u + i))
+				i += 8;
+			while (i < n && u[i] < 0x80)
+				i++;
 			continue;
 		}
+		wide = true;
+		while (i + 8 <= n && plain6(u + i))
+			i += 6;
 		k = i + 3 <= n && plain3(u + i) ? 3 : utf8_len(u + i, n - i);
 		if (k == 0)
 			break;
-		wide = true;
 		i += k;
 	}
 	if (eight != NULL)
