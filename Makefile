@@ -82,7 +82,7 @@ UNIT = addr attach buf codec config csvstate deadline dupes err html imapconf ma
 	message pipeline ratelimit report roster sheet smtp smtpserver \
 	template term utf8
 T_addr = addr message codec buf err utf8 xalloc
-T_attach = attach buf err utf8 xalloc
+T_attach = attach template html codec buf err utf8 xalloc
 T_buf = buf xalloc
 T_csvstate =
 T_err = err i18n utf8

@@ -19,9 +19,16 @@
  * O_NONBLOCK (a FIFO must not hang the run), and it must be a regular
  * file: a folder, a FIFO or a device is refused in the validation pass,
  * as is a file that cannot be opened for reading.
+ *
+ * struct attach_set holds one row's files: attachments, then the HTML
+ * part's inline images, each file's type and base64 kept while the file
+ * stays the same (same size and modification time).  The validation
+ * pass only checks and types them (attach_type()), reading a file only
+ * when its name does not tell its type.
  */
 #include <sys/stat.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -35,7 +42,9 @@
 
 #include "attach.h"
 #include "buf.h"
+#include "codec.h"
 #include "err.h"
+#include "html.h"
 #include "i18n.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -537,4 +546,274 @@ attach_type(struct attach *a, struct attach_file *f, struct buf *data,
 		return -1;
 	type_of(a, f->name, "", 0, type);
 	return 0;
+}
+
+/*
+ * A row's files (struct attach_set).
+ */
+
+#define VALS_CAP	(64 * 1024 * 1024)	/* a row's values, marked */
+
+/* A file's type and base64, kept while the file stays the same. */
+struct attach_enc {
+	struct attach_id id;		/* the file they were made from */
+	bool		 valid;		/* type and b64 are id's */
+	char		 type[ATTACH_TYPE_MAX];
+	struct buf	 b64;		/* codec_base64_lines() of it */
+};
+
+void
+attach_set_init(struct attach_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	buf_init(&s->vals, VALS_CAP);
+	buf_init(&s->path, ATTACH_PATH_MAX);
+	buf_init(&s->mpath, ATTACH_PATH_MAX);
+	buf_init(&s->data, MESSAGE_MIXED_MAX);
+}
+
+void
+attach_set_fini(struct attach_set *s)
+{
+	size_t k;
+
+	for (k = 0; k < s->cap; k++)
+		buf_fini(&s->enc[k].b64);
+	free(s->enc);
+	free(s->files);
+	free(s->att);
+	free(s->cid);
+	free(s->mv);
+	free(s->ml);
+	buf_fini(&s->vals);
+	buf_fini(&s->path);
+	buf_fini(&s->mpath);
+	buf_fini(&s->data);
+	attach_free(s->magic);
+}
+
+void
+attach_set_reset(struct attach_set *s)
+{
+	s->nfiles = 0;
+	s->nimg = 0;
+}
+
+/* Room for n entries. */
+static void
+grow(struct attach_set *s, size_t n)
+{
+	if (n <= s->cap)
+		return;
+	s->files = xreallocarray(s->files, n, sizeof(*s->files));
+	s->att = xreallocarray(s->att, n, sizeof(*s->att));
+	s->enc = xreallocarray(s->enc, n, sizeof(*s->enc));
+	s->cid = xreallocarray(s->cid, n, sizeof(*s->cid));
+	for (; s->cap < n; s->cap++) {
+		s->enc[s->cap].valid = false;
+		buf_init(&s->enc[s->cap].b64, ATTACH_B64_MAX);
+	}
+}
+
+int
+attach_set_values(struct attach_set *s, const char *const *v,
+    const size_t *len, size_t n, struct err *e)
+{
+	size_t k;
+
+	if (n > s->mcap) {
+		s->mv = xreallocarray(s->mv, n, sizeof(*s->mv));
+		s->ml = xreallocarray(s->ml, n, sizeof(*s->ml));
+		s->mcap = n;
+	}
+	buf_reset(&s->vals);
+	for (k = 0; k < n; k++) {
+		s->ml[k] = s->vals.len;
+		if (attach_mark(&s->vals, v[k], len[k]) == -1) {
+			err_set(e, E_INPUT, NULL, "the row is too large");
+			return -1;
+		}
+	}
+	/* Pointers only now: the buffer may have moved while growing. */
+	for (k = 0; k < n; k++) {
+		s->mv[k] = buf_str(&s->vals) + s->ml[k];
+		s->ml[k] = (k + 1 < n ? s->ml[k + 1] : s->vals.len) - s->ml[k];
+	}
+	return 0;
+}
+
+/* The libmagic cookie, made at its first use. */
+static struct attach *
+magic(struct attach_set *s, struct err *e)
+{
+	if (s->magic == NULL && attach_new(&s->magic, e) == -1)
+		return NULL;
+	return s->magic;
+}
+
+/* Entry k's file read and encoded, unless its version is kept. */
+static int
+encode(struct attach_set *s, size_t k, struct err *e)
+{
+	struct attach_file *f = &s->files[k];
+	struct attach_enc *c = &s->enc[k];
+
+	if (attach_stat(f, e) == -1)
+		return -1;
+	if (c->valid && attach_same(f, &c->id))
+		return 0;
+	c->valid = false;
+	buf_reset(&s->data);
+	if (magic(s, e) == NULL ||
+	    attach_read(s->magic, f, &s->data, c->type, e) == -1)
+		return -1;
+	buf_reset(&c->b64);
+	if (codec_base64_lines(&c->b64, s->data.data ? s->data.data : "",
+	    s->data.len) == -1) {
+		err_set(e, E_INPUT, f->shown, "too large to encode");
+		return -1;
+	}
+	c->id = f->id;
+	c->valid = true;
+	return 0;
+}
+
+/* Entry k's file checked and typed (validation), or read and encoded. */
+static int
+take(struct attach_set *s, const struct attach_where *w, size_t k,
+    struct err *e)
+{
+	if (w->read)
+		return encode(s, k, e);
+	s->enc[k].valid = false;
+	buf_reset(&s->data);
+	if (magic(s, e) == NULL)
+		return -1;
+	return attach_type(s->magic, &s->files[k], &s->data, s->enc[k].type,
+	    e);
+}
+
+int
+attach_set_file(struct attach_set *s, const struct attach_where *w,
+    const struct template *t, size_t hdr, struct err *e)
+{
+	size_t k = s->nfiles;
+
+	/* Attachments come before images: none is added yet. */
+	assert(s->nimg == 0);
+	grow(s, k + 1);
+	buf_reset(&s->mpath);
+	if (template_render_header(t, hdr, s->mv, s->ml, &s->mpath,
+	    e) == -1 || attach_path(&s->files[k], w->dir,
+	    buf_str(&s->mpath), s->mpath.len, e) == -1 ||
+	    take(s, w, k, e) == -1)
+		return -1;
+	s->nfiles++;
+	return 0;
+}
+
+/*
+ * Whether s[0..n) is written in the template's own text as a whole
+ * URL or path: between '(' '"' '\'' '=' or white space and ')' '"'
+ * '\'' '>' or white space, so that "/a.png" inside "../x/a.png" does
+ * not count.  Such a path is the template author's choice, whatever a
+ * field makes of the rest.
+ */
+static bool
+written(const struct attach_where *w, const char *s, size_t n)
+{
+	static const char before[] = "(\"'= \t\n", after[] = ")\"'> \t\r\n";
+	const char *t = w->text, *p = t;
+	size_t len = w->text_len;
+
+	if (n == 0 || t == NULL)
+		return false;
+	while ((p = memchr(p, s[0], len - (size_t)(p - t))) != NULL &&
+	    (size_t)(p - t) + n <= len) {
+		if (memcmp(p, s, n) == 0 && p > t &&
+		    strchr(before, p[-1]) != NULL && ((size_t)(p - t) + n ==
+		    len || strchr(after, p[n]) != NULL))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* A new image k, its decoded path in s->path, as written: src. */
+static int
+image_add(struct attach_set *s, const struct attach_where *w, size_t k,
+    const char *src, size_t n, const char *msgid, struct err *e)
+{
+	const char *path = buf_str(&s->path);
+	int rc;
+
+	buf_reset(&s->mpath);
+	if (written(w, path, s->path.len) || written(w, src, n))
+		rc = buf_add(&s->mpath, path, s->path.len);
+	else
+		rc = attach_mark(&s->mpath, path, s->path.len);
+	if (rc == -1) {
+		err_set(e, E_INPUT, NULL, "an inline image's path is too "
+		    "long");
+		return -1;
+	}
+	if (attach_path(&s->files[k], w->dir, buf_str(&s->mpath),
+	    s->mpath.len, e) == -1)
+		return -1;
+	snprintf(s->cid[k], ATTACH_CID_MAX, "img%zu.%s@mailmerge.invalid",
+	    k - s->nfiles + 1, msgid);
+	return take(s, w, k, e);
+}
+
+int
+attach_set_image(struct attach_set *s, const struct attach_where *w,
+    const char *src, size_t n, const char *msgid, const char **cid,
+    struct err *e)
+{
+	size_t k;
+
+	buf_reset(&s->path);
+	if (html_url_path(&s->path, src, n) == -1) {
+		err_set(e, E_INPUT, NULL, "an inline image's path is too "
+		    "long");
+		return -1;
+	}
+	for (k = s->nfiles; k < s->nfiles + s->nimg; k++)
+		if (strcmp(s->files[k].shown, buf_str(&s->path)) == 0)
+			break;
+	if (k == s->nfiles + s->nimg) {
+		grow(s, k + 1);
+		if (image_add(s, w, k, src, n, msgid, e) == -1)
+			return -1;
+		s->nimg++;
+	}
+	*cid = s->cid[k];
+	return 0;
+}
+
+void
+attach_set_finish(struct attach_set *s, const struct attach_where *w)
+{
+	struct message_attachment *a;
+	struct attach_file *f;
+	const char *slash;
+	size_t k;
+
+	for (k = 0; k < s->nfiles + s->nimg; k++) {
+		a = &s->att[k];
+		f = &s->files[k];
+		/* f->name points into f, which grow() may have moved. */
+		slash = strrchr(f->shown, '/');
+		f->name = slash != NULL ? slash + 1 : f->shown;
+		memset(a, 0, sizeof(*a));
+		a->name = f->name;
+		a->name_len = strlen(a->name);
+		a->type = s->enc[k].type;
+		a->len = f->size;
+		a->cid = k < s->nfiles ? NULL : s->cid[k];
+		if (w->read) {
+			a->b64 = buf_str(&s->enc[k].b64);
+			a->b64_len = s->enc[k].b64.len;
+		}
+	}
 }

@@ -12,8 +12,11 @@
  * renders it HTML-escaped and makes the text part from that HTML.
  * Attachment paths are rendered a second time from marked field values
  * (attach_mark()), so the path rule knows which octets the roster gave.
- * The validation pass checks each file (attach_stat()); job_build()
- * reads them into one buffer per thread, reset per row.
+ * A row's files are a struct attach_set (attach.c): the validation
+ * pass checks and types them, job_build() reads and encodes them.  Both
+ * passes build the message with message_build(); validation counts the
+ * parts' contents instead of encoding them (count_only) and throws the
+ * text away.
  *
  * Address headers are rendered a second time too, from values marked
  * with message_mark() (but the columns X-Mailmerge-List names), so that
@@ -165,10 +168,7 @@ job_row_init(struct job_row *r)
 	buf_init(&r->subject, HEADERS_CAP);
 	buf_init(&r->html, BODY_CAP);
 	buf_init(&r->src, BODY_CAP);
-	buf_init(&r->mvals, MVALS_CAP);
-	buf_init(&r->mpath, ATTACH_PATH_MAX);
-	buf_init(&r->adata, MESSAGE_MIXED_MAX);
-	buf_init(&r->ipath, ATTACH_PATH_MAX);
+	attach_set_init(&r->files);
 }
 
 void
@@ -186,19 +186,7 @@ job_row_fini(struct job_row *r)
 	buf_fini(&r->subject);
 	buf_fini(&r->html);
 	buf_fini(&r->src);
-	buf_fini(&r->mvals);
-	buf_fini(&r->mpath);
-	buf_fini(&r->adata);
-	buf_fini(&r->ipath);
-	free(r->cid);
-	free(r->mv);
-	free(r->ml);
-	free(r->files);
-	free(r->att);
-	for (size_t k = 0; k < r->fcap; k++)
-		buf_fini(&r->enc[k].b64);
-	free(r->enc);
-	attach_free(r->magic);
+	attach_set_fini(&r->files);
 }
 
 /* The first message, as a person reads it: decoded headers, text. */
@@ -753,163 +741,27 @@ body_render(const struct job *j, struct job_row *r,
 	return 0;
 }
 
-/* Room for n attachments in r's arrays. */
-static void
-files_grow(struct job_row *r, size_t n)
-{
-	if (n <= r->fcap)
-		return;
-	r->files = xreallocarray(r->files, n, sizeof(*r->files));
-	r->att = xreallocarray(r->att, n, sizeof(*r->att));
-	r->enc = xreallocarray(r->enc, n, sizeof(*r->enc));
-	r->cid = xreallocarray(r->cid, n, sizeof(*r->cid));
-	for (; r->fcap < n; r->fcap++) {
-		r->enc[r->fcap].valid = false;
-		buf_init(&r->enc[r->fcap].b64, ATTACH_B64_MAX);
-	}
-}
-
-/* The row's values marked as fields, for attachment paths; E_INPUT. */
-static int
-mark_values(struct job_row *r, const struct roster_row *rw, struct err *e)
-{
-	size_t k;
-
-	if (rw->nfields > r->mcap) {
-		r->mv = xreallocarray(r->mv, rw->nfields, sizeof(*r->mv));
-		r->ml = xreallocarray(r->ml, rw->nfields, sizeof(*r->ml));
-		r->mcap = rw->nfields;
-	}
-	buf_reset(&r->mvals);
-	for (k = 0; k < rw->nfields; k++) {
-		r->ml[k] = r->mvals.len;
-		if (attach_mark(&r->mvals, rw->fields[k], rw->lens[k]) == -1) {
-			err_set(e, E_INPUT, NULL, "the row is too large");
-			return -1;
-		}
-	}
-	/* Pointers only now: the buffer may have moved while growing. */
-	for (k = 0; k < rw->nfields; k++) {
-		r->mv[k] = buf_str(&r->mvals) + r->ml[k];
-		r->ml[k] = (k + 1 < rw->nfields ? r->ml[k + 1] :
-		    r->mvals.len) - r->ml[k];
-	}
-	return 0;
-}
-
-/* f's contents as base64 into c, unless c already holds this file. */
-static int
-encode_one(struct job_row *r, struct attach_file *f, struct job_encoded *c,
-    struct err *e)
-{
-	if (c->valid && attach_same(f, &c->id))
-		return 0;
-	c->valid = false;
-	if (r->magic == NULL && attach_new(&r->magic, e) == -1)
-		return -1;
-	buf_reset(&r->adata);
-	if (attach_read(r->magic, f, &r->adata, c->type, e) == -1)
-		return -1;
-	buf_reset(&c->b64);
-	if (codec_base64_lines(&c->b64, r->adata.data ? r->adata.data : "",
-	    r->adata.len) == -1) {
-		err_set(e, E_INPUT, f->shown, "too large to encode");
-		return -1;
-	}
-	c->id = f->id;
-	c->valid = true;
-	return 0;
-}
-
-/*
- * f's type into c, for the validation pass: the contents are read only
- * if the type needs them, and not encoded.
- */
-static int
-type_one(struct job_row *r, struct attach_file *f, struct job_encoded *c,
-    struct err *e)
-{
-	c->valid = false;
-	if (r->magic == NULL && attach_new(&r->magic, e) == -1)
-		return -1;
-	buf_reset(&r->adata);
-	return attach_type(r->magic, f, &r->adata, c->type, e);
-}
-
-/*
- * Header i's file: path rule, checked and typed (validation), or read
- * and encoded once per version of the file (build).
- */
-static int
-file_one(const struct job *j, struct job_row *r, size_t i, size_t k,
-    bool read, struct err *e)
-{
-	struct attach_file *f = &r->files[k];
-
-	buf_reset(&r->mpath);
-	if (template_render_header(j->tmpl, i, r->mv, r->ml, &r->mpath,
-	    e) == -1 || attach_path(f, j->dir, buf_str(&r->mpath),
-	    r->mpath.len, e) == -1)
-		return -1;
-	if (!read)
-		return type_one(r, f, &r->enc[k], e);
-	if (attach_stat(f, e) == -1)
-		return -1;
-	return encode_one(r, f, &r->enc[k], e);
-}
-
-/* Entry k of r->att for file k, read or only checked. */
-static void
-att_fill(struct job_row *r, size_t k, bool read, const char *cid)
-{
-	struct message_attachment *a = &r->att[k];
-
-	struct attach_file *f = &r->files[k];
-	const char *slash = strrchr(f->shown, '/');
-
-	/* f->name points into f: files_grow() may have moved it. */
-	f->name = slash != NULL ? slash + 1 : f->shown;
-	memset(a, 0, sizeof(*a));
-	a->name = f->name;
-	a->name_len = strlen(a->name);
-	a->type = r->enc[k].type;
-	a->len = r->files[k].size;
-	a->cid = cid;
-	if (read) {
-		a->b64 = buf_str(&r->enc[k].b64);
-		a->b64_len = r->enc[k].b64.len;
-	}
-}
-
 /* Every Attachment header's file, in order; E_INPUT. */
 static int
 files_resolve(const struct job *j, struct job_row *r,
-    const struct roster_row *rw, bool read, struct err *e)
+    const struct roster_row *rw, const struct attach_where *w,
+    struct err *e)
 {
-	size_t i, k = 0;
+	bool any = false;
+	size_t i;
 
-	r->nfiles = 0;
-	for (i = 0; i < r->nhdr; i++)
-		k += strcasecmp(r->hdr[i].name, ATTACH_HEADER) == 0;
-	if (k == 0)
-		return 0;
-	files_grow(r, k);
-	if (mark_values(r, rw, e) == -1)
-		goto fail;
-	for (i = 0, k = 0; i < r->nhdr; i++) {
+	for (i = 0; i < r->nhdr; i++) {
 		if (strcasecmp(r->hdr[i].name, ATTACH_HEADER) != 0)
 			continue;
-		if (file_one(j, r, i, k, read, e) == -1)
-			goto fail;
-		k++;
+		if ((!any && attach_set_values(&r->files, rw->fields,
+		    rw->lens, rw->nfields, e) == -1) ||
+		    attach_set_file(&r->files, w, j->tmpl, i, e) == -1) {
+			row_error(j, rw, e, N_("header"));
+			return -1;
+		}
+		any = true;
 	}
-	r->nfiles = k;
-	for (k = 0; k < r->nfiles; k++)
-		att_fill(r, k, read, NULL);
 	return 0;
-fail:
-	row_error(j, rw, e, N_("header"));
-	return -1;
 }
 
 /*
@@ -948,128 +800,36 @@ prefix_subject(struct job_row *r, const char *prefix, struct err *e)
 }
 
 /*
- * Whether s[0..n) is written in the template's own text as a whole
- * URL or path: between '(' '"' '\'' '=' or white space and ')' '"'
- * '\'' '>' or white space, so that "/a.png" inside "../x/a.png" does
- * not count.  Such a path is the template author's choice, whatever a
- * field makes of the rest.
- */
-static bool
-written(const struct job *j, const char *s, size_t n)
-{
-	static const char before[] = "(\"'= \t\n", after[] = ")\"'> \t\r\n";
-	const char *t = buf_str(&j->ttext), *p = t;
-	size_t len = j->ttext.len;
-
-	if (n == 0)
-		return false;
-	while ((p = memchr(p, s[0], len - (size_t)(p - t))) != NULL &&
-	    (size_t)(p - t) + n <= len) {
-		if (memcmp(p, s, n) == 0 && p > t &&
-		    strchr(before, p[-1]) != NULL && ((size_t)(p - t) + n ==
-		    len || strchr(after, p[n]) != NULL))
-			return true;
-		p++;
-	}
-	return false;
-}
-
-/*
- * Inline image k, its decoded src in r->ipath (as written: src): a
- * path the template writes itself follows the template's rule, any
- * other the rule of a field's path, since the rendered HTML no longer
- * tells which octets a field gave: not absolute, no "..", inside the
- * template's folder, links resolved.  Checked, then read once per
- * version.
- */
-static int
-image_one(const struct job *j, struct job_row *r, size_t k,
-    const char *src, size_t srclen, bool read, struct err *e)
-{
-	struct attach_file *f = &r->files[k];
-	int rc;
-
-	buf_reset(&r->mpath);
-	if (written(j, buf_str(&r->ipath), r->ipath.len) ||
-	    written(j, src, srclen))
-		rc = buf_add(&r->mpath, buf_str(&r->ipath), r->ipath.len);
-	else
-		rc = attach_mark(&r->mpath, buf_str(&r->ipath), r->ipath.len);
-	if (rc == -1) {
-		err_set(e, E_INPUT, NULL, "an inline image's path is too "
-		    "long");
-		return -1;
-	}
-	if (attach_path(f, j->dir, buf_str(&r->mpath), r->mpath.len,
-	    e) == -1)
-		return -1;
-	snprintf(r->cid[k], JOB_CID_MAX, "img%zu.%s@mailmerge.invalid",
-	    k - r->nfiles + 1, r->msgid);
-	if (!read)
-		return type_one(r, f, &r->enc[k], e);
-	if (attach_stat(f, e) == -1)
-		return -1;
-	return encode_one(r, f, &r->enc[k], e);
-}
-
-/* The inline image whose path is r->ipath, or (grown) a new one. */
-static int
-image_find(const struct job *j, struct job_row *r, const char *src,
-    size_t srclen, size_t *k, bool read, struct err *e)
-{
-	size_t i;
-
-	for (i = r->nfiles; i < r->nfiles + r->nimg; i++)
-		if (strcmp(r->files[i].shown, buf_str(&r->ipath)) == 0) {
-			*k = i;
-			return 0;
-		}
-	*k = r->nfiles + r->nimg;
-	files_grow(r, *k + 1);
-	if (image_one(j, r, *k, src, srclen, read, e) == -1)
-		return -1;
-	r->nimg++;
-	return 0;
-}
-
-/*
  * Issue 12.7: each <img src="PATH"> of the HTML part with a relative
  * PATH becomes an inline image of multipart/related, its src rewritten
  * to "cid:"; the HTML is rebuilt in r->src, then the buffers swap.
  */
 static int
-images_resolve(const struct job *j, struct job_row *r, bool read,
+images_resolve(struct job_row *r, const struct attach_where *w,
     struct err *e)
 {
-	const char *h = buf_str(&r->html);
-	size_t at = 0, va, vb, done = 0, k, n = r->html.len;
+	const char *h = buf_str(&r->html), *cid;
+	size_t at = 0, va, vb, done = 0, n = r->html.len;
 	int rc = 0;
 
-	r->nimg = 0;
 	buf_reset(&r->src);
 	while (rc == 0 && r->kind != MESSAGE_TEXT &&
 	    html_img_next(h, n, &at, &va, &vb)) {
-		buf_reset(&r->ipath);
-		if (html_url_path(&r->ipath, h + va, vb - va) == -1) {
-			err_set(e, E_INPUT, NULL, "an inline image's path is "
-			    "too long");
-			return -1;
-		}
-		if (image_find(j, r, h + va, vb - va, &k, read, e) == -1)
+		if (attach_set_image(&r->files, w, h + va, vb - va, r->msgid,
+		    &cid, e) == -1)
 			return -1;
 		rc = buf_add(&r->src, h + done, va - done) == -1 ||
-		    buf_addf(&r->src, "cid:%s", r->cid[k]) == -1 ? -1 : 0;
+		    buf_adds(&r->src, "cid:") == -1 ||
+		    buf_adds(&r->src, cid) == -1 ? -1 : 0;
 		done = vb;
 	}
-	if (rc == 0 && r->nimg > 0) {
+	if (rc == 0 && r->files.nimg > 0) {
 		struct buf t = r->html;
 
 		rc = buf_add(&r->src, h + done, n - done);
 		r->html = r->src;
 		r->src = t;
 	}
-	for (k = r->nfiles; k < r->nfiles + r->nimg; k++)
-		att_fill(r, k, read, r->cid[k]);
 	if (rc == -1)
 		err_set(e, E_INPUT, NULL, "the HTML part passes its limit");
 	return rc;
@@ -1081,16 +841,21 @@ row_params(const struct job *j, struct job_row *r,
     const struct roster_row *rw, const struct job_build_opts *o,
     struct message_params *mp, bool read, struct err *e)
 {
+	struct attach_where w = { j->dir, buf_str(&j->ttext), j->ttext.len,
+	    read };
+
 	msgid_left(j, rw->row, r->msgid);
+	attach_set_reset(&r->files);
 	if (body_render(j, r, rw, e) == -1 ||
-	    files_resolve(j, r, rw, read, e) == -1 ||
+	    files_resolve(j, r, rw, &w, e) == -1 ||
 	    prefix_subject(r, o->subject_prefix, e) == -1)
 		return -1;
-	if (images_resolve(j, r, read, e) == -1) {
+	if (images_resolve(r, &w, e) == -1) {
 		err_where(e, "%s", _("inline image"));
 		row_error(j, rw, e, N_("body"));
 		return -1;
 	}
+	attach_set_finish(&r->files, &w);
 	memset(mp, 0, sizeof(*mp));
 	mp->hdr = r->hdr;
 	mp->nhdr = r->nhdr;
@@ -1100,10 +865,10 @@ row_params(const struct job *j, struct job_row *r,
 		mp->html = buf_str(&r->html);
 		mp->html_len = r->html.len;
 	}
-	mp->att = r->att;
-	mp->natt = r->nfiles;
-	mp->img = r->att + r->nfiles;
-	mp->nimg = r->nimg;
+	mp->att = r->files.att;
+	mp->natt = r->files.nfiles;
+	mp->img = r->files.att + r->files.nfiles;
+	mp->nimg = r->files.nimg;
 	mp->date = o->date;
 	mp->msgid_left = r->msgid;
 	mp->allow_8bit = o->allow_8bit;

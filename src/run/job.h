@@ -59,19 +59,6 @@ struct job {
 	struct dupes	 dupes;		/* recipients, for the duplicate warning */
 };
 
-/*
- * An attachment as base64 lines, kept while its file stays the same:
- * a syllabus attached to every row is read and encoded once a thread.
- */
-struct job_encoded {
-	struct attach_id id;		/* the file it was made from */
-	bool		 valid;
-	char		 type[ATTACH_TYPE_MAX];	/* libmagic's MIME type */
-	struct buf	 b64;		/* codec_base64_lines() of it */
-};
-
-#define JOB_CID_MAX	128	/* octets in an inline image's Content-ID */
-
 /* A row rendered into a message: per thread, reset per row. */
 struct job_row {
 	struct message	 msg;
@@ -88,22 +75,7 @@ struct job_row {
 	struct buf	 body;		/* the text (alternative) */
 	struct buf	 html;		/* the HTML part, if kind is not TEXT */
 	struct buf	 src;		/* Markdown with {{x}} HTML-escaped */
-	/* Attachments: all empty until a row has an Attachment header. */
-	struct buf	 mvals;		/* field values, marked (attach_mark) */
-	const char	**mv;		/* mv[k], ml[k]: column k in mvals */
-	size_t		*ml;
-	size_t		 mcap;		/* columns mv and ml hold */
-	struct buf	 mpath;		/* one path rendered from mv */
-	struct buf	 adata;		/* a file's contents, while encoding */
-	struct attach_file *files;
-	struct message_attachment *att;
-	struct job_encoded *enc;	/* each Attachment header's last file */
-	char		(*cid)[JOB_CID_MAX];	/* inline images' Content-IDs */
-	struct buf	 ipath;		/* an inline image's path, decoded */
-	size_t		 nimg;		/* inline images, after the files */
-	size_t		 nfiles;
-	size_t		 fcap;		/* entries in files, att, ... */
-	struct attach	*magic;		/* libmagic, made at the first read */
+	struct attach_set files;	/* attachments, inline images */
 	struct buf	 rcpts;		/* "a@x;b@y", after job_build */
 	struct buf	 first;		/* first recipient, after job_headers */
 	struct buf	 subject;	/* a prefixed Subject, when asked */

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "err.h"
 #include "tap.h"
+#include "template.h"
 
 static struct attach_file f;
 static struct err err;
@@ -256,6 +257,102 @@ test_read(void)
 	attach_free(a);
 }
 
+/*
+ * struct attach_set: a row's files from "Attachment:" headers and the
+ * images of its HTML, read once per version of a file, only checked
+ * and typed in the validation pass.
+ */
+static const char set_tmpl[] = "From: a@example.com\n"
+    "Attachment: fb/{{id}}.pdf\n"
+    "Attachment: fb/p.png\n"
+    "\n"
+    "body <img src=\"fb/p.png\">\n";
+
+static struct template *
+set_template(void)
+{
+	static const char *const cols[] = { "id" };
+	struct template *t;
+
+	if (template_parse(&t, "set.txt", set_tmpl, sizeof(set_tmpl) - 1,
+	    &err) == -1 || template_bind(t, cols, 1, &err) == -1)
+		return NULL;
+	return t;
+}
+
+/* A row of the set: its id value, both Attachments, n image srcs. */
+static int
+set_row(struct attach_set *s, const struct attach_where *w,
+    const struct template *t, const char *id, const char *const *src,
+    size_t n)
+{
+	const char *v[] = { id }, *cid;
+	size_t len[] = { strlen(id) }, i;
+
+	attach_set_reset(s);
+	if (attach_set_values(s, v, len, 1, &err) == -1 ||
+	    attach_set_file(s, w, t, 1, &err) == -1 ||
+	    attach_set_file(s, w, t, 2, &err) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (attach_set_image(s, w, src[i], strlen(src[i]), "m.1",
+		    &cid, &err) == -1)
+			return -1;
+	attach_set_finish(s, w);
+	return 0;
+}
+
+static void
+test_set(void)
+{
+	static const char *const imgs[] = { "fb/p.png", "fb/%70.png",
+	    "fb/t.txt" };
+	struct attach_where w = { tmp, set_tmpl, sizeof(set_tmpl) - 1,
+	    true };
+	struct template *t = set_template();
+	struct attach_set s;
+	char big[200];
+
+	ok(t != NULL, "set: template");
+	attach_set_init(&s);
+	is_int(set_row(&s, &w, t, "1", imgs, 3), 0, "set: a row builds");
+	is_int(s.nfiles, 2, "set: two attachments");
+	is_int(s.nimg, 2, "set: fb/p.png and fb/%%70.png are one image");
+	is_str(s.att[0].name, "1.pdf", "set: names kept as the arrays grow");
+	is_str(s.att[1].name, "p.png", "set: second attachment named");
+	is_str(s.att[0].type, "application/pdf", "set: its type");
+	is_int(s.att[0].b64_len, 14, "set: read and encoded");
+	ok(s.att[0].b64 != NULL && memcmp(s.att[0].b64, "JVBERi0xLjQK\r\n",
+	    14) == 0, "set: its base64");
+	ok(s.att[1].cid == NULL && s.att[2].cid != NULL &&
+	    strcmp(s.att[2].cid, "img1.m.1@mailmerge.invalid") == 0,
+	    "set: an image has its Content-ID");
+	is_str(s.att[3].type, "text/plain; charset=us-ascii",
+	    "set: an image's type");
+	/* The next row's file is another version: read again. */
+	memset(big, 'x', sizeof(big));
+	put_file("fb/1.pdf", big, sizeof(big));
+	is_int(set_row(&s, &w, t, "1", imgs, 0), 0, "set: the next row");
+	is_int(s.nimg, 0, "set: reset per row");
+	is_int(s.att[0].len, sizeof(big), "set: the changed file's size");
+	/* 200 octets: 3 lines of 57, and 29 in 40 characters and CRLF. */
+	is_int(s.att[0].b64_len, 3 * 78 + 42,
+	    "set: the changed file read again");
+	/* The validation pass: checked and typed, not read. */
+	w.read = false;
+	is_int(set_row(&s, &w, t, "1", imgs, 1), 0, "set: validation row");
+	ok(s.att[0].b64 == NULL && s.att[0].len == sizeof(big),
+	    "set: validation: counted, not encoded");
+	is_str(s.att[0].type, "application/pdf", "set: validation: typed");
+	is_int(set_row(&s, &w, t, "../fb/1", imgs, 0), -1,
+	    "set: a field's '..' refused");
+	like(err.msg, "'..' from a roster field", "set: says why");
+	is_int(set_row(&s, &w, t, "none", imgs, 0), -1,
+	    "set: a missing file refused");
+	attach_set_fini(&s);
+	template_free(t);
+}
+
 int
 main(void)
 {
@@ -269,6 +366,7 @@ main(void)
 	test_rule_bad();
 	test_files();
 	test_read();
+	test_set();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	ok(system(cmd) == 0, "scratch folder removed");
 	buf_fini(&mk);
