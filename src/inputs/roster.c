@@ -1262,30 +1262,68 @@ roster_rewind(struct roster *r, struct err *e)
 	return rc;
 }
 
+/*
+ * A record gathers in line and goes out in one write: a report line
+ * per row is 19 fields.  A field that needs quotes goes through
+ * libcsv's writer.
+ */
+#define LINE_CHUNK	4096
+
+struct line {
+	FILE	*f;
+	size_t	 len;
+	char	 b[LINE_CHUNK];
+};
+
+static int
+line_flush(struct line *l)
+{
+	size_t n = l->len;
+
+	l->len = 0;
+	return n == 0 || fwrite(l->b, 1, n, l->f) == n ? 0 : EOF;
+}
+
+static int
+line_add(struct line *l, const char *s, size_t n)
+{
+	if (l->len + n > sizeof(l->b) && line_flush(l) == EOF)
+		return EOF;
+	if (n > sizeof(l->b))
+		return fwrite(s, 1, n, l->f) == n ? 0 : EOF;
+	memcpy(l->b + l->len, s, n);
+	l->len += n;
+	return 0;
+}
+
 /* RFC 4180 §2.6: quote a field holding a delimiter, quote or break. */
 static int
-write_field(FILE *f, const char *s, bool alone)
+write_field(struct line *l, const char *s, bool alone)
 {
 	size_t len = strlen(s);
 
 	/* A lone empty field would read back as a blank line. */
 	if (strpbrk(s, ",\"\r\n") != NULL || (alone && len == 0))
-		return csv_fwrite(f, s, len);
-	return fwrite(s, 1, len, f) == len ? 0 : EOF;
+		return line_flush(l) == EOF ? EOF : csv_fwrite(l->f, s, len);
+	return line_add(l, s, len);
 }
 
 int
 roster_write(FILE *f, const char *const *fields, size_t n, struct err *e)
 {
+	struct line l;
 	size_t i;
 
+	l.f = f;
+	l.len = 0;
 	for (i = 0; i < n; i++) {
-		if (i > 0 && putc(',', f) == EOF)
+		if (i > 0 && line_add(&l, ",", 1) == EOF)
 			break;
-		if (write_field(f, fields[i] ? fields[i] : "", n == 1) == EOF)
+		if (write_field(&l, fields[i] ? fields[i] : "", n == 1) == EOF)
 			break;
 	}
-	if (i < n || fputs("\r\n", f) == EOF) {
+	if (i < n || line_add(&l, "\r\n", 2) == EOF ||
+	    line_flush(&l) == EOF) {
 		err_set(e, E_OS, NULL, "cannot write a CSV record: %s",
 		    strerror(errno));
 		return -1;
