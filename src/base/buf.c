@@ -69,6 +69,13 @@ reserve(struct buf *b, size_t n)
 int
 buf_add(struct buf *b, const void *p, size_t n)
 {
+	/* Room already, as for most of a row's many small appends. */
+	if (n > 0 && n < b->size - b->len && n <= b->cap - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	if (reserve(b, n) == -1)
 		return -1;
 	if (n > 0)
