@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "nitems.h"
 #include "utf8.h"
 
 #define U(s)	((const unsigned char *)(s))
@@ -178,6 +179,76 @@ test_cut(void)
 	    "an invalid start is kept, not taken for a cut character");
 }
 
+/*
+ * The valid prefix by RFC 3629 §4's table, a code point at a time, as
+ * a reference for utf8_valid()'s 16-octet path.
+ */
+static size_t
+ref_valid(const unsigned char *u, size_t n, bool *eight)
+{
+	size_t i = 0, len, k;
+	unsigned lo, hi;
+
+	*eight = false;
+	while (i < n) {
+		unsigned c = u[i];
+
+		lo = 0x80, hi = 0xbf;
+		len = c < 0x80 ? 1 : c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ?
+		    3 : c < 0xf5 ? 4 : 0;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+		else if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+		if (len == 0 || i + len > n)
+			return i;
+		for (k = 1; k < len; k++, lo = 0x80, hi = 0xbf)
+			if (u[i + k] < lo || u[i + k] > hi)
+				return i;
+		*eight |= len > 1;
+		i += len;
+	}
+	return i;
+}
+
+/* Random strings of edge pieces, 0 to ~120 octets: as the reference. */
+static void
+test_random(void)
+{
+	static const char *const piece[] = { "a", " ", "\n", "\xed\x95\x9c",
+	    "\xea\xb8\x80", "\xed\x9e\xa3", "\xed\x9f\xbf", "\xed\xa0\x80",
+	    "\xe0\xa0\x80", "\xe0\x9f\xbf", "\xc3\xa9", "\xc2\x80", "\xc1\xbf",
+	    "\xf0\x9f\x98\x80", "\xf4\x90\x80\x80", "\xe1\x80", "\x80", "\xff",
+	    "\xef\xbf\xbf", "hello world", "\xdf\xbf", "\xf5\x80" };
+	unsigned char buf[160];
+	unsigned seed = 7;
+	size_t n, len, k, bad = 0, t, np;
+	bool e1, e2;
+
+	for (t = 0; t < 200000; t++) {
+		seed = seed * 1103515245 + 12345;
+		np = (seed >> 16) % 40;
+		for (n = 0, k = 0; k < np; k++) {
+			seed = seed * 1103515245 + 12345;
+			len = strlen(piece[(seed >> 16) % nitems(piece)]);
+			if (n + len > sizeof(buf))
+				break;
+			memcpy(buf + n, piece[(seed >> 16) % nitems(piece)],
+			    len);
+			n += len;
+		}
+		if (utf8_valid((const char *)buf, n, &e1) !=
+		    ref_valid(buf, n, &e2) || (ref_valid(buf, n, &e2) == n &&
+		    e1 != e2))
+			bad++;
+	}
+	is_int(bad, 0, "200000 random strings: valid prefix as RFC 3629 says");
+}
+
 int
 main(void)
 {
@@ -186,5 +257,6 @@ main(void)
 	test_need();
 	test_valid_prefix();
 	test_cut();
+	test_random();
 	return tap_done();
 }
