@@ -5,7 +5,7 @@
  * rules out overlongs, surrogates and code points past U+10FFFF); the
  * others are 80-BF.  utf8_valid() is on the preview's hot path (every
  * body and header goes through it), so with SSE2 (every x86-64) it
- * checks 16 octets at once, as masks of leads and continuations; else
+ * checks 32 octets at once, as masks of leads and continuations; else
  * and where that fails it skips ASCII a word at a time and takes the
  * 3-octet characters of Hangul and CJK inline.
  */
@@ -134,48 +134,51 @@ plain6(const unsigned char *u)
 	    (u[0] != 0xed || u[1] < 0xa0) && (u[3] != 0xed || u[4] < 0xa0);
 }
 
-/*
- * Octets of whole characters at u[0..16) that are valid UTF-8 of one to
- * three octets (but E0 and ED's narrower second octet), 0 if the first
- * is not; *eight is set if one is not ASCII.
- */
 #ifdef __SSE2__
+/*
+ * Octets of whole characters at u[0..32) that are valid UTF-8 of one
+ * to three octets, 0 if the first is not (the caller then takes one
+ * character its own way); *eight is set if one is not ASCII.  Each
+ * class of octet is a 32-bit mask, bit k for octet k: a lead of two or
+ * three octets must be followed by exactly its continuations.
+ */
+#define LT(v, c)	((uint32_t)_mm_movemask_epi8(_mm_cmplt_epi8(v, \
+			    _mm_set1_epi8((char)(c)))))
+#define GT(v, c)	((uint32_t)_mm_movemask_epi8(_mm_cmpgt_epi8(v, \
+			    _mm_set1_epi8((char)(c)))))
+#define EQ(v, c)	((uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, \
+			    _mm_set1_epi8((char)(c)))))
+
 static size_t
-valid16(const unsigned char *u, bool *eight)
+valid32(const unsigned char *u, bool *eight)
 {
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)u);
-	unsigned hi = (unsigned)_mm_movemask_epi8(v);
-	unsigned cont, lead3, lead2, ed, e0, sec, exp, bad, m, len, cut;
+	__m128i a = _mm_loadu_si128((const __m128i *)(const void *)u);
+	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + 16));
+	uint32_t hi = (uint32_t)_mm_movemask_epi8(a) |
+	    (uint32_t)_mm_movemask_epi8(b) << 16;
+	uint32_t cont, lt_e0, lead2, lead3, sec, exp, bad, m, cut;
+	unsigned len = 32;
 
 	if (hi == 0)
-		return 16;
-	/* As signed octets: 80-BF < C0 <= C2-DF < E0 <= E0-EF < F0. */
-	cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
-	    _mm_set1_epi8((char)0xc0)));
-	lead2 = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-	    _mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xc1)),
-	    _mm_cmplt_epi8(v, _mm_set1_epi8((char)0xe0))));
-	lead3 = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-	    _mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xdf)),
-	    _mm_cmplt_epi8(v, _mm_set1_epi8((char)0xf0))));
+		return 32;
+	/* As signed octets: 80-BF < C0, C2-DF < E0, E0-EF < F0. */
+	cont = LT(a, 0xc0) | LT(b, 0xc0) << 16;
+	lt_e0 = LT(a, 0xe0) | LT(b, 0xe0) << 16;
+	lead2 = (GT(a, 0xc1) | GT(b, 0xc1) << 16) & lt_e0;
+	lead3 = hi & ~lt_e0 & (LT(a, 0xf0) | LT(b, 0xf0) << 16);
 	/* A character cut at the end is left for the next call. */
-	len = 16;
-	cut = (lead3 & 0xc000) | (lead2 & 0x8000);
+	cut = (lead3 & 0xc0000000u) | (lead2 & 0x80000000u);
 	if (cut != 0)
 		len = (unsigned)__builtin_ctz(cut);
-	m = (1u << len) - 1;
+	m = len == 32 ? 0xffffffffu : (1u << len) - 1;
 	lead2 &= m;
 	lead3 &= m;
 	exp = (lead2 << 1) | (lead3 << 1) | (lead3 << 2);
 	bad = ((cont & m) ^ exp) | (hi & ~cont & ~lead2 & ~lead3 & m);
 	/* After E0 only A0-BF may follow, after ED only 80-9F. */
-	ed = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
-	    _mm_set1_epi8((char)0xed)));
-	e0 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
-	    _mm_set1_epi8((char)0xe0)));
-	sec = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(v,
-	    _mm_set1_epi8((char)0x9f))) & cont;
-	bad |= ((ed & (sec >> 1)) | (e0 & ~(sec >> 1))) & m;
+	sec = (GT(a, 0x9f) | GT(b, 0x9f) << 16) & cont;
+	bad |= (((EQ(a, 0xed) | EQ(b, 0xed) << 16) & (sec >> 1)) |
+	    ((EQ(a, 0xe0) | EQ(b, 0xe0) << 16) & ~(sec >> 1))) & m;
 	if (bad != 0)
 		return 0;
 	*eight |= (hi & m) != 0;
@@ -183,7 +186,7 @@ valid16(const unsigned char *u, bool *eight)
 }
 #else
 static size_t
-valid16(const unsigned char *u, bool *eight)
+valid32(const unsigned char *u, bool *eight)
 {
 	(void)u, (void)eight;
 	return 0;
@@ -198,7 +201,7 @@ utf8_valid(const char *s, size_t n, bool *eight)
 	bool wide = false;
 
 	while (i < n) {
-		k = i + 16 <= n ? valid16(u + i, &wide) : 0;
+		k = i + 32 <= n ? valid32(u + i, &wide) : 0;
 		if (k > 0) {
 			i += k;
 			continue;
