@@ -1224,7 +1224,8 @@ hdef_find(const char *name)
 	size_t i, len = strlen(name);
 
 	for (i = 0; i < nitems(hdefs); i++)
-		if (hdefs[i].len == len && strcasecmp(hdefs[i].name, name) == 0)
+		if (hdefs[i].len == len && (hdefs[i].name[0] | 0x20) ==
+		    (name[0] | 0x20) && strcasecmp(hdefs[i].name, name) == 0)
 			return &hdefs[i];
 	if (strncasecmp(name, "Content-", 8) == 0)
 		return &hdef_content;
