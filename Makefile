@@ -19,7 +19,7 @@ CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark-gfm 2>/dev/null)
 # The parts, lowest first; a part may include only parts of a lower
 # layer (peers in one layer are separated by a comma), which
 # tests/layers.sh checks on every build.
-LAYERS = base wire inputs,mail accounts,records run cli
+LAYERS = base wire inputs,mail accounts records run cli
 PARTS = $(subst $(comma), ,$(LAYERS))
 comma := ,
 SRC_DIRS = $(PARTS:%=src/%)

@@ -168,7 +168,7 @@ html_codes(const struct review *rv, FILE *f)
 		fprintf(f, "<tr><td class=\"c\">%s</td>", code);
 		fprintf(f, "<td class=\"n\">%zu</td>", t->total);
 		html_cell(f, _(x->meaning));
-		html_cell(f, _(x->todo));
+		html_cell(f, _(rv_todo(t)));
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);

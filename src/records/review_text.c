@@ -230,9 +230,7 @@ code_cell(const void *arg, size_t r, size_t c, char tmp[CELL_TMP])
 static const char *
 code_note(const void *arg, size_t r)
 {
-	const struct tally *t = &((const struct review *)arg)->codes[r];
-
-	return _(rv_explain(t->code, t->a)->todo);
+	return _(rv_todo(&((const struct review *)arg)->codes[r]));
 }
 
 static void
