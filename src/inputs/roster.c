@@ -124,7 +124,10 @@ struct roster {
 	struct err	 fail_err;
 };
 
-/* Fill e with "path:line" or "path:line:column" in where. */
+/*
+ * Fill e with "path:line" or "path:line:column" in where; fmt is
+ * translated here (a P_() plural comes translated already).
+ */
 static void __attribute__((format(printf, 5, 6)))
 fail(const struct roster *r, struct err *e, size_t line, size_t col,
     const char *fmt, ...)
@@ -857,9 +860,11 @@ count_error(const struct roster *r, struct err *e)
 		    "value (quote the value)", r->row, r->nf, r->ncols, names,
 		    dn);
 	else
-		fail(r, e, r->rec_line, SIZE_MAX, "row %zu has %zu field%s, "
+		fail(r, e, r->rec_line, SIZE_MAX, P_("row %zu has %zu field, "
 		    "the header has %zu (%s); check for a missing %s",
-		    r->row, r->nf, r->nf == 1 ? "" : "s", r->ncols, names, dn);
+		    "row %zu has %zu fields, the header has %zu (%s); check "
+		    "for a missing %s", r->nf), r->row, r->nf, r->ncols, names,
+		    dn);
 	return -2;
 }
 
