@@ -185,20 +185,6 @@ provider_classify(const struct provider *p, enum smtp_stage st,
 }
 
 const char *
-provider_class_name(enum provider_class c)
-{
-	static const char *const name[] = {
-		[PROVIDER_REPLY_ROW] = NULL,
-		[PROVIDER_REPLY_QUOTA] = "the account's sending quota",
-		[PROVIDER_REPLY_MAILBOX_FULL] = "the recipient's mailbox is full",
-		[PROVIDER_REPLY_TOO_MANY_RCPT] = "too many recipients for one "
-		    "message",
-	};
-
-	return name[c];
-}
-
-const char *
 provider_hint(const struct provider *p, enum provider_hint h)
 {
 	if (p == NULL)

@@ -71,9 +71,6 @@ enum provider_class {
 enum provider_class provider_classify(const struct provider *p,
 	    enum smtp_stage st, const char *enh, const char *text);
 
-/* A few words on a class ("mailbox full"), or NULL for a plain row. */
-const char *provider_class_name(enum provider_class c);
-
 /* Which of a provider's hints a reply calls for. */
 enum provider_hint {
 	PROVIDER_HINT_NONE = 0,

@@ -77,8 +77,9 @@ report_status_name(enum report_status s)
 	return status_name[s];
 }
 
-enum report_status
-report_status_parse(const char *s)
+/* The status called s; REPORT_NONE if none is. */
+static enum report_status
+status_parse(const char *s)
 {
 	size_t i;
 
@@ -290,7 +291,7 @@ get_row(const char *s, struct report_line *l, struct err *e)
 static int
 get_status(const char *s, struct report_line *l, struct err *e)
 {
-	l->e.status = report_status_parse(s);
+	l->e.status = status_parse(s);
 	if (l->e.status == REPORT_NONE) {
 		err_set(e, E_INPUT, NULL, "status '%s' is not one of "
 		    "previewed, sent, failed, deferred, unknown, skipped, "

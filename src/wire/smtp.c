@@ -991,12 +991,6 @@ smtp_has(const struct smtp *s, const char *ext)
 	return false;
 }
 
-size_t
-smtp_size_limit(const struct smtp *s)
-{
-	return s->size_max;
-}
-
 const char *
 smtp_stage_name(enum smtp_stage st)
 {
