@@ -5,9 +5,8 @@
  * section's defaults (server, port, pacing, envelope sender) come from
  * its provider profile once the section ends, since "provider =" may
  * come after the keys it affects.  Every error names "path:line", the
- * key, and the valid choices.  Two keys set timeouts (tests use
- * short ones):
- * "timeout" (a command's reply and the reply after ".") and
+ * key, and the valid choices.  Two keys set timeouts (tests use short
+ * ones): "timeout" (a command's reply and the reply after ".") and
  * "connect_timeout", in seconds or with an "ms" suffix.
  *
  * Routing is by exact recipient domain: a route "naver.com" takes
