@@ -16,7 +16,7 @@
 #include "smtp.h"
 
 #define FIXTURE_TMPDIR_MAX	256	/* the mkdtemp directory's name */
-#define FIXTURE_PATH_MAX	(FIXTURE_TMPDIR_MAX + 128)	/* a file in it */
+#define FIXTURE_PATH_MAX	(FIXTURE_TMPDIR_MAX + 128) /* a file in it */
 
 struct fixture_server {
 	pid_t	pid;

@@ -65,8 +65,8 @@ drip_case(const char *name, const char *script, bool sending)
 	int rc;
 
 	memset(&e, 0, sizeof(e));
-	if (!ok(fixture_server_start(&sv, name, script) == 0, "%s: server started",
-	    name))
+	if (!ok(fixture_server_start(&sv, name, script) == 0,
+	    "%s: server started", name))
 		return;
 	t0 = (long long)clock_ms();
 	rc = client_open(&sv, &s, &e);

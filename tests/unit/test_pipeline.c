@@ -3,9 +3,10 @@
  * across messages (smtp_send_next(), RFC 2920 §3.1) and CHUNKING (RFC
  * 3030).  Each case starts its own server ($SMTPD, default build/smtpd)
  * on an ephemeral port with a fault script, a store and a transcript
- * (server_fixture.c), and checks the outcomes, the stored bytes, the server's transcript (with
- * MARK_PIPELINED: which commands came with earlier input) and the
- * client's trace.  TAP; a missing tool fails, nothing skips.
+ * (server_fixture.c), and checks the outcomes, the stored bytes, the
+ * server's transcript (with MARK_PIPELINED: which commands came with
+ * earlier input) and the client's trace.  TAP; a missing tool fails,
+ * nothing skips.
  */
 #include <sys/wait.h>
 
@@ -195,6 +196,24 @@ client_open(const struct fixture_server *sv, struct probe *pr)
 	return s;
 }
 
+/*
+ * Start case name's server with script and open a session to it traced
+ * into pr (*sp is NULL if that failed), with n messages ready in ms;
+ * false if the server did not start.
+ */
+static bool
+case_open(struct fixture_server *sv, const char *name, const char *script,
+    struct probe *pr, struct smtp **sp, struct msg *ms, int n)
+{
+	*sp = NULL;
+	if (!ok(fixture_server_start(sv, name, script) == 0,
+	    "%s: server started", name))
+		return false;
+	*sp = client_open(sv, pr);
+	msgs_init(ms, n, pr);
+	return true;
+}
+
 static void
 probe_fini(struct probe *pr)
 {
@@ -285,11 +304,8 @@ case_chain(void)
 	int rc[NMSG] = { 9, 9, 9, 9, 9 }, k;
 	bool all = true, owes[NMSG];
 
-	if (!ok(fixture_server_start(&sv, "chain", "MARK_PIPELINED\n") == 0,
-	    "chain: server started"))
+	if (!case_open(&sv, "chain", "MARK_PIPELINED\n", &pr, &s, ms, NMSG))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, NMSG, &pr);
 	for (k = 0; k < NMSG && s != NULL; k++) {
 		rc[k] = smtp_send_next(s, &ms[k].m,
 		    k + 1 < NMSG ? &ms[k + 1].m : NULL, &o[k], &e[k]);
@@ -326,11 +342,9 @@ case_eom_refused(void)
 	int rc[3] = { 9, 9, 9 };
 	char *log;
 
-	if (!ok(fixture_server_start(&sv, "eom", "REPLY EOM#2 550 5.7.1 rejected\n")
-	    == 0, "eom: server started"))
+	if (!case_open(&sv, "eom",
+	    "REPLY EOM#2 550 5.7.1 rejected\n", &pr, &s, ms, 3))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 3, &pr);
 	if (s != NULL)
 		send_chain(s, ms, 3, rc, o, e);
 	smtp_close(s);
@@ -362,11 +376,9 @@ case_rcpt_refused(void)
 	int rc[4] = { 9, 9, 9, 9 };
 	char *log, *rset, *mail4;
 
-	if (!ok(fixture_server_start(&sv, "rcpt", "REPLY RCPT#3 550 5.1.1 no such "
-	    "user\n") == 0, "rcpt: server started"))
+	if (!case_open(&sv, "rcpt",
+	    "REPLY RCPT#3 550 5.1.1 no such user\n", &pr, &s, ms, 4))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 4, &pr);
 	if (s != NULL)
 		send_chain(s, ms, 4, rc, o, e);
 	smtp_close(s);
@@ -406,11 +418,8 @@ case_drop(void)
 	bool owes = false, owes_after = true;
 	char *log;
 
-	if (!ok(fixture_server_start(&sv, "drop", "DROP_AFTER_STORE EOM#2\n") == 0,
-	    "drop: server started"))
+	if (!case_open(&sv, "drop", "DROP_AFTER_STORE EOM#2\n", &pr, &s, ms, 3))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 3, &pr);
 	if (s != NULL) {
 		rc[0] = smtp_send_next(s, &ms[0].m, &ms[1].m, &o[0], &e[0]);
 		rc[1] = smtp_send_next(s, &ms[1].m, &ms[2].m, &o[1], &e[1]);
@@ -492,11 +501,9 @@ case_chunking(void)
 	int rc[3] = { 9, 9, 9 }, k;
 	bool all = true;
 
-	if (!ok(fixture_server_start(&sv, "chunk", "CHUNKING\nMARK_PIPELINED\n") == 0,
-	    "chunking: server started"))
+	if (!case_open(&sv, "chunk",
+	    "CHUNKING\nMARK_PIPELINED\n", &pr, &s, ms, 3))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 3, &pr);
 	ok(s != NULL && smtp_has(s, "CHUNKING"), "chunking: offered");
 	if (s != NULL)
 		send_chain(s, ms, 3, rc, o, e);
@@ -556,13 +563,12 @@ case_chunking_faults(void)
 	const char *two[2] = { "b@example.com", "bad@example.com" };
 	int rc[4] = { 9, 9, 9, 9 }, k;
 
-	if (!ok(fixture_server_start(&sv, "chunkf", "CHUNKING\n"
+	if (!case_open(&sv, "chunkf",
+	    "CHUNKING\n"
 	    "REPLY RCPT:bad@example.com 550 5.1.1 no such user\n"
-	    "REPLY EOM#2 452 4.2.2 mailbox full\nDROP_AFTER_STORE EOM#3\n")
-	    == 0, "chunking faults: server started"))
+	    "REPLY EOM#2 452 4.2.2 mailbox full\nDROP_AFTER_STORE EOM#3\n",
+	    &pr, &s, ms, 4))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 4, &pr);
 	ms[0].m.rcpt = two;
 	ms[0].m.nrcpt = 2;
 	ms[2].rcpt[0] = "bad@example.com";
@@ -588,11 +594,9 @@ case_421(void)
 	int rc[4] = { 9, 9, 9, 9 };
 	char *log;
 
-	if (!ok(fixture_server_start(&sv, "c421", "REPLY MAIL#3 421 4.7.0 closing\n")
-	    == 0, "421: server started"))
+	if (!case_open(&sv, "c421",
+	    "REPLY MAIL#3 421 4.7.0 closing\n", &pr, &s, ms, 4))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 4, &pr);
 	if (s != NULL)
 		send_chain(s, ms, 3, rc, o, e);
 	smtp_close(s);
@@ -626,10 +630,8 @@ case_misuse(void)
 	enum err_kind k3 = E_NONE;
 	char *log;
 
-	if (!ok(fixture_server_start(&sv, "misuse", "") == 0, "misuse: started"))
+	if (!case_open(&sv, "misuse", "", &pr, &s, ms, 3))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 3, &pr);
 	msg_init(&bad, 9, "x\r\nRSET@example.com", &pr);
 	if (s != NULL) {
 		rc0 = smtp_send_next(s, &ms[0].m, &bad.m, &o, &e);
@@ -677,11 +679,10 @@ case_serial(void)
 	int rc[2] = { 9, 9 };
 	bool owes = true;
 
-	if (!ok(fixture_server_start(&sv, "serial", "REPLY EHLO#2 250 localhost\\n"
-	    "AUTH PLAIN LOGIN\n") == 0, "serial: server started"))
+	if (!case_open(&sv, "serial",
+	    "REPLY EHLO#2 250 localhost\\n"
+	    "AUTH PLAIN LOGIN\n", &pr, &s, ms, 2))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 2, &pr);
 	if (s != NULL) {
 		rc[0] = smtp_send_next(s, &ms[0].m, &ms[1].m, &o[0], &e[0]);
 		owes = smtp_owes(s);
