@@ -557,11 +557,16 @@ rv_finish(FILE *f, const char *what, struct err *e)
 void
 rv_code_text(const struct tally *t, char *out, size_t size)
 {
+	int n;
+
 	if (t->code != 0)
-		snprintf(out, size, "%d%s%s", t->code, t->a[0] ? " " : "",
+		n = snprintf(out, size, "%d%s%s", t->code, t->a[0] ? " " : "",
 		    t->a);
 	else
-		snprintf(out, size, "%s", t->a);
+		n = snprintf(out, size, "%s", t->a);
+	/* a code whose advice depends on the provider: say whose */
+	if (t->b[0] != '\0' && n >= 0 && (size_t)n < size)
+		snprintf(out + n, size - (size_t)n, " (%s)", t->b);
 }
 
 void

@@ -97,7 +97,10 @@ void	rv_put_continue(const struct review *rv, FILE *f, const char *label);
 /* Flush f; E_OS naming what (an N_() string) if writing failed. */
 int	rv_finish(FILE *f, const char *what, struct err *e);
 
-/* "550 5.1.1" of a tally; "550 5.1.1 text" of a line. */
+/*
+ * "550 5.1.1" of a tally ("550 5.4.5 (gmail)" where split by provider);
+ * "550 5.1.1 text" of a line.
+ */
 void	rv_code_text(const struct tally *t, char *out, size_t size);
 void	rv_reply_text(const struct report_entry *x, char *out, size_t size);
 
