@@ -36,6 +36,7 @@
 #include "csvstate.h"
 #include "err.h"
 #include "i18n.h"
+#include "nitems.h"
 #include "roster.h"
 #include "sheet.h"
 #include "utf8.h"
@@ -1184,7 +1185,7 @@ roster_name_col(const struct roster *r)
 {
 	size_t k, i;
 
-	for (k = 0; k < sizeof(name_cols) / sizeof(name_cols[0]); k++)
+	for (k = 0; k < nitems(name_cols); k++)
 		for (i = 0; i < r->ncols; i++)
 			if (strcasecmp(r->cols[i], name_cols[k]) == 0)
 				return i;
