@@ -80,8 +80,8 @@ MODULES = \
 
 OBJS = $(MODULES:%=$(B)/%.o)
 
-# The bounces verb links libcurl and GMime, which would be a third of a
-# preview's or send's peak memory: it runs in a helper program built from
+# The bounces verb links libcurl and GMime, whose pages would add 4.3 MB
+# to every run's peak memory: it runs in a helper program built from
 # the same objects, mailmerge-bounces, which `mailmerge bounces` execs
 # (helper.c; installed in LIBEXECDIR).  The helper has bounces_verb.o
 # where mailmerge has helper.o.
