@@ -5,9 +5,8 @@
  * section's defaults (server, port, pacing, envelope sender) come from
  * its provider profile once the section ends, since "provider =" may
  * come after the keys it affects.  Every error names "path:line", the
- * key, and the valid choices.  Besides the keys of the issue's
- * contract there are two timeouts, for tests that need short ones:
- * "timeout" (a command's reply and the reply after ".") and
+ * key, and the valid choices.  Two keys set timeouts (tests use short
+ * ones): "timeout" (a command's reply and the reply after ".") and
  * "connect_timeout", in seconds or with an "ms" suffix.
  *
  * Routing is by exact recipient domain: a route "naver.com" takes
@@ -79,8 +78,8 @@ struct key_def {
 
 struct from_seen {
 	size_t		 count;		/* mailboxes in from */
-	const char	*addr;		/* the first one's addr-spec */
-	size_t		 alen;
+	char		*addr;		/* a copy of the first one's
+					   addr-spec */
 };
 
 struct choice {
@@ -347,7 +346,10 @@ set_password_command(struct parse *p, char *v)
 	return set_secret(p, SECRETS_COMMAND, v);
 }
 
-/* message_parse_addrs callback: count mailboxes, keep the first. */
+/*
+ * message_parse_addrs callback: count mailboxes, copy the first (addr
+ * lives only as long as the call).
+ */
 static int
 from_put(void *arg, const char *name, size_t nlen, const char *addr,
     size_t alen)
@@ -356,10 +358,8 @@ from_put(void *arg, const char *name, size_t nlen, const char *addr,
 
 	(void)name;
 	(void)nlen;
-	if (f->count++ == 0) {
-		f->addr = addr;
-		f->alen = alen;
-	}
+	if (f->count++ == 0)
+		f->addr = xstrndup(addr, alen);
 	return 0;
 }
 
@@ -370,15 +370,19 @@ from_put(void *arg, const char *name, size_t nlen, const char *addr,
 static int
 set_from(struct parse *p, char *v)
 {
-	struct from_seen f = { 0, NULL, 0 };
+	struct from_seen f = { 0, NULL };
 
-	if (message_parse_addrs(v, strlen(v), from_put, &f, p->e) == -1)
+	if (message_parse_addrs(v, strlen(v), from_put, &f, p->e) == -1) {
+		free(f.addr);
 		return fail(p, p->line, "bad from: %s", p->e->msg);
-	if (f.count != 1)
+	}
+	if (f.count != 1) {
+		free(f.addr);
 		return fail(p, p->line, "bad from \"%s\": expected one "
 		    "address, as Name <user@example.org>", v);
+	}
 	p->a->from = xstrdup(v);
-	p->a->from_addr = xstrndup(f.addr, f.alen);
+	p->a->from_addr = f.addr;
 	return 0;
 }
 
@@ -479,7 +483,7 @@ set_helo(struct parse *p, char *v)
 	return 0;
 }
 
-/* The IMAP mailbox bounces reads (issue 9). */
+/* The IMAP server whose mailbox the bounces verb reads. */
 static int
 set_imap_host(struct parse *p, char *v)
 {

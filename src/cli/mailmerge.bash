@@ -15,8 +15,8 @@ _mailmerge()
 		esac
 	done
 	if [[ -z $verb ]]; then
-		COMPREPLY=($(compgen -W 'init preview send check report relay help
-		    --help -V --version' -- "$cur"))
+		COMPREPLY=($(compgen -W 'init preview send check report bounces relay
+		    help --help -V --version' -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -32,21 +32,24 @@ _mailmerge()
 	--rate)
 		COMPREPLY=($(compgen -W '10/min 20/min 100/h 500/day' -- "$cur"))
 		return ;;
-	-n|--limit|--test-to)
+	-n|--limit|--test-to|--sheet|--account|--since)
 		return ;;
 	esac
 	local opts=
 	case $verb in
 	init) opts='--help' ;;
 	preview) opts='-o --output --mbox -c --config -n --limit
-	    --skip-invalid --encoding --delimiter --help' ;;
+	    --skip-invalid --encoding --delimiter --sheet --help' ;;
 	send) opts='-c --config -r --report --resume --rate -n --limit --trace
-	    -y --yes --test-to --skip-invalid --encoding --delimiter --help' ;;
+	    -y --yes --test-to --skip-invalid --encoding --delimiter --sheet
+	    --help' ;;
 	check) opts='-c --config --trace --help' ;;
 	report) opts='--failed-csv --json --html --help' ;;
+	bounces) opts='-c --config -r --report --account --since --json
+	    --dry-run --help' ;;
 	relay) opts='-c --config -r --report --listen --once --trace --help' ;;
 	help)
-		COMPREPLY=($(compgen -W 'init preview send check report relay' \
+		COMPREPLY=($(compgen -W 'init preview send check report bounces relay' \
 		    -- "$cur"))
 		return ;;
 	esac

@@ -100,6 +100,23 @@ like comp.out '^--test-to$' "completion: send --te completes to --test-to"
 bash -c '. "$1"; COMP_WORDS=(mailmerge he); COMP_CWORD=1; _mailmerge; echo "${COMPREPLY[*]}"' _ \
     "$TMP/dest/usr/share/bash-completion/completions/mailmerge" >comp2.out 2>&1
 like comp2.out '^help$' "completion: the commands"
+# The completion knows every command --help lists and every long option
+# each command's help lists (so a new option cannot be forgotten there).
+COMPL="$TMP/dest/usr/share/bash-completion/completions/mailmerge"
+complete_words() {	# complete_words WORD...: what TAB offers after them
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+	    _mailmerge; printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPL" "$@"
+}
+verbs=$("$MAILMERGE" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
+ok "$([ "$(echo "$verbs" | wc -l)" -ge 7 ]; echo $?)" "--help lists the commands ($(echo $verbs))"
+for v in $verbs; do
+	complete_words mailmerge "" | grep -qx "$v"
+	ok $? "completion offers the command $v"
+	"$MAILMERGE" help "$v" 2>&1 | grep -o -- '--[a-z][-a-z0-9]*' | sort -u >"opts.$v"
+	complete_words mailmerge "$v" -- | sort -u >"comp.$v"
+	missing=$(comm -23 "opts.$v" "comp.$v" | tr '\n' ' ')
+	is "$missing" "" "completion of $v offers every long option its help lists"
+done
 make -s -C "$TOP" uninstall B="$BD" DESTDIR="$TMP/dest" PREFIX=/usr >/dev/null 2>&1
 ok "$([ ! -e "$TMP/dest/usr/share/bash-completion/completions/mailmerge" ]; echo $?)" \
     "make uninstall removes it"
