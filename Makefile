@@ -37,10 +37,10 @@ B ?= build
 MODULES = \
 	addr \
 	attach \
-	batch \
 	bounce \
 	bounces \
 	buf \
+	check \
 	clock \
 	codec \
 	config \
@@ -55,6 +55,7 @@ MODULES = \
 	markdown \
 	message \
 	outbox \
+	preview \
 	provider \
 	ratelimit \
 	relay \

@@ -14,7 +14,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "batch.h"
+#include "check.h"
+#include "job.h"
+#include "preview.h"
+#include "send.h"
 #include "bounces.h"
 #include "err.h"
 #include "i18n.h"
@@ -115,7 +118,7 @@ print_err(const char *level, const struct err *e)
 }
 
 static void
-diag(void *arg, enum batch_level level, const struct err *e)
+diag(void *arg, enum job_level level, const struct err *e)
 {
 	static const char *const name[] = { N_("error"), N_("warning"),
 	    N_("note") };
@@ -315,7 +318,7 @@ parse_count(const char *s, size_t *n)
  * --delimiter.  0 if c was one of them, 1 if not, else EX_USAGE.
  */
 static int
-roster_option(const char *verb, int c, struct batch_params *p)
+roster_option(const char *verb, int c, struct job_params *p)
 {
 	switch (c) {
 	case 'n':
@@ -341,7 +344,7 @@ roster_option(const char *verb, int c, struct batch_params *p)
 /* ROSTER.csv TEMPLATE, the operands of preview and send. */
 static int
 batch_operands(const char *verb, int argc, char **argv,
-    struct batch_params *p)
+    struct job_params *p)
 {
 	if (argc - optind != 2) {
 		return usage_error(verb, "%s", _("takes two arguments: "
@@ -367,7 +370,7 @@ run_preview(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct batch_params p = { .outdir = PREVIEW_DIR, .show = stdout,
+	struct job_params p = { .outdir = PREVIEW_DIR, .show = stdout,
 	    .diag = diag };
 	struct err e;
 	int c, rc;
@@ -398,7 +401,7 @@ run_preview(int argc, char **argv)
 	rc = batch_operands("preview", argc, argv, &p);
 	if (rc != 0)
 		return rc;
-	if (batch_preview(&p, &e) == -1)
+	if (preview_batch(&p, &e) == -1)
 		return fail(&e);
 	return EX_OK;
 }
@@ -479,7 +482,7 @@ confirm(void *arg, const char *question)
 }
 
 static void
-progress(void *arg, const struct batch_progress *pr)
+progress(void *arg, const struct send_progress *pr)
 {
 	unsigned long eta = (unsigned long)pr->eta_s;
 
@@ -497,7 +500,7 @@ progress(void *arg, const struct batch_progress *pr)
 
 /* Off a terminal (cron, | tee): one line per row, as it happens. */
 static void
-outcome_line(void *arg, const struct batch_outcome *o)
+outcome_line(void *arg, const struct send_outcome *o)
 {
 	char code[32] = "", *line = NULL;
 	size_t len = 0;
@@ -557,7 +560,7 @@ catch_stop(void)
 
 /* Options that go together, or not; 0 or EX_USAGE. */
 static int
-send_options(struct batch_params *p)
+send_options(struct job_params *p)
 {
 	if (p->resume && p->report == NULL)
 		return usage_error("send", "%s", _("--resume needs -r "
@@ -589,7 +592,7 @@ run_send(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct batch_params p = { .show = stdout, .diag = diag,
+	struct job_params p = { .show = stdout, .diag = diag,
 	    .confirm = confirm, .stop = &stop_asked };
 	struct err e;
 	int c, rc;
@@ -642,7 +645,7 @@ run_send(int argc, char **argv)
 	else
 		p.outcome = outcome_line;
 	catch_stop();
-	rc = batch_send(&p, &e);
+	rc = send_batch(&p, &e);
 	if (stop_asked && p.progress != NULL)
 		fputc('\n', stderr);	/* end the progress line */
 	return rc == -1 ? fail(&e) : EX_OK;
@@ -657,7 +660,7 @@ run_check(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct batch_params p = { .diag = diag };
+	struct job_params p = { .diag = diag };
 	struct err e;
 	int c;
 
@@ -678,7 +681,7 @@ run_check(int argc, char **argv)
 	if (argc != optind)
 		return usage_error("check", "%s",
 		    _("check takes no arguments"));
-	if (batch_check(&p, &e) == -1)
+	if (check_accounts(&p, &e) == -1)
 		return exit_code(e.kind);	/* each account was reported */
 	return EX_OK;
 }

@@ -33,7 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "batch.h"
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
@@ -43,6 +42,7 @@
 #include "ratelimit.h"
 #include "report.h"
 #include "review.h"
+#include "send.h"
 #include "smtp.h"
 #include "term.h"
 #include "xalloc.h"
@@ -50,7 +50,6 @@
 #define SEND_ROUNDS		4	/* tries of a deferred row, in all */
 #define SEND_CONNECT_TRIES	3	/* connection attempts before giving up */
 #define SEND_BACKOFF_MS		2000	/* first wait; doubles each time */
-#define SECRET_MAX		4096	/* bytes of a password or token */
 #define SEND_CHAIN_GAP_MS	1000	/* pipeline across mails below this gap */
 #define SEND_NAP_MS		100	/* a stop request is seen this soon */
 #define PLAN_WARNINGS_MAX	8	/* warnings repeated above the question */
@@ -125,9 +124,9 @@ struct run {
 };
 
 struct send {
-	const struct batch_params *p;	/* the caller's, diag replaced */
-	struct batch_params params;
-	const struct batch_params *user; /* the caller's own */
+	const struct job_params *p;	/* the caller's, diag replaced */
+	struct job_params params;
+	const struct job_params *user; /* the caller's own */
 	struct job	 j;
 	struct config	*cfg;
 	struct run	*runs;
@@ -141,7 +140,7 @@ struct send {
 	char		 report_path[4096];
 	pthread_mutex_t	 lock;		/* the report and the counters */
 	struct report	*rep;
-	struct batch_progress pr;
+	struct send_progress pr;
 	uint64_t	 start_ms;
 	uint64_t	 first_ms;	/* the first outcome, for the rate */
 	bool		 sending;	/* the plan was accepted */
@@ -367,7 +366,7 @@ load_resume(struct send *s, struct err *e)
 
 		err_set(&w, E_INPUT, s->p->report, "removed a last line of %zu "
 		    "octets that a killed run left half-written", cut);
-		job_diag(&s->j, BATCH_NOTE, &w);
+		job_diag(&s->j, JOB_NOTE, &w);
 	}
 	if (report_latest(s->p->report, check_meta, note_line, s, e) == -1) {
 		if (s->meta_err.kind != E_NONE) {
@@ -402,7 +401,7 @@ note_resume(const struct send *s)
 
 	err_set(&w, E_NONE, NULL, "to resume that run (rows sent are never "
 	    "sent again): %.340s", s->resume_cmd);
-	job_diag(&s->j, BATCH_NOTE, &w);
+	job_diag(&s->j, JOB_NOTE, &w);
 }
 
 /*
@@ -489,7 +488,7 @@ add_word(struct buf *b, const char *w)
 static void
 make_resume_cmd(struct send *s)
 {
-	const struct batch_params *p = s->p;
+	const struct job_params *p = s->p;
 	struct buf b;
 
 	buf_init(&b, sizeof(s->resume_cmd) - 1);
@@ -751,7 +750,7 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 		    run->a->prov->from == PROVIDER_FROM_REFUSED ?
 		    _("the provider refuses such mail") :
 		    _("the provider rewrites From to the account's address"));
-		job_diag(&s->j, BATCH_WARNING, &w);
+		job_diag(&s->j, JOB_WARNING, &w);
 	}
 	/* Counted last, so a row failing a check is not planned. */
 	if (row_state(s, rw->row) == ROW_TODO)
@@ -770,7 +769,7 @@ static void
 progress(struct send *s)
 {
 	uint64_t now = clock_ms(), el;
-	struct batch_progress *pr = &s->pr;
+	struct send_progress *pr = &s->pr;
 
 	if (pr->done == 1)
 		s->first_ms = now;
@@ -788,7 +787,7 @@ progress(struct send *s)
 static void
 tell_outcome(const struct send *s, const struct report_entry *x)
 {
-	struct batch_outcome o;
+	struct send_outcome o;
 
 	if (s->p->outcome == NULL)
 		return;
@@ -855,7 +854,7 @@ stop_account(struct run *run, const struct err *why, const char *hint)
 		snprintf(run->stop.msg + n, sizeof(run->stop.msg) - n,
 		    "; %s", hint);
 	}
-	job_diag(&run->s->j, BATCH_ERROR, &run->stop);
+	job_diag(&run->s->j, JOB_ERROR, &run->stop);
 }
 
 /* Open a session, retrying network trouble with backoff. */
@@ -886,7 +885,7 @@ connect_run(struct run *run)
 		}
 		if (e.kind != E_NET && e.kind != E_TEMP)
 			break;
-		job_diag(&run->s->j, BATCH_WARNING, &e);
+		job_diag(&run->s->j, JOB_WARNING, &e);
 	}
 	stop_account(run, &e, NULL);
 	return -1;
@@ -928,7 +927,7 @@ mark_inflight(void *arg)
 	x.reply = "in flight: the end of the message was sent, no reply "
 	    "was recorded; it may or may not have been accepted";
 	if (record(sl, &x, false, &e) == -1) {
-		job_diag(&sl->run->s->j, BATCH_ERROR, &e);
+		job_diag(&sl->run->s->j, JOB_ERROR, &e);
 		return -1;
 	}
 	return 0;
@@ -1368,7 +1367,7 @@ deliver(struct slot *cur, struct slot *next, struct err *e)
 			return rc;
 		if (is_quota_421(run, &o))	/* closed for the day */
 			return judge(cur, &o, e);
-		job_diag(&run->s->j, BATCH_WARNING, &why);
+		job_diag(&run->s->j, JOB_WARNING, &why);
 	}
 	stop_account(run, &why, NULL);
 	return skip_row(cur, e);
@@ -1557,7 +1556,7 @@ setup(struct send *s, struct err *e)
 		run->s = s;
 		run->a = &s->cfg->acct[i];
 		run->idx = i;
-		buf_init(&run->secret, SECRET_MAX);
+		buf_init(&run->secret, SECRETS_MAX);
 		run->slot[0] = slot_new(run, roster_ncols(s->j.roster));
 		run->slot[1] = slot_new(run, roster_ncols(s->j.roster));
 	}
@@ -1612,13 +1611,13 @@ plan_warn(struct send *s, const struct err *w)
 
 /* Every diagnostic goes to the caller's diag; warnings are kept too. */
 static void
-keep_diag(void *arg, enum batch_level level, const struct err *e)
+keep_diag(void *arg, enum job_level level, const struct err *e)
 {
 	struct send *s = arg;
 
 	if (s->user->diag != NULL)
 		s->user->diag(s->user->diag_arg, level, e);
-	if (level == BATCH_WARNING && !s->sending)
+	if (level == JOB_WARNING && !s->sending)
 		plan_warn(s, e);
 }
 
@@ -2143,7 +2142,7 @@ deliver_all(struct send *s, struct err *e)
 	/* Compaction only tidies: the journal is as true without it. */
 	if (rc == 0 && s->write_err.kind == E_NONE &&
 	    report_compact(s->report_path, &ce) == -1)
-		job_diag(&s->j, BATCH_WARNING, &ce);
+		job_diag(&s->j, JOB_WARNING, &ce);
 	if (rc == 0 && s->p->show != NULL) {
 		struct err ignored;
 
@@ -2189,7 +2188,7 @@ teardown(struct send *s)
 }
 
 int
-batch_send(const struct batch_params *p, struct err *e)
+send_batch(const struct job_params *p, struct err *e)
 {
 	struct send s;
 	struct job_checks checks;
@@ -2224,76 +2223,5 @@ batch_send(const struct batch_params *p, struct err *e)
 	rc = deliver_all(&s, e);
 out:
 	teardown(&s);
-	return rc;
-}
-
-/* --- check ----------------------------------------------------------- */
-
-static int
-check_account(const struct batch_params *p, const struct account *a,
-    struct err *e)
-{
-	struct run run;
-	struct smtp_params sp;
-	struct smtp_reply last;
-	struct smtp *smtp;
-	struct err note;
-	int rc;
-
-	memset(&run, 0, sizeof(run));
-	run.a = a;
-	buf_init(&run.secret, SECRET_MAX);
-	if (a->auth != SMTP_AUTH_NONE && config_secret(a, &run.secret, e) == -1)
-		goto out;
-	config_smtp_params(run.a, buf_str(&run.secret), p->trace, &sp);
-	rc = smtp_open(&smtp, &sp, &last, e);
-	if (rc == 0) {
-		err_set(&note, E_NONE, NULL, "[%s] %s:%s: connected, TLS "
-		    "verified, logged in as %s%s%s", a->name, a->host,
-		    a->port, a->user ? a->user : _("(no AUTH)"),
-		    smtp_has(smtp, "PIPELINING") ? ", PIPELINING" : "",
-		    smtp_has(smtp, "8BITMIME") ? ", 8BITMIME" : "");
-		if (p->diag)
-			p->diag(p->diag_arg, BATCH_NOTE, &note);
-		smtp_close(smtp);
-		buf_wipe(&run.secret);
-		return 0;
-	}
-	err_where(e, "[%s] %s:%s", a->name, a->host, a->port);
-	if (e->kind == E_AUTH && a->prov->auth_hint != NULL) {
-		size_t n = strlen(e->msg);
-
-		snprintf(e->msg + n, sizeof(e->msg) - n, "; %s",
-		    _(a->prov->auth_hint));
-	}
-out:
-	buf_wipe(&run.secret);
-	return -1;
-}
-
-int
-batch_check(const struct batch_params *p, struct err *e)
-{
-	struct config *cfg;
-	struct err one;
-	size_t i;
-	int rc = 0;
-
-	if (conn_global_init(e) == -1 || config_load(&cfg, p->config, e) == -1) {
-		/* As send says it: check is the first thing a teacher runs. */
-		if (p->diag)
-			p->diag(p->diag_arg, BATCH_ERROR, e);
-		return -1;
-	}
-	for (i = 0; i < cfg->nacct; i++) {
-		if (check_account(p, &cfg->acct[i], &one) == 0)
-			continue;
-		if (p->diag)
-			p->diag(p->diag_arg, BATCH_ERROR, &one);
-		if (rc == 0 || one.kind == E_AUTH)
-			*e = one;
-		rc = -1;
-	}
-	config_free(cfg);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
- * The runner's verbs.  preview: validate every row (job.c), then write
- * each message into the outbox and a report line per row.  send: see
- * send.c.  Nothing is written before the validation pass succeeded.
+ * mailmerge preview: validate every row (job.c), then write each
+ * message into the outbox and a report line per row.  Nothing is
+ * written before the validation pass succeeded.
  * With -c CONFIG, preview routes each row as send would, to take the
  * account's From when the template has none; with --skip-invalid, the
  * rows the pass refused get a `skipped` report line with the reason.
@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "batch.h"
 #include "config.h"
 #include "i18n.h"
 #include "job.h"
 #include "outbox.h"
+#include "preview.h"
 #include "report.h"
 
 /* preview's accounts, when -c names them: only their From is used. */
@@ -149,7 +149,7 @@ static int
 open_outputs(struct job *j, struct outbox **ob, struct report **rep,
     struct err *e)
 {
-	const struct batch_params *p = j->p;
+	const struct job_params *p = j->p;
 	struct report_meta meta = { j->roster_abs, j->roster_sum,
 	    j->template_abs, j->template_sum, roster_sheet(j->roster) };
 	char path[4096];
@@ -165,7 +165,7 @@ open_outputs(struct job *j, struct outbox **ob, struct report **rep,
 }
 
 static void
-preview_summary(const struct batch_params *p, const struct job *j)
+preview_summary(const struct job_params *p, const struct job *j)
 {
 	size_t n = j->rows - j->nbad;
 
@@ -180,7 +180,7 @@ preview_summary(const struct batch_params *p, const struct job *j)
 }
 
 int
-batch_preview(const struct batch_params *p, struct err *e)
+preview_batch(const struct job_params *p, struct err *e)
 {
 	struct job j;
 	struct pv_accounts pa;
