@@ -451,66 +451,17 @@ check_fresh(struct send *s, struct err *e)
 	return -1;
 }
 
-/* Is c safe unquoted in a shell word? */
-static bool
-shell_plain(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || strchr("/._-+:,=@%", c) != NULL ||
-	    (unsigned char)c >= 0x80;
-}
-
-/* Append a shell word: as it is, or in '' quotes. */
-static void
-add_word(struct buf *b, const char *w)
-{
-	const char *p;
-	bool plain = *w != '\0';
-
-	for (p = w; *p != '\0'; p++)
-		if (!shell_plain((unsigned char)*p))
-			plain = false;
-	buf_addc(b, ' ');
-	if (plain) {
-		buf_adds(b, w);
-		return;
-	}
-	buf_addc(b, '\'');
-	for (p = w; *p != '\0'; p++)
-		if (*p == '\'')
-			buf_adds(b, "'\\''");
-		else
-			buf_addc(b, *p);
-	buf_addc(b, '\'');
-}
-
 /* The command that resumes this run, for messages. */
 static void
 make_resume_cmd(struct send *s)
 {
 	const struct job_params *p = s->p;
+	struct review_cmd c = { p->config, p->encoding, p->delimiter,
+	    p->sheet, s->report_path, p->roster, p->template };
 	struct buf b;
 
 	buf_init(&b, sizeof(s->resume_cmd) - 1);
-	buf_adds(&b, "mailmerge send");
-	if (p->config != NULL) {
-		buf_adds(&b, " -c");
-		add_word(&b, p->config);
-	}
-	if (p->encoding != NULL) {
-		buf_adds(&b, " --encoding");
-		add_word(&b, p->encoding);
-	}
-	if (p->delimiter != 0) {
-		char d[2] = { (char)p->delimiter, '\0' };
-
-		buf_adds(&b, " --delimiter");
-		add_word(&b, p->delimiter == '\t' ? "tab" : d);
-	}
-	buf_adds(&b, " --resume -r");
-	add_word(&b, s->report_path);
-	add_word(&b, p->roster);
-	add_word(&b, p->template);
+	review_resume_cmd(&b, &c);
 	snprintf(s->resume_cmd, sizeof(s->resume_cmd), "%s", buf_str(&b));
 	buf_fini(&b);
 }
