@@ -69,6 +69,7 @@ MODULES = \
 	secrets \
 	send \
 	sheet \
+	show \
 	smtp \
 	term \
 	smtpserver \

@@ -18,6 +18,7 @@
 #include "job.h"
 #include "preview.h"
 #include "send.h"
+#include "show.h"
 #include "bounces.h"
 #include "err.h"
 #include "i18n.h"
@@ -370,8 +371,9 @@ run_preview(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct job_params p = { .outdir = PREVIEW_DIR, .show = stdout,
+	struct job_params p = { .outdir = PREVIEW_DIR, .show = show_row,
 	    .diag = diag };
+	struct preview_result res;
 	struct err e;
 	int c, rc;
 
@@ -401,8 +403,9 @@ run_preview(int argc, char **argv)
 	rc = batch_operands("preview", argc, argv, &p);
 	if (rc != 0)
 		return rc;
-	if (preview_batch(&p, &e) == -1)
+	if (preview_batch(&p, &res, &e) == -1)
 		return fail(&e);
+	show_preview(&p, &res);
 	return EX_OK;
 }
 
@@ -467,14 +470,14 @@ is_yes(const char *line)
 
 /* Ask on the terminal; -1 when there is none to ask. */
 static int
-confirm(void *arg, const char *question)
+confirm(void *arg)
 {
 	char line[64];
 
 	(void)arg;
 	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
 		return -1;
-	fprintf(stderr, _("%s [y/N] "), question);
+	fprintf(stderr, _("%s [y/N] "), _("Send these mails now?"));
 	fflush(stderr);
 	if (fgets(line, sizeof(line), stdin) == NULL)
 		return 0;
@@ -592,8 +595,9 @@ run_send(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct job_params p = { .show = stdout, .diag = diag,
-	    .confirm = confirm, .stop = &stop_asked };
+	struct job_params p = { .diag = diag, .show = show_row,
+	    .plan = show_plan, .confirm = confirm, .summary = show_summary,
+	    .stop = &stop_asked };
 	struct err e;
 	int c, rc;
 

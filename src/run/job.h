@@ -32,8 +32,13 @@ enum job_level { JOB_ERROR, JOB_WARNING, JOB_NOTE };
 typedef void job_diag_fn(void *arg, enum job_level level,
     const struct err *e);
 
+struct job;
+struct job_row;
+struct roster_row;
+struct send_plan;
 struct send_progress;
 struct send_outcome;
+struct send_summary;
 
 struct job_params {
 	const char	*roster;	/* roster CSV path */
@@ -49,7 +54,10 @@ struct job_params {
 					   fatal */
 	job_diag_fn	*diag;		/* errors and warnings */
 	void		*diag_arg;
-	FILE		*show;		/* the first message, plan, summary */
+	void		(*show)(void *arg, const struct job *j,
+			    const struct job_row *r,
+			    const struct roster_row *rw);
+					/* the first message, or NULL */
 	/* send and check (and preview, for From) */
 	const char	*config;	/* or NULL: the default places (send) */
 	const char	*test_to;	/* send only to this address, or NULL */
@@ -58,14 +66,19 @@ struct job_params {
 	const char	*rate;		/* "N/UNIT" for every account, or NULL */
 	bool		 yes;		/* send without asking */
 	FILE		*trace;		/* the SMTP dialogue, or NULL */
-	int		(*confirm)(void *arg, const char *question);
-					/* 1 yes, 0 no, -1 cannot ask */
+	void		(*plan)(void *arg, const struct send_plan *pl);
+					/* what send is about to do, or NULL */
+	int		(*confirm)(void *arg);
+					/* send now? 1 yes, 0 no, -1 cannot
+					   ask */
 	void		(*progress)(void *arg, const struct send_progress *pr);
 	void		(*outcome)(void *arg, const struct send_outcome *o);
 					/* each row's outcome, or NULL */
+	void		(*summary)(void *arg, const struct send_summary *sm);
+					/* what send did, or NULL */
 	volatile sig_atomic_t *stop;	/* set by a signal: start no new
 					   message, finish, QUIT; or NULL */
-	void		*ui_arg;	/* for confirm and progress */
+	void		*ui_arg;	/* for the callbacks from show on */
 };
 
 /*

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "config.h"
-#include "i18n.h"
 #include "job.h"
 #include "outbox.h"
 #include "preview.h"
@@ -138,8 +137,8 @@ preview_pass(struct job *j, struct outbox *ob, struct report *rep,
 		}
 		seen++;
 		rc = preview_row(j, &r, ob, rep, &rw, pa, e);
-		if (rc == 0 && done++ == 0)
-			job_show(j->p->show, j, &r, &rw);
+		if (rc == 0 && done++ == 0 && j->p->show != NULL)
+			j->p->show(j->p->ui_arg, j, &r, &rw);
 	}
 	job_row_fini(&r);
 	return rc;
@@ -164,23 +163,9 @@ open_outputs(struct job *j, struct outbox **ob, struct report **rep,
 	return report_open(rep, path, &meta, false, false, e);
 }
 
-static void
-preview_summary(const struct job_params *p, const struct job *j)
-{
-	size_t n = j->rows - j->nbad;
-
-	fprintf(p->show, _("previewed %zu row%s, %zu recipient%s"), n,
-	    n == 1 ? "" : "s", j->nrcpt, j->nrcpt == 1 ? "" : "s");
-	if (j->nbad > 0)
-		fprintf(p->show, _("; %zu row%s skipped as invalid"), j->nbad,
-		    j->nbad == 1 ? "" : "s");
-	fprintf(p->show, _(": %s (%s), report %s/report.csv\n"),
-	    p->mbox ? p->mbox : p->outdir, p->mbox ? "mbox" : _(".eml files"),
-	    p->outdir);
-}
-
 int
-preview_batch(const struct job_params *p, struct err *e)
+preview_batch(const struct job_params *p, struct preview_result *res,
+    struct err *e)
 {
 	struct job j;
 	struct pv_accounts pa;
@@ -203,8 +188,9 @@ out:
 		rc = -1;
 	if (report_close(rep, rc == 0 ? e : NULL) == -1)
 		rc = -1;
-	if (rc == 0 && p->show != NULL)
-		preview_summary(p, &j);
+	res->rows = j.rows - j.nbad;
+	res->recipients = j.nrcpt;
+	res->invalid = j.nbad;
 	config_free(pa.cfg);
 	job_fini(&j);
 	return rc;

@@ -44,7 +44,6 @@
 #include "review.h"
 #include "send.h"
 #include "smtp.h"
-#include "term.h"
 #include "xalloc.h"
 
 #define SEND_ROUNDS		4	/* tries of a deferred row, in all */
@@ -146,7 +145,6 @@ struct send {
 	bool		 sending;	/* the plan was accepted */
 	struct err	 warn[PLAN_WARNINGS_MAX];	/* for the plan */
 	size_t		 nwarn;
-	size_t		 unknown_listed;
 	struct err	 meta_err;	/* why check_meta() refused */
 	char		 test_to[ADDR_MAX + 1];	/* --test-to, or "" */
 	struct report_lock *lock_file;	/* held for the whole run */
@@ -162,8 +160,6 @@ struct send {
 	size_t		 fp_changed;	/* first row whose fingerprint differs */
 	struct stat	 roster_st;	/* the roster as validated */
 };
-
-#define TEST_PREFIX	"[TEST] "
 
 /* Was the run asked to stop (SIGINT, SIGTERM)? */
 static bool
@@ -1198,7 +1194,7 @@ slot_build(struct slot *sl, struct err *e)
 	if (run->smtp != NULL)
 		bo.allow_8bit = smtp_has(run->smtp, "8BITMIME");
 	if (test_to[0] != '\0')
-		bo.subject_prefix = TEST_PREFIX;
+		bo.subject_prefix = SEND_TEST_PREFIX;
 	if (job_build(&run->s->j, &sl->r, &sl->rw, &bo, e) == -1)
 		return -1;
 	for (i = 0; i < msg->nrcpt && i < MESSAGE_RCPT_MAX; i++)
@@ -1539,19 +1535,6 @@ rate_of(const struct send *s, const struct account *a, unsigned *n,
 	*ms = s->rate_n ? s->rate_ms : a->rate_ms;
 }
 
-static void
-fmt_duration(double sec, char *out, size_t size)
-{
-	unsigned long t = (unsigned long)(sec + 0.5);
-
-	if (t >= 3600)
-		snprintf(out, size, _("%luh%02lum"), t / 3600, t / 60 % 60);
-	else if (t >= 60)
-		snprintf(out, size, _("%lum%02lus"), t / 60, t % 60);
-	else
-		snprintf(out, size, _("%lus"), t);
-}
-
 /* Keep a warning to repeat in the plan, right above the question. */
 static void
 plan_warn(struct send *s, const struct err *w)
@@ -1572,85 +1555,57 @@ keep_diag(void *arg, enum job_level level, const struct err *e)
 		plan_warn(s, e);
 }
 
+/* Past the provider's daily quota: a warning to repeat in the plan. */
 static void
-plan_account(struct send *s, const struct run *run, double *longest)
+quota_warn(struct send *s, const struct run *run)
 {
-	FILE *f = s->p->show;
 	const struct account *a = run->a;
-	unsigned n, ms;
-	double sec;
-	char dur[32];
+	struct err w;
 
-	rate_of(s, a, &n, &ms);
-	sec = n ? (double)run->planned * ms / n / 1000.0 : 0;
-	if (sec > *longest)
-		*longest = sec;
-	fmt_duration(sec, dur, sizeof(dur));
-	fprintf(f, _("  [%s] %zu mail%s via %s:%s (%s) as %s, "), a->name,
-	    run->planned, run->planned == 1 ? "" : "s", a->host, a->port,
-	    a->prov->name, a->from_addr);
-	if (n)
-		fprintf(f, _("%u per %u s: about %s\n"), n, ms / 1000, dur);
-	else
-		fputs(_("no rate limit\n"), f);
-	if (a->prov->daily_quota && run->planned > a->prov->daily_quota) {
-		struct err w;
-
-		err_set(&w, E_CONFIG, NULL, "[%s] %zu mails is more than %s's "
-		    "daily quota of about %u: the rest will be refused; send "
-		    "the rest tomorrow with --resume", a->name, run->planned,
-		    a->prov->name, a->prov->daily_quota);
-		plan_warn(s, &w);
-	}
+	if (a->prov->daily_quota == 0 || run->planned <= a->prov->daily_quota)
+		return;
+	err_set(&w, E_CONFIG, NULL, "[%s] %zu mails is more than %s's "
+	    "daily quota of about %u: the rest will be refused; send "
+	    "the rest tomorrow with --resume", a->name, run->planned,
+	    a->prov->name, a->prov->daily_quota);
+	plan_warn(s, &w);
 }
 
-/* The warnings again, so they are on screen when the user answers. */
+/* The plan's accounts (those with mail) to the caller's plan(). */
 static void
-plan_warnings(const struct send *s, FILE *f)
+tell_plan(struct send *s, size_t total)
 {
+	struct send_account_plan *acct = xcalloc(s->nruns + 1, sizeof(*acct));
+	struct send_plan pl = { total, s->j.rows, s->j.nbad, s->p->resume,
+	    s->test_to[0] != '\0' ? s->test_to : NULL, acct, 0,
+	    s->report_path, s->warn, 0 };
 	size_t i;
 
-	for (i = 0; i < s->nwarn; i++) {
-		const struct err *w = &s->warn[i];
+	for (i = 0; i < s->nruns; i++) {
+		const struct run *run = &s->runs[i];
+		struct send_account_plan *ap = &acct[pl.nacct];
 
-		/* They may quote roster fields: escaped for the terminal. */
-		fputs(_("  warning: "), f);
-		term_puts(f, w->where, false);
-		fputs(w->where[0] != '\0' ? ": " : "", f);
-		term_puts(f, w->msg, false);
-		fputc('\n', f);
+		if (run->planned == 0)
+			continue;
+		quota_warn(s, run);
+		ap->name = run->a->name;
+		ap->host = run->a->host;
+		ap->port = run->a->port;
+		ap->provider = run->a->prov->name;
+		ap->from = run->a->from_addr;
+		ap->mails = run->planned;
+		rate_of(s, run->a, &ap->rate_n, &ap->rate_ms);
+		pl.nacct++;
 	}
-}
-
-static void
-plan_head(const struct send *s, size_t total)
-{
-	FILE *f = s->p->show;
-
-	if (s->test_to[0] != '\0')
-		fprintf(f, _("About to send %zu TEST mail%s, the message%s of "
-		    "the first %zu row%s, only to <%s> (Subject prefixed %s; "
-		    "no student gets anything, no report is written):\n"),
-		    total,
-		    total == 1 ? "" : "s", total == 1 ? "" : "s", s->j.rows,
-		    s->j.rows == 1 ? "" : "s", s->test_to, TEST_PREFIX);
-	else
-		fprintf(f, _("About to send %zu mail%s (%zu row%s%s):\n"),
-		    total, total == 1 ? "" : "s", s->j.rows, s->j.rows == 1 ?
-		    "" : "s", s->p->resume ? _(", resuming") : "");
-	if (s->j.nbad > 0)
-		fprintf(f, _("  %zu row%s with errors will be skipped "
-		    "(--skip-invalid) and recorded as skipped\n"), s->j.nbad,
-		    s->j.nbad == 1 ? "" : "s");
+	pl.nwarn = s->nwarn;
+	s->p->plan(s->p->ui_arg, &pl);
+	free(acct);
 }
 
 /* Show what is about to happen; 0 to go on. */
 static int
 plan(struct send *s, struct err *e)
 {
-	FILE *f = s->p->show;
-	double longest = 0;
-	char dur[32];
 	size_t i, total = 0;
 	int answer;
 
@@ -1661,21 +1616,11 @@ plan(struct send *s, struct err *e)
 		err_set(e, E_USAGE, NULL, "interrupted: nothing was sent");
 		return -1;
 	}
-	if (f != NULL) {
-		plan_head(s, total);
-		for (i = 0; i < s->nruns; i++)
-			if (s->runs[i].planned > 0)
-				plan_account(s, &s->runs[i], &longest);
-		fmt_duration(longest, dur, sizeof(dur));
-		fprintf(f, _("  estimated duration: %s; report: %s\n"), dur,
-		    s->report_path);
-		plan_warnings(s, f);
-		fflush(f);
-	}
+	if (s->p->plan != NULL)
+		tell_plan(s, total);
 	if (total == 0 || s->p->yes)
 		return 0;
-	answer = s->p->confirm ? s->p->confirm(s->p->ui_arg,
-	    _("Send these mails now?")) : -1;
+	answer = s->p->confirm ? s->p->confirm(s->p->ui_arg) : -1;
 	if (answer == 1)
 		return 0;
 	if (answer == 0)
@@ -1698,7 +1643,7 @@ show_first(struct send *s)
 	if (s->p->show == NULL)
 		return;
 	if (s->test_to[0] != '\0')
-		o.subject_prefix = TEST_PREFIX;
+		o.subject_prefix = SEND_TEST_PREFIX;
 	job_row_init(&r);
 	while (roster_next(s->j.roster, &rw, &e) == 1) {
 		if (row_state(s, rw.row) != ROW_TODO)
@@ -1707,7 +1652,7 @@ show_first(struct send *s)
 		    route_row(s, &r, &rw, &idx, &e) == 0) {
 			o.from_default = account_from(&s->cfg->acct[idx]);
 			if (job_build(&s->j, &r, &rw, &o, &e) == 0)
-				job_show(s->p->show, &s->j, &r, &rw);
+				s->p->show(s->p->ui_arg, &s->j, &r, &rw);
 		}
 		break;
 	}
@@ -1847,24 +1792,6 @@ join_threads(struct send *s)
 			pthread_join(s->runs[i].tid, NULL);
 }
 
-/* Rows whose fate is unknown, for the user to decide. */
-static int
-list_unknown(void *arg, const struct report_line *l)
-{
-	struct send *s = arg;
-
-	if (l->e.status != REPORT_UNKNOWN || s->p->show == NULL ||
-	    s->unknown_listed++ >= 50)
-		return 0;
-	/* Recipients come from the roster: escaped for the terminal. */
-	fprintf(s->p->show, _("  row %zu "), l->e.row);
-	term_puts(s->p->show, l->e.recipients, false);
-	fputs(": ", s->p->show);
-	term_puts(s->p->show, l->e.reply, false);
-	fputc('\n', s->p->show);
-	return 0;
-}
-
 /* What the run did, added up over the accounts and the resumed run. */
 struct tally {
 	size_t		sent, failed, later, unknown, earlier;
@@ -1920,25 +1847,18 @@ add_up(const struct send *s, struct tally *t)
 		t->stop = E_OS;
 }
 
+/* What the run did, to the caller's summary(). */
 static void
 summary(const struct send *s, const struct tally *t)
 {
-	FILE *f = s->p->show;
+	struct send_summary sm = { s->test_to[0] != '\0' ? s->test_to : NULL,
+	    s->pr.total, t->sent, t->failed, t->partial, t->unknown,
+	    t->later, t->untried, t->earlier, s->j.nbad, s->report_path,
+	    t->later + t->untried > 0 || t->stop != E_NONE ? s->resume_cmd :
+	    NULL };
 
-	if (f == NULL)
-		return;
-	fprintf(f, _("sent %zu, failed %zu, "), t->sent, t->failed);
-	if (t->partial > 0)
-		fprintf(f, _("partly sent %zu, "), t->partial);
-	fprintf(f, _("deferred or skipped %zu, not attempted %zu, unknown %zu"),
-	    t->later, t->untried, t->unknown);
-	if (t->earlier > 0)
-		fprintf(f, _(" (and %zu sent by earlier runs)"), t->earlier);
-	if (s->j.nbad > 0)
-		fprintf(f, _(", skipped as invalid %zu"), s->j.nbad);
-	fprintf(f, _("; report %s\n"), s->report_path);
-	if (t->later + t->untried > 0 || t->stop != E_NONE)
-		fprintf(f, _("to resume: %s\n"), s->resume_cmd);
+	if (s->p->summary != NULL)
+		s->p->summary(s->p->ui_arg, &sm);
 }
 
 /* The run stopped early: the report could not be written, the roster
@@ -2040,12 +1960,7 @@ test_verdict(const struct send *s, struct err *e)
 	struct tally t;
 
 	add_up(s, &t);
-	if (s->p->show != NULL)
-		fprintf(s->p->show, _("test: %zu of %zu mail%s accepted for "
-		    "<%s>; no report was written and nothing counts as "
-		    "sent\n"),
-		    t.sent, s->pr.total, s->pr.total == 1 ? "" : "s",
-		    s->test_to);
+	summary(s, &t);
 	if (t.sent == s->pr.total)
 		return 0;
 	err_set(e, t.stop != E_NONE ? t.stop : t.failed > 0 ? E_PERM :
@@ -2094,17 +2009,6 @@ deliver_all(struct send *s, struct err *e)
 	if (rc == 0 && s->write_err.kind == E_NONE &&
 	    report_compact(s->report_path, &ce) == -1)
 		job_diag(&s->j, JOB_WARNING, &ce);
-	if (rc == 0 && s->p->show != NULL) {
-		struct err ignored;
-
-		s->unknown_listed = 0;
-		report_read(s->report_path, list_unknown, s, &ignored);
-		if (s->unknown_listed > 0)
-			fputs(_("the rows above may or may not have been "
-			    "delivered (no reply after the end of the "
-			    "message): check the Sent folder; resume never "
-			    "resends them\n"), s->p->show);
-	}
 	return rc == 0 ? verdict(s, e) : -1;
 }
 

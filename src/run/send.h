@@ -1,6 +1,7 @@
 #ifndef SEND_H
 #define SEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -10,6 +11,49 @@
  * The send verb: deliver a validated batch through the accounts, one
  * session and one thread per account, journaling each outcome.
  */
+
+#define SEND_TEST_PREFIX	"[TEST] "	/* --test-to's Subject prefix */
+
+/* One account's share of the plan. */
+struct send_account_plan {
+	const char	*name;		/* its section in the configuration */
+	const char	*host;
+	const char	*port;
+	const char	*provider;
+	const char	*from;		/* the account's address */
+	size_t		 mails;		/* rows routed to it in this run */
+	unsigned	 rate_n;	/* at most rate_n mails per rate_ms; */
+	unsigned	 rate_ms;	/* rate_n 0: no limit */
+};
+
+/* What send is about to do, shown before it asks. */
+struct send_plan {
+	size_t		 total;		/* mails to send in this run */
+	size_t		 rows;		/* rows validated */
+	size_t		 invalid;	/* rows --skip-invalid leaves out */
+	bool		 resume;
+	const char	*test_to;	/* --test-to's address, or NULL */
+	const struct send_account_plan *acct;	/* the accounts with mail */
+	size_t		 nacct;
+	const char	*report;	/* the report's path, or "(none)" */
+	const struct err *warn;		/* the warnings so far, again */
+	size_t		 nwarn;
+};
+
+/* What a send did, added up over the accounts and the resumed run. */
+struct send_summary {
+	const char	*test_to;	/* --test-to: only sent and total
+					   count; else NULL */
+	size_t		 total;		/* mails planned */
+	size_t		 sent, failed, partial, unknown;
+	size_t		 later;		/* deferred or skipped */
+	size_t		 untried;	/* planned, never tried */
+	size_t		 earlier;	/* sent by the runs this one resumes */
+	size_t		 invalid;	/* rows --skip-invalid left out */
+	const char	*report;	/* its path */
+	const char	*resume_cmd;	/* when rows wait for a resume, the
+					   command; else NULL */
+};
 
 /* Where a send stands, for a progress line. */
 struct send_progress {
