@@ -60,6 +60,7 @@ MODULES = \
 	ratelimit \
 	relay \
 	report \
+	resume \
 	review \
 	review_html \
 	review_json \

@@ -41,6 +41,7 @@
 #include "outbox.h"
 #include "ratelimit.h"
 #include "report.h"
+#include "resume.h"
 #include "review.h"
 #include "send.h"
 #include "smtp.h"
@@ -52,10 +53,6 @@
 #define SEND_CHAIN_GAP_MS	1000	/* pipeline across mails below this gap */
 #define SEND_NAP_MS		100	/* a stop request is seen this soon */
 #define PLAN_WARNINGS_MAX	8	/* warnings repeated above the question */
-
-/* What the report and resume know of a row before this run. */
-enum row_state { ROW_TODO = 0, ROW_SENT, ROW_UNKNOWN,
-	ROW_INVALID };		/* --skip-invalid left it out */
 
 struct send;
 struct run;
@@ -77,7 +74,7 @@ struct slot {
 	const char	*rcpt[MESSAGE_RCPT_MAX];
 	struct smtp_message m;
 	unsigned	 attempt;
-	char		 fp[CODEC_SHA256_HEX];	/* row_fingerprint() */
+	char		 fp[CODEC_SHA256_HEX];	/* resume_fingerprint() */
 };
 
 /*
@@ -131,10 +128,9 @@ struct send {
 	struct run	*runs;
 	size_t		 nruns;
 	int		 provider_col;	/* roster column "provider", or -1 */
-	unsigned char	*state;		/* enum row_state, by row */
-	unsigned char	*attempts;	/* tries so far, by row (each row is
-					   one thread's, so no lock) */
-	size_t		 nstate;
+	struct resume	 rs;		/* rows done and tries so far, by row
+					   (each row is one thread's, so no
+					   lock) */
 	unsigned	 rate_n, rate_ms;	/* --rate, or 0 */
 	char		 report_path[4096];
 	pthread_mutex_t	 lock;		/* the report and the counters */
@@ -145,19 +141,12 @@ struct send {
 	bool		 sending;	/* the plan was accepted */
 	struct err	 warn[PLAN_WARNINGS_MAX];	/* for the plan */
 	size_t		 nwarn;
-	struct err	 meta_err;	/* why check_meta() refused */
 	char		 test_to[ADDR_MAX + 1];	/* --test-to, or "" */
 	struct report_lock *lock_file;	/* held for the whole run */
 	bool		 made_report;	/* report_path created by this run */
 	bool		 delivering;	/* the report was opened to send */
 	char		 resume_cmd[8192];	/* how to resume this run */
 	struct err	 write_err;	/* the first report write that failed */
-	size_t		 max_row, max_row_line;	/* in the resumed report */
-	uint64_t	*fp;		/* row fingerprints the report has */
-	size_t		 nfp;		/* ... room for rows below nfp */
-	bool		 roster_changed;	/* ... and the roster differs */
-	size_t		 fp_missing;	/* lines with no fingerprint (fmt 1) */
-	size_t		 fp_changed;	/* first row whose fingerprint differs */
 	struct stat	 roster_st;	/* the roster as validated */
 };
 
@@ -184,37 +173,6 @@ nap(const struct send *s, uint64_t ms)
 
 /* --- resume: what an earlier report says --------------------------- */
 
-static void
-state_grow(struct send *s, size_t row)
-{
-	size_t n = s->nstate ? s->nstate : 256;
-
-	if (row < s->nstate)
-		return;
-	while (n <= row)
-		n *= 2;
-	s->state = xrealloc(s->state, n);
-	s->attempts = xrealloc(s->attempts, n);
-	memset(s->state + s->nstate, 0, n - s->nstate);
-	memset(s->attempts + s->nstate, 0, n - s->nstate);
-	s->nstate = n;
-}
-
-/* Room for row's fingerprint: only the rows an earlier report has. */
-static void
-fp_grow(struct send *s, size_t row)
-{
-	size_t n = s->nfp ? s->nfp : 256;
-
-	if (row < s->nfp)
-		return;
-	while (n <= row)
-		n *= 2;
-	s->fp = xreallocarray(s->fp, n, sizeof(*s->fp));
-	memset(s->fp + s->nfp, 0, (n - s->nfp) * sizeof(*s->fp));
-	s->nfp = n;
-}
-
 /*
  * Room for every row before the threads start: they index by row.  The
  * rows --skip-invalid left out are marked, so no thread takes them.
@@ -224,10 +182,10 @@ state_fit(struct send *s)
 {
 	size_t i;
 
-	state_grow(s, s->j.rows + 1);
+	resume_fit(&s->rs, s->j.rows + 1);
 	for (i = 0; i < s->j.nbad; i++) {
-		state_grow(s, s->j.bad[i].row);
-		s->state[s->j.bad[i].row] = ROW_INVALID;
+		resume_fit(&s->rs, s->j.bad[i].row);
+		s->rs.state[s->j.bad[i].row] = RESUME_INVALID;
 	}
 	return 0;
 }
@@ -264,85 +222,12 @@ parse_test_to(struct send *s, struct err *e)
 	return 0;
 }
 
-/* The first 16 hex digits of a fingerprint as a number; 0 if none. */
-static uint64_t
-fp_value(const char *hex)
-{
-	uint64_t v = 0;
-	int i, d;
-
-	for (i = 0; i < 16; i++) {
-		d = hex[i] >= '0' && hex[i] <= '9' ? hex[i] - '0' :
-		    hex[i] >= 'a' && hex[i] <= 'f' ? hex[i] - 'a' + 10 : -1;
-		if (d < 0)
-			return 0;
-		v = v << 4 | (uint64_t)d;
-	}
-	return v | 1;	/* never 0 */
-}
-
-static int
-note_line(void *arg, const struct report_line *l)
-{
-	struct send *s = arg;
-
-	state_grow(s, l->e.row);
-	fp_grow(s, l->e.row);
-	if (l->e.row > s->max_row) {
-		s->max_row = l->e.row;
-		s->max_row_line = l->line;
-	}
-	s->fp[l->e.row] = fp_value(l->e.row_sha256);
-	if (s->fp[l->e.row] == 0)
-		s->fp_missing++;
-	/*
-	 * A partial row reached some recipients: never resend it.  Nor a
-	 * bounced one: the server took it; fix the address and mail that
-	 * student through report --failed-csv.
-	 */
-	if (l->e.status == REPORT_SENT || l->e.status == REPORT_PARTIAL ||
-	    l->e.status == REPORT_BOUNCED)
-		s->state[l->e.row] = ROW_SENT;
-	else if (l->e.status == REPORT_UNKNOWN)
-		s->state[l->e.row] = ROW_UNKNOWN;
-	else
-		s->state[l->e.row] = ROW_TODO;
-	s->attempts[l->e.row] = (unsigned char)(l->e.attempts > 200 ? 200 :
-	    l->e.attempts);
-	return 0;
-}
-
-/* The report must come from this roster and template, unchanged. */
-static int
-check_meta(void *arg, const struct report_line *l)
-{
-	struct send *s = arg;
-	struct err *e = &s->meta_err;
-	const char *sheet = roster_sheet(s->j.roster);
-
-	/* A roster with rows appended: judged row by row after validation. */
-	if (strcmp(l->meta.roster_sha256, s->j.roster_sum) != 0)
-		s->roster_changed = true;
-	if (strcmp(l->meta.roster_sheet, sheet ? sheet : "") != 0) {
-		err_set(e, E_INPUT, NULL, "the report was made from sheet "
-		    "'%s' of %s, this run reads sheet '%s': resume with "
-		    "--sheet '%s'", l->meta.roster_sheet, l->meta.roster,
-		    sheet ? sheet : "", l->meta.roster_sheet);
-		return -1;
-	}
-	if (strcmp(l->meta.template_sha256, s->j.template_sum) != 0) {
-		err_set(e, E_INPUT, NULL, "the template changed since the "
-		    "report was written (it was made from %s): resume only "
-		    "with the same template, or start a new report",
-		    l->meta.template);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 load_resume(struct send *s, struct err *e)
 {
+	struct report_meta want = { NULL, s->j.roster_sum, NULL,
+	    s->j.template_sum, roster_sheet(s->j.roster) };
+	struct err w;
 	size_t cut;
 
 	if (s->p->report == NULL) {
@@ -350,42 +235,13 @@ load_resume(struct send *s, struct err *e)
 		    "report of the run to resume");
 		return -1;
 	}
-	err_clear(&s->meta_err);
-	if (report_repair(s->p->report, &cut, e) == -1)
-		return -1;
-	/* Format 1: rewritten in today's columns before lines are added. */
-	if (report_is_old(s->p->report) &&
-	    report_compact(s->p->report, e) == -1)
+	if (resume_load(&s->rs, s->p->report, &want, &cut, e) == -1)
 		return -1;
 	if (cut > 0) {
-		struct err w;
-
 		err_set(&w, E_INPUT, s->p->report, "removed a last line of %zu "
 		    "octets that a killed run left half-written", cut);
 		job_diag(&s->j, JOB_NOTE, &w);
 	}
-	if (report_latest(s->p->report, check_meta, note_line, s, e) == -1) {
-		if (s->meta_err.kind != E_NONE) {
-			*e = s->meta_err;
-			err_where(e, "%s", s->p->report);
-		}
-		return -1;
-	}
-	return 0;
-}
-
-struct fresh {
-	size_t	lines, sent;
-};
-
-static int
-count_line(void *arg, const struct report_line *l)
-{
-	struct fresh *f = arg;
-
-	f->lines++;
-	if (l->e.status == REPORT_SENT)
-		f->sent++;
 	return 0;
 }
 
@@ -400,51 +256,15 @@ note_resume(const struct send *s)
 	job_diag(&s->j, JOB_NOTE, &w);
 }
 
-/*
- * Without --resume, never overwrite a report that holds anything but a
- * header -- not even one that cannot be read (a torn last line, a
- * spreadsheet's rewrite): sending again would mail every student a
- * second time.
- */
+/* Without --resume, never overwrite a report that holds anything. */
 static int
 check_fresh(struct send *s, struct err *e)
 {
-	const char *path = s->report_path;
-	struct fresh f = { 0, 0 };
-	struct stat st;
-	struct err why;
+	int rc = resume_check_fresh(s->report_path, e);
 
-	if (lstat(path, &st) == -1 || (S_ISREG(st.st_mode) &&
-	    st.st_size == 0))
-		return 0;
-	if (!S_ISREG(st.st_mode)) {
-		err_set(e, E_USAGE, path, "is not a regular file (a symbolic "
-		    "link, a folder, a FIFO or a device): a report must be "
-		    "one; name another with -r");
-		return -1;
-	}
-	if (report_read(path, count_line, &f, &why) == -1) {
+	if (rc == -2)
 		note_resume(s);
-		err_set(e, E_USAGE, path, "exists and is not an empty report, "
-		    "so it is never overwritten; it cannot be read as one "
-		    "(%.40s: %.200s): resume with --resume (see the note), "
-		    "or name a new report with -r", why.where, why.msg);
-		return -1;
-	}
-	/* A header alone holds nothing; an old one would not fit our lines. */
-	if (f.lines == 0 && report_is_old(path) && truncate(path, 0) == -1) {
-		err_set(e, E_OS, path, "cannot write the report: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if (f.lines == 0)
-		return 0;
-	note_resume(s);
-	err_set(e, E_USAGE, path, "holds the outcome of %zu lines of an "
-	    "earlier run (%zu sent), so it is never overwritten: pass "
-	    "--resume to continue that run (see the note), or name a new "
-	    "report with -r", f.lines, f.sent);
-	return -1;
+	return rc == 0 ? 0 : -1;
 }
 
 /* The command that resumes this run, for messages. */
@@ -460,12 +280,6 @@ make_resume_cmd(struct send *s)
 	review_resume_cmd(&b, &c);
 	snprintf(s->resume_cmd, sizeof(s->resume_cmd), "%s", buf_str(&b));
 	buf_fini(&b);
-}
-
-static enum row_state
-row_state(const struct send *s, size_t row)
-{
-	return row < s->nstate ? (enum row_state)s->state[row] : ROW_TODO;
 }
 
 /* --- the roster on disk --------------------------------------------- */
@@ -599,45 +413,6 @@ account_from(const struct account *a)
 	return a->from != NULL ? a->from : a->from_addr;
 }
 
-/*
- * A row's fingerprint: SHA-256 over the column names and the row's
- * fields, each with its length, as hex.  In the report it lets a resume
- * take a roster with rows appended (late enrolment).
- */
-static void
-row_fingerprint(const struct send *s, const struct roster_row *rw,
-    char out[CODEC_SHA256_HEX])
-{
-	const char *const *cols = roster_cols(s->j.roster);
-	struct codec_sha256 h;
-	uint64_t n;
-	size_t i;
-
-	codec_sha256_init(&h);
-	for (i = 0; i < roster_ncols(s->j.roster); i++)
-		codec_sha256_update(&h, cols[i], strlen(cols[i]) + 1);
-	for (i = 0; i < rw->nfields; i++) {
-		n = rw->lens[i];
-		codec_sha256_update(&h, &n, sizeof(n));
-		codec_sha256_update(&h, rw->fields[i], rw->lens[i]);
-	}
-	codec_sha256_hex(&h, out);
-}
-
-/* With the roster changed, is this row the one the report knows? */
-static void
-compare_row(struct send *s, const struct roster_row *rw)
-{
-	char fp[CODEC_SHA256_HEX];
-
-	if (!s->roster_changed || rw->row >= s->nfp || s->fp[rw->row] == 0)
-		return;
-	row_fingerprint(s, rw, fp);
-	if (fp_value(fp) != s->fp[rw->row] &&
-	    (s->fp_changed == 0 || rw->row < s->fp_changed))
-		s->fp_changed = rw->row;
-}
-
 static int
 check_route(void *arg, struct job_row *r, const struct roster_row *rw,
     struct job_build_opts *o, struct err *e)
@@ -645,7 +420,7 @@ check_route(void *arg, struct job_row *r, const struct roster_row *rw,
 	struct send *s = arg;
 	size_t idx;
 
-	compare_row(s, rw);
+	resume_compare(&s->rs, s->j.roster, rw);
 	if (r->first.len == 0)
 		return 0;	/* the message check says which field is bad */
 	if (route_row(s, r, rw, &idx, e) == -1)
@@ -685,7 +460,7 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 		job_where(&s->j, rw, e);
 		return -1;
 	}
-	if (r->msg.utf8_addr && row_state(s, rw->row) == ROW_TODO &&
+	if (r->msg.utf8_addr && resume_row(&s->rs, rw->row) == RESUME_TODO &&
 	    run->utf8_rows++ == 0)
 		run->utf8_first = rw->row;
 	if (run->a->prov->from != PROVIDER_FROM_ANY && !run->warned_from &&
@@ -700,7 +475,7 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 		job_diag(&s->j, JOB_WARNING, &w);
 	}
 	/* Counted last, so a row failing a check is not planned. */
-	if (row_state(s, rw->row) == ROW_TODO)
+	if (resume_row(&s->rs, rw->row) == RESUME_TODO)
 		run->planned++;
 	return 0;
 }
@@ -1177,7 +952,7 @@ slot_copy(struct slot *sl, const struct roster_row *rw)
 	sl->rw = *rw;
 	sl->rw.fields = sl->fields;
 	sl->rw.lens = sl->lens;
-	row_fingerprint(sl->run->s, &sl->rw, sl->fp);
+	resume_fingerprint(sl->run->s->j.roster, &sl->rw, sl->fp);
 }
 
 /* Build the message; 8bit unless the open session lacks 8BITMIME. */
@@ -1263,9 +1038,9 @@ try_once(struct slot *cur, struct slot *next, struct smtp_outcome *o,
 	}
 	memset(o, 0, sizeof(*o));
 	run->in_session++;
-	if (run->s->attempts[cur->rw.row] < UCHAR_MAX)
-		run->s->attempts[cur->rw.row]++;
-	cur->attempt = run->s->attempts[cur->rw.row];
+	if (run->s->rs.attempts[cur->rw.row] < UCHAR_MAX)
+		run->s->rs.attempts[cur->rw.row]++;
+	cur->attempt = run->s->rs.attempts[cur->rw.row];
 	return smtp_send_next(run->smtp, &cur->m,
 	    can_chain(run, next) ? &next->m : NULL, o, why);
 }
@@ -1290,7 +1065,7 @@ deliver(struct slot *cur, struct slot *next, struct err *e)
 	bool owed;
 	int rc;
 
-	cur->attempt = run->s->attempts[row];
+	cur->attempt = run->s->rs.attempts[row];
 	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
 		/* Interrupted: the row stays untried (no line), unless
 		   its envelope already went out behind the last dot:
@@ -1326,7 +1101,7 @@ wanted(struct run *run, const size_t *rows, size_t nrows, size_t *next,
     const struct roster_row *rw)
 {
 	if (rows == NULL)
-		return row_state(run->s, rw->row) == ROW_TODO;
+		return resume_row(&run->s->rs, rw->row) == RESUME_TODO;
 	while (*next < nrows && rows[*next] < rw->row)
 		(*next)++;
 	return *next < nrows && rows[*next] == rw->row;
@@ -1646,7 +1421,7 @@ show_first(struct send *s)
 		o.subject_prefix = SEND_TEST_PREFIX;
 	job_row_init(&r);
 	while (roster_next(s->j.roster, &rw, &e) == 1) {
-		if (row_state(s, rw.row) != ROW_TODO)
+		if (resume_row(&s->rs, rw.row) != RESUME_TODO)
 			continue;
 		if (job_headers(&s->j, &r, &rw, &e) == 0 &&
 		    route_row(s, &r, &rw, &idx, &e) == 0) {
@@ -1690,49 +1465,6 @@ report_name(struct send *s, struct err *e)
 	}
 	make_resume_cmd(s);
 	return report_lock(&s->lock_file, s->report_path, e);
-}
-
-/*
- * After validation: the resumed report's rows must all be in the
- * roster; and if the roster differs from the report's, only by rows
- * appended (late enrolment), every row the report knows unchanged.
- */
-static int
-check_resumed_rows(struct send *s, struct err *e)
-{
-	/* With -n the rows past N were not read: only a changed roster
-	 * needs them all. */
-	if (s->max_row > s->j.rows && (s->p->limit == 0 || s->roster_changed)) {
-		if (s->p->limit != 0)
-			err_set(e, E_USAGE, NULL, "row %zu is beyond the %zu "
-			    "rows -n reads, and the roster changed: a resume "
-			    "must check every row the report has; drop -n",
-			    s->max_row, s->j.rows);
-		else
-			err_set(e, E_INPUT, NULL, "row %zu is beyond the "
-			    "roster's %zu rows: the report is damaged or from "
-			    "another roster", s->max_row, s->j.rows);
-		err_where(e, "%s:%zu", s->report_path, s->max_row_line);
-		return -1;
-	}
-	if (!s->roster_changed)
-		return 0;
-	if (s->fp_missing > 0 || s->fp_changed > 0) {
-		if (s->fp_changed > 0)
-			err_set(e, E_INPUT, s->p->roster, "the roster changed "
-			    "since the report was written: row %zu is not "
-			    "what it was; resume only with the same roster "
-			    "(rows may be added at the end), or start a new "
-			    "report", s->fp_changed);
-		else
-			err_set(e, E_INPUT, s->p->roster, "the roster changed "
-			    "since the report was written, and the report "
-			    "(format 1) has no row fingerprints to tell "
-			    "which rows: resume only with the same roster, "
-			    "or start a new report");
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -1820,12 +1552,8 @@ add_up(const struct send *s, struct tally *t)
 	size_t i;
 
 	memset(t, 0, sizeof(*t));
-	for (i = 1; i <= s->j.rows && i < s->nstate; i++) {
-		if (s->state[i] == ROW_UNKNOWN)
-			t->unknown++;	/* from the run this one resumes */
-		else if (s->state[i] == ROW_SENT)
-			t->earlier++;
-	}
+	/* Unknown rows from the run this one resumes count too. */
+	resume_count(&s->rs, s->j.rows, &t->earlier, &t->unknown);
 	for (i = 0; i < s->nruns; i++) {
 		const struct run *run = &s->runs[i];
 
@@ -2030,9 +1758,7 @@ teardown(struct send *s)
 		free(run->pend);
 	}
 	free(s->runs);
-	free(s->state);
-	free(s->attempts);
-	free(s->fp);
+	resume_fini(&s->rs);
 	/* A default report this run made and never sent with: no litter. */
 	if (s->made_report && !s->delivering)
 		unlink(s->report_path);
@@ -2064,7 +1790,8 @@ send_batch(const struct job_params *p, struct err *e)
 	    report_name(&s, e) == -1 || roster_stat(&s, false, e) == -1 ||
 	    setup(&s, e) == -1 || job_validate(&s.j, &checks, e) == -1 ||
 	    roster_stat(&s, true, e) == -1 ||
-	    check_resumed_rows(&s, e) == -1 || state_fit(&s) == -1 ||
+	    resume_check_rows(&s.rs, s.j.rows, p->limit, s.report_path,
+	    p->roster, e) == -1 || state_fit(&s) == -1 ||
 	    fetch_secrets(&s, e) == -1)
 		goto out;
 	show_first(&s);
