@@ -120,6 +120,60 @@ file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct buf *keep,
 	return rc;
 }
 
+static bool
+same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+int
+job_roster_same(const struct job *j, bool quick, struct err *e)
+{
+	char sum[CODEC_SHA256_HEX];
+	struct stat st;
+	struct err ignored;
+
+	if (stat(j->p->roster, &st) == 0 && same_stat(&st, &j->roster_st) &&
+	    (quick || (file_sha256(j->p->roster, sum, NULL, &ignored) == 0 &&
+	    strcmp(sum, j->roster_sum) == 0)))
+		return 0;
+	if (quick)
+		return job_roster_same(j, false, e);
+	err_set(e, E_INPUT, j->p->roster, "the roster changed on disk "
+	    "during the run (it is not the file that was validated): "
+	    "stopped before reading it again, so no row of the changed "
+	    "file was sent");
+	return -1;
+}
+
+int
+job_roster_stat(struct job *j, bool after, struct err *e)
+{
+	struct stat st;
+
+	if (stat(j->p->roster, &st) == -1) {
+		err_set(e, E_NOINPUT, j->p->roster, "cannot open: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (!after) {
+		j->roster_st = st;
+		return 0;
+	}
+	if (!same_stat(&st, &j->roster_st))
+		j->roster_st.st_size = -1;	/* fails the check below */
+	if (job_roster_same(j, false, e) == -1) {
+		err_set(e, E_INPUT, j->p->roster, "the roster changed on "
+		    "disk while it was being validated: nothing was sent; "
+		    "run again once it is saved");
+		return -1;
+	}
+	return 0;
+}
+
 void
 job_init(struct job *j, const struct job_params *p)
 {

@@ -1,6 +1,8 @@
 #ifndef JOB_H
 #define JOB_H
 
+#include <sys/stat.h>
+
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -121,6 +123,7 @@ struct job {
 	size_t		 nbad, sizebad;
 	size_t		 warned[4];	/* warnings given, per kind */
 	struct dupes	 dupes;		/* recipients, for the duplicate warning */
+	struct stat	 roster_st;	/* the roster file, job_roster_stat() */
 };
 
 /*
@@ -187,6 +190,22 @@ void	job_fini(struct job *j);
 
 /* Checksums, roster, template, bind.  E_NOINPUT, E_INPUT. */
 int	job_open(struct job *j, struct err *e);
+
+/*
+ * The roster file's identity (device, inode, size, mtime): noted before
+ * it is read (after false); after validation (after true), E_INPUT if
+ * it is no longer the file validated.  E_NOINPUT: it cannot be found.
+ */
+int	job_roster_stat(struct job *j, bool after, struct err *e);
+
+/*
+ * Is the roster on disk still the file validated (its identity and,
+ * unless quick, its SHA-256)?  quick is for every row a pass reads,
+ * the full check before each pass: no row of a file edited mid-run is
+ * sent.  quick still hashes the file once its identity changed.
+ * E_INPUT.
+ */
+int	job_roster_same(const struct job *j, bool quick, struct err *e);
 
 /* Open another reader of the same roster (for a thread). */
 int	job_reader(const struct job *j, struct roster **rp, struct err *e);

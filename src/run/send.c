@@ -19,10 +19,6 @@
  * resent; refused credentials or a quota reply stop the account at
  * once, its remaining rows `skipped` with a hint.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -147,7 +143,6 @@ struct send {
 	bool		 delivering;	/* the report was opened to send */
 	char		 resume_cmd[8192];	/* how to resume this run */
 	struct err	 write_err;	/* the first report write that failed */
-	struct stat	 roster_st;	/* the roster as validated */
 };
 
 /* Was the run asked to stop (SIGINT, SIGTERM)? */
@@ -280,101 +275,6 @@ make_resume_cmd(struct send *s)
 	review_resume_cmd(&b, &c);
 	snprintf(s->resume_cmd, sizeof(s->resume_cmd), "%s", buf_str(&b));
 	buf_fini(&b);
-}
-
-/* --- the roster on disk --------------------------------------------- */
-
-/* SHA-256 of the file at path, as hex. */
-static int
-hash_file(const char *path, char out[CODEC_SHA256_HEX])
-{
-	struct codec_sha256 h;
-	char chunk[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-
-	if (fd == -1)
-		return -1;
-	codec_sha256_init(&h);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		codec_sha256_update(&h, chunk, (size_t)n);
-	close(fd);
-	if (n == -1)
-		return -1;
-	codec_sha256_hex(&h, out);
-	return 0;
-}
-
-static bool
-same_stat(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-/*
- * Is the roster on disk still the file that was validated (device,
- * inode, size, mtime, SHA-256)?  Checked before every pass over it, so
- * no row of a file edited mid-run is ever sent.  E_INPUT.
- */
-static int
-roster_unchanged(const struct send *s, struct err *e)
-{
-	char sum[CODEC_SHA256_HEX];
-	struct stat st;
-
-	if (stat(s->p->roster, &st) == 0 && same_stat(&st, &s->roster_st) &&
-	    hash_file(s->p->roster, sum) == 0 &&
-	    strcmp(sum, s->j.roster_sum) == 0)
-		return 0;
-	err_set(e, E_INPUT, s->p->roster, "the roster changed on disk "
-	    "during the run (it is not the file that was validated): "
-	    "stopped before reading it again, so no row of the changed "
-	    "file was sent");
-	return -1;
-}
-
-/*
- * The cheap half of roster_unchanged(), for every row a pass reads: a
- * file rewritten in the middle of a pass is caught before the row read
- * from it is sent.  E_INPUT.
- */
-static int
-roster_same_stat(const struct send *s, struct err *e)
-{
-	struct stat st;
-
-	if (stat(s->p->roster, &st) == 0 && same_stat(&st, &s->roster_st))
-		return 0;
-	return roster_unchanged(s, e);
-}
-
-/* The roster's identity before validation, and again after it. */
-static int
-roster_stat(struct send *s, bool after, struct err *e)
-{
-	struct stat st;
-
-	if (stat(s->p->roster, &st) == -1) {
-		err_set(e, E_NOINPUT, s->p->roster, "cannot open: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if (!after) {
-		s->roster_st = st;
-		return 0;
-	}
-	if (!same_stat(&st, &s->roster_st))
-		s->roster_st.st_size = -1;	/* fails the check below */
-	if (roster_unchanged(s, e) == -1) {
-		err_set(e, E_INPUT, s->p->roster, "the roster changed on "
-		    "disk while it was being validated: nothing was sent; "
-		    "run again once it is saved");
-		return -1;
-	}
-	return 0;
 }
 
 /* --- routing and validation ------------------------------------------ */
@@ -1134,7 +1034,7 @@ next_mine(struct run *run, struct cursor *c, struct slot *sl, struct err *e)
 		c->seen++;
 		if (!wanted(run, c->rows, c->nrows, &c->next, &rw))
 			continue;
-		if (roster_same_stat(run->s, e) == -1)
+		if (job_roster_same(&run->s->j, true, e) == -1)
 			return -1;
 		slot_copy(sl, &rw);
 		if (job_headers(&run->s->j, &sl->r, &sl->rw, e) == -1 ||
@@ -1162,7 +1062,7 @@ pass(struct run *run, const size_t *rows, size_t nrows, struct err *e)
 	bool have = false;
 	int n;
 
-	if (roster_unchanged(run->s, e) == -1 ||
+	if (job_roster_same(&run->s->j, false, e) == -1 ||
 	    roster_rewind(run->rd, e) == -1)
 		return -1;
 	while (!stopping(run->s) && (n = next_mine(run, &c, next, e)) == 1) {
@@ -1787,9 +1687,9 @@ send_batch(const struct job_params *p, struct err *e)
 	checks.after = check_quirks;
 	checks.arg = &s;
 	if (parse_test_to(&s, e) == -1 || conn_global_init(e) == -1 ||
-	    report_name(&s, e) == -1 || roster_stat(&s, false, e) == -1 ||
+	    report_name(&s, e) == -1 || job_roster_stat(&s.j, false, e) == -1 ||
 	    setup(&s, e) == -1 || job_validate(&s.j, &checks, e) == -1 ||
-	    roster_stat(&s, true, e) == -1 ||
+	    job_roster_stat(&s.j, true, e) == -1 ||
 	    resume_check_rows(&s.rs, s.j.rows, p->limit, s.report_path,
 	    p->roster, e) == -1 || state_fit(&s) == -1 ||
 	    fetch_secrets(&s, e) == -1)
