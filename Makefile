@@ -66,6 +66,7 @@ MODULES = \
 	review_json \
 	review_retry \
 	review_text \
+	route \
 	roster \
 	secrets \
 	send \

@@ -14,13 +14,7 @@
 #include "outbox.h"
 #include "preview.h"
 #include "report.h"
-
-/* preview's accounts, when -c names them: only their From is used. */
-struct pv_accounts {
-	struct config	*cfg;
-	const struct job *j;
-	int		 provider_col;	/* roster column "provider", or -1 */
-};
+#include "route.h"
 
 static int
 width_for(size_t rows)
@@ -32,45 +26,6 @@ width_for(size_t rows)
 		w++;
 	}
 	return w < 4 ? 4 : w;
-}
-
-/* The From of the account row rw goes through (as send routes it). */
-static int
-pv_route(void *arg, struct job_row *r, const struct roster_row *rw,
-    struct job_build_opts *o, struct err *e)
-{
-	struct pv_accounts *pa = arg;
-	const struct account *a;
-	size_t idx;
-
-	if (pa == NULL || pa->cfg == NULL)
-		return 0;
-	if (r->first.len == 0)
-		return 0;	/* the message check names what is wrong */
-	if (config_route(pa->cfg, buf_str(&r->first), pa->provider_col < 0 ?
-	    NULL : rw->fields[pa->provider_col], &idx, e) == -1) {
-		e->kind = E_INPUT;
-		err_prefix(e, "row %zu: ", rw->row);
-		job_where(pa->j, rw, e);
-		return -1;
-	}
-	a = &pa->cfg->acct[idx];
-	o->from_default = a->from != NULL ? a->from : a->from_addr;
-	return 0;
-}
-
-static int
-pv_open(struct pv_accounts *pa, const struct job *j, struct err *e)
-{
-	memset(pa, 0, sizeof(*pa));
-	pa->j = j;
-	pa->provider_col = -1;
-	if (j->p->config == NULL)
-		return 0;
-	if (config_load(&pa->cfg, j->p->config, e) == -1)
-		return -1;
-	pa->provider_col = job_provider_col(j);
-	return 0;
 }
 
 /* A row the validation pass refused (--skip-invalid). */
@@ -91,13 +46,13 @@ skipped_row(struct job *j, struct report *rep, const struct roster_row *rw,
 static int
 preview_row(struct job *j, struct job_row *r, struct outbox *ob,
     struct report *rep, const struct roster_row *rw,
-    struct pv_accounts *pa, struct err *e)
+    struct route *rt, struct err *e)
 {
 	struct job_build_opts o = { j->now, true, NULL, NULL };
 	struct report_entry x;
 
 	if (job_headers(j, r, rw, e) == -1 ||
-	    pv_route(pa, r, rw, &o, e) == -1 ||
+	    route_check(rt, r, rw, &o, e) == -1 ||
 	    job_build(j, r, rw, &o, e) == -1)
 		return -1;
 	if (outbox_put(ob, rw->row, message_rcpt(&r->msg, 0), r->msg.from,
@@ -114,7 +69,7 @@ preview_row(struct job *j, struct job_row *r, struct outbox *ob,
 
 static int
 preview_pass(struct job *j, struct outbox *ob, struct report *rep,
-    struct pv_accounts *pa, struct err *e)
+    struct route *rt, struct err *e)
 {
 	struct job_row r;
 	struct roster_row rw;
@@ -136,7 +91,7 @@ preview_pass(struct job *j, struct outbox *ob, struct report *rep,
 			break;
 		}
 		seen++;
-		rc = preview_row(j, &r, ob, rep, &rw, pa, e);
+		rc = preview_row(j, &r, ob, rep, &rw, rt, e);
 		if (rc == 0 && done++ == 0 && j->p->show != NULL)
 			j->p->show(j->p->ui_arg, j, &r, &rw);
 	}
@@ -168,19 +123,21 @@ preview_batch(const struct job_params *p, struct preview_result *res,
     struct err *e)
 {
 	struct job j;
-	struct pv_accounts pa;
-	struct job_checks c = { pv_route, NULL, &pa };
+	struct config *cfg = NULL;
+	struct route rt;
+	struct job_checks c = { route_check, NULL, &rt };
 	struct outbox *ob = NULL;
 	struct report *rep = NULL;
 	int rc = -1;
 
 	job_init(&j, p);
-	memset(&pa, 0, sizeof(pa));
-	if (job_open(&j, e) == -1 || pv_open(&pa, &j, e) == -1 ||
-	    job_validate(&j, &c, e) == -1)
+	if (job_open(&j, e) == -1 || (p->config != NULL &&
+	    config_load(&cfg, p->config, e) == -1))
 		goto out;
-	if (open_outputs(&j, &ob, &rep, e) == -1 ||
-	    preview_pass(&j, ob, rep, &pa, e) == -1)
+	route_init(&rt, cfg, &j);
+	if (job_validate(&j, &c, e) == -1 ||
+	    open_outputs(&j, &ob, &rep, e) == -1 ||
+	    preview_pass(&j, ob, rep, &rt, e) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -191,7 +148,7 @@ out:
 	res->rows = j.rows - j.nbad;
 	res->recipients = j.nrcpt;
 	res->invalid = j.nbad;
-	config_free(pa.cfg);
+	config_free(cfg);
 	job_fini(&j);
 	return rc;
 }

@@ -39,6 +39,7 @@
 #include "report.h"
 #include "resume.h"
 #include "review.h"
+#include "route.h"
 #include "send.h"
 #include "smtp.h"
 #include "xalloc.h"
@@ -123,7 +124,7 @@ struct send {
 	struct config	*cfg;
 	struct run	*runs;
 	size_t		 nruns;
-	int		 provider_col;	/* roster column "provider", or -1 */
+	struct route	 rt;		/* rows to accounts */
 	struct resume	 rs;		/* rows done and tries so far, by row
 					   (each row is one thread's, so no
 					   lock) */
@@ -279,54 +280,14 @@ make_resume_cmd(struct send *s)
 
 /* --- routing and validation ------------------------------------------ */
 
-static const char *
-provider_value(const struct send *s, const struct roster_row *rw)
-{
-	if (s->provider_col < 0)
-		return NULL;
-	return rw->fields[s->provider_col];
-}
-
-static int
-route_row(const struct send *s, const struct job_row *r,
-    const struct roster_row *rw, size_t *idx, struct err *e)
-{
-	if (r->first.len == 0) {
-		err_set(e, E_INPUT, NULL, "row %zu has no recipient in To, Cc "
-		    "or Bcc", rw->row);
-		job_where(&s->j, rw, e);
-		return -1;
-	}
-	if (config_route(s->cfg, buf_str(&r->first), provider_value(s, rw),
-	    idx, e) == -1) {
-		e->kind = E_INPUT;
-		err_prefix(e, "row %zu: ", rw->row);
-		job_where(&s->j, rw, e);
-		return -1;
-	}
-	return 0;
-}
-
-static const char *
-account_from(const struct account *a)
-{
-	return a->from != NULL ? a->from : a->from_addr;
-}
-
 static int
 check_route(void *arg, struct job_row *r, const struct roster_row *rw,
     struct job_build_opts *o, struct err *e)
 {
 	struct send *s = arg;
-	size_t idx;
 
 	resume_compare(&s->rs, s->j.roster, rw);
-	if (r->first.len == 0)
-		return 0;	/* the message check says which field is bad */
-	if (route_row(s, r, rw, &idx, e) == -1)
-		return -1;
-	o->from_default = account_from(&s->cfg->acct[idx]);
-	return 0;
+	return route_check(&s->rt, r, rw, o, e);
 }
 
 static bool
@@ -350,7 +311,7 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 	struct err w;
 	size_t idx;
 
-	if (route_row(s, r, rw, &idx, e) == -1)
+	if (route_row(&s->rt, r, rw, &idx, e) == -1)
 		return -1;
 	run = &s->runs[idx];
 	if (run->a->prov->needs_from_to && !has_header(r, "To")) {
@@ -860,7 +821,7 @@ static int
 slot_build(struct slot *sl, struct err *e)
 {
 	struct run *run = sl->run;
-	struct job_build_opts bo = { time(NULL), true, account_from(run->a),
+	struct job_build_opts bo = { time(NULL), true, route_from(run->a),
 	    NULL };
 	struct message *msg = &sl->r.msg;
 	const char *test_to = run->s->test_to;
@@ -1038,7 +999,7 @@ next_mine(struct run *run, struct cursor *c, struct slot *sl, struct err *e)
 			return -1;
 		slot_copy(sl, &rw);
 		if (job_headers(&run->s->j, &sl->r, &sl->rw, e) == -1 ||
-		    route_row(run->s, &sl->r, &sl->rw, &idx, e) == -1)
+		    route_row(&run->s->rt, &sl->r, &sl->rw, &idx, e) == -1)
 			return -1;
 		if (idx != run->idx)
 			continue;
@@ -1169,7 +1130,7 @@ setup(struct send *s, struct err *e)
 		return -1;
 	if (!s->p->resume && s->test_to[0] == '\0' && check_fresh(s, e) == -1)
 		return -1;
-	s->provider_col = job_provider_col(&s->j);
+	route_init(&s->rt, s->cfg, &s->j);
 	s->nruns = s->cfg->nacct;
 	s->runs = xcalloc(s->nruns, sizeof(*s->runs));
 	for (i = 0; i < s->nruns; i++) {
@@ -1324,8 +1285,8 @@ show_first(struct send *s)
 		if (resume_row(&s->rs, rw.row) != RESUME_TODO)
 			continue;
 		if (job_headers(&s->j, &r, &rw, &e) == 0 &&
-		    route_row(s, &r, &rw, &idx, &e) == 0) {
-			o.from_default = account_from(&s->cfg->acct[idx]);
+		    route_row(&s->rt, &r, &rw, &idx, &e) == 0) {
+			o.from_default = route_from(&s->cfg->acct[idx]);
 			if (job_build(&s->j, &r, &rw, &o, &e) == 0)
 				s->p->show(s->p->ui_arg, &s->j, &r, &rw);
 		}
