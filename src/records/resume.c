@@ -19,12 +19,6 @@
 #define ATTEMPTS_MAX	200	/* tries remembered per row */
 
 void
-resume_init(struct resume *rs)
-{
-	memset(rs, 0, sizeof(*rs));
-}
-
-void
 resume_fini(struct resume *rs)
 {
 	free(rs->state);

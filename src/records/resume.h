@@ -40,7 +40,7 @@ struct resume {
 	struct err	 meta_err;	/* why the report's meta was refused */
 };
 
-void	resume_init(struct resume *rs);
+/* A struct resume starts zeroed; resume_fini() frees its arrays. */
 void	resume_fini(struct resume *rs);
 
 /*
