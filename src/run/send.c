@@ -1,8 +1,8 @@
 /*
  * mailmerge send: the delivery loop.
  *
- * After the validation pass (job.c, with routing added here) every
- * account with mail gets one thread, which reads the roster itself and
+ * After the validation pass (job.c, with routing from route.c and the
+ * providers' checks added here) every account with mail gets one thread, which reads the roster itself and
  * takes the rows routed to it: rendering is cheap, and a thread that
  * owns its reader never waits on another account's pace.  A thread
  * touches only its own state, except the report, which has one lock and
@@ -18,6 +18,9 @@
  * reopened, and a row whose "." was in flight is `unknown`, never
  * resent; refused credentials or a quota reply stop the account at
  * once, its remaining rows `skipped` with a hint.
+ *
+ * What an earlier report says is resume.c's; the plan and the summary
+ * go to the caller as data (send.h), which words them (cli/show.c).
  */
 #include <limits.h>
 #include <pthread.h>
