@@ -83,7 +83,7 @@ OBJS = $(MODULES:%=$(B)/%.o)
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
 UNIT = addr attach buf codec config csvstate deadline dupes err html imapconf markdown \
-	message pipeline ratelimit report roster sheet smtp smtpserver \
+	message pipeline ratelimit report resume roster sheet smtp smtpserver \
 	template term utf8
 T_addr = addr message codec buf err utf8 xalloc
 T_attach = attach buf err utf8 xalloc
@@ -99,6 +99,7 @@ T_imapconf = config secrets provider message addr codec buf err utf8 xalloc
 T_ratelimit = ratelimit
 T_message = message addr codec buf err utf8 xalloc
 T_report = report roster sheet buf err utf8 xalloc
+T_resume = resume report roster sheet codec buf err utf8 xalloc
 T_roster = roster sheet buf err utf8 xalloc
 T_sheet = sheet buf err utf8 xalloc
 T_smtp = smtp addr conn clock codec buf err utf8 xalloc
