@@ -14,17 +14,17 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "job.h"
-#include "preview.h"
-#include "send.h"
-#include "show.h"
 #include "bounces.h"
+#include "check.h"
 #include "err.h"
 #include "i18n.h"
 #include "init.h"
+#include "job.h"
+#include "preview.h"
 #include "relay.h"
 #include "review.h"
+#include "send.h"
+#include "show.h"
 #include "term.h"
 
 #define VERSION		"0.1.0"
