@@ -44,9 +44,9 @@ plan_account(const struct send_account_plan *a)
 	sec = a->rate_n ? (double)a->mails * a->rate_ms / a->rate_n / 1000.0 :
 	    0;
 	fmt_duration(sec, dur, sizeof(dur));
-	printf(_("  [%s] %zu mail%s via %s:%s (%s) as %s, "), a->name,
-	    a->mails, a->mails == 1 ? "" : "s", a->host, a->port,
-	    a->provider, a->from);
+	printf(_("  [%s] %zu mail%s via %s:%s (%s) as %s, "), a->a->name,
+	    a->mails, a->mails == 1 ? "" : "s", a->a->host, a->a->port,
+	    a->a->prov->name, a->a->from_addr);
 	if (a->rate_n)
 		printf(_("%u per %u s: about %s\n"), a->rate_n,
 		    a->rate_ms / 1000, dur);

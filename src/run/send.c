@@ -1227,11 +1227,7 @@ tell_plan(struct send *s, size_t total)
 		if (run->planned == 0)
 			continue;
 		quota_warn(s, run);
-		ap->name = run->a->name;
-		ap->host = run->a->host;
-		ap->port = run->a->port;
-		ap->provider = run->a->prov->name;
-		ap->from = run->a->from_addr;
+		ap->a = run->a;
 		ap->mails = run->planned;
 		rate_of(s, run->a, &ap->rate_n, &ap->rate_ms);
 		pl.nacct++;

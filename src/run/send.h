@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
 #include "err.h"
 #include "job.h"
 
@@ -16,11 +17,7 @@
 
 /* One account's share of the plan. */
 struct send_account_plan {
-	const char	*name;		/* its section in the configuration */
-	const char	*host;
-	const char	*port;
-	const char	*provider;
-	const char	*from;		/* the account's address */
+	const struct account *a;
 	size_t		 mails;		/* rows routed to it in this run */
 	unsigned	 rate_n;	/* at most rate_n mails per rate_ms; */
 	unsigned	 rate_ms;	/* rate_n 0: no limit */
