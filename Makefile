@@ -19,7 +19,7 @@ CMARK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcmark-gfm 2>/dev/null)
 # The parts, lowest first; a part may include only parts of a lower
 # layer (peers in one layer are separated by a comma), which
 # tests/layers.sh checks on every build.
-LAYERS = base wire inputs,mail accounts,records run cli
+LAYERS = base wire inputs,mail accounts records run cli
 PARTS = $(subst $(comma), ,$(LAYERS))
 comma := ,
 SRC_DIRS = $(PARTS:%=src/%)
@@ -104,8 +104,8 @@ T_roster = roster sheet buf err utf8 xalloc
 T_sheet = sheet buf err utf8 xalloc
 T_smtp = smtp addr conn clock codec buf err utf8 xalloc
 T_smtpserver = smtpserver buf utf8 xalloc
-T_pipeline = smtp addr conn clock codec buf err utf8 xalloc
-T_deadline = smtp addr conn clock codec buf err utf8 xalloc
+T_pipeline = t/server_fixture smtp addr conn clock codec buf err utf8 xalloc
+T_deadline = t/server_fixture smtp addr conn clock codec buf err utf8 xalloc
 T_template = template buf err utf8 xalloc
 T_utf8 = utf8
 T_term = term utf8
@@ -162,6 +162,10 @@ $(B)/%.o: %.c | $(B)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/t/test_%.o: tests/unit/test_%.c | $(B)/t
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -c -o $@ $<
+
+# Test code that unit tests share (T_X lists it as t/NAME).
+$(B)/t/server_fixture.o: tests/unit/server_fixture.c | $(B)/t
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests -c -o $@ $<
 
 .SECONDEXPANSION:

@@ -5,9 +5,8 @@
  * section's defaults (server, port, pacing, envelope sender) come from
  * its provider profile once the section ends, since "provider =" may
  * come after the keys it affects.  Every error names "path:line", the
- * key, and the valid choices.  Besides the keys of the issue's
- * contract there are two timeouts, for tests that need short ones:
- * "timeout" (a command's reply and the reply after ".") and
+ * key, and the valid choices.  Two keys set timeouts (tests use short
+ * ones): "timeout" (a command's reply and the reply after ".") and
  * "connect_timeout", in seconds or with an "ms" suffix.
  *
  * Routing is by exact recipient domain: a route "naver.com" takes
@@ -479,7 +478,7 @@ set_helo(struct parse *p, char *v)
 	return 0;
 }
 
-/* The IMAP mailbox bounces reads (issue 9). */
+/* The IMAP server whose mailbox the bounces verb reads. */
 static int
 set_imap_host(struct parse *p, char *v)
 {

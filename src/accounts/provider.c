@@ -35,6 +35,8 @@ static const struct provider table[] = {
 		.auth_hint = N_("Gmail needs an app password: turn on 2-Step "
 		    "Verification, then create one at Google Account → "
 		    "Security → App passwords; use it as the password"),
+		.quota_hint = N_("Gmail: wait 24 h, then resume; send fewer "
+		    "mails a day"),
 		.source = "server, port (and imap.gmail.com:993): Google's \"Set up other mail "
 		    "clients\" help; daily_quota 500 recipients/day for "
 		    "personal accounts (2,000 for Workspace) and max_rcpt 100 "
@@ -61,6 +63,8 @@ static const struct provider table[] = {
 		.auth_hint = N_("Naver: enable POP3/SMTP in Naver Mail → "
 		    "Settings → POP3/IMAP, and with 2-step "
 		    "verification create an application password"),
+		.quota_hint = N_("Naver publishes no daily limit: wait until "
+		    "tomorrow, then resume; send fewer mails a day"),
 		.source = "server, port (and imap.naver.com:993), SMTP "
 		    "switch: Naver Mail's POP3/IMAP "
 		    "settings page; needs From/To and the account id as "
@@ -86,6 +90,7 @@ static const struct provider table[] = {
 		.domain = NULL,
 		.auth_hint = N_("check user and password with the server's "
 		    "administrator"),
+		.quota_hint = NULL,
 		.source = "port 587 with STARTTLS: RFC 6409 and RFC 3207; "
 		    "max_rcpt 100: the minimum RFC 5321 4.5.3.1.8 requires "
 		    "servers to take; no pacing unless configured",
@@ -180,17 +185,18 @@ provider_classify(const struct provider *p, enum smtp_stage st,
 }
 
 const char *
-provider_class_name(enum provider_class c)
+provider_hint(const struct provider *p, enum provider_hint h)
 {
-	static const char *const name[] = {
-		[PROVIDER_REPLY_ROW] = NULL,
-		[PROVIDER_REPLY_QUOTA] = "the account's sending quota",
-		[PROVIDER_REPLY_MAILBOX_FULL] = "the recipient's mailbox is full",
-		[PROVIDER_REPLY_TOO_MANY_RCPT] = "too many recipients for one "
-		    "message",
-	};
-
-	return name[c];
+	if (p == NULL)
+		return NULL;
+	switch (h) {
+	case PROVIDER_HINT_AUTH:
+		return p->auth_hint;
+	case PROVIDER_HINT_QUOTA:
+		return p->quota_hint;
+	default:
+		return NULL;
+	}
 }
 
 const struct provider *

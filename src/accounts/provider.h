@@ -44,7 +44,10 @@ struct provider {
 	bool		 needs_from_to;	/* refuses mail without From/To headers */
 	const char	*imap_host;	/* bounces' mailbox (993, TLS), or NULL */
 	const char	*domain;	/* address domain for a bare user id */
-	const char	*auth_hint;	/* what to do when AUTH is refused */
+	const char	*auth_hint;	/* what to do when AUTH is refused
+					   (535, an app password required) */
+	const char	*quota_hint;	/* what to do when the daily sending
+					   quota is used up (5.4.5), or NULL */
 	const char	*source;	/* where these numbers come from */
 };
 
@@ -68,8 +71,19 @@ enum provider_class {
 enum provider_class provider_classify(const struct provider *p,
 	    enum smtp_stage st, const char *enh, const char *text);
 
-/* A few words on a class ("mailbox full"), or NULL for a plain row. */
-const char *provider_class_name(enum provider_class c);
+/* Which of a provider's hints a reply calls for. */
+enum provider_hint {
+	PROVIDER_HINT_NONE = 0,
+	PROVIDER_HINT_AUTH,		/* the login was refused: auth_hint */
+	PROVIDER_HINT_QUOTA		/* the daily quota is used up: quota_hint */
+};
+
+/*
+ * p's advice of kind h (an N_() string, to be translated by the
+ * caller), or NULL when p is NULL or has none: then the caller's
+ * generic advice holds.
+ */
+const char *provider_hint(const struct provider *p, enum provider_hint h);
 
 /* The profile called name, or NULL. */
 const struct provider *provider_find(const char *name);

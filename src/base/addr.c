@@ -2,7 +2,7 @@
  * The one rule for "is this an address mailmerge sends to", used by
  * message.c when it validates a row and by smtp.c before MAIL and RCPT,
  * so that a row validation accepts is never refused by the SMTP layer
- * mid-run (issue 14.5).
+ * mid-run.
  *
  * Two layers: addr_envelope_why() is what may go between SMTP's angle
  * brackets at all (no CR/LF, controls, '<' or '>', and no invisible or

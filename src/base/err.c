@@ -9,24 +9,7 @@
 
 #include "err.h"
 #include "i18n.h"
-#include "nitems.h"
 #include "utf8.h"
-
-static const char *const kind_name[] = {
-	[E_NONE] = "no error",
-	[E_USAGE] = "usage",
-	[E_NOINPUT] = "missing input",
-	[E_INPUT] = "input",
-	[E_CONFIG] = "configuration",
-	[E_NET] = "network",
-	[E_TLS] = "TLS",
-	[E_PROTO] = "protocol",
-	[E_TEMP] = "temporary failure",
-	[E_PERM] = "permanent failure",
-	[E_AUTH] = "authentication",
-	[E_OS] = "system",
-	[E_INTERNAL] = "internal",
-};
 
 /* Cut a string vsnprintf() may have truncated back to a whole character. */
 static void
@@ -94,12 +77,4 @@ err_clear(struct err *e)
 	e->kind = E_NONE;
 	e->where[0] = '\0';
 	e->msg[0] = '\0';
-}
-
-const char *
-err_kind_name(enum err_kind kind)
-{
-	if ((unsigned)kind >= nitems(kind_name))
-		return "unknown";
-	return kind_name[kind];
 }

@@ -53,7 +53,4 @@ void	err_prefix(struct err *e, const char *fmt, ...)
 
 void	err_clear(struct err *e);
 
-/* "input", "network", ... for messages. */
-const char *err_kind_name(enum err_kind kind);
-
 #endif /* ERR_H */

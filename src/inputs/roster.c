@@ -36,6 +36,7 @@
 #include "csvstate.h"
 #include "err.h"
 #include "i18n.h"
+#include "nitems.h"
 #include "roster.h"
 #include "sheet.h"
 #include "utf8.h"
@@ -124,7 +125,10 @@ struct roster {
 	struct err	 fail_err;
 };
 
-/* Fill e with "path:line" or "path:line:column" in where. */
+/*
+ * Fill e with "path:line" or "path:line:column" in where; fmt is
+ * translated here (a P_() plural comes translated already).
+ */
 static void __attribute__((format(printf, 5, 6)))
 fail(const struct roster *r, struct err *e, size_t line, size_t col,
     const char *fmt, ...)
@@ -857,9 +861,11 @@ count_error(const struct roster *r, struct err *e)
 		    "value (quote the value)", r->row, r->nf, r->ncols, names,
 		    dn);
 	else
-		fail(r, e, r->rec_line, SIZE_MAX, "row %zu has %zu field%s, "
+		fail(r, e, r->rec_line, SIZE_MAX, P_("row %zu has %zu field, "
 		    "the header has %zu (%s); check for a missing %s",
-		    r->row, r->nf, r->nf == 1 ? "" : "s", r->ncols, names, dn);
+		    "row %zu has %zu fields, the header has %zu (%s); check "
+		    "for a missing %s", r->nf), r->row, r->nf, r->ncols, names,
+		    dn);
 	return -2;
 }
 
@@ -1179,7 +1185,7 @@ roster_name_col(const struct roster *r)
 {
 	size_t k, i;
 
-	for (k = 0; k < sizeof(name_cols) / sizeof(name_cols[0]); k++)
+	for (k = 0; k < nitems(name_cols); k++)
 		for (i = 0; i < r->ncols; i++)
 			if (strcasecmp(r->cols[i], name_cols[k]) == 0)
 				return i;

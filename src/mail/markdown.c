@@ -3,7 +3,7 @@
  * CommonMark reference library: tables, strikethrough and autolinks
  * (its core extensions), and hard line breaks, so that a signature
  * block written on several lines stays on several lines in the HTML
- * part, as it does in the text part (issue 12.5).  Safe mode is
+ * part, as it does in the text part.  Safe mode is
  * cmark-gfm's default (CMARK_OPT_UNSAFE is never set): raw HTML
  * becomes "<!-- raw HTML omitted -->" and unsafe links are dropped.
  *

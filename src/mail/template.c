@@ -85,8 +85,8 @@ struct particle {
 };
 
 /*
- * The forms of the issue, and the other order for the four pairs that
- * are also written that way.  No entry is a prefix of another.
+ * The particle forms a template may write, and the other order for the
+ * four pairs that are also written that way.  No entry is a prefix of another.
  */
 static const struct particle particles[] = {
 	{ "(은)는", "은", "는", false },

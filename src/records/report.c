@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "i18n.h"
+#include "nitems.h"
 #include "report.h"
 #include "roster.h"
 #include "xalloc.h"
@@ -72,17 +73,18 @@ os_why(int errnum)
 const char *
 report_status_name(enum report_status s)
 {
-	if ((unsigned)s >= sizeof(status_name) / sizeof(status_name[0]))
+	if ((unsigned)s >= nitems(status_name))
 		return "";
 	return status_name[s];
 }
 
-enum report_status
-report_status_parse(const char *s)
+/* The status called s; REPORT_NONE if none is. */
+static enum report_status
+status_parse(const char *s)
 {
 	size_t i;
 
-	for (i = 1; i < sizeof(status_name) / sizeof(status_name[0]); i++)
+	for (i = 1; i < nitems(status_name); i++)
 		if (strcmp(s, status_name[i]) == 0)
 			return (enum report_status)i;
 	return REPORT_NONE;
@@ -290,7 +292,7 @@ get_row(const char *s, struct report_line *l, struct err *e)
 static int
 get_status(const char *s, struct report_line *l, struct err *e)
 {
-	l->e.status = report_status_parse(s);
+	l->e.status = status_parse(s);
 	if (l->e.status == REPORT_NONE) {
 		err_set(e, E_INPUT, NULL, "status '%s' is not one of "
 		    "previewed, sent, failed, deferred, unknown, skipped, "
@@ -367,7 +369,7 @@ static const struct column {
 	{ "roster_sheet",	2, TEXT(meta.roster_sheet), NULL, NULL },
 };
 
-#define NCOLS		(sizeof(columns) / sizeof(columns[0]))
+#define NCOLS		(nitems(columns))
 enum { C_ROSTER = 12, C_ROSTER_SUM = 13, C_FORMAT = 16 };
 
 /* The columns of format 1, the oldest a reader takes. */
@@ -698,7 +700,7 @@ meridiem(const char **pp)
 	};
 	size_t i, n;
 
-	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+	for (i = 0; i < nitems(m); i++) {
 		n = strlen(m[i].s);
 		if (strncmp(*pp, m[i].s, n) == 0) {
 			*pp += n;

@@ -181,7 +181,6 @@ int	report_create_new(const char *base, char *out, size_t size,
 const char *report_cell_plain(const char *s);
 
 const char *report_status_name(enum report_status s);
-enum report_status report_status_parse(const char *s);	/* NONE if bad */
 
 /* ISO 8601 with zone: "2026-11-26T16:20:00+09:00". */
 void	report_time(time_t t, char out[32]);

@@ -21,6 +21,7 @@
 
 #include "codec.h"
 #include "i18n.h"
+#include "provider.h"
 #include "report.h"
 #include "review.h"
 #include "review_impl.h"
@@ -30,85 +31,105 @@
 /*
  * What a reply code means and what to do.  Looked up by enhanced code
  * (RFC 3463; "x" stands for any number) first, then by basic code
- * (RFC 5321 §4.2), then by class.
+ * (RFC 5321 §4.2), then by class.  Where the advice depends on the
+ * provider (its daily quota, how it wants logins), hint names the
+ * provider row's field that replaces the generic todo (rv_todo()).
  */
+#define SAME	PROVIDER_HINT_NONE	/* one advice for every provider */
+#define AUTH	PROVIDER_HINT_AUTH	/* the provider's auth_hint */
+#define QUOTA	PROVIDER_HINT_QUOTA	/* the provider's quota_hint */
+
 static const struct explain explains[] = {
-	{ "2.0.0", 0, 0, N_("accepted (not yet delivered)"), N_("250 means "
-	    "accepted, not delivered: bounces come later by mail") },
-	{ "2.x.x", 0, 0, N_("accepted"), N_("accepted, not yet delivered: "
-	    "bounces come later by mail") },
-	{ "5.1.1", 0, 0, N_("no such mailbox"), N_("check the address for typos; "
-	    "fix the row or drop it") },
-	{ "5.1.2", 0, 0, N_("bad domain"), N_("the part after @ does not exist "
-	    "or takes no mail: fix the address") },
-	{ "5.1.0", 0, 0, N_("bad address"), N_("check the address for typos; "
-	    "fix the row or drop it") },
-	{ "5.1.6", 0, 0, N_("the mailbox has moved"), N_("ask the student for "
-	    "the new address") },
-	{ "5.1.10", 0, 0, N_("no such mailbox (null MX)"), N_("the domain takes "
-	    "no mail: ask for another address") },
-	{ "5.2.0", 0, 0, N_("mailbox unavailable"), N_("the mailbox exists but "
-	    "takes no mail now: ask for another address") },
-	{ "5.2.1", 0, 0, N_("mailbox disabled"), N_("the account is closed or "
-	    "suspended: ask for another address") },
-	{ "5.2.2", 0, 0, N_("mailbox full"), N_("the recipient must make room; "
-	    "send again later or elsewhere") },
-	{ "5.2.3", 0, 0, N_("message too big for the mailbox"), N_("make the "
-	    "message smaller (attachments: send a link instead)") },
-	{ "5.3.4", 0, 0, N_("message too big"), N_("make the message smaller "
-	    "(attachments: send a link instead)") },
-	{ "5.4.5", 0, 0, N_("daily sending quota reached"), N_("Gmail: wait 24 h, "
-	    "then resume; send fewer mails a day") },
-	{ "5.5.2", 0, 0, N_("syntax error"), N_("the server did not understand a "
-	    "command: report it with --trace") },
-	{ "5.7.0", 0, 0, N_("authentication or security required"), N_("check the "
-	    "account's login and TLS settings") },
-	{ "5.7.1", 0, 0, N_("refused by policy (spam or relay)"), N_("check that "
-	    "From is the account's address; soften spammy content") },
-	{ "5.7.8", 0, 0, N_("bad credentials"), N_("use an app password, not the "
-	    "account's login password") },
-	{ "5.7.9", 0, 0, N_("app password required (Gmail)"), N_("turn on 2-step "
-	    "verification and create an app password") },
-	{ "5.4.x", 0, 0, N_("could not be routed (domain, DNS, loop)"),
+	{ "2.0.0", 0, 0, SAME, N_("accepted (not yet delivered)"),
+	    N_("250 means accepted, not delivered: bounces come later by "
+	    "mail") },
+	{ "2.x.x", 0, 0, SAME, N_("accepted"),
+	    N_("accepted, not yet delivered: bounces come later by mail") },
+	{ "5.1.1", 0, 0, SAME, N_("no such mailbox"),
+	    N_("check the address for typos; fix the row or drop it") },
+	{ "5.1.2", 0, 0, SAME, N_("bad domain"),
+	    N_("the part after @ does not exist or takes no mail: fix the "
+	    "address") },
+	{ "5.1.0", 0, 0, SAME, N_("bad address"),
+	    N_("check the address for typos; fix the row or drop it") },
+	{ "5.1.6", 0, 0, SAME, N_("the mailbox has moved"),
+	    N_("ask the student for the new address") },
+	{ "5.1.10", 0, 0, SAME, N_("no such mailbox (null MX)"),
+	    N_("the domain takes no mail: ask for another address") },
+	{ "5.2.0", 0, 0, SAME, N_("mailbox unavailable"),
+	    N_("the mailbox exists but takes no mail now: ask for another "
+	    "address") },
+	{ "5.2.1", 0, 0, SAME, N_("mailbox disabled"),
+	    N_("the account is closed or suspended: ask for another address") },
+	{ "5.2.2", 0, 0, SAME, N_("mailbox full"),
+	    N_("the recipient must make room; send again later or elsewhere") },
+	{ "5.2.3", 0, 0, SAME, N_("message too big for the mailbox"),
+	    N_("make the message smaller (attachments: send a link instead)") },
+	{ "5.3.4", 0, 0, SAME, N_("message too big"),
+	    N_("make the message smaller (attachments: send a link instead)") },
+	{ "5.4.5", 0, 0, QUOTA, N_("daily sending quota reached"),
+	    N_("the account's daily limit is used up: wait a day, then resume; "
+	    "send fewer mails a day") },
+	{ "5.5.2", 0, 0, SAME, N_("syntax error"),
+	    N_("the server did not understand a command: report it with "
+	    "--trace") },
+	{ "5.7.0", 0, 0, SAME, N_("authentication or security required"),
+	    N_("check the account's login and TLS settings") },
+	{ "5.7.1", 0, 0, SAME, N_("refused by policy (spam or relay)"),
+	    N_("check that From is the account's address; soften spammy "
+	    "content") },
+	{ "5.7.8", 0, 0, AUTH, N_("bad credentials"),
+	    N_("use an app password, not the account's login password") },
+	{ "5.7.9", 0, 0, AUTH, N_("login too weak: app password required"),
+	    N_("turn on 2-step verification and create an app password") },
+	{ "5.4.x", 0, 0, SAME, N_("could not be routed (domain, DNS, loop)"),
 	    N_("check the part after @; the receiving side may be down") },
-	{ "5.7.x", 0, 0, N_("refused by the receiving side's policy"),
+	{ "5.7.x", 0, 0, SAME, N_("refused by the receiving side's policy"),
 	    N_("the bounce's text says why; the school's domain may refuse "
 	    "outside mail: ask for another address") },
-	{ "5.0.0", 0, 0, N_("permanent failure (no detail)"), N_("read the "
-	    "bounce's text; check the address") },
-	{ "4.2.2", 0, 0, N_("mailbox full (temporary)"), N_("resume later") },
-	{ "4.3.0", 0, 0, N_("temporary server error"), N_("resume later") },
-	{ "4.4.x", 0, 0, N_("network or routing trouble"), N_("resume later; if "
-	    "it persists, check the network") },
-	{ "4.7.0", 0, 0, N_("try later: too many mails or login attempts"),
+	{ "5.0.0", 0, 0, SAME, N_("permanent failure (no detail)"),
+	    N_("read the bounce's text; check the address") },
+	{ "4.2.2", 0, 0, SAME, N_("mailbox full (temporary)"),
+	    N_("resume later") },
+	{ "4.3.0", 0, 0, SAME, N_("temporary server error"),
+	    N_("resume later") },
+	{ "4.4.x", 0, 0, SAME, N_("network or routing trouble"),
+	    N_("resume later; if it persists, check the network") },
+	{ "4.7.0", 0, 0, SAME,
+	    N_("try later: too many mails or login attempts"),
 	    N_("wait an hour or more, then resume at a lower rate") },
-	{ NULL, 421, 0, N_("service not available"), N_("the server is busy or "
-	    "limiting you: resume later, more slowly") },
-	{ NULL, 450, 0, N_("mailbox unavailable for now (busy, greylisting)"),
+	{ NULL, 421, 0, SAME, N_("service not available"),
+	    N_("the server is busy or limiting you: resume later, more "
+	    "slowly") },
+	{ NULL, 450, 0, SAME,
+	    N_("mailbox unavailable for now (busy, greylisting)"),
 	    N_("resume later") },
-	{ NULL, 451, 0, N_("local error at the server"), N_("resume later") },
-	{ NULL, 452, 0, N_("server out of storage or too many recipients"),
+	{ NULL, 451, 0, SAME, N_("local error at the server"),
 	    N_("resume later") },
-	{ NULL, 534, 0, N_("authentication mechanism too weak"), N_("Gmail: use "
-	    "an app password") },
-	{ NULL, 535, 0, N_("authentication failed"), N_("check the user name; use "
-	    "an app password") },
-	{ NULL, 550, 0, N_("mailbox unavailable or refused by policy"), N_("check "
-	    "the address; the server's text says why") },
-	{ NULL, 552, 0, N_("message too big or mailbox full"), N_("make the "
-	    "message smaller, or send again later") },
-	{ NULL, 553, 0, N_("address not allowed"), N_("check the recipient's and "
-	    "the From address") },
-	{ NULL, 554, 0, N_("transaction failed (often spam or policy)"), N_("the "
-	    "server's text says why; check sender and content") },
-	{ NULL, 0, 2, N_("accepted"), N_("accepted, not yet delivered: bounces "
-	    "come later by mail") },
-	{ NULL, 0, 4, N_("temporary failure"), N_("resume the batch later") },
-	{ NULL, 0, 5, N_("permanent failure"), N_("fix the cause before sending "
-	    "to this row again") },
+	{ NULL, 452, 0, SAME,
+	    N_("server out of storage or too many recipients"),
+	    N_("resume later") },
+	{ NULL, 534, 0, AUTH, N_("authentication mechanism too weak"),
+	    N_("use an app password, or ask the server's administrator") },
+	{ NULL, 535, 0, AUTH, N_("authentication failed"),
+	    N_("check the user name; use an app password") },
+	{ NULL, 550, 0, SAME, N_("mailbox unavailable or refused by policy"),
+	    N_("check the address; the server's text says why") },
+	{ NULL, 552, 0, SAME, N_("message too big or mailbox full"),
+	    N_("make the message smaller, or send again later") },
+	{ NULL, 553, 0, SAME, N_("address not allowed"),
+	    N_("check the recipient's and the From address") },
+	{ NULL, 554, 0, SAME, N_("transaction failed (often spam or policy)"),
+	    N_("the server's text says why; check sender and content") },
+	{ NULL, 0, 2, SAME, N_("accepted"),
+	    N_("accepted, not yet delivered: bounces come later by mail") },
+	{ NULL, 0, 4, SAME, N_("temporary failure"),
+	    N_("resume the batch later") },
+	{ NULL, 0, 5, SAME, N_("permanent failure"),
+	    N_("fix the cause before sending to this row again") },
 };
 
-static const struct explain unexplained = { NULL, 0, 0,
+static const struct explain unexplained = { NULL, 0, 0, SAME,
 	N_("unknown reply code"), N_("read the server's text") };
 
 struct load {
@@ -149,6 +170,15 @@ rv_explain(int code, const char *enh)
 		if (explains[i].class != 0 && explains[i].class == class)
 			return &explains[i];
 	return &unexplained;
+}
+
+const char *
+rv_todo(const struct tally *t)
+{
+	const struct explain *x = rv_explain(t->code, t->a);
+	const char *hint = provider_hint(provider_find(t->b), x->hint);
+
+	return hint != NULL ? hint : x->todo;
 }
 
 /* ---- loading ---------------------------------------------------- */
@@ -265,9 +295,12 @@ by_code(const void *a, const void *b)
 {
 	const struct tally *x = a, *y = b;
 
+	int c;
+
 	if (x->code != y->code)
 		return (x->code > y->code) - (x->code < y->code);
-	return strcmp(x->a, y->a);
+	c = strcmp(x->a, y->a);
+	return c != 0 ? c : strcmp(x->b, y->b);
 }
 
 static int
@@ -320,7 +353,9 @@ tally_all(struct review *rv)
 		    x->provider, 0), x->status);
 		if (x->smtp_code != 0 || x->enhanced[0] != '\0')
 			tally_add(tally_find(&rv->codes, &rv->ncodes,
-			    x->enhanced, "", x->smtp_code), x->status);
+			    x->enhanced, rv_explain(x->smtp_code,
+			    x->enhanced)->hint != PROVIDER_HINT_NONE ?
+			    x->provider : "", x->smtp_code), x->status);
 	}
 	if (rv->nacct == 1 && rv->acct[0].a[0] == '\0' &&
 	    rv->acct[0].b[0] == '\0')
@@ -540,11 +575,16 @@ rv_finish(FILE *f, const char *what, struct err *e)
 void
 rv_code_text(const struct tally *t, char *out, size_t size)
 {
+	int n;
+
 	if (t->code != 0)
-		snprintf(out, size, "%d%s%s", t->code, t->a[0] ? " " : "",
+		n = snprintf(out, size, "%d%s%s", t->code, t->a[0] ? " " : "",
 		    t->a);
 	else
-		snprintf(out, size, "%s", t->a);
+		n = snprintf(out, size, "%s", t->a);
+	/* a code whose advice depends on the provider: say whose */
+	if (t->b[0] != '\0' && n >= 0 && (size_t)n < size)
+		snprintf(out + n, size - (size_t)n, " (%s)", t->b);
 }
 
 void

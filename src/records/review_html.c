@@ -80,8 +80,10 @@ html_head(const struct review *rv, FILE *f)
 	    "<h1>mailmerge report</h1>\n<p class=\"meta\">Roster <code>"),
 	    html_style);
 	put_html(f, review_roster(rv));
-	fprintf(f, _("</code>, %zu rows; report%s "), rv->nrows,
-	    rv->npaths > 1 ? _("s (the latest line of each row wins):") : "");
+	fprintf(f, P_("</code>, %zu row; ", "</code>, %zu rows; ", rv->nrows),
+	    rv->nrows);
+	fputs(rv->npaths > 1 ? _("reports (the latest line of each row "
+	    "wins): ") : _("report "), f);
 	for (i = 0; i < rv->npaths; i++) {
 		fputs(i > 0 ? ", <code>" : "<code>", f);
 		put_html(f, rv->paths[i]);
@@ -168,7 +170,7 @@ html_codes(const struct review *rv, FILE *f)
 		fprintf(f, "<tr><td class=\"c\">%s</td>", code);
 		fprintf(f, "<td class=\"n\">%zu</td>", t->total);
 		html_cell(f, _(x->meaning));
-		html_cell(f, _(x->todo));
+		html_cell(f, _(rv_todo(t)));
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "nitems.h"
+#include "provider.h"
 #include "report.h"
 #include "review.h"
 
@@ -25,8 +26,10 @@ struct explain {
 	const char	*enh;		/* "5.1.1", "4.4.x", or NULL */
 	int		 code;		/* 550, or 0 */
 	int		 class;		/* 2, 4, 5, or 0 */
+	enum provider_hint hint;	/* the provider's advice that replaces
+					   todo where it has one */
 	const char	*meaning;
-	const char	*todo;
+	const char	*todo;		/* generic advice */
 };
 
 struct entry {				/* the latest line of one row */
@@ -40,7 +43,9 @@ struct entry {				/* the latest line of one row */
 
 struct tally {				/* rows sharing an account or code */
 	const char	*a;		/* account, or enhanced code */
-	const char	*b;		/* provider, or "" */
+	const char	*b;		/* provider, or "": a code's tally is
+					   split by provider only where the
+					   advice depends on it */
 	int		 code;		/* basic code, or 0 */
 	size_t		 n[NSTATUS];	/* rows by status */
 	size_t		 total;
@@ -72,6 +77,13 @@ struct review {
 /* What code and enhanced code mean: never NULL. */
 const struct explain *rv_explain(int code, const char *enh);
 
+/*
+ * What to do about the rows of a code tally (an N_() string): the
+ * advice of the tally's provider (t->b) where it has its own, else the
+ * generic one.
+ */
+const char *rv_todo(const struct tally *t);
+
 /* The latest line of row, or NULL if no report has one. */
 const struct entry *rv_find_row(const struct review *rv, size_t row);
 
@@ -87,7 +99,10 @@ const char *rv_continue(const struct review *rv, struct buf *b);
 /* Flush f; E_OS naming what (an N_() string) if writing failed. */
 int	rv_finish(FILE *f, const char *what, struct err *e);
 
-/* "550 5.1.1" of a tally; "550 5.1.1 text" of a line. */
+/*
+ * "550 5.1.1" of a tally ("550 5.4.5 (gmail)" where split by provider);
+ * "550 5.1.1 text" of a line.
+ */
 void	rv_code_text(const struct tally *t, char *out, size_t size);
 void	rv_reply_text(const struct report_entry *x, char *out, size_t size);
 

@@ -88,8 +88,10 @@ json_codes(const struct review *rv, FILE *f)
 		put_json(f, t->a);
 		fprintf(f, ", \"rows\": %zu, \"meaning\": ", t->total);
 		put_json(f, x->meaning);
+		fputs(", \"provider\": ", f);
+		put_json(f, t->b);
 		fputs(", \"todo\": ", f);
-		put_json(f, x->todo);
+		put_json(f, rv_todo(t));
 		fputc('}', f);
 	}
 	fputc(']', f);

@@ -230,9 +230,7 @@ code_cell(const void *arg, size_t r, size_t c, char tmp[CELL_TMP])
 static const char *
 code_note(const void *arg, size_t r)
 {
-	const struct tally *t = &((const struct review *)arg)->codes[r];
-
-	return _(rv_explain(t->code, t->a)->todo);
+	return _(rv_todo(&((const struct review *)arg)->codes[r]));
 }
 
 static void
@@ -306,8 +304,8 @@ print_bad(const struct review *rv, FILE *f)
 	struct table t = { cols, nitems(cols), rv->nbad, bad_cell, NULL,
 	    &bl };
 
-	fprintf(f, _("\nNot delivered (%zu row%s):\n"), rv->nbad,
-	    rv->nbad == 1 ? "" : "s");
+	fprintf(f, P_("\nNot delivered (%zu row):\n",
+	    "\nNot delivered (%zu rows):\n", rv->nbad), rv->nbad);
 	print_table(f, &t);
 	free(bl.idx);
 }
@@ -327,7 +325,8 @@ print_head(const struct review *rv, FILE *f)
 	fputs(_("\nRoster:  "), f);
 	put_clean(f, review_roster(rv));
 	if (rv->counted)
-		fprintf(f, _(" (%zu rows)"), rv->roster_rows);
+		fprintf(f, P_(" (%zu row)", " (%zu rows)", rv->roster_rows),
+		    rv->roster_rows);
 	else if (rv->sent_any)
 		fputs(_(" (not found or changed since: rows never tried "
 		    "cannot be counted)"), f);
@@ -355,8 +354,9 @@ print_verdict(const struct review *rv, FILE *f)
 	else if (rv->count[REPORT_SENT] == 0)
 		fputs(_("\nA preview: nothing was sent.\n"), f);
 	else if (rv->counted && rv->untried > 0)
-		fprintf(f, _("\nNot sent yet: %zu row%s of the roster never "
-		    "tried.\n"), rv->untried, rv->untried == 1 ? "" : "s");
+		fprintf(f, P_("\nNot sent yet: %zu row of the roster never "
+		    "tried.\n", "\nNot sent yet: %zu rows of the roster never "
+		    "tried.\n", rv->untried), rv->untried);
 	else if (rv->counted)
 		fputs(_("\nEvery row was accepted by the server (accepted is "
 		    "not delivered: bounces come\nlater by mail; 'mailmerge "

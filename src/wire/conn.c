@@ -373,8 +373,9 @@ toolong:
 	return -1;
 }
 
-size_t
-conn_pending(const struct conn *c)
+/* Bytes received and not yet returned by conn_readline(). */
+static size_t
+pending(const struct conn *c)
 {
 	return c->ilen - c->ipos;
 }
@@ -622,7 +623,7 @@ conn_starttls(struct conn *c, struct err *e)
 	int r;
 
 	/* RFC 3207 §5, CVE-2021-22947: nothing may precede the handshake. */
-	if (conn_pending(c) > 0) {
+	if (pending(c) > 0) {
 		err_set(e, E_PROTO, NULL, "%s: server sent data after its "
 		    "STARTTLS reply: possible response injection "
 		    "(CVE-2021-22947); aborting", c->name);
@@ -848,7 +849,7 @@ conn_starttls_server(struct conn *c, const struct conn_tls_server *t,
 	int r;
 
 	/* RFC 3207 §5 (CVE-2011-0411): plaintext sent behind STARTTLS. */
-	if (conn_pending(c) > 0) {
+	if (pending(c) > 0) {
 		err_set(e, E_PROTO, NULL, "%s sent data behind STARTTLS "
 		    "(command injection, RFC 3207 §5)", c->name);
 		return -1;

@@ -60,9 +60,6 @@ const char *conn_tls_info(const struct conn *c);
 int	conn_readline(struct conn *c, const char **line, size_t *len,
 	    struct err *e);
 
-/* Bytes received and not yet returned by conn_readline(). */
-size_t	conn_pending(const struct conn *c);
-
 /*
  * Queue bytes; they go out on conn_flush(), on the next read, or when
  * the queue is large, in as few TLS records as possible.  E_NET.

@@ -991,12 +991,6 @@ smtp_has(const struct smtp *s, const char *ext)
 	return false;
 }
 
-size_t
-smtp_size_limit(const struct smtp *s)
-{
-	return s->size_max;
-}
-
 const char *
 smtp_stage_name(enum smtp_stage st)
 {
@@ -1062,7 +1056,7 @@ check_addr(const char *a, bool utf8, const char *role, struct err *e)
 		    ADDR_MAX);
 		return -1;
 	}
-	/* The rule message.c validated rows with (issue 14.5). */
+	/* The rule rows are validated with: none is refused here. */
 	why = addr_envelope_why(a, n);
 	if (why != NULL) {
 		err_set(e, E_INPUT, NULL, "%s address \"%s\": %s", role, shown,

@@ -164,7 +164,6 @@ bool	smtp_owes(const struct smtp *s);
 
 /* Capabilities from the last EHLO. */
 bool	smtp_has(const struct smtp *s, const char *ext);	/* "PIPELINING" */
-size_t	smtp_size_limit(const struct smtp *s);			/* 0: none given */
 
 /* QUIT (best effort; none while an envelope is owed) and free; NULL ok. */
 void	smtp_close(struct smtp *s);

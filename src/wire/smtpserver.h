@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "addr.h"
 #include "buf.h"
 
 /*
@@ -15,7 +16,7 @@
 
 #define SMTPSERVER_CMD_MAX	512	/* RFC 5321 §4.5.3.1.4, CRLF included */
 #define SMTPSERVER_TEXT_MAX	1000	/* RFC 5321 §4.5.3.1.6, CRLF included */
-#define SMTPSERVER_PATH_MAX	256	/* RFC 5321 §4.5.3.1.3, <> included */
+#define SMTPSERVER_PATH_MAX	(ADDR_MAX + 2)	/* a path, <> included */
 
 enum smtpserver_verb {
 	SMTPSERVER_EHLO = 0,

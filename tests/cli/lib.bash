@@ -138,21 +138,26 @@ start_smtpd() {
 	[ -n "$PORT" ] || { echo "# smtpd did not start:"; sed 's/^/#   /' "$TMP/$name.err"; }
 }
 
-# write_conf FILE PORT [EXTRA-LINES]: one custom account on 127.0.0.1.
-write_conf() {
-	cat >"$1" <<CONF
-[lab]
+# conf_account NAME PORT [ROUTE [FROM]]: a custom account's section on
+# 127.0.0.1 with the test CA (no route line when ROUTE is empty).
+conf_account() {
+	cat <<CONF
+[$1]
 provider = custom
 host = 127.0.0.1
 port = $2
 ca_file = $TMP/certs/ca.pem
 user = demo
-from = Demo Sender <demo@example.com>
+from = ${4:-Demo Sender <demo@example.com>}
 password_env = MM_TEST_PASSWORD
-route = *
+${3:+route = $3}
 timeout = 5
-${3:-}
 CONF
+}
+
+# write_conf FILE PORT [EXTRA-LINES]: one custom account on 127.0.0.1.
+write_conf() {
+	{ conf_account lab "$2" '*'; printf '%s\n' "${3:-}"; } >"$1"
 }
 export MM_TEST_PASSWORD=demo-password
 

@@ -172,32 +172,11 @@ is "$(stored pace)" 30 "the provider has the 30 messages"
 
 # -- two accounts: one transaction, one account ----------------------------
 start_smtpd two "" --concurrent
-cat >two.conf <<CONF
-[org]
-provider = custom
-host = 127.0.0.1
-port = $PORT
-ca_file = $TMP/certs/ca.pem
-user = demo
-from = demo@example.com
-password_env = MM_TEST_PASSWORD
-route = example.org
-timeout = 5
-
-[net]
-provider = custom
-host = 127.0.0.1
-port = $PORT
-ca_file = $TMP/certs/ca.pem
-user = demo
-from = demo@example.com
-password_env = MM_TEST_PASSWORD
-route = example.net
-timeout = 5
-
-[relay]
-max_clients = 1
-CONF
+{
+	conf_account org "$PORT" example.org demo@example.com
+	conf_account net "$PORT" example.net demo@example.com
+	printf '[relay]\nmax_clients = 1\n'
+} >two.conf
 start_relay r2 two.conf
 scenario two_accounts r2
 scenario busy r2
@@ -215,16 +194,8 @@ password_env = RELAY_PASSWORD
 cert = $TMP/certs/server.pem
 key = $TMP/certs/server-key.pem
 
-[lab]
-provider = custom
-host = 127.0.0.1
-port = $PORT
-ca_file = $TMP/certs/ca.pem
-user = demo
-from = demo@example.com
-password_env = MM_TEST_PASSWORD
-timeout = 5
 CONF
+conf_account lab "$PORT" "" demo@example.com >>tls.conf
 mm check -c tls.conf
 is "$RC" 0 "check with a [relay] section: only the account is checked"
 unlike stderr '\[relay\]' "[relay] is not taken as an account"

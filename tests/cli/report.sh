@@ -23,7 +23,8 @@ like stdout '^  250 2\.0\.0 +2 +accepted' "by code: 250 2.0.0 accepted, twice"
 like stdout 'accepted, not delivered: bounces come later by mail' \
     "250 explained as accepted, not delivered"
 like stdout '^  550 5\.1\.1 +1 +no such mailbox$' "5.1.1 explained"
-like stdout '^  550 5\.4\.5 +1 +daily sending quota reached$' "5.4.5 explained"
+like stdout '^  550 5\.4\.5 \(gmail\) +1 +daily sending quota reached$' \
+    "5.4.5 explained, for its provider"
 like stdout 'Gmail: wait 24 h' "5.4.5 says what to do"
 like stdout '^  552 5\.3\.4 +1 +message too big$' "5.3.4 explained"
 like stdout '^  421 4\.7\.0 +1 +try later' "4.7.0 explained"

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "nitems.h"
 #include "tap.h"
 
 static const char *
@@ -57,7 +58,7 @@ main(void)
 
 	buf_init(&b, 1 << 16);
 	buf_init(&d, 1 << 16);
-	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++)
+	for (i = 0; i < nitems(vec); i++)
 		is_str(b64(&b, vec[i][0]), vec[i][1], "base64(\"%s\")",
 		    vec[i][0]);
 	is_str(b64(&b, "\0user\0secret" + 0), "", "NUL-started: measured by n");

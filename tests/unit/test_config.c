@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "nitems.h"
 #include "provider.h"
 #include "tap.h"
 
@@ -568,7 +569,7 @@ test_rate(void)
 	rate_is("20/min", 20, 60000);
 	rate_is("100/h", 100, 3600000);
 	rate_is("500/day", 500, 86400000);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < nitems(bad); i++)
 		ok(config_parse_rate(bad[i], &n, &ms, &e) == -1 &&
 		    strstr(e.msg, "expected N/UNIT") != NULL,
 		    "rate \"%s\" refused with the expected form", bad[i]);

@@ -2,48 +2,29 @@
  * The SMTP client against tests/smtpd over loopback TLS: pipelining
  * across messages (smtp_send_next(), RFC 2920 §3.1) and CHUNKING (RFC
  * 3030).  Each case starts its own server ($SMTPD, default build/smtpd)
- * on an ephemeral port with a fault script, a store and a transcript,
- * certificates from tests/smtpd/mkcerts.sh in a mkdtemp directory, and
- * checks the outcomes, the stored bytes, the server's transcript (with
- * MARK_PIPELINED: which commands came with earlier input) and the
- * client's trace.  TAP; a missing tool fails, nothing skips.
+ * on an ephemeral port with a fault script, a store and a transcript
+ * (server_fixture.c), and checks the outcomes, the stored bytes, the
+ * server's transcript (with MARK_PIPELINED: which commands came with
+ * earlier input) and the client's trace.  TAP; a missing tool fails,
+ * nothing skips.
  */
-#include <sys/stat.h>
-#include <sys/types.h>
 #include <sys/wait.h>
 
-#include <errno.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "conn.h"
 #include "err.h"
+#include "server_fixture.h"
 #include "smtp.h"
 #include "tap.h"
 
 #define NMSG		5
-#define WAIT_PORT_MS	5000
+#define IDLE_MS		5000	/* how long server_idle() waits */
 #define IO_MS		10000
 #define LINES_MAX	4096
-#define TMPDIR_MAX	256		/* the mkdtemp directory's name */
-#define PATH_T_MAX	(TMPDIR_MAX + 128)	/* a file under it */
-
-static char tmp[TMPDIR_MAX];
-static const char *smtpd;
-
-struct server {
-	pid_t	pid;
-	int	port;
-	char	dir[TMPDIR_MAX + 32];
-	char	store[PATH_T_MAX];
-	char	log[PATH_T_MAX];
-};
 
 /* The client's trace, in memory, and what before_eom saw in it. */
 struct probe {
@@ -60,27 +41,6 @@ struct msg {
 	const char		*rcpt[2];
 	char			 data[256];
 };
-
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n)
-		n = 0;
-	if (p != NULL)
-		p[n] = '\0';
-	fclose(f);
-	return p;
-}
 
 static size_t
 count(const char *hay, const char *needle)
@@ -124,72 +84,16 @@ find(char **lines, size_t n, const char *prefix, int nth)
 	return -1;
 }
 
-static void
-write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		return;
-	fputs(text, f);
-	fclose(f);
-}
-
-static void
-server_exec(const struct server *sv, const char *script)
-{
-	char cert[PATH_T_MAX], key[PATH_T_MAX], port[PATH_T_MAX];
-
-	snprintf(cert, sizeof(cert), "%s/certs/server.pem", tmp);
-	snprintf(key, sizeof(key), "%s/certs/server-key.pem", tmp);
-	snprintf(port, sizeof(port), "%s/port", sv->dir);
-	execl(smtpd, smtpd, "-p", "0", "-a", "127.0.0.1", "--cert", cert,
-	    "--key", key, "-s", script, "-d", sv->store, "-t", sv->log,
-	    "--port-file", port, "--max-seconds", "60", (char *)NULL);
-	fprintf(stderr, "exec %s: %s\n", smtpd, strerror(errno));
-	_exit(127);
-}
-
-/* Start smtpd for case name with script; 0 once it listens. */
-static int
-server_start(struct server *sv, const char *name, const char *script)
-{
-	char path[PATH_T_MAX], *text;
-	int waited;
-
-	memset(sv, 0, sizeof(*sv));
-	snprintf(sv->dir, sizeof(sv->dir), "%s/%s", tmp, name);
-	snprintf(sv->store, sizeof(sv->store), "%s/store", sv->dir);
-	snprintf(sv->log, sizeof(sv->log), "%s/transcript", sv->dir);
-	mkdir(sv->dir, 0755);
-	snprintf(path, sizeof(path), "%s/script", sv->dir);
-	write_text(path, script);
-	sv->pid = fork();
-	if (sv->pid == 0)
-		server_exec(sv, path);
-	snprintf(path, sizeof(path), "%s/port", sv->dir);
-	for (waited = 0; waited < WAIT_PORT_MS; waited += 20) {
-		text = slurp(path);
-		if (text != NULL) {
-			sv->port = atoi(text);
-			free(text);
-			return 0;
-		}
-		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
-	}
-	return -1;
-}
-
 /* Wait (up to 5 s) until the server has seen every client hang up. */
 static void
-server_idle(const struct server *sv)
+server_idle(const struct fixture_server *sv)
 {
 	char *log;
 	bool idle = false;
 	int waited;
 
-	for (waited = 0; !idle && waited < WAIT_PORT_MS; waited += 20) {
-		log = slurp(sv->log);
+	for (waited = 0; !idle && waited < IDLE_MS; waited += 20) {
+		log = fixture_slurp(sv->log);
 		idle = log != NULL && count(log, " opened\n") ==
 		    count(log, " closed\n");
 		free(log);
@@ -200,31 +104,29 @@ server_idle(const struct server *sv)
 
 /* SIGTERM; ok if the server exits 0 (sanitizer reports would not). */
 static void
-server_stop(struct server *sv, const char *name)
+server_stop(struct fixture_server *sv, const char *name)
 {
-	int status = -1;
+	int status;
 
 	if (sv->pid <= 0)
 		return;
 	server_idle(sv);
-	kill(sv->pid, SIGTERM);
-	waitpid(sv->pid, &status, 0);
-	sv->pid = 0;
+	status = fixture_server_stop(sv);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "%s: server exited 0", name);
 }
 
 static char *
-stored(const struct server *sv, int seq)
+stored(const struct fixture_server *sv, int seq)
 {
-	char path[PATH_T_MAX + 16];
+	char path[FIXTURE_PATH_MAX + 16];
 
 	snprintf(path, sizeof(path), "%s/%06d.eml", sv->store, seq);
-	return slurp(path);
+	return fixture_slurp(path);
 }
 
 static int
-stored_count(const struct server *sv)
+stored_count(const struct fixture_server *sv)
 {
 	char *p;
 	int n = 0;
@@ -277,32 +179,39 @@ msgs_init(struct msg *ms, int n, struct probe *pr)
 }
 
 static struct smtp *
-client_open(const struct server *sv, struct probe *pr)
+client_open(const struct fixture_server *sv, struct probe *pr)
 {
-	char port[16], ca[PATH_T_MAX];
-	struct smtp_params p;
+	struct fixture_client c;
 	struct smtp *s;
 	struct err e;
 
 	memset(pr, 0, sizeof(*pr));
 	pr->f = open_memstream(&pr->text, &pr->len);
-	snprintf(port, sizeof(port), "%d", sv->port);
-	snprintf(ca, sizeof(ca), "%s/certs/ca.pem", tmp);
-	memset(&p, 0, sizeof(p));
-	p.host = "127.0.0.1";
-	p.port = port;
-	p.ca_file = ca;
-	p.helo = "client.test";
-	p.auth = SMTP_AUTH_PLAIN;
-	p.user = "demo";
-	p.secret = "demo-password";
-	p.connect_ms = p.cmd_ms = p.data_ms = IO_MS;
-	p.trace = pr->f;
-	if (smtp_open(&s, &p, NULL, &e) == -1) {
+	fixture_client(&c, sv, IO_MS);
+	c.p.trace = pr->f;
+	if (smtp_open(&s, &c.p, NULL, &e) == -1) {
 		printf("# smtp_open: %s\n", e.msg);
 		return NULL;
 	}
 	return s;
+}
+
+/*
+ * Start case name's server with script and open a session to it traced
+ * into pr (*sp is NULL if that failed), with n messages ready in ms;
+ * false if the server did not start.
+ */
+static bool
+case_open(struct fixture_server *sv, const char *name, const char *script,
+    struct probe *pr, struct smtp **sp, struct msg *ms, int n)
+{
+	*sp = NULL;
+	if (!ok(fixture_server_start(sv, name, script) == 0,
+	    "%s: server started", name))
+		return false;
+	*sp = client_open(sv, pr);
+	msgs_init(ms, n, pr);
+	return true;
 }
 
 static void
@@ -327,7 +236,7 @@ send_chain(struct smtp *s, struct msg *ms, int n, int *rc,
 }
 
 static bool
-content_is(const struct server *sv, int seq, const struct msg *ms)
+content_is(const struct fixture_server *sv, int seq, const struct msg *ms)
 {
 	char *p = stored(sv, seq);
 	bool same = p != NULL && strcmp(p, ms->data) == 0;
@@ -356,10 +265,10 @@ mail_behind_dot(char **lines, size_t n, int k)
 }
 
 static void
-check_chain_transcript(const struct server *sv, struct probe *pr)
+check_chain_transcript(const struct fixture_server *sv, struct probe *pr)
 {
 	static char *lines[LINES_MAX];
-	char *log = slurp(sv->log);
+	char *log = fixture_slurp(sv->log);
 	size_t n;
 	int k;
 	bool all = true;
@@ -389,17 +298,14 @@ case_chain(void)
 	struct msg ms[NMSG];
 	struct smtp_outcome o[NMSG];
 	struct err e[NMSG];
-	struct server sv;
+	struct fixture_server sv;
 	struct probe pr;
 	struct smtp *s;
 	int rc[NMSG] = { 9, 9, 9, 9, 9 }, k;
 	bool all = true, owes[NMSG];
 
-	if (!ok(server_start(&sv, "chain", "MARK_PIPELINED\n") == 0,
-	    "chain: server started"))
+	if (!case_open(&sv, "chain", "MARK_PIPELINED\n", &pr, &s, ms, NMSG))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, NMSG, &pr);
 	for (k = 0; k < NMSG && s != NULL; k++) {
 		rc[k] = smtp_send_next(s, &ms[k].m,
 		    k + 1 < NMSG ? &ms[k + 1].m : NULL, &o[k], &e[k]);
@@ -430,17 +336,15 @@ case_eom_refused(void)
 	struct msg ms[3];
 	struct smtp_outcome o[3];
 	struct err e[3];
-	struct server sv;
+	struct fixture_server sv;
 	struct probe pr;
 	struct smtp *s;
 	int rc[3] = { 9, 9, 9 };
 	char *log;
 
-	if (!ok(server_start(&sv, "eom", "REPLY EOM#2 550 5.7.1 rejected\n")
-	    == 0, "eom: server started"))
+	if (!case_open(&sv, "eom",
+	    "REPLY EOM#2 550 5.7.1 rejected\n", &pr, &s, ms, 3))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 3, &pr);
 	if (s != NULL)
 		send_chain(s, ms, 3, rc, o, e);
 	smtp_close(s);
@@ -450,7 +354,7 @@ case_eom_refused(void)
 	    o[1].stage == SMTP_STAGE_EOM && o[1].reply.code == 550,
 	    "eom: 2 refused at EOM with 550");
 	ok(s != NULL && rc[2] == 0 && o[2].accepted, "eom: 3 accepted");
-	log = slurp(sv.log);
+	log = fixture_slurp(sv.log);
 	ok(log != NULL && count(log, "C: RSET") == 0 &&
 	    count(log, "C: QUIT") == 1, "eom: no RSET in the session");
 	ok(stored_count(&sv) == 2 && content_is(&sv, 1, &ms[0]) &&
@@ -466,17 +370,15 @@ case_rcpt_refused(void)
 	struct msg ms[4];
 	struct smtp_outcome o[4];
 	struct err e[4];
-	struct server sv;
+	struct fixture_server sv;
 	struct probe pr;
 	struct smtp *s;
 	int rc[4] = { 9, 9, 9, 9 };
 	char *log, *rset, *mail4;
 
-	if (!ok(server_start(&sv, "rcpt", "REPLY RCPT#3 550 5.1.1 no such "
-	    "user\n") == 0, "rcpt: server started"))
+	if (!case_open(&sv, "rcpt",
+	    "REPLY RCPT#3 550 5.1.1 no such user\n", &pr, &s, ms, 4))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 4, &pr);
 	if (s != NULL)
 		send_chain(s, ms, 4, rc, o, e);
 	smtp_close(s);
@@ -488,7 +390,7 @@ case_rcpt_refused(void)
 	    o[2].nrcpt_bad == 1 && strstr(o[2].refused, "b@example.com: "
 	    "550 5.1.1") != NULL, "rcpt: 3 refused at RCPT, recipient named");
 	ok(s != NULL && rc[3] == 0 && o[3].accepted, "rcpt: 4 accepted");
-	log = slurp(sv.log);
+	log = fixture_slurp(sv.log);
 	rset = log == NULL ? NULL : strstr(log, "C: RSET");
 	mail4 = rset == NULL ? NULL : strstr(rset, "C: MAIL FROM");
 	ok(log != NULL && count(log, "C: RSET") == 1 &&
@@ -509,18 +411,15 @@ case_drop(void)
 	struct msg ms[3];
 	struct smtp_outcome o[3];
 	struct err e[3];
-	struct server sv;
+	struct fixture_server sv;
 	struct probe pr;
 	struct smtp *s;
 	int rc[3] = { 9, 9, 9 };
 	bool owes = false, owes_after = true;
 	char *log;
 
-	if (!ok(server_start(&sv, "drop", "DROP_AFTER_STORE EOM#2\n") == 0,
-	    "drop: server started"))
+	if (!case_open(&sv, "drop", "DROP_AFTER_STORE EOM#2\n", &pr, &s, ms, 3))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 3, &pr);
 	if (s != NULL) {
 		rc[0] = smtp_send_next(s, &ms[0].m, &ms[1].m, &o[0], &e[0]);
 		rc[1] = smtp_send_next(s, &ms[1].m, &ms[2].m, &o[1], &e[1]);
@@ -536,7 +435,7 @@ case_drop(void)
 	ok(owes && !owes_after, "drop: 3's envelope was owed, then settled");
 	ok(s != NULL && rc[2] == -1 && !o[2].unknown && !o[2].accepted &&
 	    e[2].kind == E_NET, "drop: 3 not delivered (-1, not unknown)");
-	log = slurp(sv.log);
+	log = fixture_slurp(sv.log);
 	ok(log != NULL && count(log, "-- drop after store at EOM") == 1 &&
 	    count(log, "C: QUIT") == 0 && stored_count(&sv) == 2,
 	    "drop: 1 and 2 stored, 3 not; no QUIT");
@@ -545,10 +444,10 @@ case_drop(void)
 }
 
 static void
-check_chunk_transcript(const struct server *sv, const struct msg *ms)
+check_chunk_transcript(const struct fixture_server *sv, const struct msg *ms)
 {
 	static char *lines[LINES_MAX];
-	char *log = slurp(sv->log), want[64];
+	char *log = fixture_slurp(sv->log), want[64];
 	size_t n;
 	long i;
 	int k;
@@ -596,17 +495,15 @@ case_chunking(void)
 	struct msg ms[3];
 	struct smtp_outcome o[3];
 	struct err e[3];
-	struct server sv;
+	struct fixture_server sv;
 	struct probe pr;
 	struct smtp *s;
 	int rc[3] = { 9, 9, 9 }, k;
 	bool all = true;
 
-	if (!ok(server_start(&sv, "chunk", "CHUNKING\nMARK_PIPELINED\n") == 0,
-	    "chunking: server started"))
+	if (!case_open(&sv, "chunk",
+	    "CHUNKING\nMARK_PIPELINED\n", &pr, &s, ms, 3))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 3, &pr);
 	ok(s != NULL && smtp_has(s, "CHUNKING"), "chunking: offered");
 	if (s != NULL)
 		send_chain(s, ms, 3, rc, o, e);
@@ -628,7 +525,7 @@ case_chunking(void)
 }
 
 static void
-check_chunk_faults(const struct server *sv, const struct msg *ms,
+check_chunk_faults(const struct fixture_server *sv, const struct msg *ms,
     const int *rc, const struct smtp_outcome *o, const struct err *e)
 {
 	char *log;
@@ -645,7 +542,7 @@ check_chunk_faults(const struct server *sv, const struct msg *ms,
 	    "refused) refused at RCPT");
 	ok(rc[3] == -1 && o[3].unknown && e[3].kind == E_NET,
 	    "chunking faults: 4 unknown when the reply to BDAT LAST is lost");
-	log = slurp(sv->log);
+	log = fixture_slurp(sv->log);
 	ok(log != NULL && count(log, "S: 554 5.5.1 No valid recipients") == 1
 	    && count(log, "C: RSET") == 2 && stored_count(sv) == 2 &&
 	    content_is(sv, 2, &ms[3]), "chunking faults: 554 to the "
@@ -660,19 +557,18 @@ case_chunking_faults(void)
 	struct msg ms[4];
 	struct smtp_outcome o[4];
 	struct err e[4];
-	struct server sv;
+	struct fixture_server sv;
 	struct probe pr;
 	struct smtp *s;
 	const char *two[2] = { "b@example.com", "bad@example.com" };
 	int rc[4] = { 9, 9, 9, 9 }, k;
 
-	if (!ok(server_start(&sv, "chunkf", "CHUNKING\n"
+	if (!case_open(&sv, "chunkf",
+	    "CHUNKING\n"
 	    "REPLY RCPT:bad@example.com 550 5.1.1 no such user\n"
-	    "REPLY EOM#2 452 4.2.2 mailbox full\nDROP_AFTER_STORE EOM#3\n")
-	    == 0, "chunking faults: server started"))
+	    "REPLY EOM#2 452 4.2.2 mailbox full\nDROP_AFTER_STORE EOM#3\n",
+	    &pr, &s, ms, 4))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 4, &pr);
 	ms[0].m.rcpt = two;
 	ms[0].m.nrcpt = 2;
 	ms[2].rcpt[0] = "bad@example.com";
@@ -692,17 +588,15 @@ case_421(void)
 	struct msg ms[4];
 	struct smtp_outcome o[4];
 	struct err e[4];
-	struct server sv;
+	struct fixture_server sv;
 	struct probe pr;
 	struct smtp *s;
 	int rc[4] = { 9, 9, 9, 9 };
 	char *log;
 
-	if (!ok(server_start(&sv, "c421", "REPLY MAIL#3 421 4.7.0 closing\n")
-	    == 0, "421: server started"))
+	if (!case_open(&sv, "c421",
+	    "REPLY MAIL#3 421 4.7.0 closing\n", &pr, &s, ms, 4))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 4, &pr);
 	if (s != NULL)
 		send_chain(s, ms, 3, rc, o, e);
 	smtp_close(s);
@@ -712,7 +606,7 @@ case_421(void)
 	ok(rc[2] == -1 && e[2].kind == E_TEMP && !o[2].unknown &&
 	    o[2].stage == SMTP_STAGE_MAIL && o[2].reply.code == 421,
 	    "421: 3 gets -1 E_TEMP at MAIL, not unknown");
-	log = slurp(sv.log);
+	log = fixture_slurp(sv.log);
 	ok(log != NULL && count(log, "C: QUIT") == 0 &&
 	    count(log, "C: RSET") == 0 && stored_count(&sv) == 2,
 	    "421: 2 stored, no RSET, no QUIT");
@@ -728,7 +622,7 @@ case_misuse(void)
 	struct smtp_message shorter;
 	struct smtp_outcome o;
 	struct err e;
-	struct server sv;
+	struct fixture_server sv;
 	struct probe pr;
 	struct smtp *s;
 	int rc0 = 9, rc1 = 9, rc2 = 9, rc3 = 9, rc4 = 9;
@@ -736,10 +630,8 @@ case_misuse(void)
 	enum err_kind k3 = E_NONE;
 	char *log;
 
-	if (!ok(server_start(&sv, "misuse", "") == 0, "misuse: started"))
+	if (!case_open(&sv, "misuse", "", &pr, &s, ms, 3))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 3, &pr);
 	msg_init(&bad, 9, "x\r\nRSET@example.com", &pr);
 	if (s != NULL) {
 		rc0 = smtp_send_next(s, &ms[0].m, &bad.m, &o, &e);
@@ -765,7 +657,7 @@ case_misuse(void)
 	    "misuse: 3's data with another length: E_INTERNAL, still owed");
 	smtp_close(s);
 	server_stop(&sv, "misuse");
-	log = slurp(sv.log);
+	log = fixture_slurp(sv.log);
 	/* The server may see EOF in DATA or, with replies unread, a reset. */
 	ok(log != NULL && count(log, "C: QUIT") == 0 &&
 	    count(log, "RSET") == 0 && stored_count(&sv) == 2,
@@ -781,17 +673,16 @@ case_serial(void)
 	struct msg ms[2];
 	struct smtp_outcome o[2];
 	struct err e[2];
-	struct server sv;
+	struct fixture_server sv;
 	struct probe pr;
 	struct smtp *s;
 	int rc[2] = { 9, 9 };
 	bool owes = true;
 
-	if (!ok(server_start(&sv, "serial", "REPLY EHLO#2 250 localhost\\n"
-	    "AUTH PLAIN LOGIN\n") == 0, "serial: server started"))
+	if (!case_open(&sv, "serial",
+	    "REPLY EHLO#2 250 localhost\\n"
+	    "AUTH PLAIN LOGIN\n", &pr, &s, ms, 2))
 		return;
-	s = client_open(&sv, &pr);
-	msgs_init(ms, 2, &pr);
 	if (s != NULL) {
 		rc[0] = smtp_send_next(s, &ms[0].m, &ms[1].m, &o[0], &e[0]);
 		owes = smtp_owes(s);
@@ -805,36 +696,11 @@ case_serial(void)
 	probe_fini(&pr);
 }
 
-static int
-make_certs(void)
-{
-	const char *mk = getenv("MKCERTS");
-	char cmd[PATH_MAX + PATH_T_MAX];
-
-	if (mk == NULL)
-		mk = "tests/smtpd/mkcerts.sh";
-	snprintf(cmd, sizeof(cmd), "sh '%s' '%s/certs' >/dev/null", mk, tmp);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
-	const char *dir = getenv("TMPDIR");
-	char cmd[PATH_T_MAX];
-	struct err e;
-
-	signal(SIGPIPE, SIG_IGN);
-	smtpd = getenv("SMTPD") != NULL ? getenv("SMTPD") : "build/smtpd";
-	if (dir == NULL || strlen(dir) > TMPDIR_MAX - 32)
-		dir = "/tmp";
-	snprintf(tmp, sizeof(tmp), "%s/pipeline.XXXXXX", dir);
-	if (mkdtemp(tmp) == NULL || access(smtpd, X_OK) == -1 ||
-	    make_certs() == -1 || conn_global_init(&e) == -1) {
-		printf("Bail out! no temp dir, %s, certificates or GnuTLS\n",
-		    smtpd);
+	if (fixture_setup("pipeline") == -1)
 		return 1;
-	}
 	case_chain();
 	case_eom_refused();
 	case_rcpt_refused();
@@ -844,9 +710,6 @@ main(void)
 	case_421();
 	case_misuse();
 	case_serial();
-	conn_global_fini();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", tmp);
+	fixture_teardown();
 	return tap_done();
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nitems.h"
 #include "report.h"
 #include "tap.h"
 
@@ -48,7 +49,7 @@ test_spreadsheet(void)
 	tm.tm_year = 126, tm.tm_mon = 10, tm.tm_mday = 26;
 	tm.tm_hour = 16, tm.tm_min = 20, tm.tm_isdst = -1;
 	want = mktime(&tm);
-	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+	for (i = 0; i < nitems(forms); i++) {
 		t = 0;
 		is_int(report_parse_time(forms[i], &t), 0, "reads '%s'",
 		    forms[i]);
@@ -68,7 +69,7 @@ test_bad(void)
 	size_t i;
 	time_t t;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < nitems(bad); i++)
 		is_int(report_parse_time(bad[i], &t), -1, "refuses '%s'",
 		    bad[i]);
 }
@@ -134,7 +135,7 @@ test_latest(void)
 
 	ok(fd != -1 && report_open(&r, path, &m, false, false, &e) == 0,
 	    "a report to read back");
-	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+	for (size_t i = 0; i < nitems(in); i++) {
 		x.row = in[i].row;
 		x.status = in[i].st;
 		x.time = T_UTC;
@@ -176,7 +177,7 @@ take_first(void *arg, const struct report_line *l)
 	if (b->n++ > 0)
 		return 0;
 	b->l = *l;
-	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+	for (size_t i = 0; i < nitems(src); i++)
 		snprintf(b->s[i], sizeof(b->s[i]), "%s", src[i]);
 	return 0;
 }

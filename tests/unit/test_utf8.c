@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "nitems.h"
 #include "tap.h"
 #include "utf8.h"
 
@@ -35,7 +36,7 @@ test_valid_lengths(void)
 	};
 	size_t i, k;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+	for (i = 0; i < nitems(v); i++) {
 		k = utf8_len(U(v[i].s), v[i].len);
 		is_int(k, v[i].len, "U+%04X is %zu octets", (unsigned)v[i].cp,
 		    v[i].len);
@@ -82,7 +83,7 @@ test_invalid(void)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+	for (i = 0; i < nitems(v); i++)
 		is_int(utf8_len(U(v[i].s), v[i].n), 0, "refused: %s",
 		    v[i].why);
 }
@@ -170,7 +171,7 @@ test_cut(void)
 	is_int(utf8_cut(s, 5), 4, "cut inside é");
 	is_int(utf8_cut(s, 9), 6, "cut inside the emoji (3 of 4)");
 	is_int(utf8_cut(s, 10), 10, "cut after the emoji");
-	ok(cuts_whole(s, bounds, sizeof(bounds) / sizeof(bounds[0])),
+	ok(cuts_whole(s, bounds, nitems(bounds)),
 	    "no cut from 0 to n splits a character or drops a whole one");
 	is_int(utf8_cut("ab\x80\x80\x80\x80", 6), 6,
 	    "stray continuation octets are not a character to drop");
