@@ -44,9 +44,10 @@ plan_account(const struct send_account_plan *a)
 	sec = a->rate_n ? (double)a->mails * a->rate_ms / a->rate_n / 1000.0 :
 	    0;
 	fmt_duration(sec, dur, sizeof(dur));
-	printf(_("  [%s] %zu mail%s via %s:%s (%s) as %s, "), a->a->name,
-	    a->mails, a->mails == 1 ? "" : "s", a->a->host, a->a->port,
-	    a->a->prov->name, a->a->from_addr);
+	printf(P_("  [%s] %zu mail via %s:%s (%s) as %s, ",
+	    "  [%s] %zu mails via %s:%s (%s) as %s, ", a->mails), a->a->name,
+	    a->mails, a->a->host, a->a->port, a->a->prov->name,
+	    a->a->from_addr);
 	if (a->rate_n)
 		printf(_("%u per %u s: about %s\n"), a->rate_n,
 		    a->rate_ms / 1000, dur);
@@ -76,23 +77,29 @@ plan_warnings(const struct send_plan *pl)
 static void
 plan_head(const struct send_plan *pl)
 {
-	size_t total = pl->total;
+	char mails[64], rows[64];
 
-	if (pl->test_to != NULL)
-		printf(_("About to send %zu TEST mail%s, the message%s of "
-		    "the first %zu row%s, only to <%s> (Subject prefixed %s; "
-		    "no student gets anything, no report is written):\n"),
-		    total,
-		    total == 1 ? "" : "s", total == 1 ? "" : "s", pl->rows,
-		    pl->rows == 1 ? "" : "s", pl->test_to, SEND_TEST_PREFIX);
-	else
-		printf(_("About to send %zu mail%s (%zu row%s%s):\n"),
-		    total, total == 1 ? "" : "s", pl->rows, pl->rows == 1 ?
-		    "" : "s", pl->resume ? _(", resuming") : "");
+	snprintf(rows, sizeof(rows), P_("%zu row", "%zu rows", pl->rows),
+	    pl->rows);
+	if (pl->test_to != NULL) {
+		snprintf(mails, sizeof(mails), P_("%zu TEST mail, the message",
+		    "%zu TEST mails, the messages", pl->total), pl->total);
+		printf(_("About to send %s of the first %s, only to <%s> "
+		    "(Subject prefixed %s; no student gets anything, no report "
+		    "is written):\n"), mails, rows, pl->test_to,
+		    SEND_TEST_PREFIX);
+	} else {
+		snprintf(mails, sizeof(mails), P_("%zu mail", "%zu mails",
+		    pl->total), pl->total);
+		printf(_("About to send %s (%s%s):\n"), mails, rows,
+		    pl->resume ? _(", resuming") : "");
+	}
 	if (pl->invalid > 0)
-		printf(_("  %zu row%s with errors will be skipped "
-		    "(--skip-invalid) and recorded as skipped\n"), pl->invalid,
-		    pl->invalid == 1 ? "" : "s");
+		printf(P_("  %zu row with errors will be skipped "
+		    "(--skip-invalid) and recorded as skipped\n",
+		    "  %zu rows with errors will be skipped "
+		    "(--skip-invalid) and recorded as skipped\n", pl->invalid),
+		    pl->invalid);
 }
 
 void
@@ -136,9 +143,10 @@ list_unknown(void *arg, const struct report_line *l)
 static void
 summary_test(const struct send_summary *sm)
 {
-	printf(_("test: %zu of %zu mail%s accepted for <%s>; no report was "
-	    "written and nothing counts as sent\n"), sm->sent, sm->total,
-	    sm->total == 1 ? "" : "s", sm->test_to);
+	printf(P_("test: %zu of %zu mail accepted for <%s>; no report was "
+	    "written and nothing counts as sent\n", "test: %zu of %zu mails "
+	    "accepted for <%s>; no report was written and nothing counts as "
+	    "sent\n", sm->total), sm->sent, sm->total, sm->test_to);
 }
 
 void
@@ -174,12 +182,17 @@ show_summary(void *arg, const struct send_summary *sm)
 void
 show_preview(const struct job_params *p, const struct preview_result *res)
 {
-	printf(_("previewed %zu row%s, %zu recipient%s"), res->rows,
-	    res->rows == 1 ? "" : "s", res->recipients,
-	    res->recipients == 1 ? "" : "s");
+	char rows[64], rcpts[64];
+
+	snprintf(rows, sizeof(rows), P_("%zu row", "%zu rows", res->rows),
+	    res->rows);
+	snprintf(rcpts, sizeof(rcpts), P_("%zu recipient", "%zu recipients",
+	    res->recipients), res->recipients);
+	printf(_("previewed %s, %s"), rows, rcpts);
 	if (res->invalid > 0)
-		printf(_("; %zu row%s skipped as invalid"), res->invalid,
-		    res->invalid == 1 ? "" : "s");
+		printf(P_("; %zu row skipped as invalid",
+		    "; %zu rows skipped as invalid", res->invalid),
+		    res->invalid);
 	printf(_(": %s (%s), report %s/report.csv\n"),
 	    p->mbox ? p->mbox : p->outdir, p->mbox ? "mbox" : _(".eml files"),
 	    p->outdir);
