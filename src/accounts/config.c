@@ -78,8 +78,8 @@ struct key_def {
 
 struct from_seen {
 	size_t		 count;		/* mailboxes in from */
-	const char	*addr;		/* the first one's addr-spec */
-	size_t		 alen;
+	char		*addr;		/* a copy of the first one's
+					   addr-spec */
 };
 
 struct choice {
@@ -346,7 +346,10 @@ set_password_command(struct parse *p, char *v)
 	return set_secret(p, SECRETS_COMMAND, v);
 }
 
-/* message_parse_addrs callback: count mailboxes, keep the first. */
+/*
+ * message_parse_addrs callback: count mailboxes, copy the first (addr
+ * lives only as long as the call).
+ */
 static int
 from_put(void *arg, const char *name, size_t nlen, const char *addr,
     size_t alen)
@@ -355,10 +358,8 @@ from_put(void *arg, const char *name, size_t nlen, const char *addr,
 
 	(void)name;
 	(void)nlen;
-	if (f->count++ == 0) {
-		f->addr = addr;
-		f->alen = alen;
-	}
+	if (f->count++ == 0)
+		f->addr = xstrndup(addr, alen);
 	return 0;
 }
 
@@ -369,15 +370,19 @@ from_put(void *arg, const char *name, size_t nlen, const char *addr,
 static int
 set_from(struct parse *p, char *v)
 {
-	struct from_seen f = { 0, NULL, 0 };
+	struct from_seen f = { 0, NULL };
 
-	if (message_parse_addrs(v, strlen(v), from_put, &f, p->e) == -1)
+	if (message_parse_addrs(v, strlen(v), from_put, &f, p->e) == -1) {
+		free(f.addr);
 		return fail(p, p->line, "bad from: %s", p->e->msg);
-	if (f.count != 1)
+	}
+	if (f.count != 1) {
+		free(f.addr);
 		return fail(p, p->line, "bad from \"%s\": expected one "
 		    "address, as Name <user@example.org>", v);
+	}
 	p->a->from = xstrdup(v);
-	p->a->from_addr = xstrndup(f.addr, f.alen);
+	p->a->from_addr = f.addr;
 	return 0;
 }
 

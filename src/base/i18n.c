@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "exedir.h"
 #include "i18n.h"
 #include "nitems.h"
 
@@ -27,21 +27,10 @@
 static bool
 beside_binary(char *out, size_t size)
 {
-	char exe[PATH_MAX];
-	ssize_t n;
-	char *slash;
 	struct stat st;
 
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return false;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash == NULL || (size_t)(slash - exe) + sizeof("/locale") > size)
-		return false;
-	memcpy(out, exe, (size_t)(slash - exe));
-	strcpy(out + (slash - exe), "/locale");
-	return stat(out, &st) == 0 && S_ISDIR(st.st_mode);
+	return exedir_path("locale", out, size) == 0 &&
+	    stat(out, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static bool
