@@ -41,8 +41,8 @@ B ?= build
 MODULES = \
 	addr \
 	attach \
-	batch \
 	buf \
+	check \
 	clock \
 	codec \
 	config \
@@ -58,19 +58,23 @@ MODULES = \
 	markdown \
 	message \
 	outbox \
+	preview \
 	provider \
 	ratelimit \
 	relay \
 	report \
+	resume \
 	review \
 	review_html \
 	review_json \
 	review_retry \
 	review_text \
+	route \
 	roster \
 	secrets \
 	send \
 	sheet \
+	show \
 	smtp \
 	term \
 	smtpserver \
@@ -92,7 +96,7 @@ BOUNCES_LIBS = $(shell $(PKG_CONFIG) --libs $(BOUNCES_PC))
 
 # Unit tests: tests/unit/test_X.c links the objects listed in T_X.
 UNIT = addr attach buf codec config csvstate deadline dupes err html imapconf markdown \
-	message pipeline ratelimit report roster sheet smtp smtpserver \
+	message pipeline ratelimit report resume roster sheet smtp smtpserver \
 	template term utf8
 T_addr = addr message codec buf err utf8 xalloc
 T_attach = attach template html codec buf err utf8 xalloc
@@ -108,6 +112,7 @@ T_imapconf = config secrets provider message addr codec buf err utf8 xalloc
 T_ratelimit = ratelimit
 T_message = message addr codec buf err utf8 xalloc
 T_report = report roster sheet buf err utf8 xalloc
+T_resume = resume report roster sheet codec buf err utf8 xalloc
 T_roster = roster sheet buf err utf8 xalloc
 T_sheet = sheet buf err utf8 xalloc
 T_smtp = smtp addr conn clock codec buf err utf8 xalloc

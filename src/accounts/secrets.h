@@ -11,6 +11,8 @@
  * a core dump.
  */
 
+#define SECRETS_MAX	4096	/* octets in a password or token */
+
 enum secrets_src {
 	SECRETS_PROMPT = 0,	/* ask on the terminal (no echo) */
 	SECRETS_INLINE,		/* password = ... (file must be 0600) */

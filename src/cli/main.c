@@ -14,13 +14,17 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "batch.h"
+#include "check.h"
 #include "cli.h"
 #include "err.h"
 #include "i18n.h"
 #include "init.h"
+#include "job.h"
+#include "preview.h"
 #include "relay.h"
 #include "review.h"
+#include "send.h"
+#include "show.h"
 #include "term.h"
 
 #define VERSION		"0.1.0"
@@ -113,7 +117,7 @@ print_err(const char *level, const struct err *e)
 }
 
 static void
-diag(void *arg, enum batch_level level, const struct err *e)
+diag(void *arg, enum job_level level, const struct err *e)
 {
 	static const char *const name[] = { N_("error"), N_("warning"),
 	    N_("note") };
@@ -313,7 +317,7 @@ parse_count(const char *s, size_t *n)
  * --delimiter.  0 if c was one of them, 1 if not, else EX_USAGE.
  */
 static int
-roster_option(const char *verb, int c, struct batch_params *p)
+roster_option(const char *verb, int c, struct job_params *p)
 {
 	switch (c) {
 	case 'n':
@@ -339,7 +343,7 @@ roster_option(const char *verb, int c, struct batch_params *p)
 /* ROSTER.csv TEMPLATE, the operands of preview and send. */
 static int
 batch_operands(const char *verb, int argc, char **argv,
-    struct batch_params *p)
+    struct job_params *p)
 {
 	if (argc - optind != 2) {
 		return usage_error(verb, "%s", _("takes two arguments: "
@@ -365,8 +369,9 @@ run_preview(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct batch_params p = { .outdir = PREVIEW_DIR, .show = stdout,
+	struct job_params p = { .outdir = PREVIEW_DIR, .show = show_row,
 	    .diag = diag };
+	struct preview_result res;
 	struct err e;
 	int c, rc;
 
@@ -396,8 +401,9 @@ run_preview(int argc, char **argv)
 	rc = batch_operands("preview", argc, argv, &p);
 	if (rc != 0)
 		return rc;
-	if (batch_preview(&p, &e) == -1)
+	if (preview_batch(&p, &res, &e) == -1)
 		return fail(&e);
+	show_preview(&p, &res);
 	return EX_OK;
 }
 
@@ -462,14 +468,14 @@ is_yes(const char *line)
 
 /* Ask on the terminal; -1 when there is none to ask. */
 static int
-confirm(void *arg, const char *question)
+confirm(void *arg)
 {
 	char line[64];
 
 	(void)arg;
 	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
 		return -1;
-	fprintf(stderr, _("%s [y/N] "), question);
+	fprintf(stderr, _("%s [y/N] "), _("Send these mails now?"));
 	fflush(stderr);
 	if (fgets(line, sizeof(line), stdin) == NULL)
 		return 0;
@@ -477,7 +483,7 @@ confirm(void *arg, const char *question)
 }
 
 static void
-progress(void *arg, const struct batch_progress *pr)
+progress(void *arg, const struct send_progress *pr)
 {
 	unsigned long eta = (unsigned long)pr->eta_s;
 
@@ -495,7 +501,7 @@ progress(void *arg, const struct batch_progress *pr)
 
 /* Off a terminal (cron, | tee): one line per row, as it happens. */
 static void
-outcome_line(void *arg, const struct batch_outcome *o)
+outcome_line(void *arg, const struct send_outcome *o)
 {
 	char code[32] = "", *line = NULL;
 	size_t len = 0;
@@ -555,7 +561,7 @@ catch_stop(void)
 
 /* Options that go together, or not; 0 or EX_USAGE. */
 static int
-send_options(struct batch_params *p)
+send_options(struct job_params *p)
 {
 	if (p->resume && p->report == NULL)
 		return usage_error("send", "%s", _("--resume needs -r "
@@ -587,8 +593,9 @@ run_send(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct batch_params p = { .show = stdout, .diag = diag,
-	    .confirm = confirm, .stop = &stop_asked };
+	struct job_params p = { .diag = diag, .show = show_row,
+	    .plan = show_plan, .confirm = confirm, .summary = show_summary,
+	    .stop = &stop_asked };
 	struct err e;
 	int c, rc;
 
@@ -640,7 +647,7 @@ run_send(int argc, char **argv)
 	else
 		p.outcome = outcome_line;
 	catch_stop();
-	rc = batch_send(&p, &e);
+	rc = send_batch(&p, &e);
 	if (stop_asked && p.progress != NULL)
 		fputc('\n', stderr);	/* end the progress line */
 	return rc == -1 ? fail(&e) : EX_OK;
@@ -655,7 +662,7 @@ run_check(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct batch_params p = { .diag = diag };
+	struct job_params p = { .diag = diag };
 	struct err e;
 	int c;
 
@@ -676,7 +683,7 @@ run_check(int argc, char **argv)
 	if (argc != optind)
 		return usage_error("check", "%s",
 		    _("check takes no arguments"));
-	if (batch_check(&p, &e) == -1)
+	if (check_accounts(&p, &e) == -1)
 		return exit_code(e.kind);	/* each account was reported */
 	return EX_OK;
 }

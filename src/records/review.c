@@ -416,15 +416,18 @@ review_remaining(const struct review *rv)
 	    rv->count[REPORT_SKIPPED];
 }
 
-/* The command that sends what remains, after a label; nothing if none. */
-void
-rv_put_continue(const struct review *rv, FILE *f, const char *label)
+/* The command that sends what remains into b; NULL if nothing does. */
+const char *
+rv_continue(const struct review *rv, struct buf *b)
 {
+	struct review_cmd c = { NULL, NULL, 0, rv->roster_sheet,
+	    rv->paths[rv->npaths - 1], review_roster(rv),
+	    rv->template ? rv->template : "" };
+
 	if (review_remaining(rv) == 0)
-		return;
-	fputs(label, f);
-	review_put_resume(f, NULL, rv->paths[rv->npaths - 1],
-	    review_roster(rv), rv->template ? rv->template : "");
+		return NULL;
+	review_resume_cmd(b, &c);
+	return buf_str(b);
 }
 
 /* report_read() would blame "the roster": say which file is missing. */
@@ -499,43 +502,58 @@ review_free(struct review *rv)
 	free(rv);
 }
 
-/* One word for a POSIX shell: as it is when safe, else in '...'. */
-static void
-put_word(FILE *f, const char *s)
+/* Is c safe unquoted in a shell word (bytes of UTF-8 are)? */
+static bool
+shell_plain(int c)
 {
-	static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,@";
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("/._-+:,=@%", c) != NULL ||
+	    (unsigned char)c >= 0x80;
+}
 
-	if (*s != '\0' && s[strspn(s, safe)] == '\0') {
-		fputs(s, f);
+/* Append an option (or none) and a shell word: as it is, or in '' quotes. */
+static void
+add_word(struct buf *b, const char *opt, const char *w)
+{
+	const char *p;
+	bool plain = *w != '\0';
+
+	if (opt != NULL)
+		buf_addf(b, " %s", opt);
+	for (p = w; *p != '\0'; p++)
+		if (!shell_plain((unsigned char)*p))
+			plain = false;
+	buf_addc(b, ' ');
+	if (plain) {
+		buf_adds(b, w);
 		return;
 	}
-	fputc('\'', f);
-	for (; *s != '\0'; s++)
-		if (*s == '\'')
-			fputs("'\\''", f);
+	buf_addc(b, '\'');
+	for (p = w; *p != '\0'; p++)
+		if (*p == '\'')
+			buf_adds(b, "'\\''");
 		else
-			fputc(*s, f);
-	fputc('\'', f);
+			buf_addc(b, *p);
+	buf_addc(b, '\'');
 }
 
 void
-review_put_resume(FILE *f, const char *config, const char *report,
-    const char *roster, const char *template)
+review_resume_cmd(struct buf *b, const struct review_cmd *c)
 {
-	fputs("mailmerge send ", f);
-	if (config != NULL) {
-		fputs("-c ", f);
-		put_word(f, config);
-		fputc(' ', f);
-	}
-	fputs("--resume -r ", f);
-	put_word(f, report);
-	fputc(' ', f);
-	put_word(f, roster);
-	fputc(' ', f);
-	put_word(f, template);
-	fputc('\n', f);
+	char d[2] = { (char)c->delimiter, '\0' };
+
+	buf_adds(b, "mailmerge send");
+	if (c->config != NULL)
+		add_word(b, "-c", c->config);
+	if (c->encoding != NULL)
+		add_word(b, "--encoding", c->encoding);
+	if (c->delimiter != 0)
+		add_word(b, "--delimiter", c->delimiter == '\t' ? "tab" : d);
+	if (c->sheet != NULL && c->sheet[0] != '\0')
+		add_word(b, "--sheet", c->sheet);
+	add_word(b, "--resume -r", c->report);
+	add_word(b, NULL, c->roster);
+	add_word(b, NULL, c->template);
 }
 
 const char *

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "err.h"
 
 /*
@@ -71,13 +72,24 @@ int	review_write_retry(const struct review *rv, const char *path,
 int	review_print_unknown(const struct review *rv, FILE *f,
 	    struct err *e);
 
+/* A run's command line, as far as the command continuing it needs. */
+struct review_cmd {
+	const char	*config;	/* -c, or NULL */
+	const char	*encoding;	/* --encoding, or NULL */
+	int		 delimiter;	/* --delimiter, or 0 */
+	const char	*sheet;		/* --sheet, or NULL or "" */
+	const char	*report;
+	const char	*roster;
+	const char	*template;
+};
+
 /*
- * The command that continues a run, with a newline: "mailmerge send
- * [-c CONFIG] --resume -r REPORT ROSTER TEMPLATE" (config NULL: none),
- * each path quoted for a POSIX shell when it needs it.
+ * The command that continues a run, appended to b (no newline):
+ * "mailmerge send [-c CONFIG] [--encoding ENC] [--delimiter C] [--sheet
+ * S] --resume -r REPORT ROSTER TEMPLATE", each word quoted for a POSIX
+ * shell when it needs it.  Past b's cap the rest is left out.
  */
-void	review_put_resume(FILE *f, const char *config, const char *report,
-	    const char *roster, const char *template);
+void	review_resume_cmd(struct buf *b, const struct review_cmd *c);
 
 /*
  * Rows still to send: roster rows no report mentions (when the roster

@@ -210,25 +210,21 @@ html_bad(const struct review *rv, FILE *f)
 static void
 html_remaining(const struct review *rv, FILE *f)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
+	struct buf b;
 
 	if (rv->counted && rv->sent_any)
 		fprintf(f, _("<h2>Not tried (%zu)</h2>\n<p>Roster rows no "
 		    "report mentions (the run was interrupted or limited with "
 		    "-n): %zu of %zu.</p>\n"), rv->untried, rv->untried,
 		    rv->roster_rows);
-	m = review_remaining(rv) > 0 ? open_memstream(&buf, &len) : NULL;
-	if (m == NULL)
-		return;
-	rv_put_continue(rv, m, "");
-	fclose(m);
-	fputs(_("<p>To send the rest (add -c CONFIG if the run used one):"
-	    "</p>\n<pre>"), f);
-	put_html(f, buf);
-	fputs("</pre>\n", f);
-	free(buf);
+	buf_init(&b, RV_CMD_MAX);
+	if (rv_continue(rv, &b) != NULL) {
+		fputs(_("<p>To send the rest (add -c CONFIG if the run used "
+		    "one):</p>\n<pre>"), f);
+		put_html(f, buf_str(&b));
+		fputs("</pre>\n", f);
+	}
+	buf_fini(&b);
 }
 
 int

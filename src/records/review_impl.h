@@ -91,8 +91,10 @@ const struct entry *rv_find_row(const struct review *rv, size_t row);
 int	rv_roster_find(const struct review *rv, char *found, size_t size,
 	    struct err *e);
 
-/* After label, the command that sends what remains; nothing if none. */
-void	rv_put_continue(const struct review *rv, FILE *f, const char *label);
+#define RV_CMD_MAX	8192	/* octets in the command that continues */
+
+/* The command that sends what remains, into b; NULL if nothing does. */
+const char *rv_continue(const struct review *rv, struct buf *b);
 
 /* Flush f; E_OS naming what (an N_() string) if writing failed. */
 int	rv_finish(FILE *f, const char *what, struct err *e);

@@ -138,21 +138,14 @@ json_row(const struct review *rv, const struct entry *en, FILE *f)
 static void
 json_resume(const struct review *rv, FILE *f)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
+	struct buf b;
 
-	m = review_remaining(rv) > 0 ? open_memstream(&buf, &len) : NULL;
-	if (m == NULL) {
+	buf_init(&b, RV_CMD_MAX);
+	if (rv_continue(rv, &b) != NULL)
+		put_json(f, buf_str(&b));
+	else
 		fputs("null", f);
-		return;
-	}
-	rv_put_continue(rv, m, "");
-	fclose(m);
-	if (len > 0 && buf[len - 1] == '\n')
-		buf[len - 1] = '\0';
-	put_json(f, buf);
-	free(buf);
+	buf_fini(&b);
 }
 
 int

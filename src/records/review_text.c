@@ -345,6 +345,8 @@ print_head(const struct review *rv, FILE *f)
 static void
 print_verdict(const struct review *rv, FILE *f)
 {
+	struct buf b;
+
 	if (rv->nbad > 0)
 		print_bad(rv, f);
 	else if (rv->nrows == 0)
@@ -363,8 +365,11 @@ print_verdict(const struct review *rv, FILE *f)
 		fputs(_("\nEvery row in the reports was accepted by the "
 		    "server; whether the roster has more\nrows could not be "
 		    "checked.\n"), f);
-	rv_put_continue(rv, f, _("\nTo send the rest (add -c CONFIG if the run "
-	    "used one):\n  "));
+	buf_init(&b, RV_CMD_MAX);
+	if (rv_continue(rv, &b) != NULL)
+		fprintf(f, "%s%s\n", _("\nTo send the rest (add -c CONFIG if "
+		    "the run used one):\n  "), buf_str(&b));
+	buf_fini(&b);
 }
 
 int

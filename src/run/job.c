@@ -58,7 +58,7 @@
 enum warn_kind { W_EMPTY, W_DUP, W_UNUSED, W_UTF8, W_KINDS };
 
 void
-job_diag(const struct job *j, enum batch_level level, const struct err *e)
+job_diag(const struct job *j, enum job_level level, const struct err *e)
 {
 	if (j->p->diag != NULL)
 		j->p->diag(j->p->diag_arg, level, e);
@@ -77,12 +77,12 @@ job_where(const struct job *j, const struct roster_row *rw, struct err *e)
 		err_where(e, "%s:%zu", j->p->roster, rw->line);
 }
 
-/* A warning of one kind, the first BATCH_WARNINGS_MAX shown. */
+/* A warning of one kind, the first JOB_WARNINGS_MAX shown. */
 static void
 warn(struct job *j, enum warn_kind kind, const struct err *e)
 {
-	if (j->warned[kind]++ < BATCH_WARNINGS_MAX)
-		job_diag(j, BATCH_WARNING, e);
+	if (j->warned[kind]++ < JOB_WARNINGS_MAX)
+		job_diag(j, JOB_WARNING, e);
 }
 
 /* Keep a chunk in *arg's buffer; past its cap, keep nothing more. */
@@ -123,8 +123,62 @@ file_sha256(const char *path, char out[CODEC_SHA256_HEX], struct buf *keep,
 	return rc;
 }
 
+static bool
+same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+int
+job_roster_same(const struct job *j, bool quick, struct err *e)
+{
+	char sum[CODEC_SHA256_HEX];
+	struct stat st;
+	struct err ignored;
+
+	if (stat(j->p->roster, &st) == 0 && same_stat(&st, &j->roster_st) &&
+	    (quick || (file_sha256(j->p->roster, sum, NULL, &ignored) == 0 &&
+	    strcmp(sum, j->roster_sum) == 0)))
+		return 0;
+	if (quick)
+		return job_roster_same(j, false, e);
+	err_set(e, E_INPUT, j->p->roster, "the roster changed on disk "
+	    "during the run (it is not the file that was validated): "
+	    "stopped before reading it again, so no row of the changed "
+	    "file was sent");
+	return -1;
+}
+
+int
+job_roster_stat(struct job *j, bool after, struct err *e)
+{
+	struct stat st;
+
+	if (stat(j->p->roster, &st) == -1) {
+		err_set(e, E_NOINPUT, j->p->roster, "cannot open: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (!after) {
+		j->roster_st = st;
+		return 0;
+	}
+	if (!same_stat(&st, &j->roster_st))
+		j->roster_st.st_size = -1;	/* fails the check below */
+	if (job_roster_same(j, false, e) == -1) {
+		err_set(e, E_INPUT, j->p->roster, "the roster changed on "
+		    "disk while it was being validated: nothing was sent; "
+		    "run again once it is saved");
+		return -1;
+	}
+	return 0;
+}
+
 void
-job_init(struct job *j, const struct batch_params *p)
+job_init(struct job *j, const struct job_params *p)
 {
 	struct tm tm;
 
@@ -272,7 +326,7 @@ absolute(const char *path)
 static void
 bind_error(void *arg, const struct err *e)
 {
-	job_diag(arg, BATCH_ERROR, e);
+	job_diag(arg, JOB_ERROR, e);
 }
 
 /* Every tag naming no column is reported, not just the first. */
@@ -372,7 +426,7 @@ list_columns(struct job *j, struct err *e)
 int
 job_open(struct job *j, struct err *e)
 {
-	const struct batch_params *p = j->p;
+	const struct job_params *p = j->p;
 	const char *slash;
 
 	buf_init(&j->ttext, TEMPLATE_TEXT_CAP);
@@ -1040,12 +1094,12 @@ summarize_warnings(struct job *j)
 	size_t k;
 
 	for (k = 0; k < W_KINDS; k++) {
-		if (j->warned[k] <= BATCH_WARNINGS_MAX)
+		if (j->warned[k] <= JOB_WARNINGS_MAX)
 			continue;
 		err_set(&w, E_INPUT, j->p->roster, "%zu more warnings of "
-		    "%s not shown", j->warned[k] - BATCH_WARNINGS_MAX,
+		    "%s not shown", j->warned[k] - JOB_WARNINGS_MAX,
 		    _(what[k]));
-		job_diag(j, BATCH_WARNING, &w);
+		job_diag(j, JOB_WARNING, &w);
 	}
 }
 
@@ -1093,8 +1147,8 @@ row_failed(struct job *j, size_t row, const struct err *e)
 {
 	if (j->p->skip_invalid)
 		bad_add(j, row, e);
-	if (j->errors++ < BATCH_ERRORS_MAX)
-		job_diag(j, j->p->skip_invalid ? BATCH_WARNING : BATCH_ERROR,
+	if (j->errors++ < JOB_ERRORS_MAX)
+		job_diag(j, j->p->skip_invalid ? JOB_WARNING : JOB_ERROR,
 		    e);
 }
 
@@ -1126,13 +1180,13 @@ validate_end(struct job *j, struct err *e)
 		    "errors and will be skipped (--skip-invalid)", j->errors,
 		    j->rows, j->rows == 1 ? "" : "s", j->errors == 1 ? "s" :
 		    "ve");
-		job_diag(j, BATCH_WARNING, &w);
+		job_diag(j, JOB_WARNING, &w);
 	} else if (j->errors > 0) {
 		err_set(e, E_INPUT, j->p->roster, "%zu of %zu row%s ha%s "
 		    "errors%s; nothing was written or sent: fix %s and run "
 		    "again (or pass --skip-invalid to leave %s out)",
 		    j->errors, j->rows, j->rows == 1 ? "" : "s",
-		    j->errors == 1 ? "s" : "ve", j->errors > BATCH_ERRORS_MAX ?
+		    j->errors == 1 ? "s" : "ve", j->errors > JOB_ERRORS_MAX ?
 		    _(" (the first ones are shown)") : "", j->errors == 1 ?
 		    _("it") : _("them"), j->errors == 1 ? _("it") : _("them"));
 		return -1;

@@ -1,6 +1,9 @@
 #ifndef JOB_H
 #define JOB_H
 
+#include <sys/stat.h>
+
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,7 +11,6 @@
 #include <time.h>
 
 #include "attach.h"
-#include "batch.h"
 #include "buf.h"
 #include "codec.h"
 #include "dupes.h"
@@ -16,6 +18,70 @@
 #include "message.h"
 #include "roster.h"
 #include "template.h"
+
+/*
+ * What preview, send and check share: the batch's inputs, the options,
+ * and where diagnostics and the prose about the run go (main prints
+ * them; modules never do).
+ */
+
+#define JOB_ERRORS_MAX		20	/* row errors shown before giving up */
+#define JOB_WARNINGS_MAX	10	/* warnings of one kind shown */
+
+enum job_level { JOB_ERROR, JOB_WARNING, JOB_NOTE };
+
+/* Where diagnostics go. */
+typedef void job_diag_fn(void *arg, enum job_level level,
+    const struct err *e);
+
+struct job;
+struct job_row;
+struct roster_row;
+struct send_plan;
+struct send_progress;
+struct send_outcome;
+struct send_summary;
+
+struct job_params {
+	const char	*roster;	/* roster CSV path */
+	const char	*template;	/* template path */
+	const char	*encoding;	/* roster encoding, or NULL: detect */
+	int		 delimiter;	/* or 0: detect */
+	const char	*sheet;		/* spreadsheet roster: --sheet, or
+					   NULL: the first visible sheet */
+	size_t		 limit;		/* first N rows only; 0: all */
+	const char	*outdir;	/* preview: .eml folder and report */
+	const char	*mbox;		/* preview: one mbox instead, or NULL */
+	bool		 skip_invalid;	/* rows with errors are skipped, not
+					   fatal */
+	job_diag_fn	*diag;		/* errors and warnings */
+	void		*diag_arg;
+	void		(*show)(void *arg, const struct job *j,
+			    const struct job_row *r,
+			    const struct roster_row *rw);
+					/* the first message, or NULL */
+	/* send and check (and preview, for From) */
+	const char	*config;	/* or NULL: the default places (send) */
+	const char	*test_to;	/* send only to this address, or NULL */
+	const char	*report;	/* or NULL: out/report-DATE-TIME.csv */
+	bool		 resume;	/* skip rows the report has as done */
+	const char	*rate;		/* "N/UNIT" for every account, or NULL */
+	bool		 yes;		/* send without asking */
+	FILE		*trace;		/* the SMTP dialogue, or NULL */
+	void		(*plan)(void *arg, const struct send_plan *pl);
+					/* what send is about to do, or NULL */
+	int		(*confirm)(void *arg);
+					/* send now? 1 yes, 0 no, -1 cannot
+					   ask */
+	void		(*progress)(void *arg, const struct send_progress *pr);
+	void		(*outcome)(void *arg, const struct send_outcome *o);
+					/* each row's outcome, or NULL */
+	void		(*summary)(void *arg, const struct send_summary *sm);
+					/* what send did, or NULL */
+	volatile sig_atomic_t *stop;	/* set by a signal: start no new
+					   message, finish, QUIT; or NULL */
+	void		*ui_arg;	/* for the callbacks from show on */
+};
 
 /*
  * One batch's inputs, shared by preview and send: the roster's columns,
@@ -31,7 +97,7 @@ struct job_bad {
 };
 
 struct job {
-	const struct batch_params *p;
+	const struct job_params *p;
 	struct roster	*roster;	/* the main thread's reader */
 	struct template	*tmpl;
 	char		*dir;		/* the template's folder, "" if the
@@ -57,6 +123,7 @@ struct job {
 	size_t		 nbad, sizebad;
 	size_t		 warned[4];	/* warnings given, per kind */
 	struct dupes	 dupes;		/* recipients, for the duplicate warning */
+	struct stat	 roster_st;	/* the roster file, job_roster_stat() */
 };
 
 /* A row rendered into a message: per thread, reset per row. */
@@ -90,11 +157,27 @@ struct job_build_opts {
 	const char	*subject_prefix;	/* "[TEST] ", or NULL */
 };
 
-void	job_init(struct job *j, const struct batch_params *p);
+void	job_init(struct job *j, const struct job_params *p);
 void	job_fini(struct job *j);
 
 /* Checksums, roster, template, bind.  E_NOINPUT, E_INPUT. */
 int	job_open(struct job *j, struct err *e);
+
+/*
+ * The roster file's identity (device, inode, size, mtime): noted before
+ * it is read (after false); after validation (after true), E_INPUT if
+ * it is no longer the file validated.  E_NOINPUT: it cannot be found.
+ */
+int	job_roster_stat(struct job *j, bool after, struct err *e);
+
+/*
+ * Is the roster on disk still the file validated (its identity and,
+ * unless quick, its SHA-256)?  quick is for every row a pass reads,
+ * the full check before each pass: no row of a file edited mid-run is
+ * sent.  quick still hashes the file once its identity changed.
+ * E_INPUT.
+ */
+int	job_roster_same(const struct job *j, bool quick, struct err *e);
 
 /* Open another reader of the same roster (for a thread). */
 int	job_reader(const struct job *j, struct roster **rp, struct err *e);
@@ -158,7 +241,7 @@ void	job_show(FILE *f, const struct job *j, const struct job_row *r,
 	    const struct roster_row *rw);
 
 /* Report a diagnostic through the batch's diag callback. */
-void	job_diag(const struct job *j, enum batch_level level,
+void	job_diag(const struct job *j, enum job_level level,
 	    const struct err *e);
 
 /*

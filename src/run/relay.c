@@ -52,7 +52,6 @@
 #define RELAY_DATA_MS		(10 * 60 * 1000)	/* a whole DATA */
 #define RELAY_ACCEPT_MS		200	/* how often the stop flag is seen */
 #define RELAY_AUTH_FAILS	3	/* then 421 and close */
-#define RELAY_SECRET_MAX	4096
 #define RELAY_RCPT_MAX		100	/* RFC 5321 §4.5.3.1.8 */
 #define RELAY_REPLY_MAX		(SMTP_REPLY_MAX + 64)
 
@@ -112,7 +111,7 @@ struct client {
 };
 
 static void __attribute__((format(printf, 3, 4)))
-note(const struct relay *r, enum batch_level level, const char *fmt, ...)
+note(const struct relay *r, enum job_level level, const char *fmt, ...)
 {
 	struct err e;
 	va_list ap;
@@ -120,7 +119,7 @@ note(const struct relay *r, enum batch_level level, const char *fmt, ...)
 	if (r->p->diag == NULL)
 		return;
 	err_clear(&e);
-	e.kind = level == BATCH_ERROR ? E_NET : E_NONE;
+	e.kind = level == JOB_ERROR ? E_NET : E_NONE;
 	va_start(ap, fmt);
 	vsnprintf(e.msg, sizeof(e.msg), _(fmt), ap);
 	va_end(ap);
@@ -308,7 +307,7 @@ up_ready(struct relay *r, struct upstream *u, struct smtp_reply *why)
 		return 0;
 	}
 	u->smtp = NULL;
-	note(r, BATCH_WARNING, "[%s] %s:%s: %s", u->a->name, u->a->host,
+	note(r, JOB_WARNING, "[%s] %s:%s: %s", u->a->name, u->a->host,
 	    u->a->port, e.msg);
 	/*
 	 * A provider's 4xx/5xx goes to the client as it is.  The provider
@@ -386,7 +385,7 @@ warn_from(struct client *cl, const struct account *a)
 {
 	if (cl->from[0] == '\0' || strcasecmp(cl->from, a->envelope) == 0)
 		return;
-	note(cl->r, BATCH_WARNING, "[%s] client #%u gave MAIL FROM:<%s>; the "
+	note(cl->r, JOB_WARNING, "[%s] client #%u gave MAIL FROM:<%s>; the "
 	    "envelope sender is the account's <%s>%s", a->name, cl->id,
 	    cl->from, a->envelope, a->prov->from == PROVIDER_FROM_ANY ? "" :
 	    a->prov->from == PROVIDER_FROM_REFUSED ?
@@ -639,7 +638,7 @@ journal(struct client *cl, enum report_status st, const struct smtp_reply *rp,
 	rc = report_append(r->rep, &x, &e);
 	pthread_mutex_unlock(&r->lock);
 	if (rc == -1)
-		note(r, BATCH_ERROR, "report %s: %s", r->report_path, e.msg);
+		note(r, JOB_ERROR, "report %s: %s", r->report_path, e.msg);
 	return rc;
 }
 
@@ -1176,7 +1175,7 @@ load_secrets(struct relay *r, struct err *e)
 	size_t i;
 
 	r->creds = r->cfg->relay.creds.user != NULL;
-	buf_init(&r->secret, RELAY_SECRET_MAX);
+	buf_init(&r->secret, SECRETS_MAX);
 	/* The one place the relay's own password is fetched. */
 	if (r->creds && config_secret(&r->cfg->relay.creds, &r->secret, e) ==
 	    -1)
@@ -1187,7 +1186,7 @@ load_secrets(struct relay *r, struct err *e)
 
 		u->a = &r->cfg->acct[i];
 		pthread_mutex_init(&u->lock, NULL);
-		buf_init(&u->secret, RELAY_SECRET_MAX);
+		buf_init(&u->secret, SECRETS_MAX);
 		ratelimit_init(&u->rl, u->a->rate_n, u->a->rate_ms);
 		if (u->a->auth != SMTP_AUTH_NONE &&
 		    config_secret(u->a, &u->secret, e) == -1)
@@ -1346,7 +1345,7 @@ teardown(struct relay *r, int lfd)
 	free(r->up);
 	buf_wipe(&r->secret);
 	if (r->rep != NULL && report_close(r->rep, &e) == -1)
-		note(r, BATCH_ERROR, "report %s: %s", r->report_path, e.msg);
+		note(r, JOB_ERROR, "report %s: %s", r->report_path, e.msg);
 	report_unlock(r->rlock);
 	conn_tls_server_free(r->tls);
 	config_free(r->cfg);
@@ -1370,7 +1369,7 @@ relay_run(const struct relay_params *p, struct err *e)
 	if (setup(&r, addr, sizeof(addr), port, sizeof(port), e) == -1 ||
 	    conn_listen(&lfd, addr, port, bound, sizeof(bound), e) == -1)
 		goto out;
-	note(&r, BATCH_NOTE, P_("listening on %s (%s%s), relaying through "
+	note(&r, JOB_NOTE, P_("listening on %s (%s%s), relaying through "
 	    "%zu account; report %s", "listening on %s (%s%s), relaying "
 	    "through %zu accounts; report %s", r.cfg->nacct), bound, r.tls ?
 	    "STARTTLS" : _("no TLS"), r.creds ? _(", AUTH required") : "",

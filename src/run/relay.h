@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "batch.h"
 #include "err.h"
+#include "job.h"
 
 /*
  * mailmerge relay: a local SMTP server (RFC 5321) that relays each
@@ -24,7 +24,7 @@ struct relay_params {
 					   else RELAY_LISTEN_DEFAULT */
 	bool		 once;		/* serve one connection, then return */
 	FILE		*trace;		/* both dialogues, or NULL */
-	batch_diag_fn	*diag;		/* notes (where it listens), warnings */
+	job_diag_fn	*diag;		/* notes (where it listens), warnings */
 	void		*diag_arg;
 	volatile sig_atomic_t *stop;	/* set by SIGINT/SIGTERM */
 };

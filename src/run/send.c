@@ -1,8 +1,8 @@
 /*
  * mailmerge send: the delivery loop.
  *
- * After the validation pass (job.c, with routing added here) every
- * account with mail gets one thread, which reads the roster itself and
+ * After the validation pass (job.c, with routing from route.c and the
+ * providers' checks added here) every account with mail gets one thread, which reads the roster itself and
  * takes the rows routed to it: rendering is cheap, and a thread that
  * owns its reader never waits on another account's pace.  A thread
  * touches only its own state, except the report, which has one lock and
@@ -18,11 +18,10 @@
  * reopened, and a row whose "." was in flight is `unknown`, never
  * resent; refused credentials or a quota reply stop the account at
  * once, its remaining rows `skipped` with a hint.
+ *
+ * What an earlier report says is resume.c's; the plan and the summary
+ * go to the caller as data (send.h), which words them (cli/show.c).
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -33,7 +32,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "batch.h"
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
@@ -42,22 +40,19 @@
 #include "outbox.h"
 #include "ratelimit.h"
 #include "report.h"
+#include "resume.h"
 #include "review.h"
+#include "route.h"
+#include "send.h"
 #include "smtp.h"
-#include "term.h"
 #include "xalloc.h"
 
 #define SEND_ROUNDS		4	/* tries of a deferred row, in all */
 #define SEND_CONNECT_TRIES	3	/* connection attempts before giving up */
 #define SEND_BACKOFF_MS		2000	/* first wait; doubles each time */
-#define SECRET_MAX		4096	/* bytes of a password or token */
 #define SEND_CHAIN_GAP_MS	1000	/* pipeline across mails below this gap */
 #define SEND_NAP_MS		100	/* a stop request is seen this soon */
 #define PLAN_WARNINGS_MAX	8	/* warnings repeated above the question */
-
-/* What the report and resume know of a row before this run. */
-enum row_state { ROW_TODO = 0, ROW_SENT, ROW_UNKNOWN,
-	ROW_INVALID };		/* --skip-invalid left it out */
 
 struct send;
 struct run;
@@ -79,7 +74,7 @@ struct slot {
 	const char	*rcpt[MESSAGE_RCPT_MAX];
 	struct smtp_message m;
 	unsigned	 attempt;
-	char		 fp[CODEC_SHA256_HEX];	/* row_fingerprint() */
+	char		 fp[CODEC_SHA256_HEX];	/* resume_fingerprint() */
 };
 
 /*
@@ -125,46 +120,34 @@ struct run {
 };
 
 struct send {
-	const struct batch_params *p;	/* the caller's, diag replaced */
-	struct batch_params params;
-	const struct batch_params *user; /* the caller's own */
+	const struct job_params *p;	/* the caller's, diag replaced */
+	struct job_params params;
+	const struct job_params *user; /* the caller's own */
 	struct job	 j;
 	struct config	*cfg;
 	struct run	*runs;
 	size_t		 nruns;
-	int		 provider_col;	/* roster column "provider", or -1 */
-	unsigned char	*state;		/* enum row_state, by row */
-	unsigned char	*attempts;	/* tries so far, by row (each row is
-					   one thread's, so no lock) */
-	size_t		 nstate;
+	struct route	 rt;		/* rows to accounts */
+	struct resume	 rs;		/* rows done and tries so far, by row
+					   (each row is one thread's, so no
+					   lock) */
 	unsigned	 rate_n, rate_ms;	/* --rate, or 0 */
 	char		 report_path[4096];
 	pthread_mutex_t	 lock;		/* the report and the counters */
 	struct report	*rep;
-	struct batch_progress pr;
+	struct send_progress pr;
 	uint64_t	 start_ms;
 	uint64_t	 first_ms;	/* the first outcome, for the rate */
 	bool		 sending;	/* the plan was accepted */
 	struct err	 warn[PLAN_WARNINGS_MAX];	/* for the plan */
 	size_t		 nwarn;
-	size_t		 unknown_listed;
-	struct err	 meta_err;	/* why check_meta() refused */
 	char		 test_to[ADDR_MAX + 1];	/* --test-to, or "" */
 	struct report_lock *lock_file;	/* held for the whole run */
 	bool		 made_report;	/* report_path created by this run */
 	bool		 delivering;	/* the report was opened to send */
 	char		 resume_cmd[8192];	/* how to resume this run */
 	struct err	 write_err;	/* the first report write that failed */
-	size_t		 max_row, max_row_line;	/* in the resumed report */
-	uint64_t	*fp;		/* row fingerprints the report has */
-	size_t		 nfp;		/* ... room for rows below nfp */
-	bool		 roster_changed;	/* ... and the roster differs */
-	size_t		 fp_missing;	/* lines with no fingerprint (fmt 1) */
-	size_t		 fp_changed;	/* first row whose fingerprint differs */
-	struct stat	 roster_st;	/* the roster as validated */
 };
-
-#define TEST_PREFIX	"[TEST] "
 
 /* Was the run asked to stop (SIGINT, SIGTERM)? */
 static bool
@@ -189,37 +172,6 @@ nap(const struct send *s, uint64_t ms)
 
 /* --- resume: what an earlier report says --------------------------- */
 
-static void
-state_grow(struct send *s, size_t row)
-{
-	size_t n = s->nstate ? s->nstate : 256;
-
-	if (row < s->nstate)
-		return;
-	while (n <= row)
-		n *= 2;
-	s->state = xrealloc(s->state, n);
-	s->attempts = xrealloc(s->attempts, n);
-	memset(s->state + s->nstate, 0, n - s->nstate);
-	memset(s->attempts + s->nstate, 0, n - s->nstate);
-	s->nstate = n;
-}
-
-/* Room for row's fingerprint: only the rows an earlier report has. */
-static void
-fp_grow(struct send *s, size_t row)
-{
-	size_t n = s->nfp ? s->nfp : 256;
-
-	if (row < s->nfp)
-		return;
-	while (n <= row)
-		n *= 2;
-	s->fp = xreallocarray(s->fp, n, sizeof(*s->fp));
-	memset(s->fp + s->nfp, 0, (n - s->nfp) * sizeof(*s->fp));
-	s->nfp = n;
-}
-
 /*
  * Room for every row before the threads start: they index by row.  The
  * rows --skip-invalid left out are marked, so no thread takes them.
@@ -229,10 +181,10 @@ state_fit(struct send *s)
 {
 	size_t i;
 
-	state_grow(s, s->j.rows + 1);
+	resume_fit(&s->rs, s->j.rows + 1);
 	for (i = 0; i < s->j.nbad; i++) {
-		state_grow(s, s->j.bad[i].row);
-		s->state[s->j.bad[i].row] = ROW_INVALID;
+		resume_fit(&s->rs, s->j.bad[i].row);
+		s->rs.state[s->j.bad[i].row] = RESUME_INVALID;
 	}
 	return 0;
 }
@@ -269,85 +221,12 @@ parse_test_to(struct send *s, struct err *e)
 	return 0;
 }
 
-/* The first 16 hex digits of a fingerprint as a number; 0 if none. */
-static uint64_t
-fp_value(const char *hex)
-{
-	uint64_t v = 0;
-	int i, d;
-
-	for (i = 0; i < 16; i++) {
-		d = hex[i] >= '0' && hex[i] <= '9' ? hex[i] - '0' :
-		    hex[i] >= 'a' && hex[i] <= 'f' ? hex[i] - 'a' + 10 : -1;
-		if (d < 0)
-			return 0;
-		v = v << 4 | (uint64_t)d;
-	}
-	return v | 1;	/* never 0 */
-}
-
-static int
-note_line(void *arg, const struct report_line *l)
-{
-	struct send *s = arg;
-
-	state_grow(s, l->e.row);
-	fp_grow(s, l->e.row);
-	if (l->e.row > s->max_row) {
-		s->max_row = l->e.row;
-		s->max_row_line = l->line;
-	}
-	s->fp[l->e.row] = fp_value(l->e.row_sha256);
-	if (s->fp[l->e.row] == 0)
-		s->fp_missing++;
-	/*
-	 * A partial row reached some recipients: never resend it.  Nor a
-	 * bounced one: the server took it; fix the address and mail that
-	 * student through report --failed-csv.
-	 */
-	if (l->e.status == REPORT_SENT || l->e.status == REPORT_PARTIAL ||
-	    l->e.status == REPORT_BOUNCED)
-		s->state[l->e.row] = ROW_SENT;
-	else if (l->e.status == REPORT_UNKNOWN)
-		s->state[l->e.row] = ROW_UNKNOWN;
-	else
-		s->state[l->e.row] = ROW_TODO;
-	s->attempts[l->e.row] = (unsigned char)(l->e.attempts > 200 ? 200 :
-	    l->e.attempts);
-	return 0;
-}
-
-/* The report must come from this roster and template, unchanged. */
-static int
-check_meta(void *arg, const struct report_line *l)
-{
-	struct send *s = arg;
-	struct err *e = &s->meta_err;
-	const char *sheet = roster_sheet(s->j.roster);
-
-	/* A roster with rows appended: judged row by row after validation. */
-	if (strcmp(l->meta.roster_sha256, s->j.roster_sum) != 0)
-		s->roster_changed = true;
-	if (strcmp(l->meta.roster_sheet, sheet ? sheet : "") != 0) {
-		err_set(e, E_INPUT, NULL, "the report was made from sheet "
-		    "'%s' of %s, this run reads sheet '%s': resume with "
-		    "--sheet '%s'", l->meta.roster_sheet, l->meta.roster,
-		    sheet ? sheet : "", l->meta.roster_sheet);
-		return -1;
-	}
-	if (strcmp(l->meta.template_sha256, s->j.template_sum) != 0) {
-		err_set(e, E_INPUT, NULL, "the template changed since the "
-		    "report was written (it was made from %s): resume only "
-		    "with the same template, or start a new report",
-		    l->meta.template);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 load_resume(struct send *s, struct err *e)
 {
+	struct report_meta want = { NULL, s->j.roster_sum, NULL,
+	    s->j.template_sum, roster_sheet(s->j.roster) };
+	struct err w;
 	size_t cut;
 
 	if (s->p->report == NULL) {
@@ -355,42 +234,13 @@ load_resume(struct send *s, struct err *e)
 		    "report of the run to resume");
 		return -1;
 	}
-	err_clear(&s->meta_err);
-	if (report_repair(s->p->report, &cut, e) == -1)
-		return -1;
-	/* Format 1: rewritten in today's columns before lines are added. */
-	if (report_is_old(s->p->report) &&
-	    report_compact(s->p->report, e) == -1)
+	if (resume_load(&s->rs, s->p->report, &want, &cut, e) == -1)
 		return -1;
 	if (cut > 0) {
-		struct err w;
-
 		err_set(&w, E_INPUT, s->p->report, "removed a last line of %zu "
 		    "octets that a killed run left half-written", cut);
-		job_diag(&s->j, BATCH_NOTE, &w);
+		job_diag(&s->j, JOB_NOTE, &w);
 	}
-	if (report_latest(s->p->report, check_meta, note_line, s, e) == -1) {
-		if (s->meta_err.kind != E_NONE) {
-			*e = s->meta_err;
-			err_where(e, "%s", s->p->report);
-		}
-		return -1;
-	}
-	return 0;
-}
-
-struct fresh {
-	size_t	lines, sent;
-};
-
-static int
-count_line(void *arg, const struct report_line *l)
-{
-	struct fresh *f = arg;
-
-	f->lines++;
-	if (l->e.status == REPORT_SENT)
-		f->sent++;
 	return 0;
 }
 
@@ -402,310 +252,45 @@ note_resume(const struct send *s)
 
 	err_set(&w, E_NONE, NULL, "to resume that run (rows sent are never "
 	    "sent again): %.340s", s->resume_cmd);
-	job_diag(&s->j, BATCH_NOTE, &w);
+	job_diag(&s->j, JOB_NOTE, &w);
 }
 
-/*
- * Without --resume, never overwrite a report that holds anything but a
- * header -- not even one that cannot be read (a torn last line, a
- * spreadsheet's rewrite): sending again would mail every student a
- * second time.
- */
+/* Without --resume, never overwrite a report that holds anything. */
 static int
 check_fresh(struct send *s, struct err *e)
 {
-	const char *path = s->report_path;
-	struct fresh f = { 0, 0 };
-	struct stat st;
-	struct err why;
+	int rc = resume_check_fresh(s->report_path, e);
 
-	if (lstat(path, &st) == -1 || (S_ISREG(st.st_mode) &&
-	    st.st_size == 0))
-		return 0;
-	if (!S_ISREG(st.st_mode)) {
-		err_set(e, E_USAGE, path, "is not a regular file (a symbolic "
-		    "link, a folder, a FIFO or a device): a report must be "
-		    "one; name another with -r");
-		return -1;
-	}
-	if (report_read(path, count_line, &f, &why) == -1) {
+	if (rc == -2)
 		note_resume(s);
-		err_set(e, E_USAGE, path, "exists and is not an empty report, "
-		    "so it is never overwritten; it cannot be read as one "
-		    "(%.40s: %.200s): resume with --resume (see the note), "
-		    "or name a new report with -r", why.where, why.msg);
-		return -1;
-	}
-	/* A header alone holds nothing; an old one would not fit our lines. */
-	if (f.lines == 0 && report_is_old(path) && truncate(path, 0) == -1) {
-		err_set(e, E_OS, path, "cannot write the report: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if (f.lines == 0)
-		return 0;
-	note_resume(s);
-	err_set(e, E_USAGE, path, "holds the outcome of %zu lines of an "
-	    "earlier run (%zu sent), so it is never overwritten: pass "
-	    "--resume to continue that run (see the note), or name a new "
-	    "report with -r", f.lines, f.sent);
-	return -1;
-}
-
-/* Is c safe unquoted in a shell word? */
-static bool
-shell_plain(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || strchr("/._-+:,=@%", c) != NULL ||
-	    (unsigned char)c >= 0x80;
-}
-
-/* Append a shell word: as it is, or in '' quotes. */
-static void
-add_word(struct buf *b, const char *w)
-{
-	const char *p;
-	bool plain = *w != '\0';
-
-	for (p = w; *p != '\0'; p++)
-		if (!shell_plain((unsigned char)*p))
-			plain = false;
-	buf_addc(b, ' ');
-	if (plain) {
-		buf_adds(b, w);
-		return;
-	}
-	buf_addc(b, '\'');
-	for (p = w; *p != '\0'; p++)
-		if (*p == '\'')
-			buf_adds(b, "'\\''");
-		else
-			buf_addc(b, *p);
-	buf_addc(b, '\'');
+	return rc == 0 ? 0 : -1;
 }
 
 /* The command that resumes this run, for messages. */
 static void
 make_resume_cmd(struct send *s)
 {
-	const struct batch_params *p = s->p;
+	const struct job_params *p = s->p;
+	struct review_cmd c = { p->config, p->encoding, p->delimiter,
+	    p->sheet, s->report_path, p->roster, p->template };
 	struct buf b;
 
 	buf_init(&b, sizeof(s->resume_cmd) - 1);
-	buf_adds(&b, "mailmerge send");
-	if (p->config != NULL) {
-		buf_adds(&b, " -c");
-		add_word(&b, p->config);
-	}
-	if (p->encoding != NULL) {
-		buf_adds(&b, " --encoding");
-		add_word(&b, p->encoding);
-	}
-	if (p->delimiter != 0) {
-		char d[2] = { (char)p->delimiter, '\0' };
-
-		buf_adds(&b, " --delimiter");
-		add_word(&b, p->delimiter == '\t' ? "tab" : d);
-	}
-	buf_adds(&b, " --resume -r");
-	add_word(&b, s->report_path);
-	add_word(&b, p->roster);
-	add_word(&b, p->template);
+	review_resume_cmd(&b, &c);
 	snprintf(s->resume_cmd, sizeof(s->resume_cmd), "%s", buf_str(&b));
 	buf_fini(&b);
 }
 
-static enum row_state
-row_state(const struct send *s, size_t row)
-{
-	return row < s->nstate ? (enum row_state)s->state[row] : ROW_TODO;
-}
-
-/* --- the roster on disk --------------------------------------------- */
-
-/* SHA-256 of the file at path, as hex. */
-static int
-hash_file(const char *path, char out[CODEC_SHA256_HEX])
-{
-	struct codec_sha256 h;
-	char chunk[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-
-	if (fd == -1)
-		return -1;
-	codec_sha256_init(&h);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		codec_sha256_update(&h, chunk, (size_t)n);
-	close(fd);
-	if (n == -1)
-		return -1;
-	codec_sha256_hex(&h, out);
-	return 0;
-}
-
-static bool
-same_stat(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-/*
- * Is the roster on disk still the file that was validated (device,
- * inode, size, mtime, SHA-256)?  Checked before every pass over it, so
- * no row of a file edited mid-run is ever sent.  E_INPUT.
- */
-static int
-roster_unchanged(const struct send *s, struct err *e)
-{
-	char sum[CODEC_SHA256_HEX];
-	struct stat st;
-
-	if (stat(s->p->roster, &st) == 0 && same_stat(&st, &s->roster_st) &&
-	    hash_file(s->p->roster, sum) == 0 &&
-	    strcmp(sum, s->j.roster_sum) == 0)
-		return 0;
-	err_set(e, E_INPUT, s->p->roster, "the roster changed on disk "
-	    "during the run (it is not the file that was validated): "
-	    "stopped before reading it again, so no row of the changed "
-	    "file was sent");
-	return -1;
-}
-
-/*
- * The cheap half of roster_unchanged(), for every row a pass reads: a
- * file rewritten in the middle of a pass is caught before the row read
- * from it is sent.  E_INPUT.
- */
-static int
-roster_same_stat(const struct send *s, struct err *e)
-{
-	struct stat st;
-
-	if (stat(s->p->roster, &st) == 0 && same_stat(&st, &s->roster_st))
-		return 0;
-	return roster_unchanged(s, e);
-}
-
-/* The roster's identity before validation, and again after it. */
-static int
-roster_stat(struct send *s, bool after, struct err *e)
-{
-	struct stat st;
-
-	if (stat(s->p->roster, &st) == -1) {
-		err_set(e, E_NOINPUT, s->p->roster, "cannot open: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if (!after) {
-		s->roster_st = st;
-		return 0;
-	}
-	if (!same_stat(&st, &s->roster_st))
-		s->roster_st.st_size = -1;	/* fails the check below */
-	if (roster_unchanged(s, e) == -1) {
-		err_set(e, E_INPUT, s->p->roster, "the roster changed on "
-		    "disk while it was being validated: nothing was sent; "
-		    "run again once it is saved");
-		return -1;
-	}
-	return 0;
-}
-
 /* --- routing and validation ------------------------------------------ */
-
-static const char *
-provider_value(const struct send *s, const struct roster_row *rw)
-{
-	if (s->provider_col < 0)
-		return NULL;
-	return rw->fields[s->provider_col];
-}
-
-static int
-route_row(const struct send *s, const struct job_row *r,
-    const struct roster_row *rw, size_t *idx, struct err *e)
-{
-	if (r->first.len == 0) {
-		err_set(e, E_INPUT, NULL, "row %zu has no recipient in To, Cc "
-		    "or Bcc", rw->row);
-		job_where(&s->j, rw, e);
-		return -1;
-	}
-	if (config_route(s->cfg, buf_str(&r->first), provider_value(s, rw),
-	    idx, e) == -1) {
-		e->kind = E_INPUT;
-		err_prefix(e, "row %zu: ", rw->row);
-		job_where(&s->j, rw, e);
-		return -1;
-	}
-	return 0;
-}
-
-static const char *
-account_from(const struct account *a)
-{
-	return a->from != NULL ? a->from : a->from_addr;
-}
-
-/*
- * A row's fingerprint: SHA-256 over the column names and the row's
- * fields, each with its length, as hex.  In the report it lets a resume
- * take a roster with rows appended (late enrolment).
- */
-static void
-row_fingerprint(const struct send *s, const struct roster_row *rw,
-    char out[CODEC_SHA256_HEX])
-{
-	const char *const *cols = roster_cols(s->j.roster);
-	struct codec_sha256 h;
-	uint64_t n;
-	size_t i;
-
-	codec_sha256_init(&h);
-	for (i = 0; i < roster_ncols(s->j.roster); i++)
-		codec_sha256_update(&h, cols[i], strlen(cols[i]) + 1);
-	for (i = 0; i < rw->nfields; i++) {
-		n = rw->lens[i];
-		codec_sha256_update(&h, &n, sizeof(n));
-		codec_sha256_update(&h, rw->fields[i], rw->lens[i]);
-	}
-	codec_sha256_hex(&h, out);
-}
-
-/* With the roster changed, is this row the one the report knows? */
-static void
-compare_row(struct send *s, const struct roster_row *rw)
-{
-	char fp[CODEC_SHA256_HEX];
-
-	if (!s->roster_changed || rw->row >= s->nfp || s->fp[rw->row] == 0)
-		return;
-	row_fingerprint(s, rw, fp);
-	if (fp_value(fp) != s->fp[rw->row] &&
-	    (s->fp_changed == 0 || rw->row < s->fp_changed))
-		s->fp_changed = rw->row;
-}
 
 static int
 check_route(void *arg, struct job_row *r, const struct roster_row *rw,
     struct job_build_opts *o, struct err *e)
 {
 	struct send *s = arg;
-	size_t idx;
 
-	compare_row(s, rw);
-	if (r->first.len == 0)
-		return 0;	/* the message check says which field is bad */
-	if (route_row(s, r, rw, &idx, e) == -1)
-		return -1;
-	o->from_default = account_from(&s->cfg->acct[idx]);
-	return 0;
+	resume_compare(&s->rs, s->j.roster, rw);
+	return route_check(&s->rt, r, rw, o, e);
 }
 
 static bool
@@ -729,7 +314,7 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 	struct err w;
 	size_t idx;
 
-	if (route_row(s, r, rw, &idx, e) == -1)
+	if (route_row(&s->rt, r, rw, &idx, e) == -1)
 		return -1;
 	run = &s->runs[idx];
 	if (run->a->prov->needs_from_to && !has_header(r, "To")) {
@@ -739,7 +324,7 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 		job_where(&s->j, rw, e);
 		return -1;
 	}
-	if (r->msg.utf8_addr && row_state(s, rw->row) == ROW_TODO &&
+	if (r->msg.utf8_addr && resume_row(&s->rs, rw->row) == RESUME_TODO &&
 	    run->utf8_rows++ == 0)
 		run->utf8_first = rw->row;
 	if (run->a->prov->from != PROVIDER_FROM_ANY && !run->warned_from &&
@@ -751,10 +336,10 @@ check_quirks(void *arg, struct job_row *r, const struct roster_row *rw,
 		    run->a->prov->from == PROVIDER_FROM_REFUSED ?
 		    _("the provider refuses such mail") :
 		    _("the provider rewrites From to the account's address"));
-		job_diag(&s->j, BATCH_WARNING, &w);
+		job_diag(&s->j, JOB_WARNING, &w);
 	}
 	/* Counted last, so a row failing a check is not planned. */
-	if (row_state(s, rw->row) == ROW_TODO)
+	if (resume_row(&s->rs, rw->row) == RESUME_TODO)
 		run->planned++;
 	return 0;
 }
@@ -770,7 +355,7 @@ static void
 progress(struct send *s)
 {
 	uint64_t now = clock_ms(), el;
-	struct batch_progress *pr = &s->pr;
+	struct send_progress *pr = &s->pr;
 
 	if (pr->done == 1)
 		s->first_ms = now;
@@ -788,7 +373,7 @@ progress(struct send *s)
 static void
 tell_outcome(const struct send *s, const struct report_entry *x)
 {
-	struct batch_outcome o;
+	struct send_outcome o;
 
 	if (s->p->outcome == NULL)
 		return;
@@ -855,7 +440,7 @@ stop_account(struct run *run, const struct err *why, const char *hint)
 		snprintf(run->stop.msg + n, sizeof(run->stop.msg) - n,
 		    "; %s", hint);
 	}
-	job_diag(&run->s->j, BATCH_ERROR, &run->stop);
+	job_diag(&run->s->j, JOB_ERROR, &run->stop);
 }
 
 /* Open a session, retrying network trouble with backoff. */
@@ -886,7 +471,7 @@ connect_run(struct run *run)
 		}
 		if (e.kind != E_NET && e.kind != E_TEMP)
 			break;
-		job_diag(&run->s->j, BATCH_WARNING, &e);
+		job_diag(&run->s->j, JOB_WARNING, &e);
 	}
 	stop_account(run, &e, NULL);
 	return -1;
@@ -928,7 +513,7 @@ mark_inflight(void *arg)
 	x.reply = "in flight: the end of the message was sent, no reply "
 	    "was recorded; it may or may not have been accepted";
 	if (record(sl, &x, false, &e) == -1) {
-		job_diag(&sl->run->s->j, BATCH_ERROR, &e);
+		job_diag(&sl->run->s->j, JOB_ERROR, &e);
 		return -1;
 	}
 	return 0;
@@ -1231,7 +816,7 @@ slot_copy(struct slot *sl, const struct roster_row *rw)
 	sl->rw = *rw;
 	sl->rw.fields = sl->fields;
 	sl->rw.lens = sl->lens;
-	row_fingerprint(sl->run->s, &sl->rw, sl->fp);
+	resume_fingerprint(sl->run->s->j.roster, &sl->rw, sl->fp);
 }
 
 /* Build the message; 8bit unless the open session lacks 8BITMIME. */
@@ -1239,7 +824,7 @@ static int
 slot_build(struct slot *sl, struct err *e)
 {
 	struct run *run = sl->run;
-	struct job_build_opts bo = { time(NULL), true, account_from(run->a),
+	struct job_build_opts bo = { time(NULL), true, route_from(run->a),
 	    NULL };
 	struct message *msg = &sl->r.msg;
 	const char *test_to = run->s->test_to;
@@ -1248,7 +833,7 @@ slot_build(struct slot *sl, struct err *e)
 	if (run->smtp != NULL)
 		bo.allow_8bit = smtp_has(run->smtp, "8BITMIME");
 	if (test_to[0] != '\0')
-		bo.subject_prefix = TEST_PREFIX;
+		bo.subject_prefix = SEND_TEST_PREFIX;
 	if (job_build(&run->s->j, &sl->r, &sl->rw, &bo, e) == -1)
 		return -1;
 	for (i = 0; i < msg->nrcpt && i < MESSAGE_RCPT_MAX; i++)
@@ -1317,9 +902,9 @@ try_once(struct slot *cur, struct slot *next, struct smtp_outcome *o,
 	}
 	memset(o, 0, sizeof(*o));
 	run->in_session++;
-	if (run->s->attempts[cur->rw.row] < UCHAR_MAX)
-		run->s->attempts[cur->rw.row]++;
-	cur->attempt = run->s->attempts[cur->rw.row];
+	if (run->s->rs.attempts[cur->rw.row] < UCHAR_MAX)
+		run->s->rs.attempts[cur->rw.row]++;
+	cur->attempt = run->s->rs.attempts[cur->rw.row];
 	return smtp_send_next(run->smtp, &cur->m,
 	    can_chain(run, next) ? &next->m : NULL, o, why);
 }
@@ -1344,7 +929,7 @@ deliver(struct slot *cur, struct slot *next, struct err *e)
 	bool owed;
 	int rc;
 
-	cur->attempt = run->s->attempts[row];
+	cur->attempt = run->s->rs.attempts[row];
 	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
 		/* Interrupted: the row stays untried (no line), unless
 		   its envelope already went out behind the last dot:
@@ -1368,7 +953,7 @@ deliver(struct slot *cur, struct slot *next, struct err *e)
 			return rc;
 		if (is_quota_421(run, &o))	/* closed for the day */
 			return judge(cur, &o, e);
-		job_diag(&run->s->j, BATCH_WARNING, &why);
+		job_diag(&run->s->j, JOB_WARNING, &why);
 	}
 	stop_account(run, &why, NULL);
 	return skip_row(cur, e);
@@ -1380,7 +965,7 @@ wanted(struct run *run, const size_t *rows, size_t nrows, size_t *next,
     const struct roster_row *rw)
 {
 	if (rows == NULL)
-		return row_state(run->s, rw->row) == ROW_TODO;
+		return resume_row(&run->s->rs, rw->row) == RESUME_TODO;
 	while (*next < nrows && rows[*next] < rw->row)
 		(*next)++;
 	return *next < nrows && rows[*next] == rw->row;
@@ -1413,11 +998,11 @@ next_mine(struct run *run, struct cursor *c, struct slot *sl, struct err *e)
 		c->seen++;
 		if (!wanted(run, c->rows, c->nrows, &c->next, &rw))
 			continue;
-		if (roster_same_stat(run->s, e) == -1)
+		if (job_roster_same(&run->s->j, true, e) == -1)
 			return -1;
 		slot_copy(sl, &rw);
 		if (job_headers(&run->s->j, &sl->r, &sl->rw, e) == -1 ||
-		    route_row(run->s, &sl->r, &sl->rw, &idx, e) == -1)
+		    route_row(&run->s->rt, &sl->r, &sl->rw, &idx, e) == -1)
 			return -1;
 		if (idx != run->idx)
 			continue;
@@ -1441,7 +1026,7 @@ pass(struct run *run, const size_t *rows, size_t nrows, struct err *e)
 	bool have = false;
 	int n;
 
-	if (roster_unchanged(run->s, e) == -1 ||
+	if (job_roster_same(&run->s->j, false, e) == -1 ||
 	    roster_rewind(run->rd, e) == -1)
 		return -1;
 	while (!stopping(run->s) && (n = next_mine(run, &c, next, e)) == 1) {
@@ -1548,7 +1133,7 @@ setup(struct send *s, struct err *e)
 		return -1;
 	if (!s->p->resume && s->test_to[0] == '\0' && check_fresh(s, e) == -1)
 		return -1;
-	s->provider_col = job_provider_col(&s->j);
+	route_init(&s->rt, s->cfg, &s->j);
 	s->nruns = s->cfg->nacct;
 	s->runs = xcalloc(s->nruns, sizeof(*s->runs));
 	for (i = 0; i < s->nruns; i++) {
@@ -1557,7 +1142,7 @@ setup(struct send *s, struct err *e)
 		run->s = s;
 		run->a = &s->cfg->acct[i];
 		run->idx = i;
-		buf_init(&run->secret, SECRET_MAX);
+		buf_init(&run->secret, SECRETS_MAX);
 		run->slot[0] = slot_new(run, roster_ncols(s->j.roster));
 		run->slot[1] = slot_new(run, roster_ncols(s->j.roster));
 	}
@@ -1589,19 +1174,6 @@ rate_of(const struct send *s, const struct account *a, unsigned *n,
 	*ms = s->rate_n ? s->rate_ms : a->rate_ms;
 }
 
-static void
-fmt_duration(double sec, char *out, size_t size)
-{
-	unsigned long t = (unsigned long)(sec + 0.5);
-
-	if (t >= 3600)
-		snprintf(out, size, _("%luh%02lum"), t / 3600, t / 60 % 60);
-	else if (t >= 60)
-		snprintf(out, size, _("%lum%02lus"), t / 60, t % 60);
-	else
-		snprintf(out, size, _("%lus"), t);
-}
-
 /* Keep a warning to repeat in the plan, right above the question. */
 static void
 plan_warn(struct send *s, const struct err *w)
@@ -1612,95 +1184,63 @@ plan_warn(struct send *s, const struct err *w)
 
 /* Every diagnostic goes to the caller's diag; warnings are kept too. */
 static void
-keep_diag(void *arg, enum batch_level level, const struct err *e)
+keep_diag(void *arg, enum job_level level, const struct err *e)
 {
 	struct send *s = arg;
 
 	if (s->user->diag != NULL)
 		s->user->diag(s->user->diag_arg, level, e);
-	if (level == BATCH_WARNING && !s->sending)
+	if (level == JOB_WARNING && !s->sending)
 		plan_warn(s, e);
 }
 
+/* Past the provider's daily quota: a warning to repeat in the plan. */
 static void
-plan_account(struct send *s, const struct run *run, double *longest)
+quota_warn(struct send *s, const struct run *run)
 {
-	FILE *f = s->p->show;
 	const struct account *a = run->a;
-	unsigned n, ms;
-	double sec;
-	char dur[32];
+	struct err w;
 
-	rate_of(s, a, &n, &ms);
-	sec = n ? (double)run->planned * ms / n / 1000.0 : 0;
-	if (sec > *longest)
-		*longest = sec;
-	fmt_duration(sec, dur, sizeof(dur));
-	fprintf(f, _("  [%s] %zu mail%s via %s:%s (%s) as %s, "), a->name,
-	    run->planned, run->planned == 1 ? "" : "s", a->host, a->port,
-	    a->prov->name, a->from_addr);
-	if (n)
-		fprintf(f, _("%u per %u s: about %s\n"), n, ms / 1000, dur);
-	else
-		fputs(_("no rate limit\n"), f);
-	if (a->prov->daily_quota && run->planned > a->prov->daily_quota) {
-		struct err w;
-
-		err_set(&w, E_CONFIG, NULL, "[%s] %zu mails is more than %s's "
-		    "daily quota of about %u: the rest will be refused; send "
-		    "the rest tomorrow with --resume", a->name, run->planned,
-		    a->prov->name, a->prov->daily_quota);
-		plan_warn(s, &w);
-	}
+	if (a->prov->daily_quota == 0 || run->planned <= a->prov->daily_quota)
+		return;
+	err_set(&w, E_CONFIG, NULL, "[%s] %zu mails is more than %s's "
+	    "daily quota of about %u: the rest will be refused; send "
+	    "the rest tomorrow with --resume", a->name, run->planned,
+	    a->prov->name, a->prov->daily_quota);
+	plan_warn(s, &w);
 }
 
-/* The warnings again, so they are on screen when the user answers. */
+/* The plan's accounts (those with mail) to the caller's plan(). */
 static void
-plan_warnings(const struct send *s, FILE *f)
+tell_plan(struct send *s, size_t total)
 {
+	struct send_account_plan *acct = xcalloc(s->nruns + 1, sizeof(*acct));
+	struct send_plan pl = { total, s->j.rows, s->j.nbad, s->p->resume,
+	    s->test_to[0] != '\0' ? s->test_to : NULL, acct, 0,
+	    s->report_path, s->warn, 0 };
 	size_t i;
 
-	for (i = 0; i < s->nwarn; i++) {
-		const struct err *w = &s->warn[i];
+	for (i = 0; i < s->nruns; i++) {
+		const struct run *run = &s->runs[i];
+		struct send_account_plan *ap = &acct[pl.nacct];
 
-		/* They may quote roster fields: escaped for the terminal. */
-		fputs(_("  warning: "), f);
-		term_puts(f, w->where, false);
-		fputs(w->where[0] != '\0' ? ": " : "", f);
-		term_puts(f, w->msg, false);
-		fputc('\n', f);
+		if (run->planned == 0)
+			continue;
+		quota_warn(s, run);
+		ap->a = run->a;
+		ap->mails = run->planned;
+		rate_of(s, run->a, &ap->rate_n, &ap->rate_ms);
+		pl.nacct++;
 	}
-}
-
-static void
-plan_head(const struct send *s, size_t total)
-{
-	FILE *f = s->p->show;
-
-	if (s->test_to[0] != '\0')
-		fprintf(f, _("About to send %zu TEST mail%s, the message%s of "
-		    "the first %zu row%s, only to <%s> (Subject prefixed %s; "
-		    "no student gets anything, no report is written):\n"),
-		    total,
-		    total == 1 ? "" : "s", total == 1 ? "" : "s", s->j.rows,
-		    s->j.rows == 1 ? "" : "s", s->test_to, TEST_PREFIX);
-	else
-		fprintf(f, _("About to send %zu mail%s (%zu row%s%s):\n"),
-		    total, total == 1 ? "" : "s", s->j.rows, s->j.rows == 1 ?
-		    "" : "s", s->p->resume ? _(", resuming") : "");
-	if (s->j.nbad > 0)
-		fprintf(f, _("  %zu row%s with errors will be skipped "
-		    "(--skip-invalid) and recorded as skipped\n"), s->j.nbad,
-		    s->j.nbad == 1 ? "" : "s");
+	pl.nwarn = s->nwarn;
+	s->p->plan(s->p->ui_arg, &pl);
+	free(acct);
 }
 
 /* Show what is about to happen; 0 to go on. */
 static int
 plan(struct send *s, struct err *e)
 {
-	FILE *f = s->p->show;
-	double longest = 0;
-	char dur[32];
 	size_t i, total = 0;
 	int answer;
 
@@ -1711,21 +1251,11 @@ plan(struct send *s, struct err *e)
 		err_set(e, E_USAGE, NULL, "interrupted: nothing was sent");
 		return -1;
 	}
-	if (f != NULL) {
-		plan_head(s, total);
-		for (i = 0; i < s->nruns; i++)
-			if (s->runs[i].planned > 0)
-				plan_account(s, &s->runs[i], &longest);
-		fmt_duration(longest, dur, sizeof(dur));
-		fprintf(f, _("  estimated duration: %s; report: %s\n"), dur,
-		    s->report_path);
-		plan_warnings(s, f);
-		fflush(f);
-	}
+	if (s->p->plan != NULL)
+		tell_plan(s, total);
 	if (total == 0 || s->p->yes)
 		return 0;
-	answer = s->p->confirm ? s->p->confirm(s->p->ui_arg,
-	    _("Send these mails now?")) : -1;
+	answer = s->p->confirm ? s->p->confirm(s->p->ui_arg) : -1;
 	if (answer == 1)
 		return 0;
 	if (answer == 0)
@@ -1748,16 +1278,16 @@ show_first(struct send *s)
 	if (s->p->show == NULL)
 		return;
 	if (s->test_to[0] != '\0')
-		o.subject_prefix = TEST_PREFIX;
+		o.subject_prefix = SEND_TEST_PREFIX;
 	job_row_init(&r);
 	while (roster_next(s->j.roster, &rw, &e) == 1) {
-		if (row_state(s, rw.row) != ROW_TODO)
+		if (resume_row(&s->rs, rw.row) != RESUME_TODO)
 			continue;
 		if (job_headers(&s->j, &r, &rw, &e) == 0 &&
-		    route_row(s, &r, &rw, &idx, &e) == 0) {
-			o.from_default = account_from(&s->cfg->acct[idx]);
+		    route_row(&s->rt, &r, &rw, &idx, &e) == 0) {
+			o.from_default = route_from(&s->cfg->acct[idx]);
 			if (job_build(&s->j, &r, &rw, &o, &e) == 0)
-				job_show(s->p->show, &s->j, &r, &rw);
+				s->p->show(s->p->ui_arg, &s->j, &r, &rw);
 		}
 		break;
 	}
@@ -1795,49 +1325,6 @@ report_name(struct send *s, struct err *e)
 	}
 	make_resume_cmd(s);
 	return report_lock(&s->lock_file, s->report_path, e);
-}
-
-/*
- * After validation: the resumed report's rows must all be in the
- * roster; and if the roster differs from the report's, only by rows
- * appended (late enrolment), every row the report knows unchanged.
- */
-static int
-check_resumed_rows(struct send *s, struct err *e)
-{
-	/* With -n the rows past N were not read: only a changed roster
-	 * needs them all. */
-	if (s->max_row > s->j.rows && (s->p->limit == 0 || s->roster_changed)) {
-		if (s->p->limit != 0)
-			err_set(e, E_USAGE, NULL, "row %zu is beyond the %zu "
-			    "rows -n reads, and the roster changed: a resume "
-			    "must check every row the report has; drop -n",
-			    s->max_row, s->j.rows);
-		else
-			err_set(e, E_INPUT, NULL, "row %zu is beyond the "
-			    "roster's %zu rows: the report is damaged or from "
-			    "another roster", s->max_row, s->j.rows);
-		err_where(e, "%s:%zu", s->report_path, s->max_row_line);
-		return -1;
-	}
-	if (!s->roster_changed)
-		return 0;
-	if (s->fp_missing > 0 || s->fp_changed > 0) {
-		if (s->fp_changed > 0)
-			err_set(e, E_INPUT, s->p->roster, "the roster changed "
-			    "since the report was written: row %zu is not "
-			    "what it was; resume only with the same roster "
-			    "(rows may be added at the end), or start a new "
-			    "report", s->fp_changed);
-		else
-			err_set(e, E_INPUT, s->p->roster, "the roster changed "
-			    "since the report was written, and the report "
-			    "(format 1) has no row fingerprints to tell "
-			    "which rows: resume only with the same roster, "
-			    "or start a new report");
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -1897,24 +1384,6 @@ join_threads(struct send *s)
 			pthread_join(s->runs[i].tid, NULL);
 }
 
-/* Rows whose fate is unknown, for the user to decide. */
-static int
-list_unknown(void *arg, const struct report_line *l)
-{
-	struct send *s = arg;
-
-	if (l->e.status != REPORT_UNKNOWN || s->p->show == NULL ||
-	    s->unknown_listed++ >= 50)
-		return 0;
-	/* Recipients come from the roster: escaped for the terminal. */
-	fprintf(s->p->show, _("  row %zu "), l->e.row);
-	term_puts(s->p->show, l->e.recipients, false);
-	fputs(": ", s->p->show);
-	term_puts(s->p->show, l->e.reply, false);
-	fputc('\n', s->p->show);
-	return 0;
-}
-
 /* What the run did, added up over the accounts and the resumed run. */
 struct tally {
 	size_t		sent, failed, later, unknown, earlier;
@@ -1943,12 +1412,8 @@ add_up(const struct send *s, struct tally *t)
 	size_t i;
 
 	memset(t, 0, sizeof(*t));
-	for (i = 1; i <= s->j.rows && i < s->nstate; i++) {
-		if (s->state[i] == ROW_UNKNOWN)
-			t->unknown++;	/* from the run this one resumes */
-		else if (s->state[i] == ROW_SENT)
-			t->earlier++;
-	}
+	/* Unknown rows from the run this one resumes count too. */
+	resume_count(&s->rs, s->j.rows, &t->earlier, &t->unknown);
 	for (i = 0; i < s->nruns; i++) {
 		const struct run *run = &s->runs[i];
 
@@ -1970,25 +1435,18 @@ add_up(const struct send *s, struct tally *t)
 		t->stop = E_OS;
 }
 
+/* What the run did, to the caller's summary(). */
 static void
 summary(const struct send *s, const struct tally *t)
 {
-	FILE *f = s->p->show;
+	struct send_summary sm = { s->test_to[0] != '\0' ? s->test_to : NULL,
+	    s->pr.total, t->sent, t->failed, t->partial, t->unknown,
+	    t->later, t->untried, t->earlier, s->j.nbad, s->report_path,
+	    t->later + t->untried > 0 || t->stop != E_NONE ? s->resume_cmd :
+	    NULL };
 
-	if (f == NULL)
-		return;
-	fprintf(f, _("sent %zu, failed %zu, "), t->sent, t->failed);
-	if (t->partial > 0)
-		fprintf(f, _("partly sent %zu, "), t->partial);
-	fprintf(f, _("deferred or skipped %zu, not attempted %zu, unknown %zu"),
-	    t->later, t->untried, t->unknown);
-	if (t->earlier > 0)
-		fprintf(f, _(" (and %zu sent by earlier runs)"), t->earlier);
-	if (s->j.nbad > 0)
-		fprintf(f, _(", skipped as invalid %zu"), s->j.nbad);
-	fprintf(f, _("; report %s\n"), s->report_path);
-	if (t->later + t->untried > 0 || t->stop != E_NONE)
-		fprintf(f, _("to resume: %s\n"), s->resume_cmd);
+	if (s->p->summary != NULL)
+		s->p->summary(s->p->ui_arg, &sm);
 }
 
 /* The run stopped early: the report could not be written, the roster
@@ -2090,12 +1548,7 @@ test_verdict(const struct send *s, struct err *e)
 	struct tally t;
 
 	add_up(s, &t);
-	if (s->p->show != NULL)
-		fprintf(s->p->show, _("test: %zu of %zu mail%s accepted for "
-		    "<%s>; no report was written and nothing counts as "
-		    "sent\n"),
-		    t.sent, s->pr.total, s->pr.total == 1 ? "" : "s",
-		    s->test_to);
+	summary(s, &t);
 	if (t.sent == s->pr.total)
 		return 0;
 	err_set(e, t.stop != E_NONE ? t.stop : t.failed > 0 ? E_PERM :
@@ -2143,18 +1596,7 @@ deliver_all(struct send *s, struct err *e)
 	/* Compaction only tidies: the journal is as true without it. */
 	if (rc == 0 && s->write_err.kind == E_NONE &&
 	    report_compact(s->report_path, &ce) == -1)
-		job_diag(&s->j, BATCH_WARNING, &ce);
-	if (rc == 0 && s->p->show != NULL) {
-		struct err ignored;
-
-		s->unknown_listed = 0;
-		report_read(s->report_path, list_unknown, s, &ignored);
-		if (s->unknown_listed > 0)
-			fputs(_("the rows above may or may not have been "
-			    "delivered (no reply after the end of the "
-			    "message): check the Sent folder; resume never "
-			    "resends them\n"), s->p->show);
-	}
+		job_diag(&s->j, JOB_WARNING, &ce);
 	return rc == 0 ? verdict(s, e) : -1;
 }
 
@@ -2176,9 +1618,7 @@ teardown(struct send *s)
 		free(run->pend);
 	}
 	free(s->runs);
-	free(s->state);
-	free(s->attempts);
-	free(s->fp);
+	resume_fini(&s->rs);
 	/* A default report this run made and never sent with: no litter. */
 	if (s->made_report && !s->delivering)
 		unlink(s->report_path);
@@ -2189,7 +1629,7 @@ teardown(struct send *s)
 }
 
 int
-batch_send(const struct batch_params *p, struct err *e)
+send_batch(const struct job_params *p, struct err *e)
 {
 	struct send s;
 	struct job_checks checks;
@@ -2207,10 +1647,11 @@ batch_send(const struct batch_params *p, struct err *e)
 	checks.after = check_quirks;
 	checks.arg = &s;
 	if (parse_test_to(&s, e) == -1 || conn_global_init(e) == -1 ||
-	    report_name(&s, e) == -1 || roster_stat(&s, false, e) == -1 ||
+	    report_name(&s, e) == -1 || job_roster_stat(&s.j, false, e) == -1 ||
 	    setup(&s, e) == -1 || job_validate(&s.j, &checks, e) == -1 ||
-	    roster_stat(&s, true, e) == -1 ||
-	    check_resumed_rows(&s, e) == -1 || state_fit(&s) == -1 ||
+	    job_roster_stat(&s.j, true, e) == -1 ||
+	    resume_check_rows(&s.rs, s.j.rows, p->limit, s.report_path,
+	    p->roster, e) == -1 || state_fit(&s) == -1 ||
 	    fetch_secrets(&s, e) == -1)
 		goto out;
 	show_first(&s);
@@ -2224,76 +1665,5 @@ batch_send(const struct batch_params *p, struct err *e)
 	rc = deliver_all(&s, e);
 out:
 	teardown(&s);
-	return rc;
-}
-
-/* --- check ----------------------------------------------------------- */
-
-static int
-check_account(const struct batch_params *p, const struct account *a,
-    struct err *e)
-{
-	struct run run;
-	struct smtp_params sp;
-	struct smtp_reply last;
-	struct smtp *smtp;
-	struct err note;
-	int rc;
-
-	memset(&run, 0, sizeof(run));
-	run.a = a;
-	buf_init(&run.secret, SECRET_MAX);
-	if (a->auth != SMTP_AUTH_NONE && config_secret(a, &run.secret, e) == -1)
-		goto out;
-	config_smtp_params(run.a, buf_str(&run.secret), p->trace, &sp);
-	rc = smtp_open(&smtp, &sp, &last, e);
-	if (rc == 0) {
-		err_set(&note, E_NONE, NULL, "[%s] %s:%s: connected, TLS "
-		    "verified, logged in as %s%s%s", a->name, a->host,
-		    a->port, a->user ? a->user : _("(no AUTH)"),
-		    smtp_has(smtp, "PIPELINING") ? ", PIPELINING" : "",
-		    smtp_has(smtp, "8BITMIME") ? ", 8BITMIME" : "");
-		if (p->diag)
-			p->diag(p->diag_arg, BATCH_NOTE, &note);
-		smtp_close(smtp);
-		buf_wipe(&run.secret);
-		return 0;
-	}
-	err_where(e, "[%s] %s:%s", a->name, a->host, a->port);
-	if (e->kind == E_AUTH && a->prov->auth_hint != NULL) {
-		size_t n = strlen(e->msg);
-
-		snprintf(e->msg + n, sizeof(e->msg) - n, "; %s",
-		    _(a->prov->auth_hint));
-	}
-out:
-	buf_wipe(&run.secret);
-	return -1;
-}
-
-int
-batch_check(const struct batch_params *p, struct err *e)
-{
-	struct config *cfg;
-	struct err one;
-	size_t i;
-	int rc = 0;
-
-	if (conn_global_init(e) == -1 || config_load(&cfg, p->config, e) == -1) {
-		/* As send says it: check is the first thing a teacher runs. */
-		if (p->diag)
-			p->diag(p->diag_arg, BATCH_ERROR, e);
-		return -1;
-	}
-	for (i = 0; i < cfg->nacct; i++) {
-		if (check_account(p, &cfg->acct[i], &one) == 0)
-			continue;
-		if (p->diag)
-			p->diag(p->diag_arg, BATCH_ERROR, &one);
-		if (rc == 0 || one.kind == E_AUTH)
-			*e = one;
-		rc = -1;
-	}
-	config_free(cfg);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
- * The runner's verbs.  preview: validate every row (job.c), then write
- * each message into the outbox and a report line per row.  send: see
- * send.c.  Nothing is written before the validation pass succeeded.
+ * mailmerge preview: validate every row (job.c), then write each
+ * message into the outbox and a report line per row.  Nothing is
+ * written before the validation pass succeeded.
  * With -c CONFIG, preview routes each row as send would, to take the
  * account's From when the template has none; with --skip-invalid, the
  * rows the pass refused get a `skipped` report line with the reason.
@@ -9,19 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "batch.h"
 #include "config.h"
-#include "i18n.h"
 #include "job.h"
 #include "outbox.h"
+#include "preview.h"
 #include "report.h"
-
-/* preview's accounts, when -c names them: only their From is used. */
-struct pv_accounts {
-	struct config	*cfg;
-	const struct job *j;
-	int		 provider_col;	/* roster column "provider", or -1 */
-};
+#include "route.h"
 
 static int
 width_for(size_t rows)
@@ -33,45 +26,6 @@ width_for(size_t rows)
 		w++;
 	}
 	return w < 4 ? 4 : w;
-}
-
-/* The From of the account row rw goes through (as send routes it). */
-static int
-pv_route(void *arg, struct job_row *r, const struct roster_row *rw,
-    struct job_build_opts *o, struct err *e)
-{
-	struct pv_accounts *pa = arg;
-	const struct account *a;
-	size_t idx;
-
-	if (pa == NULL || pa->cfg == NULL)
-		return 0;
-	if (r->first.len == 0)
-		return 0;	/* the message check names what is wrong */
-	if (config_route(pa->cfg, buf_str(&r->first), pa->provider_col < 0 ?
-	    NULL : rw->fields[pa->provider_col], &idx, e) == -1) {
-		e->kind = E_INPUT;
-		err_prefix(e, "row %zu: ", rw->row);
-		job_where(pa->j, rw, e);
-		return -1;
-	}
-	a = &pa->cfg->acct[idx];
-	o->from_default = a->from != NULL ? a->from : a->from_addr;
-	return 0;
-}
-
-static int
-pv_open(struct pv_accounts *pa, const struct job *j, struct err *e)
-{
-	memset(pa, 0, sizeof(*pa));
-	pa->j = j;
-	pa->provider_col = -1;
-	if (j->p->config == NULL)
-		return 0;
-	if (config_load(&pa->cfg, j->p->config, e) == -1)
-		return -1;
-	pa->provider_col = job_provider_col(j);
-	return 0;
 }
 
 /* A row the validation pass refused (--skip-invalid). */
@@ -92,13 +46,13 @@ skipped_row(struct job *j, struct report *rep, const struct roster_row *rw,
 static int
 preview_row(struct job *j, struct job_row *r, struct outbox *ob,
     struct report *rep, const struct roster_row *rw,
-    struct pv_accounts *pa, struct err *e)
+    struct route *rt, struct err *e)
 {
 	struct job_build_opts o = { j->now, true, NULL, NULL };
 	struct report_entry x;
 
 	if (job_headers(j, r, rw, e) == -1 ||
-	    pv_route(pa, r, rw, &o, e) == -1 ||
+	    route_check(rt, r, rw, &o, e) == -1 ||
 	    job_build(j, r, rw, &o, e) == -1)
 		return -1;
 	if (outbox_put(ob, rw->row, message_rcpt(&r->msg, 0), r->msg.from,
@@ -115,7 +69,7 @@ preview_row(struct job *j, struct job_row *r, struct outbox *ob,
 
 static int
 preview_pass(struct job *j, struct outbox *ob, struct report *rep,
-    struct pv_accounts *pa, struct err *e)
+    struct route *rt, struct err *e)
 {
 	struct job_row r;
 	struct roster_row rw;
@@ -137,9 +91,9 @@ preview_pass(struct job *j, struct outbox *ob, struct report *rep,
 			break;
 		}
 		seen++;
-		rc = preview_row(j, &r, ob, rep, &rw, pa, e);
-		if (rc == 0 && done++ == 0)
-			job_show(j->p->show, j, &r, &rw);
+		rc = preview_row(j, &r, ob, rep, &rw, rt, e);
+		if (rc == 0 && done++ == 0 && j->p->show != NULL)
+			j->p->show(j->p->ui_arg, j, &r, &rw);
 	}
 	job_row_fini(&r);
 	return rc;
@@ -149,7 +103,7 @@ static int
 open_outputs(struct job *j, struct outbox **ob, struct report **rep,
     struct err *e)
 {
-	const struct batch_params *p = j->p;
+	const struct job_params *p = j->p;
 	struct report_meta meta = { j->roster_abs, j->roster_sum,
 	    j->template_abs, j->template_sum, roster_sheet(j->roster) };
 	char path[4096];
@@ -164,38 +118,26 @@ open_outputs(struct job *j, struct outbox **ob, struct report **rep,
 	return report_open(rep, path, &meta, false, false, e);
 }
 
-static void
-preview_summary(const struct batch_params *p, const struct job *j)
-{
-	size_t n = j->rows - j->nbad;
-
-	fprintf(p->show, _("previewed %zu row%s, %zu recipient%s"), n,
-	    n == 1 ? "" : "s", j->nrcpt, j->nrcpt == 1 ? "" : "s");
-	if (j->nbad > 0)
-		fprintf(p->show, _("; %zu row%s skipped as invalid"), j->nbad,
-		    j->nbad == 1 ? "" : "s");
-	fprintf(p->show, _(": %s (%s), report %s/report.csv\n"),
-	    p->mbox ? p->mbox : p->outdir, p->mbox ? "mbox" : _(".eml files"),
-	    p->outdir);
-}
-
 int
-batch_preview(const struct batch_params *p, struct err *e)
+preview_batch(const struct job_params *p, struct preview_result *res,
+    struct err *e)
 {
 	struct job j;
-	struct pv_accounts pa;
-	struct job_checks c = { pv_route, NULL, &pa };
+	struct config *cfg = NULL;
+	struct route rt;
+	struct job_checks c = { route_check, NULL, &rt };
 	struct outbox *ob = NULL;
 	struct report *rep = NULL;
 	int rc = -1;
 
 	job_init(&j, p);
-	memset(&pa, 0, sizeof(pa));
-	if (job_open(&j, e) == -1 || pv_open(&pa, &j, e) == -1 ||
-	    job_validate(&j, &c, e) == -1)
+	if (job_open(&j, e) == -1 || (p->config != NULL &&
+	    config_load(&cfg, p->config, e) == -1))
 		goto out;
-	if (open_outputs(&j, &ob, &rep, e) == -1 ||
-	    preview_pass(&j, ob, rep, &pa, e) == -1)
+	route_init(&rt, cfg, &j);
+	if (job_validate(&j, &c, e) == -1 ||
+	    open_outputs(&j, &ob, &rep, e) == -1 ||
+	    preview_pass(&j, ob, rep, &rt, e) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -203,9 +145,10 @@ out:
 		rc = -1;
 	if (report_close(rep, rc == 0 ? e : NULL) == -1)
 		rc = -1;
-	if (rc == 0 && p->show != NULL)
-		preview_summary(p, &j);
-	config_free(pa.cfg);
+	res->rows = j.rows - j.nbad;
+	res->recipients = j.nrcpt;
+	res->invalid = j.nbad;
+	config_free(cfg);
 	job_fini(&j);
 	return rc;
 }
