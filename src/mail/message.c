@@ -1072,11 +1072,14 @@ keep_box(void *arg, const char *name, size_t nlen, const char *addr,
 static int
 seen_replay(const struct message_seen *s, message_addr_fn *fn, void *arg)
 {
-	const char *at = s->boxes.data, *end = at + s->boxes.len;
+	const char *at = s->boxes.data, *end;
 	const char *name, *addr;
 	size_t nlen, alen;
 
-	while (at != NULL && at < end) {
+	if (at == NULL)
+		return 0;	/* an empty header: nothing was kept */
+	end = at + s->boxes.len;
+	while (at < end) {
 		name = box_get(&at, &nlen);
 		addr = box_get(&at, &alen);
 		if (fn(arg, name, nlen, addr, alen) == -1)
