@@ -1,13 +1,8 @@
 /*
  * base64 and SHA-256 through nettle, the only module that includes it.
  * Encoding goes straight into the caller's buffer: no temporaries.
- * The encoder is our own: a preview base64-encodes every body, and
- * twelve bits a lookup (two characters) take half of nettle's time.
  */
 #include <assert.h>
-#include <endian.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,52 +16,6 @@
 _Static_assert(sizeof(struct sha256_ctx) <= sizeof(((struct codec_sha256 *)0)->ctx),
     "codec_sha256 too small for nettle's context");
 
-static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static char pairs[4096][2];	/* the two characters of 12 bits */
-static pthread_once_t pairs_once = PTHREAD_ONCE_INIT;
-
-static void
-pairs_make(void)
-{
-	size_t i;
-
-	for (i = 0; i < 4096; i++) {
-		pairs[i][0] = alphabet[i >> 6];
-		pairs[i][1] = alphabet[i & 63];
-	}
-}
-
-/* Base64 of s[0..n) into o, padded (RFC 4648 §4). */
-static void
-encode_raw(char *o, const unsigned char *s, size_t n)
-{
-	uint64_t w;
-	uint32_t v;
-
-	pthread_once(&pairs_once, pairs_make);
-	/* Six octets a step, loaded as one big-endian word. */
-	for (; n >= 8; n -= 6, s += 6, o += 8) {
-		memcpy(&w, s, 8);
-		w = be64toh(w);
-		memcpy(o, pairs[w >> 52], 2);
-		memcpy(o + 2, pairs[(w >> 40) & 0xfff], 2);
-		memcpy(o + 4, pairs[(w >> 28) & 0xfff], 2);
-		memcpy(o + 6, pairs[(w >> 16) & 0xfff], 2);
-	}
-	for (; n >= 3; n -= 3, s += 3, o += 4) {
-		v = (uint32_t)s[0] << 16 | (uint32_t)s[1] << 8 | s[2];
-		memcpy(o, pairs[v >> 12], 2);
-		memcpy(o + 2, pairs[v & 0xfff], 2);
-	}
-	if (n == 0)
-		return;
-	v = (uint32_t)s[0] << 16 | (n == 2 ? (uint32_t)s[1] << 8 : 0);
-	memcpy(o, pairs[v >> 12], 2);
-	o[2] = n == 2 ? alphabet[(v >> 6) & 63] : '=';
-	o[3] = '=';
-}
-
 int
 codec_base64(struct buf *out, const void *p, size_t n)
 {
@@ -74,7 +23,7 @@ codec_base64(struct buf *out, const void *p, size_t n)
 
 	if (at == NULL)
 		return -1;
-	encode_raw(at, p, n);
+	base64_encode_raw(at, n, p);
 	return 0;
 }
 
@@ -92,11 +41,11 @@ codec_base64_lines(struct buf *out, const void *p, size_t n)
 	if (at == NULL)
 		return -1;
 	for (i = 0; i < full; i++, s += LINE_BYTES, at += line) {
-		encode_raw(at, s, LINE_BYTES);
+		base64_encode_raw(at, LINE_BYTES, s);
 		memcpy(at + line - 2, "\r\n", 2);
 	}
 	if (rest > 0) {
-		encode_raw(at, s, rest);
+		base64_encode_raw(at, rest, s);
 		memcpy(at + BASE64_ENCODE_RAW_LENGTH(rest), "\r\n", 2);
 	}
 	return 0;

@@ -152,7 +152,6 @@ struct sink {
 struct body_info {
 	size_t		 maxline;	/* longest line, octets */
 	size_t		 plain;		/* octets with CRLF line ends */
-	size_t		 bad;		/* offset of bad UTF-8, or SIZE_MAX */
 	bool		 eight;
 	bool		 nul;
 	bool		 cr;
@@ -1544,19 +1543,33 @@ body_lines(const char *s, size_t n, struct body_info *bi)
 	}
 }
 
-/* UTF-8 validity and 8bit, then line lengths, NUL and CR. */
+/* Whether s[0..n) has an octet above 0x7f: eight at a time. */
+static bool
+has_high(const char *s, size_t n)
+{
+	uint64_t w;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		if (w & 0x8080808080808080ULL)
+			return true;
+	}
+	while (n-- > 0)
+		if ((unsigned char)*s++ & 0x80)
+			return true;
+	return false;
+}
+
+/*
+ * 8bit, line lengths, NUL and CR.  The text is UTF-8 by construction
+ * (message_params says why), so it is not validated again here.
+ */
 static void
 body_scan(const char *s, size_t n, struct body_info *bi)
 {
-	size_t valid;
-
 	memset(bi, 0, sizeof(*bi));
-	bi->bad = SIZE_MAX;
-	valid = utf8_valid(s, n, &bi->eight);
-	if (valid < n)
-		bi->bad = valid;
-	else
-		body_lines(s, n, bi);
+	bi->eight = has_high(s, n);
+	body_lines(s, n, bi);
 }
 
 /*
@@ -1694,19 +1707,6 @@ body_put(struct buf *out, const char *s, size_t n,
 	}
 	if (b64 && k.len > 0)
 		return codec_base64_lines(k.out, k.chunk, k.len);
-	return 0;
-}
-
-static int
-body_check(const char *s, size_t n, const char *what, struct body_info *bi,
-    struct err *e)
-{
-	body_scan(s, n, bi);
-	if (bi->bad != SIZE_MAX) {
-		err_set(e, E_INPUT, "body", "the %s is not valid UTF-8 at "
-		    "octet %zu", what, bi->bad);
-		return -1;
-	}
 	return 0;
 }
 
@@ -1914,7 +1914,7 @@ content_put(struct build *b, struct parts *pt)
 	return mixed_put(b, pt);
 }
 
-/* The text parts are UTF-8; each file name is one we can write. */
+/* The text parts scanned; each file name is one we can write. */
 static int
 parts_check(const struct message_params *p, struct parts *pt,
     struct err *e)
@@ -1922,10 +1922,9 @@ parts_check(const struct message_params *p, struct parts *pt,
 	const struct message_attachment *a;
 	size_t i;
 
-	if (body_check(p->body, p->body_len, "body", &pt->text, e) == -1 ||
-	    (p->html != NULL && body_check(p->html, p->html_len,
-	    "HTML part", &pt->html, e) == -1))
-		return -1;
+	body_scan(p->body, p->body_len, &pt->text);
+	if (p->html != NULL)
+		body_scan(p->html, p->html_len, &pt->html);
 	for (i = 0; i < p->natt + p->nimg; i++) {
 		a = i < p->natt ? &p->att[i] : &p->img[i - p->natt];
 		if (a->name_len == 0 || a->name_len > MESSAGE_FILENAME_MAX ||

@@ -58,7 +58,12 @@ struct message_header {
 struct message_params {
 	const struct message_header *hdr;	/* template headers, in order */
 	size_t		 nhdr;
-	const char	*body;			/* rendered text, any line ends */
+	const char	*body;			/* rendered text, any line ends;
+						   UTF-8, which the caller makes
+						   sure of (the template and the
+						   roster reader check theirs,
+						   rendering keeps it), so it is
+						   not checked again */
 	size_t		 body_len;
 	time_t		 date;			/* for Date: */
 	const char	*msgid_left;		/* unique left part of Message-ID */
@@ -71,7 +76,8 @@ struct message_params {
 						   files', whose data and b64
 						   may be NULL; the text is only
 						   good for throwing away */
-	const char	*html;			/* an HTML alternative to body,
+	const char	*html;			/* an HTML alternative to body
+						   (UTF-8 as body is),
 						   or NULL: text/plain only */
 	size_t		 html_len;
 	const struct message_attachment *att;	/* attached files, in order */
