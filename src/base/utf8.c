@@ -3,18 +3,13 @@
  * the table of §4: the lead octet gives the length and the range of
  * the second octet (narrower after E0, ED, F0 and F4, which is what
  * rules out overlongs, surrogates and code points past U+10FFFF); the
- * others are 80-BF.  utf8_valid() is on the preview's hot path (every
- * body and header goes through it), so with SSE2 (every x86-64) it
- * checks 32 octets at once, as masks of leads and continuations; else
- * and where that fails it skips ASCII a word at a time and takes the
- * 3-octet characters of Hangul and CJK inline.
+ * others are 80-BF.  utf8_valid() checks every roster field and header
+ * value, so it skips ASCII a word at a time and takes the 3-octet
+ * characters of Hangul and CJK inline.
  */
 #include <endian.h>
 #include <stdint.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "utf8.h"
 
@@ -134,65 +129,6 @@ plain6(const unsigned char *u)
 	    (u[0] != 0xed || u[1] < 0xa0) && (u[3] != 0xed || u[4] < 0xa0);
 }
 
-#ifdef __SSE2__
-/*
- * Octets of whole characters at u[0..32) that are valid UTF-8 of one
- * to three octets, 0 if the first is not (the caller then takes one
- * character its own way); *eight is set if one is not ASCII.  Each
- * class of octet is a 32-bit mask, bit k for octet k: a lead of two or
- * three octets must be followed by exactly its continuations.
- */
-#define LT(v, c)	((uint32_t)_mm_movemask_epi8(_mm_cmplt_epi8(v, \
-			    _mm_set1_epi8((char)(c)))))
-#define GT(v, c)	((uint32_t)_mm_movemask_epi8(_mm_cmpgt_epi8(v, \
-			    _mm_set1_epi8((char)(c)))))
-#define EQ(v, c)	((uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, \
-			    _mm_set1_epi8((char)(c)))))
-
-static size_t
-valid32(const unsigned char *u, bool *eight)
-{
-	__m128i a = _mm_loadu_si128((const __m128i *)(const void *)u);
-	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + 16));
-	uint32_t hi = (uint32_t)_mm_movemask_epi8(a) |
-	    (uint32_t)_mm_movemask_epi8(b) << 16;
-	uint32_t cont, lt_e0, lead2, lead3, sec, exp, bad, m, cut;
-	unsigned len = 32;
-
-	if (hi == 0)
-		return 32;
-	/* As signed octets: 80-BF < C0, C2-DF < E0, E0-EF < F0. */
-	cont = LT(a, 0xc0) | LT(b, 0xc0) << 16;
-	lt_e0 = LT(a, 0xe0) | LT(b, 0xe0) << 16;
-	lead2 = (GT(a, 0xc1) | GT(b, 0xc1) << 16) & lt_e0;
-	lead3 = hi & ~lt_e0 & (LT(a, 0xf0) | LT(b, 0xf0) << 16);
-	/* A character cut at the end is left for the next call. */
-	cut = (lead3 & 0xc0000000u) | (lead2 & 0x80000000u);
-	if (cut != 0)
-		len = (unsigned)__builtin_ctz(cut);
-	m = len == 32 ? 0xffffffffu : (1u << len) - 1;
-	lead2 &= m;
-	lead3 &= m;
-	exp = (lead2 << 1) | (lead3 << 1) | (lead3 << 2);
-	bad = ((cont & m) ^ exp) | (hi & ~cont & ~lead2 & ~lead3 & m);
-	/* After E0 only A0-BF may follow, after ED only 80-9F. */
-	sec = (GT(a, 0x9f) | GT(b, 0x9f) << 16) & cont;
-	bad |= (((EQ(a, 0xed) | EQ(b, 0xed) << 16) & (sec >> 1)) |
-	    ((EQ(a, 0xe0) | EQ(b, 0xe0) << 16) & ~(sec >> 1))) & m;
-	if (bad != 0)
-		return 0;
-	*eight |= (hi & m) != 0;
-	return len;
-}
-#else
-static size_t
-valid32(const unsigned char *u, bool *eight)
-{
-	(void)u, (void)eight;
-	return 0;
-}
-#endif
-
 size_t
 utf8_valid(const char *s, size_t n, bool *eight)
 {
@@ -201,11 +137,6 @@ utf8_valid(const char *s, size_t n, bool *eight)
 	bool wide = false;
 
 	while (i < n) {
-		k = i + 32 <= n ? valid32(u + i, &wide) : 0;
-		if (k > 0) {
-			i += k;
-			continue;
-		}
 		if (u[i] < 0x80) {
 			while (i + 8 <= n && ascii8(u + i))
 				i += 8;
