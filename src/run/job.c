@@ -342,9 +342,10 @@ bind_all(struct job *j, struct err *e)
 		return 0;
 	if (j->p->diag == NULL)
 		return -1;
-	err_set(e, E_INPUT, j->p->template, "%zu tag%s name%s no column of "
-	    "%s (see above): nothing was written or sent", bad,
-	    bad == 1 ? "" : "s", bad == 1 ? "s" : "", j->p->roster);
+	err_set(e, E_INPUT, j->p->template, P_("%zu tag names no column of "
+	    "%s (see above): nothing was written or sent", "%zu tags name no "
+	    "column of %s (see above): nothing was written or sent", bad),
+	    bad, j->p->roster);
 	return -1;
 }
 
@@ -1174,21 +1175,26 @@ static int
 validate_end(struct job *j, struct err *e)
 {
 	struct err w;
+	char some[64];
 
-	if (j->errors > 0 && j->p->skip_invalid) {
-		err_set(&w, E_INPUT, j->p->roster, "%zu of %zu row%s ha%s "
-		    "errors and will be skipped (--skip-invalid)", j->errors,
-		    j->rows, j->rows == 1 ? "" : "s", j->errors == 1 ? "s" :
-		    "ve");
+	if (j->errors == 0)
+		return roster_rewind(j->roster, e);
+	/* "3 of 10 rows": the count of rows picks the noun's form. */
+	snprintf(some, sizeof(some), P_("%zu of %zu row", "%zu of %zu rows",
+	    j->rows), j->errors, j->rows);
+	if (j->p->skip_invalid) {
+		err_set(&w, E_INPUT, j->p->roster, P_("%s has errors and will "
+		    "be skipped (--skip-invalid)", "%s have errors and will be "
+		    "skipped (--skip-invalid)", j->errors), some);
 		job_diag(j, JOB_WARNING, &w);
-	} else if (j->errors > 0) {
-		err_set(e, E_INPUT, j->p->roster, "%zu of %zu row%s ha%s "
-		    "errors%s; nothing was written or sent: fix %s and run "
-		    "again (or pass --skip-invalid to leave %s out)",
-		    j->errors, j->rows, j->rows == 1 ? "" : "s",
-		    j->errors == 1 ? "s" : "ve", j->errors > JOB_ERRORS_MAX ?
-		    _(" (the first ones are shown)") : "", j->errors == 1 ?
-		    _("it") : _("them"), j->errors == 1 ? _("it") : _("them"));
+	} else {
+		err_set(e, E_INPUT, j->p->roster, P_("%s has errors%s; nothing "
+		    "was written or sent: fix it and run again (or pass "
+		    "--skip-invalid to leave it out)", "%s have errors%s; "
+		    "nothing was written or sent: fix them and run again (or "
+		    "pass --skip-invalid to leave them out)", j->errors), some,
+		    j->errors > JOB_ERRORS_MAX ?
+		    _(" (the first ones are shown)") : "");
 		return -1;
 	}
 	return roster_rewind(j->roster, e);
