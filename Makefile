@@ -119,7 +119,7 @@ T_smtp = smtp addr conn clock codec buf err utf8 xalloc
 T_smtpserver = smtpserver buf utf8 xalloc
 T_pipeline = t/server_fixture smtp addr conn clock codec buf err utf8 xalloc
 T_deadline = t/server_fixture smtp addr conn clock codec buf err utf8 xalloc
-T_template = template buf err utf8 xalloc
+T_template = template html buf err utf8 xalloc
 T_utf8 = utf8
 T_term = term utf8
 UNIT_BINS = $(UNIT:%=$(B)/t/test_%)

@@ -127,6 +127,21 @@ put_cp(struct conv *c, uint32_t cp)
 	put(c, u, n);
 }
 
+/* The five characters HTML escapes (HTML 5 §13.1.2.6 and attributes). */
+static const char *const escapes[256] = {
+	['&'] = "&amp;",
+	['<'] = "&lt;",
+	['>'] = "&gt;",
+	['"'] = "&quot;",
+	['\''] = "&#39;",
+};
+
+const char *
+html_entity(unsigned char c)
+{
+	return escapes[c];
+}
+
 /* The entity at s ('&'): its code point and length, or 0. */
 static size_t
 entity(const char *s, size_t n, uint32_t *cp)

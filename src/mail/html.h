@@ -15,6 +15,13 @@
  * and comments are dropped; white space is collapsed outside <pre>.
  */
 
+/*
+ * The entity that stands for c in HTML text and attribute values
+ * ("&amp;" for '&'; the five of HTML 5 §13.1.2.6), or NULL when c
+ * stands for itself.
+ */
+const char *html_entity(unsigned char c);
+
 /* The text of HTML s[0..n), appended to out.  -1 at out's cap. */
 int	html_text(struct buf *out, const char *s, size_t n);
 

@@ -49,6 +49,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "html.h"
 #include "i18n.h"
 #include "nitems.h"
 #include "template.h"
@@ -1479,15 +1480,6 @@ header_check(const struct template *t, const struct op *o, const char *v,
 	return -1;
 }
 
-/* The five characters HTML escapes (HTML 5 §13.1.2.6 and attributes). */
-static const char *const html_entity[256] = {
-	['&'] = "&amp;",
-	['<'] = "&lt;",
-	['>'] = "&gt;",
-	['"'] = "&quot;",
-	['\''] = "&#39;",
-};
-
 static int
 add_html(struct buf *out, const char *v, size_t n)
 {
@@ -1495,7 +1487,7 @@ add_html(struct buf *out, const char *v, size_t n)
 	size_t i, from = 0;
 
 	for (i = 0; i < n; i++) {
-		ent = html_entity[(unsigned char)v[i]];
+		ent = html_entity((unsigned char)v[i]);
 		if (ent == NULL)
 			continue;
 		if (buf_add(out, v + from, i - from) == -1 ||

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "i18n.h"
 #include "report.h"
 #include "review.h"
@@ -26,6 +27,7 @@ put_html(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *end = p + strlen(s);
+	const char *ent;
 	size_t k;
 
 	while (p < end) {
@@ -33,16 +35,8 @@ put_html(FILE *f, const char *s)
 		if (k == 0 || (*p < 0x20 && *p != '\t' && *p != '\n') ||
 		    *p == 0x7f)
 			fputs("\xef\xbf\xbd", f);
-		else if (*p == '&')
-			fputs("&amp;", f);
-		else if (*p == '<')
-			fputs("&lt;", f);
-		else if (*p == '>')
-			fputs("&gt;", f);
-		else if (*p == '"')
-			fputs("&quot;", f);
-		else if (*p == '\'')
-			fputs("&#39;", f);
+		else if ((ent = html_entity(*p)) != NULL)
+			fputs(ent, f);
 		else
 			fwrite(p, 1, k, f);
 		p += k != 0 ? k : 1;
