@@ -1551,18 +1551,12 @@ verdict(const struct send *s, struct err *e)
 static int
 record_invalid(struct send *s, struct err *e)
 {
-	struct report_entry x;
 	size_t i;
 
-	for (i = 0; i < s->j.nbad; i++) {
-		memset(&x, 0, sizeof(x));
-		x.row = s->j.bad[i].row;
-		x.status = REPORT_SKIPPED;
-		x.reply = s->j.bad[i].why;
-		x.time = time(NULL);
-		if (report_append(s->rep, &x, e) == -1)
+	for (i = 0; i < s->j.nbad; i++)
+		if (report_skipped(s->rep, s->j.bad[i].row, s->j.bad[i].why,
+		    time(NULL), e) == -1)
 			return -1;
-	}
 	return 0;
 }
 
