@@ -726,19 +726,22 @@ write_retry(const struct review *rv, const char *path, struct err *e)
 
 	if (review_write_retry(rv, path, &rt, e) == -1)
 		return -1;
-	fprintf(stderr, _("mailmerge: %s: wrote %zu roster row%s to send "
-	    "again\n"), path, rt.rows, rt.rows == 1 ? "" : "s");
+	fprintf(stderr, P_("mailmerge: %s: wrote %zu roster row to send "
+	    "again\n", "mailmerge: %s: wrote %zu roster rows to send again\n",
+	    rt.rows), path, rt.rows);
 	if (rt.absent > 0)
-		fprintf(stderr, _("mailmerge: %s: warning: %zu row%s in it "
-		    "ha%s no line in the reports (never tried)\n"), path,
-		    rt.absent, rt.absent == 1 ? "" : "s", rt.absent == 1 ?
-		    "s" : "ve");
+		fprintf(stderr, P_("mailmerge: %s: warning: %zu row in it has "
+		    "no line in the reports (never tried)\n", "mailmerge: %s: "
+		    "warning: %zu rows in it have no line in the reports "
+		    "(never tried)\n", rt.absent), path, rt.absent);
 	if (rt.unknown == 0)
 		return 0;
-	fprintf(stderr, _("mailmerge: %s: warning: %zu row%s included ha%s "
-	    "status unknown: they may already have the mail; check the Sent "
-	    "folder before sending them again:\n"), path, rt.unknown,
-	    rt.unknown == 1 ? "" : "s", rt.unknown == 1 ? "s" : "ve");
+	fprintf(stderr, P_("mailmerge: %s: warning: %zu row included has "
+	    "status unknown: it may already have the mail; check the Sent "
+	    "folder before sending it again:\n", "mailmerge: %s: warning: %zu "
+	    "rows included have status unknown: they may already have the "
+	    "mail; check the Sent folder before sending them again:\n",
+	    rt.unknown), path, rt.unknown);
 	return review_print_unknown(rv, stderr, e);
 }
 

@@ -513,6 +513,20 @@ report_append(struct report *r, const struct report_entry *x,
 	return r->sync ? sync_file(r, e) : 0;
 }
 
+int
+report_skipped(struct report *r, size_t row, const char *why, time_t t,
+    struct err *e)
+{
+	struct report_entry x;
+
+	memset(&x, 0, sizeof(x));
+	x.row = row;
+	x.status = REPORT_SKIPPED;
+	x.reply = why;
+	x.time = t;
+	return report_append(r, &x, e);
+}
+
 const char *
 report_cell_plain(const char *s)
 {

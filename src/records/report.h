@@ -91,6 +91,10 @@ int	report_open(struct report **rp, const char *path,
 int	report_append(struct report *r, const struct report_entry *x,
 	    struct err *e);
 
+/* The "skipped" line of a row --skip-invalid left out, why its reply. */
+int	report_skipped(struct report *r, size_t row, const char *why,
+	    time_t t, struct err *e);
+
 /*
  * Cut a last line a kill left half-written (a file not ending in a line
  * end) so the journal can be read and appended to again; fsync'ed.

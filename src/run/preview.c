@@ -28,21 +28,6 @@ width_for(size_t rows)
 	return w < 4 ? 4 : w;
 }
 
-/* A row the validation pass refused (--skip-invalid). */
-static int
-skipped_row(struct job *j, struct report *rep, const struct roster_row *rw,
-    const char *why, struct err *e)
-{
-	struct report_entry x;
-
-	memset(&x, 0, sizeof(x));
-	x.row = rw->row;
-	x.status = REPORT_SKIPPED;
-	x.reply = why;
-	x.time = j->now;
-	return report_append(rep, &x, e);
-}
-
 static int
 preview_row(struct job *j, struct job_row *r, struct outbox *ob,
     struct report *rep, const struct roster_row *rw,
@@ -83,7 +68,8 @@ preview_pass(struct job *j, struct outbox *ob, struct report *rep,
 		if (n == -2 || (n == 1 && job_skipped(j, rw.row) != NULL)) {
 			seen++;
 			why = job_skipped(j, rw.row);
-			rc = skipped_row(j, rep, &rw, why ? why : e->msg, e);
+			rc = report_skipped(rep, rw.row, why ? why : e->msg,
+			    j->now, e);
 			continue;
 		}
 		if (n != 1) {

@@ -1153,7 +1153,10 @@ is_loopback(const char *addr)
 	    IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
-/* A non-loopback address needs TLS and credentials (issue 15). */
+/*
+ * A non-loopback address needs TLS and credentials: other hosts can
+ * reach it, and the relay sends through the accounts' logins.
+ */
 static int
 check_exposure(struct relay *r, const char *addr, struct err *e)
 {

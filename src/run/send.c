@@ -1458,20 +1458,36 @@ stopped_verdict(const struct send *s, const struct tally *t, struct err *e)
 	size_t left = t->later + t->untried;
 
 	if (t->stop == E_OS)
-		err_set(e, E_OS, rp, "%.120s; the run stopped (%zu rows not "
-		    "sent); the report holds every outcome up to then: fix "
-		    "it and resume (the command is above)", s->write_err.msg,
-		    left);
+		err_set(e, E_OS, rp, P_("%.120s; the run stopped (%zu row "
+		    "not sent); the report holds every outcome up to then: "
+		    "fix it and resume (the command is above)", "%.120s; the "
+		    "run stopped (%zu rows not sent); the report holds every "
+		    "outcome up to then: fix it and resume (the command is "
+		    "above)", left), s->write_err.msg, left);
 	else if (t->stop == E_INPUT)
-		err_set(e, E_INPUT, rp, "the run stopped (see above), %zu "
-		    "rows not sent: restore the roster that was validated "
-		    "(or one with rows only appended) and resume (the "
-		    "command is above)", left);
+		err_set(e, E_INPUT, rp, P_("the run stopped (see above), "
+		    "%zu row not sent: restore the roster that was validated "
+		    "(or one with rows only appended) and resume (the command "
+		    "is above)", "the run stopped (see above), %zu rows not "
+		    "sent: restore the roster that was validated (or one with "
+		    "rows only appended) and resume (the command is above)",
+		    left), left);
 	else
-		err_set(e, t->stop, rp, "an account stopped (see above); %zu "
-		    "rows were not sent: fix it and resume (the command is "
-		    "above)", left);
+		err_set(e, t->stop, rp, P_("an account stopped (see above); "
+		    "%zu row was not sent: fix it and resume (the command is "
+		    "above)", "an account stopped (see above); %zu rows were "
+		    "not sent: fix it and resume (the command is above)", left),
+		    left);
 	return -1;
+}
+
+/* "N rows were refused permanently", translated, into buf. */
+static const char *
+refused(const struct tally *t, char *buf, size_t size)
+{
+	snprintf(buf, size, P_("%zu row was refused permanently",
+	    "%zu rows were refused permanently", t->failed), t->failed);
+	return buf;
 }
 
 /* The outcome of the whole run as one error kind. */
@@ -1479,6 +1495,7 @@ static int
 verdict(const struct send *s, struct err *e)
 {
 	const char *rp = s->report_path;
+	char buf[128];
 	struct tally t;
 
 	add_up(s, &t);
@@ -1486,37 +1503,45 @@ verdict(const struct send *s, struct err *e)
 	if (t.stop == E_OS || t.stop == E_INPUT)
 		return stopped_verdict(s, &t, e);
 	if (stopping(s))
-		err_set(e, E_TEMP, rp, "interrupted: %zu rows not sent%s; "
-		    "the command above sends them (rows sent are never sent "
-		    "again)", t.untried + t.later,
+		err_set(e, E_TEMP, rp, P_("interrupted: %zu row not sent%s; "
+		    "the command above sends it (rows sent are never sent "
+		    "again)", "interrupted: %zu rows not sent%s; the command "
+		    "above sends them (rows sent are never sent again)",
+		    t.untried + t.later), t.untried + t.later,
 		    t.unknown ? _(", and some unknown") : "");
 	else if (t.stop == E_AUTH || t.stop == E_NET || t.stop == E_TLS ||
 	    t.stop == E_PROTO || t.stop == E_INTERNAL)
 		return stopped_verdict(s, &t, e);
 	else if (t.partial > t.partial_temp)
-		err_set(e, E_PERM, rp, "%zu %s refused permanently, %zu partly "
-		    "(some recipients refused): see 'mailmerge report %s'",
-		    t.failed, t.failed == 1 ? "row was" : "rows were",
-		    t.partial, rp);
+		err_set(e, E_PERM, rp, "%s, %zu partly (some recipients "
+		    "refused): see 'mailmerge report %s'",
+		    refused(&t, buf, sizeof(buf)), t.partial, rp);
 	else if (t.failed > 0)
-		err_set(e, E_PERM, rp, "%zu %s refused permanently: see "
-		    "'mailmerge report %s'", t.failed, t.failed == 1 ?
-		    _("row was") : _("rows were"), rp);
+		err_set(e, E_PERM, rp, "%s: see 'mailmerge report %s'",
+		    refused(&t, buf, sizeof(buf)), rp);
 	else if (t.later + t.untried > 0 || t.stop != E_NONE)
-		err_set(e, E_TEMP, rp, "%zu rows deferred, skipped or not "
-		    "attempted%s: resume (the command is above)",
-		    t.later + t.untried, t.unknown ? _(", and some unknown") : "");
+		err_set(e, E_TEMP, rp, P_("%zu row deferred, skipped or not "
+		    "attempted%s: resume (the command is above)", "%zu rows "
+		    "deferred, skipped or not attempted%s: resume (the "
+		    "command is above)", t.later + t.untried),
+		    t.later + t.untried, t.unknown ? _(", and some unknown") :
+		    "");
 	else if (t.partial > 0)
-		err_set(e, E_TEMP, rp, "%zu rows were partly sent: some "
-		    "recipients refused them for now (see 'mailmerge report "
+		err_set(e, E_TEMP, rp, P_("%zu row was partly sent: some "
+		    "recipients refused it for now (see 'mailmerge report "
 		    "%s'); resume never resends a row some recipients have: "
-		    "mail those recipients separately", t.partial, rp);
+		    "mail those recipients separately", "%zu rows were partly "
+		    "sent: some recipients refused them for now (see "
+		    "'mailmerge report %s'); resume never resends a row some "
+		    "recipients have: mail those recipients separately",
+		    t.partial), t.partial, rp);
 	else if (t.unknown > 0)
-		err_set(e, E_TEMP, rp, "%zu %s unknown (the connection "
-		    "was lost after %s last byte): check the Sent folder; "
-		    "--resume never sends %s again", t.unknown, t.unknown == 1 ?
-		    _("row is") : _("rows are"), t.unknown == 1 ? _("its") :
-		    _("their"), t.unknown == 1 ? _("it") : _("them"));
+		err_set(e, E_TEMP, rp, P_("%zu row is unknown (the connection "
+		    "was lost after its last byte): check the Sent folder; "
+		    "--resume never sends it again", "%zu rows are unknown "
+		    "(the connection was lost after their last byte): check "
+		    "the Sent folder; --resume never sends them again",
+		    t.unknown), t.unknown);
 	else
 		return 0;
 	return -1;
@@ -1526,18 +1551,12 @@ verdict(const struct send *s, struct err *e)
 static int
 record_invalid(struct send *s, struct err *e)
 {
-	struct report_entry x;
 	size_t i;
 
-	for (i = 0; i < s->j.nbad; i++) {
-		memset(&x, 0, sizeof(x));
-		x.row = s->j.bad[i].row;
-		x.status = REPORT_SKIPPED;
-		x.reply = s->j.bad[i].why;
-		x.time = time(NULL);
-		if (report_append(s->rep, &x, e) == -1)
+	for (i = 0; i < s->j.nbad; i++)
+		if (report_skipped(s->rep, s->j.bad[i].row, s->j.bad[i].why,
+		    time(NULL), e) == -1)
 			return -1;
-	}
 	return 0;
 }
 
