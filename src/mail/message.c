@@ -18,7 +18,8 @@
  *
  * Addresses: an address header may come with its fields marked
  * (message_mark()); then only the template's own octets are structure
- * and a field gives one display name or one address (issue 14.9).
+ * and a field gives one display name or one address: roster data never
+ * adds a recipient.
  * Each address must pass addr_sendable(), the rule the SMTP layer
  * applies too, and is written in its form (IDNA A-labels).  Groups and
  * comments (RFC 5322 §3.4 group, CFWS comments) are not supported, but
@@ -235,7 +236,7 @@ bad_addr(struct err *e, const char *s, size_t n, const char *why)
 
 /*
  * Address lists, RFC 5322 §3.4, over text whose octets may come from
- * roster fields (issue 14.9).  A field gives one display name or one
+ * roster fields.  A field gives one display name or one
  * address, never structure: only the template's own ',', '<', '>',
  * '"' and '\' are structure; a field's octets are always content.  In
  * a display name any character of a field is kept (the name is quoted

@@ -390,7 +390,7 @@ list_one(struct job *j, const char *s, size_t n, size_t hdr, struct err *e)
 /*
  * "X-Mailmerge-List: col, col": the columns whose values may list
  * several addresses, "Name <a@b>, c@d", in an address header; any
- * other field gives one name or one address (issue 14.9).  The value
+ * other field gives one name or one address.  The value
  * is the template's own text.  E_INPUT naming an unknown column.
  */
 static int
@@ -629,7 +629,8 @@ hmark_values(const struct job *j, struct job_row *r,
 
 /*
  * Address headers rendered again with the fields marked, so that
- * message.c knows which octets the roster gave (issue 14.9).
+ * message.c knows which octets the roster gave: those never add
+ * structure (recipients, groups).
  */
 static int
 headers_marked(const struct job *j, struct job_row *r,
@@ -866,7 +867,7 @@ prefix_subject(struct job_row *r, const char *prefix, struct err *e)
 }
 
 /*
- * Issue 12.7: each <img src="PATH"> of the HTML part with a relative
+ * Each <img src="PATH"> of the HTML part with a relative
  * PATH becomes an inline image of multipart/related, its src rewritten
  * to "cid:"; the HTML is rebuilt in r->src, then the buffers swap.
  */

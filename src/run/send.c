@@ -1070,7 +1070,7 @@ retry_rounds(struct run *run, struct err *e)
 }
 
 /*
- * Issue 12.1: an address with a non-ASCII local part needs SMTPUTF8
+ * An address with a non-ASCII local part needs SMTPUTF8
  * (RFC 6531 §3.5).  A server without it stops the account before its
  * first row, so nothing is sent through it, rather than refusing those
  * rows one by one mid-run.
