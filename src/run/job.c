@@ -566,13 +566,16 @@ first_addr(void *arg, const char *name, size_t nlen, const char *addr,
 	return 0;
 }
 
-static void
-find_first(struct job_row *r)
+const char *
+job_first(struct job_row *r)
 {
 	static const char *const order[] = { "To", "Cc", "Bcc" };
 	struct err ignored;
 	size_t k, i;
 
+	if (r->first_ok)
+		return buf_str(&r->first);
+	r->first_ok = true;
 	buf_reset(&r->first);
 	for (k = 0; k < 3 && r->first.len == 0; k++)
 		for (i = 0; i < r->nhdr; i++)
@@ -580,6 +583,7 @@ find_first(struct job_row *r)
 				message_parse_addrs(r->hdr[i].value,
 				    r->hdr[i].len, first_addr, &r->first,
 				    &ignored);
+	return buf_str(&r->first);
 }
 
 /*
@@ -669,6 +673,7 @@ job_headers(const struct job *j, struct job_row *r,
 {
 	size_t i;
 
+	r->first_ok = false;
 	r->nhdr = template_nheaders(j->tmpl);
 	buf_reset(&r->hbuf);
 	for (i = 0; i < r->nhdr; i++) {
@@ -694,7 +699,6 @@ job_headers(const struct job *j, struct job_row *r,
 		row_error(j, rw, e, "column");
 		return -1;
 	}
-	find_first(r);
 	return 0;
 }
 

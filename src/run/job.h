@@ -144,7 +144,8 @@ struct job_row {
 	struct buf	 src;		/* Markdown with {{x}} HTML-escaped */
 	struct attach_set files;	/* attachments, inline images */
 	struct buf	 rcpts;		/* "a@x;b@y", after job_build */
-	struct buf	 first;		/* first recipient, after job_headers */
+	struct buf	 first;		/* first recipient: job_first() */
+	bool		 first_ok;	/* ... found for these headers */
 	struct buf	 subject;	/* a prefixed Subject, when asked */
 	char		 msgid[96];
 };
@@ -186,12 +187,18 @@ void	job_row_init(struct job_row *r);
 void	job_row_fini(struct job_row *r);
 
 /*
- * Render rw's headers; r->first is then the first To/Cc/Bcc address
- * (for routing).  E_INPUT with e->where "roster:line" and the row and
- * column in the message.
+ * Render rw's headers.  E_INPUT with e->where "roster:line" and the row
+ * and column in the message.
  */
 int	job_headers(const struct job *j, struct job_row *r,
 	    const struct roster_row *rw, struct err *e);
+
+/*
+ * The first To, then Cc, then Bcc address of headers job_headers()
+ * rendered (what routing goes by), or "" when there is none.  Parsed
+ * when asked: a preview without accounts never needs it.
+ */
+const char *job_first(struct job_row *r);
 
 /*
  * Render the body (Markdown and HTML as Content-Type says), read the

@@ -14,16 +14,18 @@ route_init(struct route *rt, const struct config *cfg, const struct job *j)
 }
 
 int
-route_row(const struct route *rt, const struct job_row *r,
+route_row(const struct route *rt, struct job_row *r,
     const struct roster_row *rw, size_t *idx, struct err *e)
 {
-	if (r->first.len == 0) {
+	const char *first = job_first(r);
+
+	if (first[0] == '\0') {
 		err_set(e, E_INPUT, NULL, "row %zu has no recipient in To, Cc "
 		    "or Bcc", rw->row);
 		job_where(rt->j, rw, e);
 		return -1;
 	}
-	if (config_route(rt->cfg, buf_str(&r->first), rt->provider_col < 0 ?
+	if (config_route(rt->cfg, first, rt->provider_col < 0 ?
 	    NULL : rw->fields[rt->provider_col], idx, e) == -1) {
 		e->kind = E_INPUT;
 		err_prefix(e, "row %zu: ", rw->row);
@@ -46,8 +48,8 @@ route_check(void *arg, struct job_row *r, const struct roster_row *rw,
 	const struct route *rt = arg;
 	size_t idx;
 
-	if (rt->cfg == NULL || r->first.len == 0)
-		return 0;
+	if (rt->cfg == NULL || job_first(r)[0] == '\0')
+		return 0;	/* the message check names what is wrong */
 	if (route_row(rt, r, rw, &idx, e) == -1)
 		return -1;
 	o->from_default = route_from(&rt->cfg->acct[idx]);

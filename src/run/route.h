@@ -29,7 +29,7 @@ void	route_init(struct route *rt, const struct config *cfg,
  * in cfg->acct.  E_INPUT naming the row: no recipient, or no account
  * takes it.
  */
-int	route_row(const struct route *rt, const struct job_row *r,
+int	route_row(const struct route *rt, struct job_row *r,
 	    const struct roster_row *rw, size_t *idx, struct err *e);
 
 /* The From of mail through account a when the template has none. */
