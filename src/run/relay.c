@@ -71,6 +71,7 @@ struct relay {
 	struct config	*cfg;
 	struct upstream	*up;		/* one per account */
 	struct conn_tls_server *tls;	/* or NULL: no STARTTLS */
+	struct conn_trusts *trusts;	/* the accounts' CA stores, shared */
 	bool		 loopback;
 	bool		 creds;		/* clients must AUTH */
 	struct buf	 secret;	/* the relay password clients give */
@@ -301,6 +302,7 @@ up_ready(struct relay *r, struct upstream *u, struct smtp_reply *why)
 	if (u->smtp != NULL)
 		return 0;
 	config_smtp_params(u->a, buf_str(&u->secret), r->p->trace, &sp);
+	sp.trusts = r->trusts;
 	memset(why, 0, sizeof(*why));
 	if (smtp_open(&u->smtp, &sp, why, &e) == 0) {
 		u->in_session = 0;
@@ -1346,6 +1348,7 @@ teardown(struct relay *r, int lfd)
 		pthread_mutex_destroy(&r->up[i].lock);
 	}
 	free(r->up);
+	conn_trusts_free(r->trusts);
 	buf_wipe(&r->secret);
 	if (r->rep != NULL && report_close(r->rep, &e) == -1)
 		note(r, JOB_ERROR, "report %s: %s", r->report_path, e.msg);
@@ -1367,6 +1370,7 @@ relay_run(const struct relay_params *p, struct err *e)
 	r.p = p;
 	pthread_mutex_init(&r.lock, NULL);
 	pthread_cond_init(&r.done, NULL);
+	r.trusts = conn_trusts_new();
 	if (conn_global_init(e) == -1)
 		goto out;
 	if (setup(&r, addr, sizeof(addr), port, sizeof(port), e) == -1 ||

@@ -128,6 +128,8 @@ struct send {
 	struct run	*runs;
 	size_t		 nruns;
 	struct route	 rt;		/* rows to accounts */
+	struct conn_trusts *trusts;	/* the accounts' CA stores, shared
+					   by their sessions */
 	struct resume	 rs;		/* rows done and tries so far, by row
 					   (each row is one thread's, so no
 					   lock) */
@@ -454,6 +456,7 @@ connect_run(struct run *run)
 
 	config_smtp_params(run->a, buf_str(&run->secret), run->s->p->trace,
 	    &sp);
+	sp.trusts = run->s->trusts;
 	for (k = 0; k < SEND_CONNECT_TRIES; k++) {
 		if (k > 0)
 			nap(run->s, (uint64_t)SEND_BACKOFF_MS << (k - 1));
@@ -1120,6 +1123,7 @@ setup(struct send *s, struct err *e)
 {
 	size_t i;
 
+	s->trusts = conn_trusts_new();
 	if (config_load(&s->cfg, s->p->config, e) == -1)
 		return -1;
 	if (s->p->rate != NULL &&
@@ -1642,6 +1646,7 @@ teardown(struct send *s)
 	if (s->made_report && !s->delivering)
 		unlink(s->report_path);
 	report_unlock(s->lock_file);
+	conn_trusts_free(s->trusts);
 	config_free(s->cfg);
 	job_fini(&s->j);
 	pthread_mutex_destroy(&s->lock);

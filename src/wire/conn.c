@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,8 @@ struct conn {
 	char		 name[CONN_NAME_MAX];	/* "host:port" */
 	gnutls_session_t tls;		/* NULL while plain */
 	gnutls_certificate_credentials_t cred;
+	bool		 cred_shared;	/* cred belongs to trusts */
+	struct conn_trusts *trusts;	/* or NULL */
 	bool		 verified;	/* handshake done, peer checked */
 	char		 info[CONN_INFO_MAX];
 	char		 in[CONN_IN_SIZE + 1];	/* +1: a line's NUL */
@@ -246,6 +249,7 @@ conn_open(struct conn **cp, const struct conn_params *p, struct err *e)
 	c->io_ms = p->io_ms > 0 ? p->io_ms : CONN_IO_MS;
 	c->host = xstrdup(p->host);
 	c->ca_file = p->ca_file ? xstrdup(p->ca_file) : NULL;
+	c->trusts = p->trusts;
 	snprintf(c->name, sizeof(c->name), "%s:%s", p->host, p->port);
 	buf_init(&c->out, CONN_OUT_HIGH);
 	if (dial(c, p, e) == -1) {
@@ -482,32 +486,114 @@ is_ip(const char *host)
 	    inet_pton(AF_INET6, host, a) == 1;
 }
 
+/* A store of the system's CAs and ca_file's (or NULL), as c names. */
 static int
-load_trust(struct conn *c, struct err *e)
+trust_load(const struct conn *c, gnutls_certificate_credentials_t *credp,
+    struct err *e)
 {
+	gnutls_certificate_credentials_t cred;
 	int r, sys;
 
-	r = gnutls_certificate_allocate_credentials(&c->cred);
+	r = gnutls_certificate_allocate_credentials(&cred);
 	if (r < 0) {
 		err_set(e, E_TLS, NULL, "%s: %s", c->name, gnutls_strerror(r));
 		return -1;
 	}
-	sys = gnutls_certificate_set_x509_system_trust(c->cred);
+	sys = gnutls_certificate_set_x509_system_trust(cred);
 	if (c->ca_file != NULL) {
-		r = gnutls_certificate_set_x509_trust_file(c->cred,
-		    c->ca_file, GNUTLS_X509_FMT_PEM);
+		r = gnutls_certificate_set_x509_trust_file(cred, c->ca_file,
+		    GNUTLS_X509_FMT_PEM);
 		if (r <= 0) {
 			err_set(e, E_TLS, NULL, "ca_file %s: no CA certificate "
 			    "loaded: %s", c->ca_file, r < 0 ?
 			    gnutls_strerror(r) : "no PEM certificate found");
+			gnutls_certificate_free_credentials(cred);
 			return -1;
 		}
 	} else if (sys <= 0) {
 		err_set(e, E_TLS, NULL, "no trusted CA certificates: the "
 		    "system store is empty or unreadable%s", CONN_CA_HINT);
+		gnutls_certificate_free_credentials(cred);
 		return -1;
 	}
+	*credp = cred;
 	return 0;
+}
+
+struct trust {
+	char		*ca_file;	/* or NULL: the system store alone */
+	gnutls_certificate_credentials_t cred;
+};
+
+struct conn_trusts {
+	pthread_mutex_t	 lock;
+	struct trust	*v;
+	size_t		 n;
+};
+
+struct conn_trusts *
+conn_trusts_new(void)
+{
+	struct conn_trusts *t = xcalloc(1, sizeof(*t));
+
+	pthread_mutex_init(&t->lock, NULL);
+	return t;
+}
+
+void
+conn_trusts_free(struct conn_trusts *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		gnutls_certificate_free_credentials(t->v[i].cred);
+		free(t->v[i].ca_file);
+	}
+	free(t->v);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+static bool
+same_file(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* c->cred from the run's stores, loading it there the first time. */
+static int
+trust_shared(struct conn *c, struct err *e)
+{
+	struct conn_trusts *t = c->trusts;
+	size_t i;
+	int rc = 0;
+
+	pthread_mutex_lock(&t->lock);
+	for (i = 0; i < t->n && !same_file(t->v[i].ca_file, c->ca_file); i++)
+		;
+	if (i == t->n) {
+		rc = trust_load(c, &c->cred, e);
+		if (rc == 0) {
+			t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+			t->v[t->n].ca_file = c->ca_file != NULL ?
+			    xstrdup(c->ca_file) : NULL;
+			t->v[t->n++].cred = c->cred;
+		}
+	} else
+		c->cred = t->v[i].cred;
+	c->cred_shared = rc == 0;
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
+static int
+load_trust(struct conn *c, struct err *e)
+{
+	if (c->trusts != NULL)
+		return trust_shared(c, e);
+	return trust_load(c, &c->cred, e);
 }
 
 static int
@@ -675,7 +761,7 @@ conn_close(struct conn *c)
 			gnutls_bye(c->tls, GNUTLS_SHUT_WR);
 		gnutls_deinit(c->tls);
 	}
-	if (c->cred != NULL)
+	if (c->cred != NULL && !c->cred_shared)
 		gnutls_certificate_free_credentials(c->cred);
 	if (c->fd != -1)
 		close(c->fd);

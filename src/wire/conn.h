@@ -27,7 +27,21 @@ struct conn_params {
 	int		 io_ms;		/* read budget, handshake deadline,
 					   write idle timeout */
 	const char	*ca_file;	/* PEM trusted besides the system store, or NULL */
+	struct conn_trusts *trusts;	/* CA stores shared with other
+					   connections, or NULL: load one */
 };
+
+/*
+ * The trusted CA stores of a run, shared by its connections: the system
+ * store parsed (~3.5 MB) is loaded once for each distinct ca_file, by
+ * the first connection that needs it, and kept until
+ * conn_trusts_free(), after every connection using it closed.  Safe to
+ * share between threads.
+ */
+struct conn_trusts;
+
+struct conn_trusts *conn_trusts_new(void);
+void	conn_trusts_free(struct conn_trusts *t);
 
 /*
  * Connect (TCP_NODELAY set).  E_NET: cannot resolve or connect, with

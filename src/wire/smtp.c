@@ -838,6 +838,7 @@ session_connect(struct smtp *s, const struct smtp_params *p,
 		.connect_ms = s->connect_ms,
 		.io_ms = s->cmd_ms,
 		.ca_file = p->ca_file,
+		.trusts = p->trusts,
 	};
 
 	set_state(s, SMTP_ST_CONNECT);

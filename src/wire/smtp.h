@@ -66,6 +66,8 @@ struct smtp_params {
 	const char	*port;		/* "587" */
 	bool		 implicit_tls;	/* TLS from the start (port 465) */
 	const char	*ca_file;	/* extra trusted CA PEM, or NULL */
+	struct conn_trusts *trusts;	/* CA stores shared by a run's
+					   sessions, or NULL */
 	const char	*helo;		/* EHLO name; NULL: the host name */
 	enum smtp_auth	 auth;
 	const char	*user;		/* AUTH identity */
