@@ -46,6 +46,18 @@ for dir in src/*/; do
 		bad=$((bad + 1))
 	fi
 done
+# Within run, job is the shared lower layer of the verbs: its header
+# includes no verb's (nor anything of run but dupes, its own helper).
+n=$((n + 1))
+up=$(sed -n 's/^#include "\(.*\)"/\1/p' src/run/job.h | while read -r h; do
+	[ -e "src/run/$h" ] && [ "$h" != dupes.h ] && echo "$h"
+done)
+if [ -z "$up" ]; then
+	echo "ok $n - src/run/job.h includes no other header of src/run but dupes.h"
+else
+	echo "not ok $n - src/run/job.h includes a runner header above it:" $up
+	bad=$((bad + 1))
+fi
 loose=$(ls src/*.c src/*.h 2>/dev/null)
 n=$((n + 1))
 if [ -z "$loose" ]; then

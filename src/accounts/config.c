@@ -123,7 +123,7 @@ static int	fail(struct parse *, size_t, const char *, ...)
 static int
 fail(struct parse *p, size_t line, const char *fmt, ...)
 {
-	char where[ERR_WHERE_MAX], msg[ERR_MSG_MAX];
+	char where[ERR_WHERE_MAX];
 	va_list ap;
 
 	if (line > 0)
@@ -131,9 +131,8 @@ fail(struct parse *p, size_t line, const char *fmt, ...)
 	else
 		snprintf(where, sizeof(where), "%s", p->path);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), _(fmt), ap);
+	err_setv(p->e, E_CONFIG, where, fmt, ap);
 	va_end(ap);
-	err_set(p->e, E_CONFIG, where, "%s", msg);
 	return -1;
 }
 

@@ -21,21 +21,36 @@ trim(char *s, size_t size)
 		s[utf8_cut(s, n)] = '\0';
 }
 
+/*
+ * The arguments may point into e itself (a message that quotes the
+ * error before it), so the text is made aside first.
+ */
+void
+err_setv(struct err *e, enum err_kind kind, const char *where,
+    const char *fmt, va_list ap)
+{
+	char w[ERR_WHERE_MAX], m[ERR_MSG_MAX];
+
+	if (e == NULL)
+		return;
+	snprintf(w, sizeof(w), "%s", where ? where : "");
+	trim(w, sizeof(w));
+	vsnprintf(m, sizeof(m), _(fmt), ap);
+	trim(m, sizeof(m));
+	e->kind = kind;
+	memcpy(e->where, w, sizeof(w));
+	memcpy(e->msg, m, sizeof(m));
+}
+
 void
 err_set(struct err *e, enum err_kind kind, const char *where,
     const char *fmt, ...)
 {
 	va_list ap;
 
-	if (e == NULL)
-		return;
-	e->kind = kind;
-	snprintf(e->where, sizeof(e->where), "%s", where ? where : "");
-	trim(e->where, sizeof(e->where));
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), _(fmt), ap);
+	err_setv(e, kind, where, fmt, ap);
 	va_end(ap);
-	trim(e->msg, sizeof(e->msg));
 }
 
 void

@@ -1,6 +1,8 @@
 #ifndef ERR_H
 #define ERR_H
 
+#include <stdarg.h>
+
 /*
  * One error record for the whole program.  A function that can fail
  * returns 0 or -1 (or a documented negative) and fills a struct err.
@@ -38,6 +40,10 @@ struct err {
  */
 void	err_set(struct err *e, enum err_kind kind, const char *where,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* err_set() with the arguments in ap, for the callers' own wrappers. */
+void	err_setv(struct err *e, enum err_kind kind, const char *where,
+	    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Replace e->where, formatted; e.g. after the caller learns the row. */
 void	err_where(struct err *e, const char *fmt, ...)

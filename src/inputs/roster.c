@@ -133,7 +133,7 @@ static void __attribute__((format(printf, 5, 6)))
 fail(const struct roster *r, struct err *e, size_t line, size_t col,
     const char *fmt, ...)
 {
-	char where[ERR_WHERE_MAX], msg[ERR_MSG_MAX], ref[128];
+	char where[ERR_WHERE_MAX], ref[128];
 	va_list ap;
 
 	if (r->sh != NULL && line > 0) {
@@ -148,9 +148,8 @@ fail(const struct roster *r, struct err *e, size_t line, size_t col,
 	else
 		snprintf(where, sizeof(where), "%s", r->path);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), _(fmt), ap);
+	err_setv(e, E_INPUT, where, fmt, ap);
 	va_end(ap);
-	err_set(e, E_INPUT, where, "%s", msg);
 }
 
 static void

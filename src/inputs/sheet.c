@@ -133,13 +133,11 @@ static void __attribute__((format(printf, 4, 5)))
 book_fail(struct book *b, struct err *e, const char *ref, const char *fmt,
     ...)
 {
-	char msg[ERR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), _(fmt), ap);
+	err_setv(e, E_INPUT, b->file, fmt, ap);
 	va_end(ap);
-	err_set(e, E_INPUT, b->file, "%s", msg);
 	if (ref != NULL)
 		err_where(e, "%s:%s", b->file, ref);
 }

@@ -153,7 +153,7 @@ struct sink {
 struct body_info {
 	size_t		 maxline;	/* longest line, octets */
 	size_t		 plain;		/* octets with CRLF line ends */
-	bool		 eight;
+	size_t		 high;		/* octets over 0x7f: 8bit text */
 	bool		 nul;
 	bool		 cr;
 };
@@ -1544,32 +1544,34 @@ body_lines(const char *s, size_t n, struct body_info *bi)
 	}
 }
 
-/* Whether s[0..n) has an octet above 0x7f: eight at a time. */
-static bool
-has_high(const char *s, size_t n)
+/* Octets of s[0..n) with the high bit set, eight at a time. */
+static size_t
+high_octets(const char *s, size_t n)
 {
+	size_t i = 0, high = 0;
 	uint64_t w;
 
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		if (w & 0x8080808080808080ULL)
-			return true;
+	/* Each octet's high bit moved to its low bit, then summed. */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		high += (size_t)((((w & 0x8080808080808080ULL) >> 7) *
+		    0x0101010101010101ULL) >> 56);
 	}
-	while (n-- > 0)
-		if ((unsigned char)*s++ & 0x80)
-			return true;
-	return false;
+	for (; i < n; i++)
+		high += (unsigned char)s[i] >> 7;
+	return high;
 }
 
 /*
- * 8bit, line lengths, NUL and CR.  The text is UTF-8 by construction
- * (message_params says why), so it is not validated again here.
+ * Octets over 0x7f, line lengths, NUL and CR.  The text is UTF-8 by
+ * construction (message_params says why), so it is not validated again
+ * here.
  */
 static void
 body_scan(const char *s, size_t n, struct body_info *bi)
 {
 	memset(bi, 0, sizeof(*bi));
-	bi->eight = has_high(s, n);
+	bi->high = high_octets(s, n);
 	body_lines(s, n, bi);
 }
 
@@ -1585,7 +1587,7 @@ cte_pick(const struct body_info *bi)
 {
 	if (bi->nul || bi->maxline > LINE_HARD)
 		return "base64";
-	return bi->eight ? "quoted-printable" : "7bit";
+	return bi->high > 0 ? "quoted-printable" : "7bit";
 }
 
 #define QP_LINE		76	/* RFC 2045 §6.7 (5): encoded line */
@@ -1647,24 +1649,6 @@ qp_put(struct buf *out, const char *s, size_t n, bool cr, size_t *plain,
 		s += end, n -= end;
 	}
 	return total;
-}
-
-/* Octets of s[0..n) with the high bit set, eight at a time. */
-static size_t
-high_octets(const char *s, size_t n)
-{
-	size_t i = 0, high = 0;
-	uint64_t w;
-
-	/* Each octet's high bit moved to its low bit, then summed. */
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		high += (size_t)((((w & 0x8080808080808080ULL) >> 7) *
-		    0x0101010101010101ULL) >> 56);
-	}
-	for (; i < n; i++)
-		high += (unsigned char)s[i] >> 7;
-	return high;
 }
 
 static int
@@ -1788,7 +1772,7 @@ leaf_put(struct build *b, const char *type, const char *s, size_t n,
 	size_t plain = bi->plain, qp = 0;
 	int rc = 0;
 
-	if (cte[0] == 'q' && (plain + 2 * high_octets(s, n) >
+	if (cte[0] == 'q' && (plain + 2 * bi->high >
 	    b64_size(plain) || (qp = qp_put(NULL, s, n, bi->cr, &plain,
 	    &rc)) > b64_size(plain)))
 		cte = "base64";

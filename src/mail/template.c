@@ -267,10 +267,7 @@ static int
 vfail(struct err *e, const char *path, size_t line, size_t col,
     const char *fmt, va_list ap)
 {
-	char msg[ERR_MSG_MAX];
-
-	vsnprintf(msg, sizeof(msg), _(fmt), ap);
-	err_set(e, E_INPUT, NULL, "%s", msg);
+	err_setv(e, E_INPUT, NULL, fmt, ap);
 	err_where(e, "%s:%zu:%zu", path, line, col);
 	return -1;
 }

@@ -29,6 +29,13 @@ main(void)
 	ok(strncmp(e.msg, "\xea\xb9\x80\xeb\xaf\xbc\xec\xa4\x80: aaa", 14) == 0,
 	    "the prefix comes first when the message is cut: %.20s", e.msg);
 
+	/* A message may quote the error it replaces (config.c does). */
+	err_set(&e, E_CONFIG, "a.conf:2", "bad rate \"%s\"", "1/x");
+	err_set(&e, E_CONFIG, e.where, "%s; expected N/UNIT", e.msg);
+	ok(strcmp(e.msg, "bad rate \"1/x\"; expected N/UNIT") == 0,
+	    "the old message as an argument of the new: %s", e.msg);
+	ok(strcmp(e.where, "a.conf:2") == 0, "the old where as the new");
+
 	err_prefix(NULL, "x");
 	ok(1, "NULL is a no-op");
 	return tap_done();
